@@ -1,0 +1,373 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"voiceid/match"
+)
+
+// Config is voiceid.toml; config.example.toml documents every key.
+type Config struct {
+	RingCentral struct {
+		Server       string `toml:"server"`
+		ClientID     string `toml:"client_id"`
+		ClientSecret string `toml:"client_secret"`
+		JWT          string `toml:"jwt"`
+		Enabled      *bool  `toml:"enabled"`
+	} `toml:"ringcentral"`
+	Aircall struct {
+		BaseURL  string `toml:"base_url"`
+		APIID    string `toml:"api_id"`
+		APIToken string `toml:"api_token"`
+		Enabled  *bool  `toml:"enabled"`
+	} `toml:"aircall"`
+	Salesforce struct {
+		LoginURL         string `toml:"login_url"`
+		Auth             string `toml:"auth"`
+		ClientID         string `toml:"client_id"`
+		ClientSecret     string `toml:"client_secret"`
+		Username         string `toml:"username"`
+		PrivateKeyFile   string `toml:"private_key_file"`
+		APIVersion       string `toml:"api_version"`
+		RingCentralField string `toml:"ringcentral_field"`
+		AircallField     string `toml:"aircall_field"`
+	} `toml:"salesforce"`
+	Match struct {
+		DefaultRegion string `toml:"default_region"`
+		ClearStale    bool   `toml:"clear_stale"`
+	} `toml:"match"`
+	Safety struct {
+		MaxChanges     *int     `toml:"max_changes"`
+		MaxChangeRatio *float64 `toml:"max_change_ratio"`
+	} `toml:"safety"`
+	State struct {
+		Path string `toml:"path"`
+	} `toml:"state"`
+	Schedule struct {
+		Cron     string `toml:"cron"`
+		Timezone string `toml:"timezone"`
+	} `toml:"schedule"`
+
+	path string
+	loc  *time.Location
+}
+
+// ConfigError is bad configuration: it names the file, the key and the value.
+type ConfigError struct {
+	File, Key, Value, Problem string
+}
+
+func (e *ConfigError) Error() string {
+	switch {
+	case e.Key == "":
+		return fmt.Sprintf("%s: %s", e.File, e.Problem)
+	case e.Value == "":
+		return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Problem)
+	}
+	return fmt.Sprintf("%s: %s = %q: %s", e.File, e.Key, e.Value, e.Problem)
+}
+
+// Defaults for keys the file leaves out.
+const (
+	DefaultMaxChanges     = 500
+	DefaultMaxChangeRatio = 0.2
+	DefaultAPIVersion     = "v65.0"
+)
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// LoadConfig reads, expands and checks a config file.
+func LoadConfig(path string) (*Config, error) {
+	var c Config
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, &ConfigError{File: path, Problem: fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)}
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &ConfigError{File: path, Problem: "no such file (copy config.example.toml, or pass --config FILE)"}
+		}
+		return nil, &ConfigError{File: path, Problem: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		key := und[0].String()
+		return nil, &ConfigError{File: path, Key: key, Problem: "unknown key" + suggest(key)}
+	}
+	c.path = path
+	if err := c.expand(); err != nil {
+		return nil, err
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// expand replaces ${NAME} in every string value with the environment variable.
+func (c *Config) expand() error {
+	for _, f := range c.strings() {
+		var missing string
+		*f.ptr = envRef.ReplaceAllStringFunc(*f.ptr, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			v, ok := os.LookupEnv(name)
+			if !ok && missing == "" {
+				missing = name
+			}
+			return v
+		})
+		if missing != "" {
+			return &ConfigError{File: c.path, Key: f.key, Problem: fmt.Sprintf("environment variable %s is not set", missing)}
+		}
+	}
+	return nil
+}
+
+type strField struct {
+	key string
+	ptr *string
+}
+
+func (c *Config) strings() []strField {
+	return []strField{
+		{"ringcentral.server", &c.RingCentral.Server}, {"ringcentral.client_id", &c.RingCentral.ClientID},
+		{"ringcentral.client_secret", &c.RingCentral.ClientSecret}, {"ringcentral.jwt", &c.RingCentral.JWT},
+		{"aircall.base_url", &c.Aircall.BaseURL}, {"aircall.api_id", &c.Aircall.APIID}, {"aircall.api_token", &c.Aircall.APIToken},
+		{"salesforce.login_url", &c.Salesforce.LoginURL}, {"salesforce.auth", &c.Salesforce.Auth},
+		{"salesforce.client_id", &c.Salesforce.ClientID}, {"salesforce.client_secret", &c.Salesforce.ClientSecret},
+		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
+		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
+		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"match.default_region", &c.Match.DefaultRegion},
+		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
+	}
+}
+
+// RingCentralEnabled is true unless the section says enabled = false.
+func (c *Config) RingCentralEnabled() bool {
+	return c.RingCentral.Enabled == nil || *c.RingCentral.Enabled
+}
+
+// AircallEnabled is true unless the section says enabled = false.
+func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.Aircall.Enabled }
+
+// MaxChanges is the safety threshold's absolute bound.
+func (c *Config) MaxChanges() int {
+	if c.Safety.MaxChanges == nil {
+		return DefaultMaxChanges
+	}
+	return *c.Safety.MaxChanges
+}
+
+// MaxChangeRatio is the safety threshold's bound relative to linked users.
+func (c *Config) MaxChangeRatio() float64 {
+	if c.Safety.MaxChangeRatio == nil {
+		return DefaultMaxChangeRatio
+	}
+	return *c.Safety.MaxChangeRatio
+}
+
+// Location is the schedule and report time zone.
+func (c *Config) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
+
+func (c *Config) check() error {
+	bad := func(key, value, problem string) error {
+		return &ConfigError{File: c.path, Key: key, Value: value, Problem: problem}
+	}
+	if !c.RingCentralEnabled() && !c.AircallEnabled() {
+		return &ConfigError{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled: nothing to do"}
+	}
+	need := func(section string, enabled bool, fields ...strField) error {
+		if !enabled {
+			return nil
+		}
+		for _, f := range fields {
+			if strings.TrimSpace(*f.ptr) == "" {
+				return bad(f.key, "", "required when ["+section+"] is enabled")
+			}
+		}
+		return nil
+	}
+	if err := need("ringcentral", c.RingCentralEnabled(), strField{"ringcentral.server", &c.RingCentral.Server},
+		strField{"ringcentral.client_id", &c.RingCentral.ClientID}, strField{"ringcentral.client_secret", &c.RingCentral.ClientSecret},
+		strField{"ringcentral.jwt", &c.RingCentral.JWT}); err != nil {
+		return err
+	}
+	if err := need("aircall", c.AircallEnabled(), strField{"aircall.base_url", &c.Aircall.BaseURL},
+		strField{"aircall.api_id", &c.Aircall.APIID}, strField{"aircall.api_token", &c.Aircall.APIToken}); err != nil {
+		return err
+	}
+	if err := need("salesforce", true, strField{"salesforce.login_url", &c.Salesforce.LoginURL},
+		strField{"salesforce.client_id", &c.Salesforce.ClientID}); err != nil {
+		return err
+	}
+	for _, u := range []strField{{"ringcentral.server", &c.RingCentral.Server}, {"aircall.base_url", &c.Aircall.BaseURL},
+		{"salesforce.login_url", &c.Salesforce.LoginURL}} {
+		if *u.ptr == "" {
+			continue
+		}
+		if err := checkBaseURL(*u.ptr); err != nil {
+			return bad(u.key, *u.ptr, err.Error())
+		}
+		*u.ptr = strings.TrimRight(*u.ptr, "/")
+	}
+	switch c.Salesforce.Auth {
+	case "", "jwt":
+		c.Salesforce.Auth = "jwt"
+		if c.Salesforce.Username == "" {
+			return bad("salesforce.username", "", "required with auth = \"jwt\" (the integration user's username)")
+		}
+		if c.Salesforce.PrivateKeyFile == "" {
+			return bad("salesforce.private_key_file", "", "required with auth = \"jwt\"")
+		}
+		if !filepath.IsAbs(c.Salesforce.PrivateKeyFile) {
+			c.Salesforce.PrivateKeyFile = filepath.Join(filepath.Dir(c.path), c.Salesforce.PrivateKeyFile)
+		}
+		if _, err := os.ReadFile(c.Salesforce.PrivateKeyFile); err != nil {
+			return bad("salesforce.private_key_file", c.Salesforce.PrivateKeyFile, "cannot be read: "+errors.Unwrap(err).Error())
+		}
+	case "client_credentials":
+		if c.Salesforce.ClientSecret == "" {
+			return bad("salesforce.client_secret", "", "required with auth = \"client_credentials\"")
+		}
+	default:
+		return bad("salesforce.auth", c.Salesforce.Auth, "use \"jwt\" or \"client_credentials\"")
+	}
+	if c.Salesforce.APIVersion == "" {
+		c.Salesforce.APIVersion = DefaultAPIVersion
+	}
+	if !regexp.MustCompile(`^v\d+\.\d$`).MatchString(c.Salesforce.APIVersion) {
+		return bad("salesforce.api_version", c.Salesforce.APIVersion, "use the form v65.0")
+	}
+	if c.Match.DefaultRegion == "" {
+		c.Match.DefaultRegion = "US"
+	}
+	if !match.ValidRegion(c.Match.DefaultRegion) {
+		return bad("match.default_region", c.Match.DefaultRegion, "not an ISO 3166 region code with a phone numbering plan (US, GB, FR, ...)")
+	}
+	if n := c.MaxChanges(); n < 0 {
+		return bad("safety.max_changes", fmt.Sprint(n), "must be 0 or more")
+	}
+	if r := c.MaxChangeRatio(); r < 0 || r > 1 {
+		return bad("safety.max_change_ratio", fmt.Sprint(r), "must be between 0 and 1")
+	}
+	if c.State.Path == "" {
+		c.State.Path = "voiceid.db"
+	}
+	if !filepath.IsAbs(c.State.Path) {
+		c.State.Path = filepath.Join(filepath.Dir(c.path), c.State.Path)
+	}
+	if dir := filepath.Dir(c.State.Path); !isDir(dir) {
+		return bad("state.path", c.State.Path, "directory "+dir+" does not exist")
+	}
+	c.loc = time.UTC
+	if tz := c.Schedule.Timezone; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return bad("schedule.timezone", tz, "not an IANA time zone (Europe/Paris, America/New_York, UTC)")
+		}
+		c.loc = loc
+	}
+	if c.Schedule.Cron != "" {
+		if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+			return bad("schedule.cron", c.Schedule.Cron, "not a cron expression: "+err.Error())
+		}
+	}
+	return nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// checkBaseURL accepts scheme://host[:port] only, HTTPS except on loopback.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not a URL: write the scheme and host, e.g. https://platform.ringcentral.com")
+	}
+	if p := strings.TrimRight(u.Path, "/"); p != "" || u.RawQuery != "" {
+		return fmt.Errorf("a base URL is the scheme and host only: drop %q (voiceid adds the API path itself)", p+u.RawQuery)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return fmt.Errorf("must use https (plain http is allowed only for loopback simulators)")
+		}
+	default:
+		return fmt.Errorf("scheme %q: use https", u.Scheme)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// knownKeys lists every valid key, for "did you mean".
+func knownKeys() []string {
+	var c Config
+	var out []string
+	for _, f := range c.strings() {
+		out = append(out, f.key)
+	}
+	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio")
+	sort.Strings(out)
+	return out
+}
+
+// suggest names the valid key nearest to a mistyped one.
+func suggest(key string) string {
+	best, bestD := "", 1<<30
+	for _, k := range knownKeys() {
+		if d := levenshtein(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if bestD <= max(3, len(key)/3) {
+		return fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

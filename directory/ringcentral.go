@@ -1,0 +1,271 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"voiceid/internal/httpx"
+)
+
+// RingCentralConfig is the [ringcentral] section.
+type RingCentralConfig struct {
+	Server       string // https://platform.ringcentral.com
+	ClientID     string
+	ClientSecret string
+	JWT          string // the JWT credential made in the Developer Console
+	HTTP         *http.Client
+	// Sleep replaces real waiting (tests).
+	Sleep func(context.Context, time.Duration) error
+	// MinBackoff is the first retry delay (default 2 s, as RingCentral advises).
+	MinBackoff time.Duration
+}
+
+// RingCentralReader reads the company directory of one RingCentral account.
+type RingCentralReader struct {
+	api  *httpx.Client
+	auth *rcAuth
+}
+
+// DirectoryPageSize is the largest page the directory endpoint allows.
+const DirectoryPageSize = 2000
+
+// NewRingCentral makes a reader; it does not contact the server.
+func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
+	minBackoff := cfg.MinBackoff
+	if minBackoff == 0 {
+		minBackoff = 2 * time.Second
+	}
+	tokenAPI := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
+		Sleep: cfg.Sleep, MinBackoff: minBackoff, MaxAttempts: 4}
+	auth := &rcAuth{api: tokenAPI, cfg: cfg}
+	api := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Auth: auth, Classify: classifyRC,
+		Sleep: cfg.Sleep, MinBackoff: minBackoff}
+	return &RingCentralReader{api: api, auth: auth}
+}
+
+// Calls counts the HTTP requests made, token requests included.
+func (c *RingCentralReader) Calls() int64 { return c.api.Calls() + c.auth.api.Calls() }
+
+// Check obtains a token, proving the credentials.
+func (c *RingCentralReader) Check(ctx context.Context) error {
+	_, err := c.auth.token(ctx)
+	return err
+}
+
+// rcAuth holds one access token for the whole run: RingCentral caps parallel
+// sessions, so the JWT is presented again only when the token dies.
+type rcAuth struct {
+	api     *httpx.Client
+	cfg     RingCentralConfig
+	mu      sync.Mutex
+	access  string
+	expires time.Time
+}
+
+func (a *rcAuth) Authorize(ctx context.Context, req *http.Request) error {
+	tok, err := a.token(ctx)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return nil
+}
+
+func (a *rcAuth) Invalidate() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.access = ""
+}
+
+func (a *rcAuth) token(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.access != "" && time.Until(a.expires) > time.Minute {
+		return a.access, nil
+	}
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {a.cfg.JWT}}
+	req := http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Authorization": {"Basic " + basic(a.cfg.ClientID, a.cfg.ClientSecret)}}
+	resp, err := a.api.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), req)
+	if err != nil {
+		return "", fmt.Errorf("ringcentral: sign-in with the JWT credential failed: %w%s", err, rcAuthHint(err))
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}
+	if err := json.Unmarshal(resp.Body, &tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("ringcentral: the token endpoint answered without an access token")
+	}
+	a.access = tok.AccessToken
+	a.expires = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	return a.access, nil
+}
+
+func rcAuthHint(err error) string {
+	var he *httpx.Error
+	if !errors.As(err, &he) {
+		return ""
+	}
+	switch {
+	case he.Status == http.StatusUnauthorized:
+		return " (check [ringcentral] client_id and client_secret)"
+	case he.Code == "invalid_grant":
+		return " (the [ringcentral] jwt is wrong, expired or revoked: make a new one in the Developer Console)"
+	case he.Code == "unauthorized_client" || he.Code == "unsupported_grant_type":
+		return " (enable the JWT auth flow for this app in the Developer Console)"
+	}
+	return ""
+}
+
+// classifyRC reads RingCentral's error shapes and rate-limit headers.
+func classifyRC(status int, h http.Header, body []byte, err error) httpx.Verdict {
+	v := httpx.Classify(status, h, body, err)
+	if err != nil {
+		return v
+	}
+	var e struct {
+		ErrorCode string `json:"errorCode"`
+		Message   string `json:"message"`
+		Errors    []struct {
+			ErrorCode string `json:"errorCode"`
+			Message   string `json:"message"`
+		} `json:"errors"`
+		OAuth     string `json:"error"`
+		OAuthDesc string `json:"error_description"`
+	}
+	if status >= 300 && json.Unmarshal(body, &e) == nil {
+		v.Code, v.Message = e.ErrorCode, e.Message
+		if len(e.Errors) > 0 { // prefer the inner, specific code
+			v.Code, v.Message = e.Errors[0].ErrorCode, e.Errors[0].Message
+		}
+		if e.OAuth != "" {
+			v.Code, v.Message = e.OAuth, e.OAuthDesc
+		}
+	}
+	switch {
+	case status == http.StatusTooManyRequests && v.After == 0:
+		v.After = 30 * time.Second // RingCentral: without Retry-After wait at least 30 s
+	case v.Action == httpx.Done && h.Get("X-Rate-Limit-Remaining") == "0":
+		// the window is spent: waiting one window avoids a 429 and its penalty
+		if w, err := strconv.Atoi(h.Get("X-Rate-Limit-Window")); err == nil && w > 0 {
+			v.After = time.Duration(w) * time.Second
+		}
+	}
+	return v
+}
+
+// flexString decodes a JSON string or number (ids are strings in the
+// directory and numbers in the extension list).
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = flexString(n.String())
+	return nil
+}
+
+type rcDirectoryPage struct {
+	Records *[]rcContact `json:"records"`
+	Paging  struct {
+		Page          int  `json:"page"`
+		PerPage       int  `json:"perPage"`
+		TotalPages    *int `json:"totalPages"`
+		TotalElements *int `json:"totalElements"`
+	} `json:"paging"`
+}
+
+type rcContact struct {
+	ID              flexString `json:"id"`
+	Type            string     `json:"type"`
+	Status          string     `json:"status"`
+	FirstName       string     `json:"firstName"`
+	LastName        string     `json:"lastName"`
+	Name            string     `json:"name"`
+	Email           string     `json:"email"`
+	ExtensionNumber string     `json:"extensionNumber"`
+	PhoneNumbers    []struct {
+		PhoneNumber string `json:"phoneNumber"`
+		UsageType   string `json:"usageType"`
+	} `json:"phoneNumbers"`
+}
+
+// ErrIncomplete marks a directory read that did not return everything the
+// server said it holds; nothing may be decided from such a read.
+var ErrIncomplete = errors.New("directory read is incomplete")
+
+// People reads every directory entry of the account, all types, in pages of
+// DirectoryPageSize. progress, if set, is told the running count.
+func (c *RingCentralReader) People(ctx context.Context, progress func(read int)) ([]Person, error) {
+	const endpoint = "/restapi/v1.0/account/~/directory/entries"
+	var out []Person
+	seen := map[string]bool{}
+	total := -1
+	for page := 1; ; page++ {
+		q := url.Values{"page": {strconv.Itoa(page)}, "perPage": {strconv.Itoa(DirectoryPageSize)}, "showFederated": {"false"}}
+		resp, err := c.api.Get(ctx, endpoint, q)
+		if err != nil {
+			return nil, err
+		}
+		var p rcDirectoryPage
+		if err := json.Unmarshal(resp.Body, &p); err != nil {
+			return nil, fmt.Errorf("ringcentral: GET %s page %d: malformed JSON: %w", endpoint, page, err)
+		}
+		if p.Records == nil {
+			return nil, fmt.Errorf("ringcentral: GET %s page %d: answer has no records", endpoint, page)
+		}
+		if p.Paging.TotalElements != nil {
+			total = *p.Paging.TotalElements
+		}
+		for _, r := range *p.Records {
+			if r.ID == "" || seen[string(r.ID)] {
+				continue // a record shifted across a page edge is read once
+			}
+			seen[string(r.ID)] = true
+			out = append(out, r.person())
+		}
+		if progress != nil {
+			progress(len(out))
+		}
+		last := len(*p.Records) == 0 || (p.Paging.TotalPages != nil && page >= *p.Paging.TotalPages)
+		if last {
+			break
+		}
+	}
+	if total >= 0 && len(out) < total {
+		return nil, fmt.Errorf("ringcentral: %w: read %d entries, the server reported %d", ErrIncomplete, len(out), total)
+	}
+	return out, nil
+}
+
+func (r rcContact) person() Person {
+	name := strings.TrimSpace(r.FirstName + " " + r.LastName)
+	if name == "" {
+		name = r.Name
+	}
+	p := Person{Provider: RingCentral, ID: string(r.ID), Type: r.Type, Status: r.Status, Name: name,
+		Email: r.Email, Extension: r.ExtensionNumber}
+	for _, n := range r.PhoneNumbers {
+		p.Numbers = append(p.Numbers, Number{Raw: n.PhoneNumber, UsageType: n.UsageType})
+	}
+	return p
+}

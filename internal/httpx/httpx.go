@@ -1,0 +1,382 @@
+// Package httpx is the one HTTP client every voiceid API client goes through.
+// It decides, from status, headers and body, whether to retry after a pause,
+// re-authenticate once, or give up, so that no client grows its own sleeps.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Action is what the client does with the outcome of one attempt.
+type Action int
+
+const (
+	Done   Action = iota // success: hand the response to the caller
+	Retry                // transient: wait, then try again
+	Reauth               // credentials rejected: drop the token, mint a new one, try once more
+	Fail                 // permanent: return an error now
+)
+
+// Verdict is a classifier's decision about one attempt.
+type Verdict struct {
+	Action Action
+	// After is how long to wait before the next request. With Retry it is the
+	// server's requested delay (0 = exponential backoff); with Done it asks
+	// the client to slow down before the next call (a rate-limit window ran out).
+	After   time.Duration
+	Code    string // provider error code, for messages (CMN-301, INVALID_SESSION_ID, ...)
+	Message string // provider error message, for messages
+}
+
+// Classifier decides what an attempt's outcome means. err is a transport
+// error (status is 0 then); body is already read and size-limited.
+type Classifier func(status int, h http.Header, body []byte, err error) Verdict
+
+// Authorizer adds credentials to a request and forgets them when rejected.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *http.Request) error
+	Invalidate()
+}
+
+// Client sends requests to one API. The zero values of the tuning fields
+// select the defaults documented on each.
+type Client struct {
+	Provider string // named in every error ("ringcentral", "aircall", "salesforce")
+	Base     string // scheme://host, no path
+	HTTP     *http.Client
+	Auth     Authorizer // nil: no credentials (the token endpoints)
+	Classify Classifier // nil: Classify
+
+	MaxAttempts int           // per request; default 6
+	MinBackoff  time.Duration // first backoff; default 1s
+	MaxBackoff  time.Duration // cap for backoff and for any server-requested wait; default 60s
+	MaxBody     int64         // response size limit; default 64 MiB
+	Limiter     *rate.Limiter // optional pacing ahead of time
+	// Sleep waits for d or until ctx ends; tests replace it to keep time virtual.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	calls    atomic.Int64
+	mu       sync.Mutex
+	notUntil time.Time // no request before this instant (rate-limit window)
+}
+
+// Response is a completed request whose body has been read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Error is a request that failed for good. It never holds credentials.
+type Error struct {
+	Provider string
+	Method   string
+	Endpoint string // path only: queries may be long and are not needed to locate the call
+	Status   int    // 0 when the server never answered
+	Code     string
+	Message  string
+	Attempts int
+	Err      error // transport error, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s %s", e.Provider, e.Method, e.Endpoint)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Calls reports how many HTTP requests the client has sent, retries included.
+func (c *Client) Calls() int64 { return c.calls.Load() }
+
+// Get is Do with GET and no body.
+func (c *Client) Get(ctx context.Context, target string, q url.Values) (*Response, error) {
+	return c.Do(ctx, http.MethodGet, target, q, nil, nil)
+}
+
+// Do sends one logical request, retrying as the classifier says. target is a
+// path below Base or an absolute URL on the same host (a server's next-page link).
+func (c *Client) Do(ctx context.Context, method, target string, q url.Values, body []byte, header http.Header) (*Response, error) {
+	u, err := c.resolve(target, q)
+	if err != nil {
+		return nil, &Error{Provider: c.Provider, Method: method, Endpoint: target, Err: err}
+	}
+	classify := c.Classify
+	if classify == nil {
+		classify = Classify
+	}
+	maxAttempts := c.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 6
+	}
+	reauthed := false
+	var last Verdict
+	var lastStatus int
+	var lastErr error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if err := c.waitTurn(ctx); err != nil {
+			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
+		}
+		status, h, data, err := c.send(ctx, method, u, body, header)
+		if ctx.Err() != nil {
+			return nil, c.fail(method, u, status, Verdict{}, attempt, ctx.Err())
+		}
+		v := classify(status, h, data, err)
+		last, lastStatus, lastErr = v, status, err
+		switch v.Action {
+		case Done:
+			if v.After > 0 {
+				c.pause(v.After)
+			}
+			return &Response{Status: status, Header: h, Body: data}, nil
+		case Fail:
+			return nil, c.fail(method, u, status, v, attempt, err)
+		case Reauth:
+			if reauthed || c.Auth == nil {
+				return nil, c.fail(method, u, status, v, attempt, err)
+			}
+			reauthed = true
+			c.Auth.Invalidate()
+			attempt-- // a refreshed token is not a retry of a failing server
+		case Retry:
+			wait := v.After
+			if wait <= 0 {
+				wait = c.backoff(attempt)
+			}
+			if wait > c.maxBackoff() {
+				wait = c.maxBackoff()
+			}
+			if attempt < maxAttempts {
+				c.pause(wait)
+			}
+		}
+	}
+	return nil, c.fail(method, u, lastStatus, last, maxAttempts, lastErr)
+}
+
+func (c *Client) resolve(target string, q url.Values) (*url.URL, error) {
+	base, err := url.Parse(c.Base)
+	if err != nil {
+		return nil, err
+	}
+	u, err := base.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	if u.Host != base.Host || u.Scheme != base.Scheme {
+		// credentials must never follow a link to another host
+		return nil, fmt.Errorf("refusing to follow a link to another host %q", u.Host)
+	}
+	if len(q) > 0 {
+		merged := u.Query()
+		for k, vs := range q {
+			merged[k] = vs
+		}
+		u.RawQuery = merged.Encode()
+	}
+	return u, nil
+}
+
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, header http.Header) (int, http.Header, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if c.Auth != nil {
+		if err := c.Auth.Authorize(ctx, req); err != nil {
+			return 0, nil, nil, &authError{err}
+		}
+	}
+	c.calls.Add(1)
+	hc := c.HTTP
+	if hc == nil {
+		hc = DefaultHTTP
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	limit := c.MaxBody
+	if limit <= 0 {
+		limit = 64 << 20
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return resp.StatusCode, resp.Header, nil, err
+	}
+	if int64(len(data)) > limit {
+		return resp.StatusCode, resp.Header, nil, &tooLarge{limit}
+	}
+	return resp.StatusCode, resp.Header, data, nil
+}
+
+// authError is a failure to obtain credentials; it is never retried here
+// because the token endpoint has its own client with its own retries.
+type authError struct{ err error }
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+type tooLarge struct{ limit int64 }
+
+func (e *tooLarge) Error() string { return fmt.Sprintf("response larger than %d bytes", e.limit) }
+
+// DefaultHTTP is the transport used when a Client has none: TLS verification
+// stays on, and no request may hang longer than a minute.
+var DefaultHTTP = &http.Client{Timeout: 60 * time.Second}
+
+func (c *Client) fail(method string, u *url.URL, status int, v Verdict, attempts int, err error) error {
+	var ae *authError
+	if errors.As(err, &ae) {
+		return ae.err // already names the provider and endpoint
+	}
+	msg := v.Message
+	if msg == "" && status != 0 && err == nil {
+		msg = http.StatusText(status)
+	}
+	return &Error{Provider: c.Provider, Method: method, Endpoint: u.Path, Status: status,
+		Code: v.Code, Message: msg, Attempts: attempts, Err: err}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.MinBackoff
+	if d <= 0 {
+		d = time.Second
+	}
+	for i := 1; i < attempt && d < c.maxBackoff(); i++ {
+		d *= 2
+	}
+	// full jitter in the upper half keeps parallel clients from retrying in step
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func (c *Client) maxBackoff() time.Duration {
+	if c.MaxBackoff <= 0 {
+		return 60 * time.Second
+	}
+	return c.MaxBackoff
+}
+
+func (c *Client) pause(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := time.Now().Add(d); t.After(c.notUntil) {
+		c.notUntil = t
+	}
+}
+
+func (c *Client) waitTurn(ctx context.Context) error {
+	c.mu.Lock()
+	wait := time.Until(c.notUntil)
+	c.mu.Unlock()
+	if wait > 0 {
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	if c.Limiter != nil {
+		r := c.Limiter.Reserve()
+		if d := r.Delay(); d > 0 {
+			if err := c.sleep(ctx, d); err != nil {
+				r.Cancel()
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Classify is the default classifier: 2xx done; 401 re-authenticate; 408,
+// 429 and 5xx retry (after Retry-After when given); transport errors retry;
+// anything else fails.
+func Classify(status int, h http.Header, body []byte, err error) Verdict {
+	if err != nil {
+		var ae *authError
+		var tl *tooLarge
+		if errors.As(err, &ae) || errors.As(err, &tl) {
+			return Verdict{Action: Fail}
+		}
+		return Verdict{Action: Retry}
+	}
+	switch {
+	case status >= 200 && status < 300:
+		return Verdict{Action: Done}
+	case status == http.StatusUnauthorized:
+		return Verdict{Action: Reauth}
+	case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:
+		return Verdict{Action: Retry, After: RetryAfter(h)}
+	}
+	return Verdict{Action: Fail}
+}
+
+// RetryAfter reads a Retry-After header in seconds or as an HTTP date; 0 if absent.
+func RetryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var secs int
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,169 @@
+// Command voiceid keeps the Salesforce Voice Connector's RingCentral and
+// Aircall user identifiers correct. main.go holds the subcommands and their
+// flags only; the job itself is Run (run.go).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"voiceid/report"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// Exit statuses (SPEC: "Command line").
+const (
+	exitOK        = 0
+	exitFailure   = 1
+	exitUsage     = 2
+	exitAborted   = 3
+	exitPartial   = 4
+	exitLocked    = 5
+	defaultConfig = "voiceid.toml"
+)
+
+const usage = `voiceid keeps the Salesforce Voice Connector's RingCentral and Aircall user identifiers correct.
+
+Usage:
+  voiceid demo                         run the whole job on built-in simulators (no config, no network)
+  voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
+                                       one run; --report may repeat (.txt, .csv, .json)
+
+Every command takes --config FILE (default voiceid.toml). Run "voiceid COMMAND --help" for its flags.
+
+Exit status: 0 success, 1 failure, 2 bad usage or configuration, 3 aborted by the
+safety threshold, 4 some records failed to write, 5 another run holds the lock.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is bad command-line usage (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr)
+	case "sync":
+		err = cmdSync(ctx, rest, stdout, stderr)
+	default:
+		err = &usageError{fmt.Sprintf("unknown command %q (see voiceid --help)", cmd)}
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode is the one place errors become exit statuses.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "voiceid:", err)
+	var ue *usageError
+	var ce *ConfigError
+	var le *state.LockedError
+	switch {
+	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
+		errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField):
+		return exitUsage
+	case errors.Is(err, ErrAborted):
+		return exitAborted
+	case errors.Is(err, ErrPartial):
+		return exitPartial
+	case errors.As(err, &le):
+		return exitLocked
+	}
+	return exitFailure
+}
+
+// reportFlag collects repeated --report FILE values.
+type reportFlag []string
+
+func (r *reportFlag) String() string { return strings.Join(*r, ",") }
+func (r *reportFlag) Set(v string) error {
+	if _, err := report.FormatOf(v); err != nil {
+		return err
+	}
+	*r = append(*r, v)
+	return nil
+}
+
+func newFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := fs.String("config", defaultConfig, "config `FILE`")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs, cfg
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
+
+Examples:
+  voiceid sync --dry-run --report review.html --report review.csv
+  voiceid sync --report /var/log/voiceid/last.json`, stderr)
+	dry := fs.Bool("dry-run", false, "plan and report, write nothing to Salesforce")
+	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
+	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
+	var reports reportFlag
+	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json); repeatable")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	r := &Run{Cfg: cfg, DryRun: *dry, Backfill: *backfill, Yes: *yes, Reports: reports, Log: newLogger(stderr)}
+	rep, err := r.Sync(ctx)
+	if rep != nil {
+		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
+	}
+	return err
+}

@@ -1,0 +1,318 @@
+// Package report renders what one run planned, wrote and could not decide,
+// as JSON (report-schema.json), text for a terminal, and CSV for a spreadsheet.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the report-schema.json version written.
+const SchemaVersion = 1
+
+// Report is one run's report; its JSON form follows report-schema.json.
+type Report struct {
+	SchemaVersion int         `json:"schema_version"`
+	Run           Run         `json:"run"`
+	Counts        Counts      `json:"counts"`
+	Changes       []Change    `json:"changes"`
+	Conflicts     []Conflict  `json:"conflicts"`
+	Unmatched     []Unmatched `json:"unmatched"`
+	// APICalls counts HTTP requests per service (beyond the schema's required keys).
+	APICalls map[string]int64 `json:"api_calls,omitempty"`
+	// SalesforceAPIUsage is the org's daily API usage after the run, from Sforce-Limit-Info.
+	SalesforceAPIUsage *Usage `json:"salesforce_api_usage,omitempty"`
+}
+
+// Run describes the run.
+type Run struct {
+	ID         int64     `json:"id"`
+	Mode       string    `json:"mode"` // dry-run | apply
+	Backfill   bool      `json:"backfill"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Status     string    `json:"status"` // ok | partial | aborted | failed
+	Reason     string    `json:"reason,omitempty"`
+}
+
+// Counts are the run's totals.
+type Counts struct {
+	SalesforceUsers   int            `json:"salesforce_users"`
+	RingCentralPeople int            `json:"ringcentral_people"`
+	AircallPeople     int            `json:"aircall_people"`
+	Linked            map[string]int `json:"linked"`
+	Changes           int            `json:"changes"`
+	Applied           int            `json:"applied"`
+	Failed            int            `json:"failed"`
+	Conflicts         int            `json:"conflicts"`
+}
+
+// Change is one identifier field the run changes (or would change).
+type Change struct {
+	SalesforceUserID   string `json:"salesforce_user_id"`
+	SalesforceUsername string `json:"salesforce_username,omitempty"`
+	Name               string `json:"name,omitempty"`
+	Provider           string `json:"provider"`
+	Field              string `json:"field"`
+	Old                string `json:"old"`
+	New                string `json:"new"`
+	Rule               string `json:"rule"`
+	Status             string `json:"status"` // planned | applied | failed | skipped
+	Error              string `json:"error,omitempty"`
+}
+
+// Conflict is one thing the run could not decide.
+type Conflict struct {
+	Kind              string     `json:"kind"`
+	Provider          string     `json:"provider"`
+	Value             string     `json:"value"`
+	ProviderIDs       []string   `json:"provider_ids"`
+	SalesforceUserIDs []string   `json:"salesforce_user_ids"`
+	Detail            string     `json:"detail,omitempty"`
+	FirstSeen         *time.Time `json:"first_seen,omitempty"`
+}
+
+// Unmatched is an eligible person no user is linked to.
+type Unmatched struct {
+	Provider   string `json:"provider"`
+	ProviderID string `json:"provider_id"`
+	Name       string `json:"name,omitempty"`
+	Email      string `json:"email,omitempty"`
+}
+
+// Usage is used/limit of the Salesforce daily API allowance.
+type Usage struct {
+	Used  int `json:"used"`
+	Limit int `json:"limit"`
+}
+
+// JSON writes the report as indented JSON.
+func (r *Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Formats are the report formats by file extension.
+var Formats = []string{"txt", "csv", "json"}
+
+// Render writes the report in a format ("txt", "csv", "json").
+func (r *Report) Render(w io.Writer, format string, loc *time.Location) error {
+	switch format {
+	case "json":
+		return r.JSON(w)
+	case "txt":
+		return r.Text(w, TextOptions{Location: loc})
+	case "csv":
+		return r.CSV(w)
+	}
+	return fmt.Errorf("unknown report format %q (use %s)", format, strings.Join(Formats, ", "))
+}
+
+// FormatOf is the format a report file name asks for.
+func FormatOf(path string) (string, error) {
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	for _, f := range Formats {
+		if ext == f {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("report file %s: unknown extension %q (use .%s)", path, ext, strings.Join(Formats, ", ."))
+}
+
+// WriteFile writes the report to path in the format its extension names,
+// through a temporary file so that a failed write leaves no half report.
+func (r *Report) WriteFile(path string, loc *time.Location) error {
+	format, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".voiceid-report-*")
+	if err != nil {
+		return fmt.Errorf("report file %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := r.Render(tmp, format, loc); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report file %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report file %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// TextOptions shape the text rendering.
+type TextOptions struct {
+	Location *time.Location // times are shown in it (UTC if nil)
+	Limit    int            // rows shown per group; 0 = all
+}
+
+var providerTitle = map[string]string{"ringcentral": "RingCentral", "aircall": "Aircall"}
+
+// Advice says what an administrator can do about each conflict kind.
+var Advice = map[string]string{
+	"duplicate_email":   "give each person their own email in the provider or in Salesforce, or pin the right user (voiceid pin)",
+	"shared_number":     "give each person their own direct number, or link them by email/extension; a shared Phone also makes the Voice Connector's fallback arbitrary",
+	"ambiguous_match":   "decide which record is right and pin it (voiceid pin USER --ringcentral ID | --aircall ID)",
+	"rule_disagreement": "check the weaker evidence (extension or phone) on the user and correct it; the stronger link was kept",
+	"stale_identifier":  "the field names someone who left or is disabled: clear it, or set clear_stale = true",
+	"pin_broken":        "the pinned person is gone or disabled: re-pin (voiceid pin) or remove the pin (voiceid unpin)",
+	"invalid_phone":     "correct the number on the record, in international form (+1 650 555 0100)",
+	"write_failed":      "read Salesforce's message; the write is tried again on the next run",
+}
+
+// Text writes the report for a person: summary, changes by rule, conflicts by kind.
+func (r *Report) Text(w io.Writer, o TextOptions) error {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("voiceid run %d: %s%s, %s\n", r.Run.ID, r.Run.Mode, map[bool]string{true: " (backfill)"}[r.Run.Backfill], r.Run.Status)
+	if r.Run.Reason != "" {
+		p("  reason: %s\n", r.Run.Reason)
+	}
+	p("  started %s, finished %s\n", r.Run.StartedAt.In(loc).Format("2006-01-02 15:04:05 MST"), r.Run.FinishedAt.In(loc).Format("15:04:05"))
+	c := r.Counts
+	p("\nRead: %d Salesforce users, %d RingCentral people, %d Aircall people\n", c.SalesforceUsers, c.RingCentralPeople, c.AircallPeople)
+	p("Linked: RingCentral %d, Aircall %d\n", c.Linked["ringcentral"], c.Linked["aircall"])
+	verb := "would change"
+	if r.Run.Mode == "apply" {
+		verb = "changes"
+	}
+	p("Fields: %d %s (applied %d, failed %d); %d conflicts; %d people unmatched\n", c.Changes, verb, c.Applied, c.Failed, c.Conflicts, len(r.Unmatched))
+	if r.SalesforceAPIUsage != nil {
+		p("Salesforce API usage: %d of %d today\n", r.SalesforceAPIUsage.Used, r.SalesforceAPIUsage.Limit)
+	}
+
+	byRule := map[string][]Change{}
+	var rules []string
+	for _, ch := range r.Changes {
+		if byRule[ch.Rule] == nil {
+			rules = append(rules, ch.Rule)
+		}
+		byRule[ch.Rule] = append(byRule[ch.Rule], ch)
+	}
+	sort.SliceStable(rules, func(i, j int) bool { return ruleRank(rules[i]) < ruleRank(rules[j]) })
+	if len(rules) > 0 {
+		p("\nChanges by rule\n")
+	}
+	for _, rule := range rules {
+		list := byRule[rule]
+		p("  %s (%d)\n", rule, len(list))
+		for i, ch := range list {
+			if o.Limit > 0 && i == o.Limit {
+				p("    ... and %d more\n", len(list)-i)
+				break
+			}
+			status := ""
+			if ch.Status != "planned" {
+				status = " [" + ch.Status + "]"
+			}
+			if ch.Error != "" {
+				status += " " + ch.Error
+			}
+			p("    %-28s %-11s %s -> %s%s\n", userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID),
+				providerTitle[ch.Provider], show(ch.Old), show(ch.New), status)
+		}
+	}
+	byKind := map[string][]Conflict{}
+	var kinds []string
+	for _, cf := range r.Conflicts {
+		if byKind[cf.Kind] == nil {
+			kinds = append(kinds, cf.Kind)
+		}
+		byKind[cf.Kind] = append(byKind[cf.Kind], cf)
+	}
+	if len(kinds) > 0 {
+		p("\nConflicts by kind\n")
+	}
+	for _, kind := range kinds {
+		list := byKind[kind]
+		p("  %s (%d): %s\n", kind, len(list), Advice[kind])
+		for i, cf := range list {
+			if o.Limit > 0 && i == o.Limit {
+				p("    ... and %d more\n", len(list)-i)
+				break
+			}
+			p("    %-11s %s\n", providerTitle[cf.Provider], cf.Detail)
+		}
+	}
+	if len(r.Unmatched) > 0 {
+		p("\nUnmatched people (%d): no Salesforce user holds their identifier\n", len(r.Unmatched))
+		for i, u := range r.Unmatched {
+			if o.Limit > 0 && i == o.Limit {
+				p("    ... and %d more\n", len(r.Unmatched)-i)
+				break
+			}
+			p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, u.Name, u.Email)
+		}
+	}
+	return nil
+}
+
+func ruleRank(r string) int {
+	for i, x := range []string{"pin", "email", "extension", "phone", "moved", "stale"} {
+		if x == r {
+			return i
+		}
+	}
+	return 99
+}
+
+func show(v string) string {
+	if v == "" {
+		return "(empty)"
+	}
+	return v
+}
+
+func userLabel(name, username, id string) string {
+	switch {
+	case name != "" && username != "":
+		return name + " <" + username + ">"
+	case username != "":
+		return username
+	case name != "":
+		return name + " (" + id + ")"
+	}
+	return id
+}
+
+// CSV writes one row per change and per conflict, with the columns Data
+// Loader users expect first.
+func (r *Report) CSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"record", "user_id", "username", "name", "provider", "field", "old", "new", "rule", "status", "error",
+		"conflict_kind", "value", "provider_ids", "salesforce_user_ids", "detail"})
+	for _, c := range r.Changes {
+		cw.Write([]string{"change", c.SalesforceUserID, safeCell(c.SalesforceUsername), safeCell(c.Name), c.Provider, c.Field,
+			safeCell(c.Old), safeCell(c.New), c.Rule, c.Status, safeCell(c.Error), "", "", "", "", ""})
+	}
+	for _, c := range r.Conflicts {
+		cw.Write([]string{"conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, safeCell(c.Value),
+			strings.Join(c.ProviderIDs, " "), strings.Join(c.SalesforceUserIDs, " "), safeCell(c.Detail)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// safeCell keeps a spreadsheet from reading a value as a formula.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"voiceid/directory"
+	"voiceid/match"
+	"voiceid/report"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// Errors that decide the exit status (see exitCode).
+var (
+	ErrAborted = errors.New("aborted by the safety threshold")
+	ErrPartial = errors.New("some records failed to write")
+)
+
+// Run is one configured voiceid job: main builds it from flags and config.
+type Run struct {
+	Cfg      *Config
+	DryRun   bool
+	Backfill bool
+	Yes      bool
+	Reports  []string // --report files
+
+	Log   *slog.Logger
+	Now   func() time.Time
+	HTTP  *http.Client                               // nil: the default client (TLS verified, timeouts)
+	Sleep func(context.Context, time.Duration) error // nil: real waits (tests pass a fake)
+}
+
+func (r *Run) providers() []directory.Provider {
+	var out []directory.Provider
+	if r.Cfg.RingCentralEnabled() {
+		out = append(out, directory.RingCentral)
+	}
+	if r.Cfg.AircallEnabled() {
+		out = append(out, directory.Aircall)
+	}
+	return out
+}
+
+func (r *Run) logger() *slog.Logger {
+	if r.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Log
+}
+
+func (r *Run) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+func (r *Run) salesforceConfig() writer.Config {
+	s := r.Cfg.Salesforce
+	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
+		Fields: map[directory.Provider]string{directory.RingCentral: s.RingCentralField, directory.Aircall: s.AircallField},
+		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now}
+}
+
+func (r *Run) ringCentral() *directory.RingCentralReader {
+	c := r.Cfg.RingCentral
+	return directory.NewRingCentral(directory.RingCentralConfig{Server: c.Server, ClientID: c.ClientID,
+		ClientSecret: c.ClientSecret, JWT: c.JWT, HTTP: r.HTTP, Sleep: r.Sleep})
+}
+
+func (r *Run) aircall() *directory.AircallReader {
+	c := r.Cfg.Aircall
+	return directory.NewAircall(directory.AircallConfig{BaseURL: c.BaseURL, APIID: c.APIID, APIToken: c.APIToken,
+		HTTP: r.HTTP, Sleep: r.Sleep})
+}
+
+// Sync performs one run and returns its report. The report is also returned
+// with ErrAborted and ErrPartial; other errors mean the run failed.
+func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
+	log := r.logger()
+	db, err := state.Open(r.Cfg.State.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	db.Now = r.now
+	release, err := db.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	mode := "apply"
+	if r.DryRun {
+		mode = "dry-run"
+	}
+	runID, err := db.StartRun(mode, r.Backfill)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("run started", "run", runID, "mode", mode, "backfill", r.Backfill)
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Changes: []report.Change{}, Conflicts: []report.Conflict{},
+		Unmatched: []report.Unmatched{}, Run: report.Run{ID: runID, Mode: mode, Backfill: r.Backfill, StartedAt: r.now().UTC()},
+		Counts: report.Counts{Linked: map[string]int{}}}
+	err = r.sync(ctx, db, rep)
+	rep.Run.FinishedAt = r.now().UTC()
+	switch {
+	case errors.Is(err, ErrAborted):
+		rep.Run.Status = "aborted"
+	case errors.Is(err, ErrPartial):
+		rep.Run.Status = "partial"
+	case err != nil:
+		rep.Run.Status, rep.Run.Reason = "failed", err.Error()
+	default:
+		rep.Run.Status = "ok"
+	}
+	var buf strings.Builder
+	rep.JSON(&buf)
+	if ferr := db.FinishRun(state.Run{ID: runID, Status: rep.Run.Status, Reason: rep.Run.Reason,
+		Changes: rep.Counts.Changes, Applied: rep.Counts.Applied, Failed: rep.Counts.Failed,
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: []byte(buf.String())}); ferr != nil && err == nil {
+		err = ferr
+	}
+	for _, path := range r.Reports {
+		if werr := rep.WriteFile(path, r.Cfg.Location()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	log.Info("run finished", "run", runID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
+		"applied", rep.Counts.Applied, "failed", rep.Counts.Failed, "conflicts", rep.Counts.Conflicts)
+	return rep, err
+}
+
+// sources is everything one run reads.
+type sources struct {
+	users  []match.User
+	people map[directory.Provider][]directory.Person
+}
+
+func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error {
+	log := r.logger()
+	provs := r.providers()
+	sf, err := writer.Connect(ctx, r.salesforceConfig())
+	if err != nil {
+		return err
+	}
+	rc, ac := r.ringCentral(), r.aircall()
+	defer func() {
+		rep.APICalls = map[string]int64{"salesforce": sf.Calls()}
+		if r.Cfg.RingCentralEnabled() {
+			rep.APICalls["ringcentral"] = rc.Calls()
+		}
+		if r.Cfg.AircallEnabled() {
+			rep.APICalls["aircall"] = ac.Calls()
+		}
+		if used, limit := sf.Usage(); limit > 0 {
+			rep.SalesforceAPIUsage = &report.Usage{Used: used, Limit: limit}
+		}
+	}()
+	fields, err := sf.Discover(ctx, provs)
+	if err != nil {
+		return err
+	}
+	for _, p := range provs {
+		log.Info("identifier field", "provider", p, "field", fields[p].Name, "label", fields[p].Label)
+	}
+	src, err := r.read(ctx, sf, rc, ac)
+	if err != nil {
+		return err
+	}
+	pins, err := db.Pins()
+	if err != nil {
+		return err
+	}
+	in := match.Input{Users: src.users, People: src.people,
+		Options: match.Options{DefaultRegion: r.Cfg.Match.DefaultRegion, ClearStale: r.Cfg.Match.ClearStale, Providers: provs}}
+	for _, p := range pins {
+		in.Pins = append(in.Pins, p.Pin)
+	}
+	plan := match.Build(in)
+	rep.Counts.SalesforceUsers = len(src.users)
+	rep.Counts.RingCentralPeople = len(src.people[directory.RingCentral])
+	rep.Counts.AircallPeople = len(src.people[directory.Aircall])
+	linked := 0
+	for _, p := range provs {
+		rep.Counts.Linked[string(p)] = plan.Linked(p)
+		linked += plan.Linked(p)
+	}
+	log.Info("plan made", "links", len(plan.Links), "changes", len(plan.Changes), "conflicts", len(plan.Conflicts))
+
+	rows := make([]state.Change, len(plan.Changes))
+	for i, c := range plan.Changes {
+		rows[i] = state.Change{Change: c, Field: fields[c.Provider].Name, Status: "planned"}
+	}
+	applying := !r.DryRun
+	var abort error
+	if applying && !r.Yes && !r.Backfill {
+		abort = r.threshold(plan.Changes, linked)
+	}
+	if abort != nil {
+		for i := range rows {
+			rows[i].Status = "skipped"
+		}
+	}
+	ids, err := db.RecordChanges(rep.Run.ID, rows)
+	if err != nil {
+		return err
+	}
+	conflicts := plan.Conflicts
+	var applyErr error
+	if applying && abort == nil && len(plan.Changes) > 0 {
+		conflicts, applyErr = r.apply(ctx, sf, db, plan, rows, ids)
+	}
+	// conflict lifecycle belongs to applying runs; a dry run only looks
+	var firstSeen map[string]time.Time
+	if applying && applyErr == nil {
+		firstSeen, err = db.SeeConflicts(rep.Run.ID, conflicts)
+	} else {
+		firstSeen, err = db.FirstSeen()
+	}
+	if err != nil {
+		return err
+	}
+	fill(rep, rows, conflicts, plan.Unmatched, firstSeen)
+	if applyErr != nil {
+		return applyErr
+	}
+	if abort != nil {
+		rep.Run.Reason = abort.Error()
+		return abort
+	}
+	if rep.Counts.Failed > 0 {
+		return fmt.Errorf("%w: %d of %d", ErrPartial, rep.Counts.Failed, rep.Counts.Changes)
+	}
+	return nil
+}
+
+// read fetches users and both directories at once; any failure fails the
+// run, because a partial directory must never look like people leaving.
+func (r *Run) read(ctx context.Context, sf *writer.Salesforce, rc *directory.RingCentralReader, ac *directory.AircallReader) (sources, error) {
+	log := r.logger()
+	src := sources{people: map[directory.Provider][]directory.Person{}}
+	var rcPeople, acPeople []directory.Person
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		src.users, err = sf.Users(gctx, nil)
+		log.Info("read Salesforce users", "count", len(src.users))
+		return err
+	})
+	if r.Cfg.RingCentralEnabled() {
+		g.Go(func() error {
+			var err error
+			rcPeople, err = rc.People(gctx, func(n int) { log.Info("reading RingCentral directory", "entries", n) })
+			return err
+		})
+	}
+	if r.Cfg.AircallEnabled() {
+		g.Go(func() error {
+			var err error
+			acPeople, err = ac.People(gctx, func(n int) { log.Info("reading Aircall users", "users", n) })
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return src, err
+	}
+	if r.Cfg.RingCentralEnabled() {
+		src.people[directory.RingCentral] = rcPeople
+	}
+	if r.Cfg.AircallEnabled() {
+		src.people[directory.Aircall] = acPeople
+	}
+	return src, nil
+}
+
+// threshold stops an applying run that would change too much at once.
+// Clearing a field counts double: it removes a user's call routing.
+func (r *Run) threshold(changes []match.Change, linked int) error {
+	weight := 0
+	for _, c := range changes {
+		weight++
+		if c.New == "" {
+			weight++
+		}
+	}
+	maxN, ratio := r.Cfg.MaxChanges(), r.Cfg.MaxChangeRatio()
+	share := float64(weight) / float64(max(linked, 1))
+	if weight > maxN || (weight > 0 && share > ratio) {
+		return fmt.Errorf("%w: %d changes (clears count double: weight %d) exceed max_changes = %d or max_change_ratio = %.2f of %d linked users; review with --dry-run, then run with --yes to accept",
+			ErrAborted, len(changes), weight, maxN, ratio, linked)
+	}
+	return nil
+}
+
+// apply writes the plan and records each outcome; rejected records become
+// write_failed conflicts.
+func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, plan match.Plan, rows []state.Change, ids []int64) ([]match.Conflict, error) {
+	log := r.logger()
+	outcomes, err := sf.Apply(ctx, plan.Changes, func(settled int) {
+		log.Info("writing to Salesforce", "settled", settled, "of", len(plan.Changes))
+	})
+	conflicts := append([]match.Conflict(nil), plan.Conflicts...)
+	status, errs := make([]string, len(rows)), make([]string, len(rows))
+	for i, o := range outcomes {
+		switch {
+		case o.Applied:
+			rows[i].Status = "applied"
+		case o.Code != "":
+			rows[i].Status = "failed"
+			rows[i].Error = o.Code + ": " + o.Message
+			c := plan.Changes[i]
+			conflicts = append(conflicts, match.Conflict{Kind: match.WriteFailed, Provider: c.Provider, Value: c.New,
+				PersonIDs: nonEmpty(c.New), UserIDs: []string{c.UserID},
+				Detail: fmt.Sprintf("Salesforce rejected %s = %q for %s: %s; tried again next run", rows[i].Field, c.New, c.Username, rows[i].Error)})
+		}
+		status[i], errs[i] = rows[i].Status, rows[i].Error
+	}
+	if serr := db.SetChangeStatus(ids, status, errs); serr != nil && err == nil {
+		err = serr
+	}
+	return conflicts, err
+}
+
+func nonEmpty(v string) []string {
+	if v == "" {
+		return []string{}
+	}
+	return []string{v}
+}
+
+// fill copies the run's rows into the report.
+func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time) {
+	for _, c := range rows {
+		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
+			Provider: string(c.Provider), Field: c.Field, Old: c.Old, New: c.New, Rule: string(c.Rule), Status: c.Status, Error: c.Error})
+		switch c.Status {
+		case "applied":
+			rep.Counts.Applied++
+		case "failed":
+			rep.Counts.Failed++
+		}
+	}
+	rep.Counts.Changes = len(rows)
+	for _, c := range conflicts {
+		rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
+			ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
+		if t, ok := firstSeen[c.Key()]; ok {
+			rc.FirstSeen = &t
+		}
+		rep.Conflicts = append(rep.Conflicts, rc)
+	}
+	rep.Counts.Conflicts = len(conflicts)
+	for _, p := range unmatched {
+		rep.Unmatched = append(rep.Unmatched, report.Unmatched{Provider: string(p.Provider), ProviderID: p.ID, Name: p.Name, Email: p.Email})
+	}
+}

@@ -1,0 +1,317 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AircallSim simulates the parts of the Aircall public API voiceid uses.
+type AircallSim struct {
+	base
+	apiID, apiToken string
+	users           []ACUser
+	numbers         []ACNumber
+
+	// RateLimit is the company's requests per minute (default 120); 0 turns limiting off.
+	RateLimit int
+	// RateHeaders sends the X-AircallApi-* headers on every answer, not only on 429.
+	RateHeaders bool
+	// ListEmbedsUsers makes GET /v1/numbers carry each number's users[]
+	// (the real list does not appear to: a number's users come from GET /v1/numbers/:id).
+	ListEmbedsUsers bool
+	// V1UsersRetired answers the v1 user endpoints with 410, as after the retirement.
+	V1UsersRetired bool
+	// V2Missing answers /v2/users with 404, as an account without v2 would.
+	V2Missing bool
+	// Cap is the most records one list query can reach (10,000).
+	Cap int
+	Now func() time.Time
+
+	bucket *bucket
+}
+
+// NewAircall starts a simulator holding users and numbers.
+func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *AircallSim {
+	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
+		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now}
+	s.errorBody = func(status int) any {
+		return map[string]any{"error": http.StatusText(status), "troubleshoot": "Simulated failure"}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/ping", s.authed(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"ping": "pong"})
+	}))
+	mux.HandleFunc("GET /v1/company", s.authed(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"company": map[string]any{"name": "Example Corp", "users_count": len(s.users), "numbers_count": len(s.numbers)}})
+	}))
+	mux.HandleFunc("GET /v2/users", s.authed(s.listUsers(2)))
+	mux.HandleFunc("GET /v1/users", s.authed(s.listUsers(1)))
+	mux.HandleFunc("GET /v1/users/{id}", s.authed(s.getUser(1)))
+	mux.HandleFunc("GET /v2/users/{id}", s.authed(s.getUser(2)))
+	mux.HandleFunc("GET /v2/users/{id}/numbers", s.authed(s.userNumbers))
+	mux.HandleFunc("GET /v1/numbers", s.authed(s.listNumbers))
+	mux.HandleFunc("GET /v1/numbers/{id}", s.authed(s.getNumber))
+	s.start(mux)
+	return s
+}
+
+func acError(w http.ResponseWriter, status int, msg, hint string) {
+	writeJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
+}
+
+func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, tok, ok := r.BasicAuth()
+		if !ok {
+			acError(w, http.StatusUnauthorized, "Unauthorized", "Use HTTP Basic authentication with your api_id and api_token")
+			return
+		}
+		if id != s.apiID || tok != s.apiToken {
+			acError(w, http.StatusForbidden, "Forbidden", "Invalid API key or Bearer access token")
+			return
+		}
+		if !s.limit(w) {
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *AircallSim) limit(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.RateLimit <= 0 {
+		return true
+	}
+	if s.bucket == nil || s.bucket.limit != s.RateLimit {
+		s.bucket = &bucket{limit: s.RateLimit, window: time.Minute}
+	}
+	now := s.Now()
+	rem, over := s.bucket.take(now)
+	if s.RateHeaders || over {
+		h := w.Header()
+		h.Set("X-AircallApi-Limit", strconv.Itoa(s.RateLimit))
+		h.Set("X-AircallApi-Remaining", strconv.Itoa(rem))
+		h.Set("X-AircallApi-Reset", strconv.FormatInt(s.bucket.reset().Unix(), 10))
+	}
+	if over {
+		acError(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit reached; retry after X-AircallApi-Reset")
+		return false
+	}
+	return true
+}
+
+func (s *AircallSim) paging(w http.ResponseWriter, r *http.Request) (page, per int, ok bool) {
+	q := r.URL.Query()
+	page, per = 1, 20
+	for name, dst := range map[string]*int{"page": &page, "per_page": &per} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || (name == "per_page" && n > 50) {
+				acError(w, http.StatusBadRequest, "Invalid parameter", fmt.Sprintf("%s must be a positive integer (per_page at most 50)", name))
+				return 0, 0, false
+			}
+			*dst = n
+		}
+	}
+	if (page-1)*per >= s.Cap {
+		acError(w, http.StatusBadRequest, "Invalid parameter", fmt.Sprintf("list queries are limited to %d records; use from/to", s.Cap))
+		return 0, 0, false
+	}
+	return page, per, true
+}
+
+func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
+	link := func(p int) any {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(p))
+		q.Set("per_page", strconv.Itoa(per))
+		return s.srv.URL + r.URL.Path + "?" + q.Encode()
+	}
+	reach := min(total, s.Cap)
+	m := map[string]any{"count": count, "total": total, "current_page": page, "per_page": per,
+		"next_page_link": nil, "previous_page_link": nil}
+	if page*per < reach {
+		m["next_page_link"] = link(page + 1)
+	}
+	if page > 1 {
+		m["previous_page_link"] = link(page - 1)
+	}
+	return m
+}
+
+func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
+	m := map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
+		"name": u.Name, "email": u.Email, "available": true, "availability_status": "available",
+		"created_at": u.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "time_zone": u.TimeZone,
+		"language": u.Language, "wrap_up_time": 0}
+	if version == 1 {
+		nums := []map[string]any{}
+		for _, n := range s.numbers {
+			for _, id := range n.UserIDs {
+				if id == u.ID {
+					nums = append(nums, s.numberJSON(n, false))
+				}
+			}
+		}
+		m["numbers"] = nums
+	}
+	return m
+}
+
+func (s *AircallSim) numberJSON(n ACNumber, withUsers bool) map[string]any {
+	m := map[string]any{"id": n.ID, "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
+		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
+		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": "2020-01-01T00:00:00.000Z"}
+	if withUsers {
+		users := []map[string]any{}
+		for _, id := range n.UserIDs {
+			for _, u := range s.users {
+				if u.ID == id {
+					users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+						"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
+				}
+			}
+		}
+		m["users"] = users
+	}
+	return m
+}
+
+// createdWindow filters by from/to (UNIX seconds, inclusive) and sorts by creation.
+func createdWindow(w http.ResponseWriter, q url.Values, users []ACUser) ([]ACUser, bool) {
+	var from, to int64 = -1 << 62, 1 << 62
+	for name, dst := range map[string]*int64{"from": &from, "to": &to} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				acError(w, http.StatusBadRequest, "Invalid parameter", name+" must be a UNIX timestamp in seconds")
+				return nil, false
+			}
+			*dst = n
+		}
+	}
+	var out []ACUser
+	for _, u := range users {
+		if t := u.CreatedAt.Unix(); t >= from && t <= to {
+			out = append(out, u)
+		}
+	}
+	desc := q.Get("order") == "desc"
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt) != desc
+		}
+		return (a.ID < b.ID) != desc
+	})
+	return out, true
+}
+
+func (s *AircallSim) listUsers(version int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.gone(w, version) {
+			return
+		}
+		page, per, ok := s.paging(w, r)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		users := s.users
+		s.mu.Unlock()
+		list, ok := createdWindow(w, r.URL.Query(), users)
+		if !ok {
+			return
+		}
+		out := []map[string]any{}
+		for _, u := range window(list, page, per) {
+			out = append(out, s.userJSON(u, version))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"users": out, "meta": s.meta(r, page, per, len(list), len(out))})
+	}
+}
+
+func (s *AircallSim) gone(w http.ResponseWriter, version int) bool {
+	if version == 1 && s.V1UsersRetired {
+		acError(w, http.StatusGone, "Gone", "This endpoint was retired; use /v2/users")
+		return true
+	}
+	if version == 2 && s.V2Missing {
+		acError(w, http.StatusNotFound, "Not found", "Check the URL of the requested resource")
+		return true
+	}
+	return false
+}
+
+func (s *AircallSim) findUser(w http.ResponseWriter, key string) (ACUser, bool) {
+	for _, u := range s.users {
+		if strconv.FormatInt(u.ID, 10) == key || strings.EqualFold(u.Email, key) {
+			return u, true
+		}
+	}
+	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
+	return ACUser{}, false
+}
+
+func (s *AircallSim) getUser(version int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.gone(w, version) {
+			return
+		}
+		if u, ok := s.findUser(w, r.PathValue("id")); ok {
+			writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(u, version)})
+		}
+	}
+}
+
+func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.findUser(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	page, per, ok := s.paging(w, r)
+	if !ok {
+		return
+	}
+	var list []ACNumber
+	for _, n := range s.numbers {
+		for _, id := range n.UserIDs {
+			if id == u.ID {
+				list = append(list, n)
+			}
+		}
+	}
+	out := []map[string]any{}
+	for _, n := range window(list, page, per) {
+		out = append(out, s.numberJSON(n, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
+}
+
+func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
+	page, per, ok := s.paging(w, r)
+	if !ok {
+		return
+	}
+	out := []map[string]any{}
+	for _, n := range window(s.numbers, page, per) {
+		out = append(out, s.numberJSON(n, s.ListEmbedsUsers))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(s.numbers), len(out))})
+}
+
+func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {
+	for _, n := range s.numbers {
+		if strconv.FormatInt(n.ID, 10) == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, true)})
+			return
+		}
+	}
+	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
+}

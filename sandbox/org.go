@@ -1,0 +1,377 @@
+package sandbox
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// RCEntry is one extension in the simulated RingCentral account.
+type RCEntry struct {
+	ID        int64
+	Type      string // as the extension list reports it (User, DigitalUser, Department, ...)
+	Status    string
+	FirstName string
+	LastName  string
+	Name      string // non-user entries
+	Email     string
+	Extension string
+	Numbers   []RCNumber
+	Site      string
+}
+
+// RCNumber is a phone number assigned to an extension.
+type RCNumber struct {
+	ID        int64
+	Number    string // E.164
+	UsageType string
+}
+
+// ACUser is one user of the simulated Aircall company.
+type ACUser struct {
+	ID        int64
+	Name      string
+	Email     string
+	CreatedAt time.Time
+	TimeZone  string
+	Language  string
+}
+
+// ACNumber is one Aircall number and the users it is assigned to.
+type ACNumber struct {
+	ID      int64
+	Name    string
+	Digits  string // international format with spaces, as Aircall shows it
+	Country string
+	UserIDs []int64
+}
+
+// SFUser is one record of the simulated Salesforce User object.
+type SFUser struct {
+	ID          string
+	Username    string
+	FirstName   string
+	LastName    string
+	Email       string
+	Phone       string
+	MobilePhone string
+	Extension   string
+	CountryCode string
+	Country     string
+	IsActive    bool
+	UserType    string
+	RingCentral string // value of the RingCentral identifier field
+	Aircall     string // value of the Aircall identifier field
+	Dialpad     string
+}
+
+// Name is the user's full name, as Salesforce computes it.
+func (u SFUser) Name() string { return strings.TrimSpace(u.FirstName + " " + u.LastName) }
+
+// Org is one generated organisation: what each of the three systems holds.
+type Org struct {
+	RingCentral    []RCEntry
+	Aircall        []ACUser
+	AircallNumbers []ACNumber
+	Salesforce     []SFUser
+	Planted        Planted
+}
+
+// Planted names the records of the hand-made cases, so that tests can assert
+// what the SPEC says must happen to each of them.
+type Planted struct {
+	EmailCaseUser, EmailCasePerson   string // Ann@Example.com <-> ann@example.com: linked by email
+	PhoneUser, PhonePerson           string // (650) 555-0101 <-> +16505550101: linked by phone
+	ExtensionUser, ExtensionPerson   string // Extension x2101 <-> extensionNumber 2101
+	UKUser, UKPerson                 string // Country "United Kingdom", phone 020 7946 0999: linked by phone
+	SharedNumber                     string // E.164 listed by two RingCentral users
+	SharedNumberUsers                []string
+	DuplicateEmail                   string // held by two enabled RingCentral users
+	DuplicateEmailUser               string // the one Salesforce user with that email: not linked
+	DuplicateSFEmail                 string // held by two active Salesforce users
+	DuplicateSFEmailUsers            []string
+	StaleUser, StalePerson           string // field names a Disabled entry: left as is
+	DisagreeUser, DisagreePerson     string // linked by email ...
+	DisagreeOther                    string // ... while the user's extension belongs to this person
+	MovedFrom, MovedTo, MovedPerson  string // MovedFrom's field holds MovedPerson, who is linked to MovedTo
+	InvalidPhoneUser, InvalidPhone   string
+	InactiveUser                     string // matches by email but is inactive: never read
+	NotActivatedPerson               string // matches a user by email but is not eligible
+	AircallSharedNumber              string // E.164 of the team line shared by several Aircall users
+	AircallEmailUser, AircallPerson  string // linked by email in Aircall
+	DepartmentNumberUser, Department string // user's phone is a department's direct number: not linked
+}
+
+var (
+	firstNames = []string{"Ada", "Ben", "Chloé", "Dana", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jade", "Kofi", "Lena",
+		"Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Vik", "Wen", "Xavi", "Yara", "Zoe",
+		"Aoife", "Björn", "Siobhán", "Łukasz", "Renée", "O'Neil"}
+	lastNames = []string{"Okafor", "Nguyen", "Schmidt", "García", "Smith", "Kowalski", "Haddad", "Tanaka", "Brown",
+		"Dubois", "O'Brien", "Rossi", "Ivanova", "Patel", "Jones", "Murphy", "Costa", "Lindqvist", "Mensah", "Kaur"}
+	usAreas = []string{"650", "415", "212", "312", "617", "206", "303", "512", "646", "408"}
+)
+
+// Domain is the email domain of the generated company.
+const Domain = "example.com"
+
+// GenerateOrg builds a realistic organisation of about n Salesforce users
+// (n >= 50) from seed: mostly clean records across the US and the UK, with
+// the Planted cases added on top. The same seed gives the same org.
+func GenerateOrg(n int, seed uint64) *Org {
+	if n < 50 {
+		n = 50
+	}
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	o := &Org{}
+	g := &gen{r: r, org: o, nextRC: 62804120004, nextAC: 51000, nextNum: 1337000100}
+
+	// The company's main number, on the system extension: never links anyone.
+	o.RingCentral = append(o.RingCentral, RCEntry{ID: 62804120000, Type: "User", Status: "Enabled", FirstName: "Admin", LastName: "Account",
+		Email: "it-admin@" + Domain, Extension: "101", Numbers: []RCNumber{g.rcNum("+18005550100", "MainCompanyNumber")}})
+
+	bulk := n - 30 // room for the planted records
+	for i := 0; i < bulk; i++ {
+		g.bulkUser(i)
+	}
+	g.plant()
+	return o
+}
+
+type gen struct {
+	r       *rand.Rand
+	org     *Org
+	nextRC  int64
+	nextAC  int64
+	nextNum int64
+	nextSF  int
+}
+
+func (g *gen) rcID() int64  { g.nextRC += 1000 + int64(g.r.IntN(900)); return g.nextRC }
+func (g *gen) acID() int64  { g.nextAC += 1 + int64(g.r.IntN(40)); return g.nextAC }
+func (g *gen) sfID() string { g.nextSF++; return fmt.Sprintf("005Dn%010dAAA", g.nextSF) }
+func (g *gen) rcNum(e164, usage string) RCNumber {
+	g.nextNum++
+	return RCNumber{ID: g.nextNum, Number: e164, UsageType: usage}
+}
+
+// usNumber returns the i-th fictional US number (555-01xx in several area codes).
+func usNumber(i int) (e164, local string) {
+	area := usAreas[(i/100)%len(usAreas)]
+	line := 100 + i%100
+	return fmt.Sprintf("+1%s5550%03d", area, line), fmt.Sprintf("(%s) 555-0%03d", area, line)
+}
+
+// ukNumber returns the i-th fictional London number (020 7946 0xxx).
+func ukNumber(i int) (e164, local string) {
+	return fmt.Sprintf("+4420794600%02d", i%100), fmt.Sprintf("020 7946 00%02d", i%100)
+}
+
+func (g *gen) bulkUser(i int) {
+	first := firstNames[g.r.IntN(len(firstNames))]
+	last := lastNames[g.r.IntN(len(lastNames))]
+	local := strings.ToLower(asciiFold(first) + "." + asciiFold(last) + fmt.Sprint(i))
+	email := local + "@" + Domain
+	uk := i%5 == 4 // a fifth of the company works from London
+	var e164, display string
+	if uk {
+		e164, display = ukNumber(i / 5)
+	} else {
+		e164, display = usNumber(i + 100) // numbers below 100 are kept for planted cases
+	}
+	ext := fmt.Sprint(3000 + i)
+	rc := RCEntry{ID: g.rcID(), Type: "User", Status: "Enabled", FirstName: first, LastName: last, Email: email,
+		Extension: ext, Site: "HQ", Numbers: []RCNumber{g.rcNum(e164, "DirectNumber")}}
+	if g.r.IntN(10) == 0 {
+		rc.Type = "DigitalUser" // folded into User by the directory
+	}
+	if uk {
+		rc.Site = "London"
+	}
+	u := SFUser{ID: g.sfID(), Username: local + "@" + Domain + ".prod", FirstName: first, LastName: last,
+		Email: email, IsActive: true, UserType: "Standard", CountryCode: "US"}
+	if uk {
+		u.CountryCode = "GB"
+	}
+	switch g.r.IntN(4) {
+	case 0: // email differs only by case: still linked by email
+		u.Email = strings.ToUpper(email[:1]) + email[1:]
+	case 1:
+		u.Phone = display
+	case 2:
+		u.Phone = "+" + strings.TrimPrefix(e164, "+")[:1] + " " + display
+		if uk {
+			u.Phone = display
+		}
+	}
+	if g.r.IntN(3) == 0 {
+		u.Extension = "x" + ext
+	}
+	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
+		u.RingCentral = fmt.Sprint(rc.ID)
+	}
+	rcIsThere := g.r.IntN(12) != 0
+	if rcIsThere {
+		g.org.RingCentral = append(g.org.RingCentral, rc)
+	} else {
+		u.RingCentral = "" // not on RingCentral at all
+	}
+	if g.r.IntN(4) == 0 { // the support team is on Aircall too
+		ac := ACUser{ID: g.acID(), Name: first + " " + last, Email: email, CreatedAt: g.created(), TimeZone: "America/New_York", Language: "en-US"}
+		if uk {
+			ac.TimeZone, ac.Language = "Europe/London", "en-GB"
+		}
+		g.org.Aircall = append(g.org.Aircall, ac)
+		digits := fmt.Sprintf("+1 %s-555-%04d", usAreas[(i+3)%len(usAreas)], 100+(i%100))
+		if uk {
+			digits = fmt.Sprintf("+44 20 7946 1%03d", i%1000)
+		} else {
+			// Aircall lines come from another range than RingCentral DIDs
+			digits = fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
+		}
+		g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
+			Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID}})
+		g.nextNum++
+		if g.r.IntN(2) == 0 {
+			u.Aircall = fmt.Sprint(ac.ID)
+		}
+	}
+	g.org.Salesforce = append(g.org.Salesforce, u)
+}
+
+func (g *gen) created() time.Time {
+	return time.Date(2019, 1, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(g.r.IntN(6*365*24)) * time.Hour)
+}
+
+func asciiFold(s string) string {
+	rep := strings.NewReplacer("é", "e", "ö", "o", "á", "a", "Ł", "L", "ł", "l", "'", "", "í", "i", "ó", "o")
+	return rep.Replace(s)
+}
+
+// plant adds the hand-made cases the SPEC talks about.
+func (g *gen) plant() {
+	o, p := g.org, &g.org.Planted
+	addRC := func(e RCEntry) RCEntry {
+		if e.ID == 0 {
+			e.ID = g.rcID()
+		}
+		if e.Type == "" {
+			e.Type, e.Status = "User", "Enabled"
+		}
+		o.RingCentral = append(o.RingCentral, e)
+		return e
+	}
+	addSF := func(u SFUser) SFUser {
+		u.ID = g.sfID()
+		if u.Username == "" {
+			u.Username = strings.ToLower(strings.ReplaceAll(u.FirstName+"."+u.LastName, " ", "")) + "@" + Domain + ".prod"
+		}
+		if u.UserType == "" {
+			u.UserType, u.IsActive = "Standard", true
+		}
+		if u.CountryCode == "" && u.Country == "" {
+			u.CountryCode = "US"
+		}
+		o.Salesforce = append(o.Salesforce, u)
+		return u
+	}
+	id := func(e RCEntry) string { return fmt.Sprint(e.ID) }
+
+	// SPEC example: linked by email, whatever the case.
+	ann := addRC(RCEntry{ID: 814243005, FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", Extension: "2001",
+		Numbers: []RCNumber{g.rcNum("+16505550142", "DirectNumber")}})
+	annU := addSF(SFUser{FirstName: "Ann", LastName: "Lee", Email: "Ann@Example.com"})
+	p.EmailCaseUser, p.EmailCasePerson = annU.ID, id(ann)
+
+	// SPEC example: linked by phone.
+	ph := addRC(RCEntry{FirstName: "Phil", LastName: "Ortega", Email: "phil.o@ringcentral-only.example", Extension: "2002",
+		Numbers: []RCNumber{g.rcNum("+16505550101", "DirectNumber")}})
+	phU := addSF(SFUser{FirstName: "Phil", LastName: "Ortega", Email: "phil.ortega@" + Domain, Phone: "(650) 555-0101"})
+	p.PhoneUser, p.PhonePerson = phU.ID, id(ph)
+
+	// Linked by extension.
+	ex := addRC(RCEntry{FirstName: "Xia", LastName: "Chen", Email: "xia@other.example", Extension: "2101"})
+	exU := addSF(SFUser{FirstName: "Xia", LastName: "Chen", Email: "xchen@" + Domain, Extension: "x2101"})
+	p.ExtensionUser, p.ExtensionPerson = exU.ID, id(ex)
+
+	// A London user whose org fills in Country, not CountryCode: linked by phone.
+	uk := addRC(RCEntry{FirstName: "Harriet", LastName: "Wood", Email: "h.wood@uk.example", Extension: "2201", Site: "London",
+		Numbers: []RCNumber{g.rcNum("+442079460999", "DirectNumber")}})
+	ukU := addSF(SFUser{FirstName: "Harriet", LastName: "Wood", Email: "harriet.wood@" + Domain, Phone: "020 7946 0999", Country: "United Kingdom"})
+	p.UKUser, p.UKPerson = ukU.ID, id(uk)
+
+	// SPEC example: a number listed by two RingCentral users links nobody by phone.
+	p.SharedNumber = "+16505550100"
+	addRC(RCEntry{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@rc.example", Extension: "2301", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
+	addRC(RCEntry{FirstName: "Sasha", LastName: "Reyes", Email: "sasha.reyes@rc.example", Extension: "2302", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
+	s1 := addSF(SFUser{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@" + Domain, Phone: "650-555-0100"})
+	p.SharedNumberUsers = []string{s1.ID}
+
+	// Two enabled RingCentral users with one email: nobody is linked by it.
+	p.DuplicateEmail = "sales.desk@" + Domain
+	addRC(RCEntry{FirstName: "Desk", LastName: "One", Email: p.DuplicateEmail, Extension: "2401"})
+	addRC(RCEntry{FirstName: "Desk", LastName: "Two", Email: "Sales.Desk@" + Domain, Extension: "2402"})
+	dd := addSF(SFUser{FirstName: "Dee", LastName: "Desk", Email: p.DuplicateEmail})
+	p.DuplicateEmailUser = dd.ID
+
+	// Two active Salesforce users with one email (a shared mailbox).
+	p.DuplicateSFEmail = "team.emea@" + Domain
+	addRC(RCEntry{FirstName: "Team", LastName: "EMEA", Email: p.DuplicateSFEmail, Extension: "2501"})
+	t1 := addSF(SFUser{FirstName: "Tomas", LastName: "Berg", Email: p.DuplicateSFEmail})
+	t2 := addSF(SFUser{FirstName: "Tove", LastName: "Berg", Email: p.DuplicateSFEmail})
+	p.DuplicateSFEmailUsers = []string{t1.ID, t2.ID}
+
+	// SPEC example: the field names a Disabled entry and no rule links the user.
+	st := addRC(RCEntry{ID: 999, Type: "User", Status: "Disabled", FirstName: "Gone", LastName: "Away", Email: "gone@" + Domain, Extension: "2601"})
+	stU := addSF(SFUser{FirstName: "Stella", LastName: "Marsh", Email: "stella.marsh@" + Domain, RingCentral: id(st)})
+	p.StaleUser, p.StalePerson = stU.ID, id(st)
+
+	// SPEC example: email links A to P while A's extension belongs to Q.
+	dp := addRC(RCEntry{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2701"})
+	dq := addRC(RCEntry{FirstName: "Quentin", LastName: "Fo", Email: "quentin@rc.example", Extension: "2702"})
+	dU := addSF(SFUser{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2702"})
+	p.DisagreeUser, p.DisagreePerson, p.DisagreeOther = dU.ID, id(dp), id(dq)
+
+	// An identifier moves: B still holds P's id, but P is linked to A by email.
+	mp := addRC(RCEntry{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain, Extension: "2801"})
+	mA := addSF(SFUser{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain})
+	mB := addSF(SFUser{FirstName: "Morgan", LastName: "Vale", Email: "morgan.vale@" + Domain, RingCentral: id(mp)})
+	p.MovedTo, p.MovedFrom, p.MovedPerson = mA.ID, mB.ID, id(mp)
+
+	// A phone that is no number at all.
+	iv := addSF(SFUser{FirstName: "Ivo", LastName: "Bad", Email: "ivo.bad@" + Domain, Phone: "555-CALL-NOW"})
+	p.InvalidPhoneUser, p.InvalidPhone = iv.ID, "555-CALL-NOW"
+
+	// Inactive and non-standard users are never read, whatever they match.
+	ina := addRC(RCEntry{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, Extension: "2901"})
+	inU := addSF(SFUser{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, UserType: "Standard", IsActive: false})
+	addSF(SFUser{FirstName: "Portal", LastName: "Person", Email: "ina.active@" + Domain, UserType: "PowerCustomerSuccess", IsActive: true})
+	p.InactiveUser = inU.ID
+	_ = ina
+
+	// A NotActivated entry is not eligible, even with a matching email.
+	na := addRC(RCEntry{Type: "User", Status: "NotActivated", FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain, Extension: "2911"})
+	addSF(SFUser{FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain})
+	p.NotActivatedPerson = id(na)
+
+	// A department's direct number typed as a user's phone: departments link nobody.
+	dept := addRC(RCEntry{Type: "Department", Status: "Enabled", Name: "Support Queue", Extension: "2000",
+		Numbers: []RCNumber{g.rcNum("+16505550199", "DirectNumber")}})
+	dpU := addSF(SFUser{FirstName: "Quinn", LastName: "Support", Email: "quinn.support@" + Domain, Phone: "+1 650 555 0199"})
+	p.DepartmentNumberUser, p.Department = dpU.ID, id(dept)
+	addRC(RCEntry{Type: "IvrMenu", Status: "Enabled", Name: "Main IVR", Extension: "1000"})
+
+	// Aircall: a team line assigned to several users, and a clean email link.
+	acP := ACUser{ID: g.acID(), Name: "Ana Beatriz", Email: "ana.beatriz@" + Domain, CreatedAt: g.created(), TimeZone: "Europe/Paris", Language: "fr-FR"}
+	o.Aircall = append(o.Aircall, acP)
+	acU := addSF(SFUser{FirstName: "Ana", LastName: "Beatriz", Email: "ANA.BEATRIZ@" + Domain, CountryCode: "FR"})
+	p.AircallEmailUser, p.AircallPerson = acU.ID, fmt.Sprint(acP.ID)
+	team := ACNumber{ID: 2000001, Name: "Support team line", Digits: "+33 1 23 45 67 89", Country: "FR", UserIDs: []int64{acP.ID}}
+	for _, n := range o.Aircall[:min(3, len(o.Aircall))] {
+		if n.ID != acP.ID {
+			team.UserIDs = append(team.UserIDs, n.ID)
+		}
+	}
+	o.AircallNumbers = append(o.AircallNumbers, team)
+	p.AircallSharedNumber = "+33123456789"
+}

@@ -1,0 +1,380 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RingCentral credentials the simulator accepts.
+type RCCredentials struct {
+	ClientID     string
+	ClientSecret string
+	JWT          string
+}
+
+// RingCentralSim simulates the parts of the RingCentral REST API voiceid uses.
+type RingCentralSim struct {
+	base
+	creds     RCCredentials
+	entries   []RCEntry
+	accountID string
+
+	// TokenTTL is the expires_in of new access tokens (default 3600 s).
+	TokenTTL time.Duration
+	// RateLimits turns on the per-group buckets (Auth 5, Medium 40, Heavy 10 per 60 s).
+	RateLimits bool
+	// MaxPerPage caps the directory page size the simulator honours (default 2000).
+	MaxPerPage int
+	Now        func() time.Time
+
+	tokens  map[string]time.Time // access token -> expiry
+	buckets map[string]*bucket
+}
+
+// NewRingCentral starts a simulator holding entries.
+func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
+	s := &RingCentralSim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
+		MaxPerPage: 2000, Now: time.Now, tokens: map[string]time.Time{}, buckets: map[string]*bucket{}}
+	s.errorBody = func(status int) any {
+		code := map[int]string{400: "CMN-101", 401: "OAU-213", 403: "CMN-401", 404: "CMN-102", 429: "CMN-301"}[status]
+		if code == "" {
+			code = "CMN-201"
+		}
+		return rcError(code, http.StatusText(status))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /restapi/oauth/token", s.token)
+	mux.HandleFunc("GET /restapi/v1.0/account/{account}/directory/entries", s.authed("medium", s.directory))
+	mux.HandleFunc("GET /restapi/v1.0/account/{account}/extension", s.authed("medium", s.extensions))
+	mux.HandleFunc("GET /restapi/v1.0/account/{account}/phone-number", s.authed("heavy", s.phoneNumbers))
+	s.start(mux)
+	return s
+}
+
+// ExpireTokens makes every issued access token invalid, as a rotation or revocation would.
+func (s *RingCentralSim) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// SetEntries replaces the directory.
+func (s *RingCentralSim) SetEntries(e []RCEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entries = e
+}
+
+func rcError(code, msg string) map[string]any {
+	return map[string]any{"errorCode": code, "message": msg,
+		"errors": []map[string]any{{"errorCode": code, "message": msg}}}
+}
+
+func oauthError(errCode, desc, rcCode string) map[string]any {
+	return map[string]any{"error": errCode, "error_description": desc,
+		"errors": []map[string]any{{"errorCode": rcCode, "message": desc}}}
+}
+
+// limit applies the usage-plan group's bucket and sets the X-Rate-Limit-* headers.
+func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.RateLimits {
+		return true
+	}
+	b := s.buckets[group]
+	if b == nil {
+		b = &bucket{limit: map[string]int{"auth": 5, "medium": 40, "heavy": 10, "light": 50}[group], window: time.Minute}
+		s.buckets[group] = b
+	}
+	now := s.Now()
+	rem, over := b.take(now)
+	h := w.Header()
+	h.Set("X-Rate-Limit-Group", group)
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(b.limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rem))
+	h.Set("X-Rate-Limit-Window", "60")
+	if over {
+		h.Set("Retry-After", strconv.Itoa(int(b.reset().Sub(now).Seconds()+0.999)))
+		writeJSON(w, http.StatusTooManyRequests, rcError("CMN-301", "Request rate exceeded"))
+		return false
+	}
+	return true
+}
+
+func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
+	if !s.limit(w, "auth") {
+		return
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client authorization header", "OAU-123"))
+		return
+	}
+	if user != s.creds.ClientID || pass != s.creds.ClientSecret {
+		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client credentials", "OAU-146"))
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "Unsupported grant type", "OAU-112"))
+		return
+	}
+	if r.PostForm.Get("assertion") != s.creds.JWT {
+		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "Invalid assertion", "OAU-140"))
+		return
+	}
+	tok := "SIM-AT-" + randHex(12)
+	ttl := s.TokenTTL
+	s.mu.Lock()
+	s.tokens[tok] = s.Now().Add(ttl)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
+		"refresh_token": "SIM-RT-" + randHex(12), "refresh_token_expires_in": 604800,
+		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6),
+	})
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (s *RingCentralSim) authed(group string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if auth == "" {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "AGW-401", "message": "Authorization header is not specified"})
+			return
+		}
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		s.mu.Lock()
+		exp, known := s.tokens[tok]
+		now := s.Now()
+		s.mu.Unlock()
+		if !ok || !known || now.After(exp) {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "TokenInvalid", "message": "Token not found",
+				"errors": []map[string]any{{"errorCode": "OAU-213", "message": "Token not found"}}})
+			return
+		}
+		if acc := r.PathValue("account"); acc != "~" && acc != s.accountID {
+			writeJSON(w, http.StatusNotFound, rcError("CMN-102", "Resource for parameter [accountId] is not found"))
+			return
+		}
+		if !s.limit(w, group) {
+			return
+		}
+		h(w, r)
+	}
+}
+
+// directoryType folds extension types as the directory does.
+func directoryType(t string) string {
+	switch t {
+	case "DigitalUser", "VirtualUser", "FaxUser", "User":
+		return "User"
+	}
+	return t
+}
+
+// listed reports whether the directory shows an entry at all.
+func listedInDirectory(e RCEntry) bool {
+	return e.Type != "ApplicationExtension" && slices.Contains([]string{"Enabled", "Disabled", "NotActivated"}, e.Status)
+}
+
+// pageParams reads page/perPage, answering 400 itself when they are bad.
+func pageParams(w http.ResponseWriter, q url.Values, def, maxPer int, adg bool) (page, per int, ok bool) {
+	page, per = 1, def
+	bad := func(name string) (int, int, bool) {
+		if adg {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]any{{"errorCode": "ADG-121", "message": "Parameter [" + name + "] value is invalid", "parameterName": name}}})
+		} else {
+			writeJSON(w, http.StatusBadRequest, rcError("CMN-101", "Parameter ["+name+"] value is invalid"))
+		}
+		return 0, 0, false
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return bad("page")
+		}
+		page = n
+	}
+	switch v := q.Get("perPage"); v {
+	case "":
+	case "all", "max":
+		per = 1 << 30
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPer {
+			return bad("perPage")
+		}
+		per = n
+	}
+	return page, per, true
+}
+
+func pagingModel(page, per, total, n int) map[string]any {
+	m := map[string]any{"page": page, "perPage": per, "totalElements": total, "totalPages": (total + per - 1) / per}
+	if per >= 1<<30 {
+		m["perPage"], m["totalPages"] = max(total, 1), 1
+	}
+	if n > 0 {
+		start := (page - 1) * per
+		m["pageStart"], m["pageEnd"] = start, start+n-1
+	}
+	return m
+}
+
+func window[T any](all []T, page, per int) []T {
+	start := (page - 1) * per
+	if start >= len(all) || start < 0 {
+		return nil
+	}
+	return all[start:min(len(all), start+per)]
+}
+
+func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, per, ok := pageParams(w, q, 1000, s.MaxPerPage, true)
+	if !ok {
+		return
+	}
+	types := q["type"] // repeated type is a union (DOCS)
+	federated := q.Get("showFederated") != "false"
+	s.mu.Lock()
+	var list []RCEntry
+	for _, e := range s.entries {
+		if !listedInDirectory(e) || (len(types) > 0 && !slices.Contains(types, directoryType(e.Type))) {
+			continue
+		}
+		list = append(list, e)
+	}
+	s.mu.Unlock()
+	records := []map[string]any{}
+	for _, e := range window(list, page, per) {
+		rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,
+			"extensionNumber": e.Extension, "hidden": false}
+		if e.Email != "" {
+			rec["email"] = e.Email
+		}
+		if directoryType(e.Type) == "User" {
+			rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
+		} else {
+			rec["name"] = e.Name
+		}
+		if e.Site != "" {
+			rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
+		}
+		nums := []map[string]any{}
+		for _, n := range e.Numbers {
+			nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
+				"type": "VoiceFax", "usageType": n.UsageType, "primary": len(nums) == 0})
+		}
+		rec["phoneNumbers"] = nums
+		if federated {
+			rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
+		}
+		records = append(records, rec)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": pagingModel(page, per, len(list), len(records))})
+}
+
+func (s *RingCentralSim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
+	uri := func(p int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(p))
+		q.Set("perPage", strconv.Itoa(per))
+		return fmt.Sprintf("%s%s?%s", s.srv.URL, r.URL.Path, q.Encode())
+	}
+	pages := max((total+per-1)/per, 1)
+	nav := map[string]any{"firstPage": map[string]any{"uri": uri(1)}, "lastPage": map[string]any{"uri": uri(pages)}}
+	if page < pages {
+		nav["nextPage"] = map[string]any{"uri": uri(page + 1)}
+	}
+	if page > 1 {
+		nav["previousPage"] = map[string]any{"uri": uri(page - 1)}
+	}
+	return uri(page), nav
+}
+
+func (s *RingCentralSim) extURI(id int64) string {
+	return fmt.Sprintf("%s/restapi/v1.0/account/%s/extension/%d", s.srv.URL, s.accountID, id)
+}
+
+func (s *RingCentralSim) extensions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, per, ok := pageParams(w, q, 100, 1000, false)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	var list []RCEntry
+	for _, e := range s.entries {
+		if (len(q["status"]) == 0 || slices.Contains(q["status"], e.Status)) && (len(q["type"]) == 0 || slices.Contains(q["type"], e.Type)) {
+			list = append(list, e)
+		}
+	}
+	s.mu.Unlock()
+	records := []map[string]any{}
+	for _, e := range window(list, page, per) {
+		name := e.Name
+		if name == "" {
+			name = strings.TrimSpace(e.FirstName + " " + e.LastName)
+		}
+		contact := map[string]any{"company": "Example Corp"}
+		if e.FirstName != "" {
+			contact["firstName"], contact["lastName"] = e.FirstName, e.LastName
+		}
+		if e.Email != "" {
+			contact["email"] = e.Email
+		}
+		records = append(records, map[string]any{"uri": s.extURI(e.ID), "id": e.ID, "extensionNumber": e.Extension,
+			"name": name, "type": e.Type, "status": e.Status, "contact": contact, "hidden": false})
+	}
+	uri, nav := s.pageURIs(r, page, per, len(list))
+	writeJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
+		"paging": pagingModel(page, per, len(list), len(records)), "navigation": nav})
+}
+
+func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, per, ok := pageParams(w, q, 100, 1000, false)
+	if !ok {
+		return
+	}
+	type row struct {
+		e RCEntry
+		n RCNumber
+	}
+	s.mu.Lock()
+	var list []row
+	for _, e := range s.entries {
+		for _, n := range e.Numbers {
+			if len(q["usageType"]) == 0 || slices.Contains(q["usageType"], n.UsageType) {
+				list = append(list, row{e, n})
+			}
+		}
+	}
+	s.mu.Unlock()
+	records := []map[string]any{}
+	for _, x := range window(list, page, per) {
+		rec := map[string]any{"id": x.n.ID, "uri": fmt.Sprintf("%s/restapi/v1.0/account/%s/phone-number/%d", s.srv.URL, s.accountID, x.n.ID),
+			"phoneNumber": x.n.Number, "paymentType": "Local", "type": "VoiceFax", "usageType": x.n.UsageType, "status": "Normal", "primary": false}
+		if x.n.UsageType != "MainCompanyNumber" {
+			rec["extension"] = map[string]any{"id": x.e.ID, "uri": s.extURI(x.e.ID), "extensionNumber": x.e.Extension}
+		}
+		records = append(records, rec)
+	}
+	uri, nav := s.pageURIs(r, page, per, len(list))
+	writeJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
+		"paging": pagingModel(page, per, len(list), len(records)), "navigation": nav})
+}

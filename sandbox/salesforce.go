@@ -1,0 +1,719 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// SFCredentials are what the simulated connected app accepts.
+type SFCredentials struct {
+	ClientID     string
+	ClientSecret string         // client credentials flow
+	Username     string         // run-as user of the JWT flow (must be an active user or this name)
+	PublicKey    *rsa.PublicKey // certificate uploaded to the app, for the JWT flow
+}
+
+// Identifier field API names in the simulated org. The Voice Connector's real
+// names are unknown (salesforce.md §3), so the job must find them by label.
+const (
+	SFRingCentralField = "cnx__RingCentral_User_Identifier__c"
+	SFAircallField     = "cnx__Aircall_User_Identifier__c"
+	SFDialpadField     = "cnx__Dialpad_User_Identifier__c"
+)
+
+// Write is one field value the simulator accepted, in order.
+type Write struct {
+	UserID string
+	Field  string
+	Value  string
+}
+
+// SalesforceSim simulates the parts of the Salesforce REST API voiceid uses.
+type SalesforceSim struct {
+	base
+	creds SFCredentials
+	users []SFUser
+	byID  map[string]int
+
+	// FieldLength is the described length of the identifier fields (default 255).
+	FieldLength int
+	// FieldsUpdateable is false to simulate field-level security making them read-only.
+	FieldsUpdateable bool
+	// DailyLimit is the org's daily API allowance (default 15000).
+	DailyLimit int
+	// Used is the allowance already spent today.
+	Used int
+	// Reject makes the write of a user fail with this status code every time.
+	Reject map[string]string
+	// LockFor makes the write of a user fail with UNABLE_TO_LOCK_ROW this many times.
+	LockFor map[string]int
+	Now     func() time.Time
+
+	tokens  map[string]bool
+	cursors map[string]cursor
+	writes  []Write
+	nextCur int
+}
+
+type cursor struct {
+	rows   []map[string]any
+	offset int
+	batch  int
+}
+
+// NewSalesforce starts a simulator holding users.
+func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
+	s := &SalesforceSim{creds: creds, FieldLength: 255, FieldsUpdateable: true, DailyLimit: 15000,
+		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
+		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
+	s.setUsers(users)
+	s.errorBody = func(status int) any {
+		code := map[int]string{400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 404: "NOT_FOUND"}[status]
+		if code == "" {
+			code = "UNKNOWN_EXCEPTION"
+		}
+		return []map[string]any{{"message": http.StatusText(status), "errorCode": code}}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /services/oauth2/token", s.token)
+	mux.HandleFunc("GET /services/data/", s.versions)
+	mux.HandleFunc("GET /services/data/{v}/sobjects/User/describe", s.authed(s.describe))
+	mux.HandleFunc("GET /services/data/{v}/query", s.authed(s.query))
+	mux.HandleFunc("GET /services/data/{v}/query/{locator}", s.authed(s.queryMore))
+	mux.HandleFunc("PATCH /services/data/{v}/composite/sobjects", s.authed(s.update))
+	mux.HandleFunc("GET /services/data/{v}/limits", s.authed(s.limits))
+	s.start(mux)
+	return s
+}
+
+func (s *SalesforceSim) setUsers(users []SFUser) {
+	s.users = append([]SFUser(nil), users...)
+	clear(s.byID)
+	for i, u := range s.users {
+		s.byID[u.ID] = i
+	}
+}
+
+// Users returns a copy of the org's users as they are now.
+func (s *SalesforceSim) Users() []SFUser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SFUser(nil), s.users...)
+}
+
+// User returns one user by id.
+func (s *SalesforceSim) User(id string) (SFUser, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.byID[id]
+	if !ok {
+		return SFUser{}, false
+	}
+	return s.users[i], true
+}
+
+// Writes returns every field value written so far, in order.
+func (s *SalesforceSim) Writes() []Write {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Write(nil), s.writes...)
+}
+
+// ExpireTokens invalidates every session, as a session timeout would.
+func (s *SalesforceSim) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// GenerateKey makes an RSA key pair for the JWT flow and its PEM (PKCS#8) encoding.
+func GenerateKey() (*rsa.PrivateKey, []byte, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+func sfErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, []map[string]any{{"message": msg, "errorCode": code}})
+}
+
+func oauthErr(w http.ResponseWriter, status int, code, desc string) {
+	writeJSON(w, status, map[string]any{"error": code, "error_description": desc})
+}
+
+func (s *SalesforceSim) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		oauthErr(w, 400, "invalid_request", "malformed form body")
+		return
+	}
+	switch r.PostForm.Get("grant_type") {
+	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+		if desc := s.checkAssertion(r.PostForm.Get("assertion")); desc != "" {
+			oauthErr(w, 400, "invalid_grant", desc)
+			return
+		}
+	case "client_credentials":
+		if r.PostForm.Get("client_id") != s.creds.ClientID {
+			oauthErr(w, 400, "invalid_client_id", "client identifier invalid")
+			return
+		}
+		if r.PostForm.Get("client_secret") != s.creds.ClientSecret || s.creds.ClientSecret == "" {
+			oauthErr(w, 400, "invalid_client", "invalid client credentials")
+			return
+		}
+	default:
+		oauthErr(w, 400, "unsupported_grant_type", "grant type not supported")
+		return
+	}
+	tok := "00DSIM0000000001!" + randHex(20)
+	s.mu.Lock()
+	s.tokens[tok] = true
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "instance_url": s.srv.URL,
+		"id": s.srv.URL + "/id/00DSIM0000000001AAA/005SIM0000000001AAA", "token_type": "Bearer",
+		"issued_at": strconv.FormatInt(s.Now().UnixMilli(), 10), "signature": "c2ltdWxhdGVk", "scope": "api"})
+}
+
+// checkAssertion verifies the JWT as Salesforce does; "" means accepted.
+func (s *SalesforceSim) checkAssertion(assertion string) string {
+	if s.creds.PublicKey == nil {
+		return "authentication failure"
+	}
+	claims := jwt.RegisteredClaims{}
+	_, err := jwt.ParseWithClaims(assertion, &claims, func(*jwt.Token) (any, error) { return s.creds.PublicKey, nil },
+		jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.Now))
+	switch {
+	case err != nil && strings.Contains(err.Error(), "expired"):
+		return "expired authorization code"
+	case err != nil:
+		return "invalid assertion: " + err.Error()
+	case claims.Issuer != s.creds.ClientID:
+		return "client identifier invalid"
+	case len(claims.Audience) != 1 || (claims.Audience[0] != s.srv.URL && claims.Audience[0] != "https://login.salesforce.com"):
+		return "audience is invalid"
+	case claims.ExpiresAt.Time.After(s.Now().Add(5 * time.Minute)):
+		return "expired authorization code" // Salesforce refuses assertions that live too long
+	case claims.Subject != s.creds.Username:
+		return "user hasn't approved this consumer"
+	}
+	return ""
+}
+
+func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		ok := s.tokens[tok]
+		over := s.Used >= s.DailyLimit
+		if ok && !over {
+			s.Used++
+		}
+		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", s.Used, s.DailyLimit))
+		s.mu.Unlock()
+		if !ok {
+			sfErr(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
+			return
+		}
+		if over {
+			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+			return
+		}
+		if !validVersion(r.PathValue("v")) {
+			sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+			return
+		}
+		h(w, r)
+	}
+}
+
+var versionRE = regexp.MustCompile(`^v\d+\.\d$`)
+
+func validVersion(v string) bool { return versionRE.MatchString(v) }
+
+func (s *SalesforceSim) versions(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/services/data/" && r.URL.Path != "/services/data" {
+		sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	var out []map[string]any
+	for v, label := range map[int]string{64: "Summer '25", 65: "Winter '26", 66: "Spring '26", 67: "Summer '26"} {
+		out = append(out, map[string]any{"label": label, "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// userFields is the User object as described: API name -> (label, type).
+var userFields = []struct{ name, label, typ string }{
+	{"Id", "User ID", "id"}, {"Username", "Username", "string"}, {"Name", "Full Name", "string"},
+	{"FirstName", "First Name", "string"}, {"LastName", "Last Name", "string"}, {"Email", "Email", "email"},
+	{"Phone", "Phone", "phone"}, {"MobilePhone", "Mobile", "phone"}, {"Extension", "Extension", "phone"},
+	{"CountryCode", "Country Code", "picklist"}, {"Country", "Country", "string"}, {"IsActive", "Active", "boolean"},
+	{"UserType", "User Type", "picklist"},
+	{SFRingCentralField, "Ringcentral User Identifier", "string"}, // the ECI page spells it both ways
+	{SFAircallField, "Aircall User Identifier", "string"},
+	{SFDialpadField, "Dialpad User Identifier", "string"},
+}
+
+func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
+	var fields []map[string]any
+	for _, f := range userFields {
+		custom := strings.HasSuffix(f.name, "__c")
+		upd := f.name != "Id" && f.name != "Name" && f.name != "UserType"
+		length := 40
+		if custom {
+			upd, length = s.FieldsUpdateable, s.FieldLength
+		}
+		fields = append(fields, map[string]any{"name": f.name, "label": f.label, "type": f.typ, "length": length,
+			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
+		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})
+}
+
+func (u SFUser) get(field string) (any, bool) {
+	nullable := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	switch field {
+	case "Id":
+		return u.ID, true
+	case "Username":
+		return u.Username, true
+	case "Name":
+		return u.Name(), true
+	case "FirstName":
+		return nullable(u.FirstName), true
+	case "LastName":
+		return u.LastName, true
+	case "Email":
+		return u.Email, true
+	case "Phone":
+		return nullable(u.Phone), true
+	case "MobilePhone":
+		return nullable(u.MobilePhone), true
+	case "Extension":
+		return nullable(u.Extension), true
+	case "CountryCode":
+		return nullable(u.CountryCode), true
+	case "Country":
+		return nullable(u.Country), true
+	case "IsActive":
+		return u.IsActive, true
+	case "UserType":
+		return u.UserType, true
+	case SFRingCentralField:
+		return nullable(u.RingCentral), true
+	case SFAircallField:
+		return nullable(u.Aircall), true
+	case SFDialpadField:
+		return nullable(u.Dialpad), true
+	}
+	return nil, false
+}
+
+func (u *SFUser) set(field, value string) bool {
+	switch field {
+	case SFRingCentralField:
+		u.RingCentral = value
+	case SFAircallField:
+		u.Aircall = value
+	case SFDialpadField:
+		u.Dialpad = value
+	case "Phone":
+		u.Phone = value
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
+	q, err := parseSOQL(r.URL.Query().Get("q"))
+	if err != nil {
+		sfErr(w, http.StatusBadRequest, "MALFORMED_QUERY", err.Error())
+		return
+	}
+	if q.object != "User" {
+		sfErr(w, http.StatusBadRequest, "INVALID_TYPE", "sObject type '"+q.object+"' is not supported.")
+		return
+	}
+	for _, f := range append(append([]string{}, q.fields...), q.whereFields()...) {
+		if _, ok := (SFUser{}).get(f); !ok {
+			sfErr(w, http.StatusBadRequest, "INVALID_FIELD", "No such column '"+f+"' on entity 'User'.")
+			return
+		}
+	}
+	batch := 2000
+	if opt := r.Header.Get("Sforce-Query-Options"); opt != "" {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(opt), "batchSize="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				batch = min(max(n, 200), 2000)
+			}
+		}
+	}
+	s.mu.Lock()
+	var rows []map[string]any
+	for _, u := range s.users {
+		if !q.matches(u) {
+			continue
+		}
+		row := map[string]any{"attributes": map[string]any{"type": "User", "url": fmt.Sprintf("/services/data/%s/sobjects/User/%s", r.PathValue("v"), u.ID)}}
+		for _, f := range q.fields {
+			row[f], _ = u.get(f)
+		}
+		rows = append(rows, row)
+	}
+	s.mu.Unlock()
+	s.page(w, r.PathValue("v"), cursor{rows: rows, batch: batch})
+}
+
+func (s *SalesforceSim) page(w http.ResponseWriter, version string, c cursor) {
+	end := min(len(c.rows), c.offset+c.batch)
+	body := map[string]any{"totalSize": len(c.rows), "done": end == len(c.rows), "records": c.rows[c.offset:end]}
+	if c.rows == nil {
+		body["records"] = []any{}
+	}
+	if end < len(c.rows) {
+		s.mu.Lock()
+		s.nextCur++
+		loc := fmt.Sprintf("01gSIM%011dAAA-%d", s.nextCur, end)
+		s.cursors[loc] = cursor{rows: c.rows, offset: end, batch: c.batch}
+		s.mu.Unlock()
+		body["nextRecordsUrl"] = fmt.Sprintf("/services/data/%s/query/%s", version, loc)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *SalesforceSim) queryMore(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	c, ok := s.cursors[r.PathValue("locator")]
+	s.mu.Unlock()
+	if !ok {
+		sfErr(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+		return
+	}
+	s.page(w, r.PathValue("v"), c)
+}
+
+func (s *SalesforceSim) limits(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"DailyApiRequests":     map[string]any{"Max": s.DailyLimit, "Remaining": s.DailyLimit - s.Used},
+		"DailyBulkApiRequests": map[string]any{"Max": 10000, "Remaining": 10000}})
+}
+
+func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AllOrNone bool                         `json:"allOrNone"`
+		Records   []map[string]json.RawMessage `json:"records"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		sfErr(w, http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize request: "+err.Error())
+		return
+	}
+	if len(req.Records) > 200 {
+		sfErr(w, http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
+		return
+	}
+	type result struct {
+		ID      *string          `json:"id,omitempty"`
+		Success bool             `json:"success"`
+		Errors  []map[string]any `json:"errors"`
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := make([]result, len(req.Records))
+	staged := append([]SFUser(nil), s.users...)
+	pending := map[int][]Write{} // by record index
+	failed := false
+	for i, rec := range req.Records {
+		var id string
+		var attrs struct{ Type string }
+		json.Unmarshal(rec["id"], &id)
+		json.Unmarshal(rec["attributes"], &attrs)
+		fail := func(code, msg string, fields ...string) {
+			results[i] = result{Errors: []map[string]any{{"statusCode": code, "message": msg, "fields": append([]string{}, fields...)}}}
+			failed = true
+		}
+		idx, known := s.byID[id]
+		switch {
+		case attrs.Type != "User":
+			fail("INVALID_TYPE", "attributes.type must be User")
+			continue
+		case !strings.HasPrefix(id, "005") || (len(id) != 15 && len(id) != 18):
+			fail("MALFORMED_ID", "malformed id "+id)
+			continue
+		case !known:
+			fail("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+			continue
+		case s.Reject[id] != "":
+			fail(s.Reject[id], "Simulated rejection of this record")
+			continue
+		case s.LockFor[id] > 0:
+			s.LockFor[id]--
+			fail("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")
+			continue
+		}
+		ok := true
+		for f, raw := range rec {
+			if f == "id" || f == "attributes" {
+				continue
+			}
+			var v *string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				fail("INVALID_FIELD_FOR_INSERT_UPDATE", "bad value for "+f, f)
+				ok = false
+				break
+			}
+			val := ""
+			if v != nil {
+				val = *v
+			}
+			if len(val) > s.FieldLength {
+				fail("STRING_TOO_LONG", fmt.Sprintf("%s: data value too large", f), f)
+				ok = false
+				break
+			}
+			if !s.FieldsUpdateable || !staged[idx].set(f, val) {
+				fail("INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+f, f)
+				ok = false
+				break
+			}
+			pending[i] = append(pending[i], Write{UserID: id, Field: f, Value: val})
+		}
+		if ok {
+			idc := id
+			results[i] = result{ID: &idc, Success: true, Errors: []map[string]any{}}
+		}
+	}
+	if req.AllOrNone && failed {
+		for i := range results {
+			if results[i].Success {
+				results[i] = result{Errors: []map[string]any{{"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all records were valid and the request was using AllOrNone header", "fields": []string{}}}}
+			}
+		}
+		writeJSON(w, http.StatusOK, results)
+		return
+	}
+	// per-record semantics: keep the successful records' values only
+	for i, res := range results {
+		if !res.Success {
+			var id string
+			json.Unmarshal(req.Records[i]["id"], &id)
+			if idx, ok := s.byID[id]; ok {
+				staged[idx] = s.users[idx]
+			}
+		}
+	}
+	s.users = staged
+	for i := range req.Records {
+		if results[i].Success {
+			s.writes = append(s.writes, pending[i]...)
+		}
+	}
+	writeJSON(w, http.StatusOK, results)
+}
+
+// soql is the subset of SOQL the simulator understands:
+// SELECT f1, f2 FROM Obj [WHERE f = lit [AND f = lit ...]] [ORDER BY f]
+type soql struct {
+	fields []string
+	object string
+	where  []cond
+}
+
+type cond struct {
+	field string
+	value any // string, bool or nil
+}
+
+func (q soql) whereFields() []string {
+	var out []string
+	for _, c := range q.where {
+		out = append(out, c.field)
+	}
+	return out
+}
+
+func (q soql) matches(u SFUser) bool {
+	for _, c := range q.where {
+		v, _ := u.get(c.field)
+		if v != c.value {
+			return false
+		}
+	}
+	return true
+}
+
+func parseSOQL(src string) (soql, error) {
+	toks, err := lexSOQL(src)
+	if err != nil {
+		return soql{}, err
+	}
+	var q soql
+	i := 0
+	next := func() string {
+		if i >= len(toks) {
+			return ""
+		}
+		i++
+		return toks[i-1]
+	}
+	if !strings.EqualFold(next(), "SELECT") {
+		return q, fmt.Errorf("unexpected token: expecting SELECT")
+	}
+	for {
+		f := next()
+		if f == "" || !isIdent(f) {
+			return q, fmt.Errorf("unexpected token: %q", f)
+		}
+		q.fields = append(q.fields, f)
+		sep := next()
+		if strings.EqualFold(sep, "FROM") {
+			break
+		}
+		if sep != "," {
+			return q, fmt.Errorf("unexpected token: %q", sep)
+		}
+	}
+	q.object = next()
+	if !isIdent(q.object) {
+		return q, fmt.Errorf("unexpected token: %q", q.object)
+	}
+	if i < len(toks) && strings.EqualFold(toks[i], "WHERE") {
+		i++
+		for {
+			f, op, lit := next(), next(), next()
+			if !isIdent(f) || op != "=" || lit == "" {
+				return q, fmt.Errorf("unexpected token near %q", f)
+			}
+			var v any
+			switch {
+			case strings.HasPrefix(lit, "'"):
+				v = lit[1:]
+			case strings.EqualFold(lit, "true"), strings.EqualFold(lit, "false"):
+				v = strings.EqualFold(lit, "true")
+			case strings.EqualFold(lit, "null"):
+				v = nil
+			default:
+				return q, fmt.Errorf("unexpected literal %q", lit)
+			}
+			q.where = append(q.where, cond{f, v})
+			if i >= len(toks) || !strings.EqualFold(toks[i], "AND") {
+				break
+			}
+			i++
+		}
+	}
+	if i < len(toks) && strings.EqualFold(toks[i], "ORDER") {
+		if i+2 >= len(toks) || !strings.EqualFold(toks[i+1], "BY") || !isIdent(toks[i+2]) {
+			return q, fmt.Errorf("unexpected token: ORDER")
+		}
+		i += 3
+	}
+	if i != len(toks) {
+		return q, fmt.Errorf("unexpected token: %q", toks[i])
+	}
+	return q, nil
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// lexSOQL splits a query into identifiers, punctuation and literals; a string
+// literal token keeps its opening quote and has its escapes resolved.
+func lexSOQL(src string) ([]string, error) {
+	var toks []string
+	rs := []rune(src)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case unicode.IsSpace(r):
+			i++
+		case r == ',' || r == '=':
+			toks = append(toks, string(r))
+			i++
+		case r == '\'':
+			var b strings.Builder
+			b.WriteRune('\'')
+			i++
+			closed := false
+			for i < len(rs) {
+				c := rs[i]
+				if c == '\\' {
+					if i+1 >= len(rs) {
+						return nil, fmt.Errorf("unterminated escape")
+					}
+					e := rs[i+1]
+					switch e {
+					case '\\', '\'', '"':
+						b.WriteRune(e)
+					case 'n', 'N':
+						b.WriteRune('\n')
+					case 'r', 'R':
+						b.WriteRune('\r')
+					case 't', 'T':
+						b.WriteRune('\t')
+					case 'b', 'B':
+						b.WriteRune('\b')
+					case 'f', 'F':
+						b.WriteRune('\f')
+					default:
+						return nil, fmt.Errorf("invalid escape sequence \\%c", e)
+					}
+					i += 2
+					continue
+				}
+				if c == '\'' {
+					closed = true
+					i++
+					break
+				}
+				b.WriteRune(c)
+				i++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated string literal")
+			}
+			toks = append(toks, b.String())
+		default:
+			start := i
+			for i < len(rs) && !unicode.IsSpace(rs[i]) && rs[i] != ',' && rs[i] != '=' && rs[i] != '\'' {
+				i++
+			}
+			toks = append(toks, string(rs[start:i]))
+		}
+	}
+	return toks, nil
+}

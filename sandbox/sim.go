@@ -1,0 +1,179 @@
+// Package sandbox holds loopback simulators of the RingCentral, Aircall and
+// Salesforce APIs, seeded from a generated organisation. voiceid's demo runs
+// against them, and every client test goes through them over real HTTP.
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes the simulator answer some requests badly. A fault matches the
+// requests whose path starts with Path (all when empty); it fires on the
+// Nth matching request (1-based; 0 = the next one) and then Times-1 more
+// matching requests after it (Times 0 = once).
+type Fault struct {
+	Path   string
+	Method string // "" = any
+	Nth    int
+	Times  int
+	Status int
+	Header map[string]string
+	Body   string // sent as is; "" sends a JSON error body in the API's shape
+	// Truncate cuts the real answer's body after this many bytes (a broken page).
+	Truncate int
+	// Delay holds the answer back (a slow server); with Status 0 the real answer follows.
+	Delay time.Duration
+	// Reset closes the connection without an answer.
+	Reset bool
+
+	seen, fired int
+}
+
+// base is what every simulator shares: a loopback server, a request log and faults.
+type base struct {
+	mu     sync.Mutex
+	srv    *httptest.Server
+	faults []*Fault
+	count  map[string]int // requests per path
+	total  int
+	// errorBody renders the API's own error shape for an injected status.
+	errorBody func(status int) any
+}
+
+// URL is the simulator's base URL (scheme and host).
+func (b *base) URL() string { return b.srv.URL }
+
+// Close stops the simulator.
+func (b *base) Close() { b.srv.Close() }
+
+// Inject adds a fault.
+func (b *base) Inject(f Fault) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.faults = append(b.faults, &f)
+}
+
+// Requests counts the requests received whose path starts with prefix ("" = all).
+func (b *base) Requests(prefix string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if prefix == "" {
+		return b.total
+	}
+	n := 0
+	for p, c := range b.count {
+		if strings.HasPrefix(p, prefix) {
+			n += c
+		}
+	}
+	return n
+}
+
+func (b *base) start(h http.Handler) {
+	b.count = map[string]int{}
+	b.srv = httptest.NewServer(b.wrap(h))
+}
+
+// wrap counts requests and applies faults before the real handler.
+func (b *base) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		b.count[r.URL.Path]++
+		b.total++
+		var hit *Fault
+		for _, f := range b.faults {
+			if (f.Path != "" && !strings.HasPrefix(r.URL.Path, f.Path)) || (f.Method != "" && f.Method != r.Method) {
+				continue
+			}
+			f.seen++
+			times := max(f.Times, 1)
+			start := max(f.Nth, 1)
+			if f.Nth == 0 {
+				start = f.seen - f.fired // the next one
+			}
+			if f.seen >= start && f.fired < times {
+				f.fired++
+				hit = f
+				break
+			}
+		}
+		b.mu.Unlock()
+		if hit == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if hit.Delay > 0 {
+			select {
+			case <-time.After(hit.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		switch {
+		case hit.Reset:
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			w.WriteHeader(http.StatusBadGateway)
+		case hit.Truncate > 0:
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			body := rec.Body.Bytes()
+			w.WriteHeader(rec.Code)
+			w.Write(body[:min(hit.Truncate, len(body))])
+		case hit.Status != 0:
+			for k, v := range hit.Header {
+				w.Header().Set(k, v)
+			}
+			if hit.Body != "" {
+				w.WriteHeader(hit.Status)
+				w.Write([]byte(hit.Body))
+				return
+			}
+			writeJSON(w, hit.Status, b.errorBody(hit.Status))
+		default:
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// bucket is a fixed-window request counter for simulated rate limits.
+type bucket struct {
+	limit  int
+	window time.Duration
+	start  time.Time
+	used   int
+}
+
+// take counts one request at now; it returns the requests left and whether
+// the request is over the limit.
+func (k *bucket) take(now time.Time) (remaining int, over bool) {
+	if now.Sub(k.start) >= k.window {
+		k.start, k.used = now, 0
+	}
+	if k.used >= k.limit {
+		return 0, true
+	}
+	k.used++
+	return k.limit - k.used, false
+}
+
+// reset is the instant the current window ends.
+func (k *bucket) reset() time.Time { return k.start.Add(k.window) }

@@ -1,0 +1,607 @@
+// Package writer reads Salesforce users and writes the Voice Connector
+// identifier fields. It signs in server-to-server, finds the fields by their
+// labels, reads users in pages and writes only changed values, in batches.
+package writer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"voiceid/directory"
+	"voiceid/internal/httpx"
+	"voiceid/match"
+)
+
+// Config is the [salesforce] section.
+type Config struct {
+	LoginURL       string // https://login.salesforce.com, https://test.salesforce.com or a My Domain URL
+	Auth           string // "jwt" or "client_credentials"
+	ClientID       string
+	ClientSecret   string
+	Username       string
+	PrivateKeyFile string
+	APIVersion     string                        // "v65.0"
+	Fields         map[directory.Provider]string // configured API names; "" = discover by label
+	HTTP           *http.Client
+	Sleep          func(context.Context, time.Duration) error
+	MinBackoff     time.Duration
+	LockRetries    int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
+	Now            func() time.Time
+}
+
+// Field labels the Voice Connector package gives the identifier fields.
+var FieldLabels = map[directory.Provider]string{
+	directory.RingCentral: "RingCentral User Identifier",
+	directory.Aircall:     "Aircall User Identifier",
+}
+
+// Sentinel errors callers branch on.
+var (
+	ErrAuth       = errors.New("salesforce sign-in failed")
+	ErrField      = errors.New("identifier field problem")
+	ErrAPILimit   = errors.New("salesforce daily API limit reached")
+	ErrConfigured = errors.New("salesforce configuration problem")
+)
+
+// Field is an identifier field found on User.
+type Field struct {
+	Name       string
+	Label      string
+	Length     int
+	Updateable bool
+}
+
+// Salesforce is a signed-in connection to one org.
+type Salesforce struct {
+	cfg    Config
+	auth   *sfAuth
+	api    *httpx.Client
+	fields map[directory.Provider]Field
+
+	usageMu   sync.Mutex
+	usageUsed int
+	usageMax  int
+}
+
+// Connect signs in and returns a connection whose API base is the org's instance URL.
+func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = "v65.0"
+	}
+	if !regexp.MustCompile(`^v\d+\.\d$`).MatchString(cfg.APIVersion) {
+		return nil, fmt.Errorf("%w: api_version %q is not of the form v65.0", ErrConfigured, cfg.APIVersion)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Salesforce{cfg: cfg}
+	tokenAPI := &httpx.Client{Provider: "salesforce", Base: cfg.LoginURL, HTTP: cfg.HTTP, Classify: s.classify,
+		Sleep: cfg.Sleep, MinBackoff: cfg.MinBackoff, MaxAttempts: 4}
+	a, err := newAuth(cfg, tokenAPI)
+	if err != nil {
+		return nil, err
+	}
+	s.auth = a
+	inst, err := a.instance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
+		Sleep: cfg.Sleep, MinBackoff: cfg.MinBackoff}
+	return s, nil
+}
+
+// Calls counts the HTTP requests made, sign-ins included.
+func (s *Salesforce) Calls() int64 { return s.api.Calls() + s.auth.api.Calls() }
+
+// Usage is the org's daily API usage from the last Sforce-Limit-Info header (0/0 if none seen).
+func (s *Salesforce) Usage() (used, limit int) {
+	s.usageMu.Lock()
+	defer s.usageMu.Unlock()
+	return s.usageUsed, s.usageMax
+}
+
+var limitInfoRE = regexp.MustCompile(`api-usage=(\d+)/(\d+)`)
+
+// classify is the default classifier plus Salesforce's error shapes, the
+// limit header, and a hard stop on REQUEST_LIMIT_EXCEEDED.
+func (s *Salesforce) classify(status int, h http.Header, body []byte, err error) httpx.Verdict {
+	v := httpx.Classify(status, h, body, err)
+	if err != nil {
+		return v
+	}
+	if m := limitInfoRE.FindStringSubmatch(h.Get("Sforce-Limit-Info")); m != nil {
+		used, _ := strconv.Atoi(m[1])
+		limit, _ := strconv.Atoi(m[2])
+		s.usageMu.Lock()
+		s.usageUsed, s.usageMax = used, limit
+		s.usageMu.Unlock()
+	}
+	if status < 300 {
+		return v
+	}
+	var arr []struct {
+		Message   string `json:"message"`
+		ErrorCode string `json:"errorCode"`
+	}
+	var obj struct {
+		Error string `json:"error"`
+		Desc  string `json:"error_description"`
+	}
+	if json.Unmarshal(body, &arr) == nil && len(arr) > 0 {
+		v.Code, v.Message = arr[0].ErrorCode, arr[0].Message
+	} else if json.Unmarshal(body, &obj) == nil && obj.Error != "" {
+		v.Code, v.Message = obj.Error, obj.Desc
+	}
+	if v.Code == "REQUEST_LIMIT_EXCEEDED" {
+		v.Action = httpx.Fail
+	}
+	return v
+}
+
+func (s *Salesforce) data(path string) string {
+	return "/services/data/" + s.cfg.APIVersion + path
+}
+
+// Discover finds the identifier field of each provider: the configured API
+// name, else the one User field whose label matches (case-insensitively).
+func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (map[directory.Provider]Field, error) {
+	resp, err := s.api.Get(ctx, s.data("/sobjects/User/describe"), nil)
+	if err != nil {
+		return nil, err
+	}
+	var d struct {
+		Fields []struct {
+			Name       string `json:"name"`
+			Label      string `json:"label"`
+			Length     int    `json:"length"`
+			Updateable bool   `json:"updateable"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(resp.Body, &d); err != nil {
+		return nil, fmt.Errorf("salesforce: describe User: malformed JSON: %w", err)
+	}
+	out := map[directory.Provider]Field{}
+	for _, p := range provs {
+		want := s.cfg.Fields[p]
+		var found []Field
+		for _, f := range d.Fields {
+			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabels[p])) {
+				found = append(found, Field{Name: f.Name, Label: f.Label, Length: f.Length, Updateable: f.Updateable})
+			}
+		}
+		key := fieldKey(p)
+		switch {
+		case len(found) == 0 && want != "":
+			return nil, fmt.Errorf("%w: [salesforce] %s = %q: no such field on User (or it is hidden from the integration user by field-level security)", ErrField, key, want)
+		case len(found) == 0:
+			return nil, fmt.Errorf("%w: no User field is labelled %q: install the Voice Connector package, or set [salesforce] %s to the field's API name", ErrField, FieldLabels[p], key)
+		case len(found) > 1:
+			var names []string
+			for _, f := range found {
+				names = append(names, f.Name)
+			}
+			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabels[p], strings.Join(names, ", "), key)
+		case !found[0].Updateable:
+			return nil, fmt.Errorf("%w: the integration user cannot edit User.%s (%q): grant edit access in field-level security", ErrField, found[0].Name, found[0].Label)
+		}
+		out[p] = found[0]
+	}
+	s.fields = out
+	return out, nil
+}
+
+// userQueryFields are the User fields matching needs.
+var userQueryFields = []string{"Id", "Username", "Name", "Email", "Phone", "MobilePhone", "Extension", "CountryCode", "Country"}
+
+// Users reads every active standard user with one query, following its pages.
+func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]match.User, error) {
+	if s.fields == nil {
+		return nil, fmt.Errorf("salesforce: Users called before Discover")
+	}
+	fields := append([]string(nil), userQueryFields...)
+	for _, p := range directory.Providers {
+		if f, ok := s.fields[p]; ok {
+			fields = append(fields, f.Name)
+		}
+	}
+	soql := fmt.Sprintf("SELECT %s FROM User WHERE IsActive = true AND UserType = %s ORDER BY Id",
+		strings.Join(fields, ", "), Quote("Standard"))
+	target := s.data("/query")
+	q := url.Values{"q": {soql}}
+	var out []match.User
+	for page := 1; ; page++ {
+		resp, err := s.api.Do(ctx, http.MethodGet, target, q, nil, http.Header{"Sforce-Query-Options": {"batchSize=2000"}})
+		if err != nil {
+			return nil, err
+		}
+		var r struct {
+			TotalSize      int                           `json:"totalSize"`
+			Done           bool                          `json:"done"`
+			NextRecordsURL string                        `json:"nextRecordsUrl"`
+			Records        *[]map[string]json.RawMessage `json:"records"`
+		}
+		if err := json.Unmarshal(resp.Body, &r); err != nil || r.Records == nil {
+			return nil, fmt.Errorf("salesforce: query User page %d: malformed answer", page)
+		}
+		for _, rec := range *r.Records {
+			out = append(out, s.toUser(rec))
+		}
+		if progress != nil {
+			progress(len(out))
+		}
+		if r.Done {
+			if len(out) != r.TotalSize {
+				return nil, fmt.Errorf("salesforce: query User read %d of %d users", len(out), r.TotalSize)
+			}
+			return out, nil
+		}
+		if r.NextRecordsURL == "" {
+			return nil, fmt.Errorf("salesforce: query User page %d: not done, but no nextRecordsUrl", page)
+		}
+		target, q = r.NextRecordsURL, nil
+	}
+}
+
+func (s *Salesforce) toUser(rec map[string]json.RawMessage) match.User {
+	str := func(k string) string {
+		var v *string
+		json.Unmarshal(rec[k], &v)
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	u := match.User{ID: str("Id"), Username: str("Username"), Name: str("Name"), Email: str("Email"),
+		Phone: str("Phone"), MobilePhone: str("MobilePhone"), Extension: str("Extension"),
+		CountryCode: str("CountryCode"), Country: str("Country"), Fields: map[directory.Provider]string{}}
+	for p, f := range s.fields {
+		u.Fields[p] = str(f.Name)
+	}
+	return u
+}
+
+// Outcome is what happened to one change.
+type Outcome struct {
+	Applied bool
+	Code    string // Salesforce statusCode when rejected
+	Message string
+}
+
+// BatchSize is the most records one sObject Collections call takes.
+const BatchSize = 200
+
+// Apply writes the changes with sObject Collections (allOrNone=false), one
+// record per user, BatchSize records per call. Records Salesforce could not
+// lock are tried again after a pause; every other rejection is final for this
+// run. The outcomes are in the order of changes. onBatch, if set, is told
+// after each call how many changes are settled.
+func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
+	out := make([]Outcome, len(changes))
+	byUser := map[string][]int{} // user id -> indexes into changes
+	var order []string
+	for i, c := range changes {
+		f, ok := s.fields[c.Provider]
+		if !ok {
+			return out, fmt.Errorf("salesforce: no identifier field known for %s", c.Provider)
+		}
+		if len(c.New) > f.Length && f.Length > 0 {
+			out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
+			continue
+		}
+		if _, seen := byUser[c.UserID]; !seen {
+			order = append(order, c.UserID)
+		}
+		byUser[c.UserID] = append(byUser[c.UserID], i)
+	}
+	retries := s.cfg.LockRetries
+	if retries == 0 {
+		retries = 3
+	}
+	settled := len(changes) - countPending(byUser)
+	pending := order
+	for round := 0; len(pending) > 0; round++ {
+		if round > 0 {
+			if err := s.pause(ctx, round); err != nil {
+				return out, err
+			}
+		}
+		var again []string
+		for start := 0; start < len(pending); start += BatchSize {
+			batch := pending[start:min(len(pending), start+BatchSize)]
+			locked, err := s.writeBatch(ctx, batch, byUser, changes, out, round < retries)
+			if err != nil {
+				return out, err
+			}
+			again = append(again, locked...)
+			for _, id := range batch {
+				if !containsStr(locked, id) {
+					settled += len(byUser[id])
+				}
+			}
+			if onBatch != nil {
+				onBatch(settled)
+			}
+		}
+		pending = again
+	}
+	return out, nil
+}
+
+func countPending(byUser map[string][]int) int {
+	n := 0
+	for _, ix := range byUser {
+		n += len(ix)
+	}
+	return n
+}
+
+func containsStr(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Salesforce) pause(ctx context.Context, round int) error {
+	d := time.Duration(round) * time.Second
+	if s.cfg.MinBackoff > 0 {
+		d = time.Duration(round) * s.cfg.MinBackoff
+	}
+	if s.cfg.Sleep != nil {
+		return s.cfg.Sleep(ctx, d)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// writeBatch sends one sObject Collections call and records each outcome.
+// It returns the users whose rows were locked when retryLocked is set.
+func (s *Salesforce) writeBatch(ctx context.Context, users []string, byUser map[string][]int, changes []match.Change, out []Outcome, retryLocked bool) ([]string, error) {
+	type record map[string]any
+	recs := make([]record, len(users))
+	for i, id := range users {
+		r := record{"attributes": map[string]string{"type": "User"}, "id": id}
+		for _, ci := range byUser[id] {
+			c := changes[ci]
+			if c.New == "" {
+				r[s.fields[c.Provider].Name] = nil // JSON null clears the field
+			} else {
+				r[s.fields[c.Provider].Name] = c.New
+			}
+		}
+		recs[i] = r
+	}
+	body, err := json.Marshal(map[string]any{"allOrNone": false, "records": recs})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.api.Do(ctx, http.MethodPatch, s.data("/composite/sobjects"), nil, body,
+		http.Header{"Content-Type": {"application/json"}})
+	if err != nil {
+		return nil, err
+	}
+	var results []struct {
+		ID      *string `json:"id"`
+		Success bool    `json:"success"`
+		Errors  []struct {
+			StatusCode string   `json:"statusCode"`
+			Message    string   `json:"message"`
+			Fields     []string `json:"fields"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(resp.Body, &results); err != nil || len(results) != len(users) {
+		return nil, fmt.Errorf("salesforce: PATCH composite/sobjects: answer does not hold one result per record")
+	}
+	var locked []string
+	for i, res := range results {
+		o := Outcome{Applied: res.Success}
+		if !res.Success {
+			o.Code, o.Message = "UNKNOWN", "rejected without an error"
+			if len(res.Errors) > 0 {
+				o.Code, o.Message = res.Errors[0].StatusCode, res.Errors[0].Message
+			}
+			if o.Code == "UNABLE_TO_LOCK_ROW" && retryLocked {
+				locked = append(locked, users[i])
+				continue
+			}
+		}
+		for _, ci := range byUser[users[i]] {
+			out[ci] = o
+		}
+	}
+	return locked, nil
+}
+
+// Quote makes s a SOQL string literal. Every value placed into SOQL goes
+// through it; control characters other than the escapable ones are refused
+// by replacing them with nothing, as SOQL has no escape for them.
+func Quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '\'':
+			b.WriteString(`\'`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// sfAuth signs in and keeps the session; on a 401 it signs in again.
+type sfAuth struct {
+	cfg  Config
+	api  *httpx.Client
+	key  any // *rsa.PrivateKey for the JWT flow
+	mu   sync.Mutex
+	tok  string
+	inst string
+}
+
+func newAuth(cfg Config, api *httpx.Client) (*sfAuth, error) {
+	a := &sfAuth{cfg: cfg, api: api}
+	switch cfg.Auth {
+	case "jwt", "":
+		if cfg.ClientID == "" || cfg.Username == "" || cfg.PrivateKeyFile == "" {
+			return nil, fmt.Errorf("%w: auth = \"jwt\" needs client_id, username and private_key_file", ErrConfigured)
+		}
+		pemBytes, err := os.ReadFile(cfg.PrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: private_key_file: %v", ErrConfigured, err)
+		}
+		key, err := jwt.ParseRSAPrivateKeyFromPEM(pemBytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: private_key_file %s is not a PEM RSA private key: %v", ErrConfigured, cfg.PrivateKeyFile, err)
+		}
+		a.key = key
+	case "client_credentials":
+		if cfg.ClientID == "" || cfg.ClientSecret == "" {
+			return nil, fmt.Errorf("%w: auth = \"client_credentials\" needs client_id and client_secret", ErrConfigured)
+		}
+	default:
+		return nil, fmt.Errorf("%w: auth = %q: use \"jwt\" or \"client_credentials\"", ErrConfigured, cfg.Auth)
+	}
+	return a, nil
+}
+
+func (a *sfAuth) Authorize(ctx context.Context, req *http.Request) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok == "" {
+		if err := a.signIn(ctx); err != nil {
+			return err
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+a.tok)
+	return nil
+}
+
+func (a *sfAuth) Invalidate() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.tok = ""
+}
+
+func (a *sfAuth) instance(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.signIn(ctx); err != nil {
+		return "", err
+	}
+	return a.inst, nil
+}
+
+// audience is the JWT "aud": login or test.salesforce.com, whatever host the
+// token request goes to (a My Domain host is an endpoint, not an audience).
+func audience(loginURL string) string {
+	u, err := url.Parse(loginURL)
+	if err != nil {
+		return loginURL
+	}
+	h := strings.ToLower(u.Hostname())
+	switch {
+	case h == "test.salesforce.com" || strings.HasSuffix(h, ".sandbox.my.salesforce.com"):
+		return "https://test.salesforce.com"
+	case h == "login.salesforce.com" || strings.HasSuffix(h, ".my.salesforce.com"):
+		return "https://login.salesforce.com"
+	}
+	return strings.TrimRight(loginURL, "/")
+}
+
+func (a *sfAuth) signIn(ctx context.Context) error {
+	form := url.Values{}
+	if a.key != nil {
+		now := a.cfg.Now()
+		claims := jwt.RegisteredClaims{Issuer: a.cfg.ClientID, Subject: a.cfg.Username,
+			Audience: jwt.ClaimStrings{audience(a.cfg.LoginURL)}, ExpiresAt: jwt.NewNumericDate(now.Add(3 * time.Minute))}
+		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
+		if err != nil {
+			return fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
+		}
+		form.Set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+		form.Set("assertion", signed)
+	} else {
+		form.Set("grant_type", "client_credentials")
+		form.Set("client_id", a.cfg.ClientID)
+		form.Set("client_secret", a.cfg.ClientSecret)
+	}
+	resp, err := a.api.Do(ctx, http.MethodPost, "/services/oauth2/token", nil, []byte(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if err != nil {
+		return fmt.Errorf("%w: %v%s", ErrAuth, err, authHint(err))
+	}
+	var t struct {
+		AccessToken string `json:"access_token"`
+		InstanceURL string `json:"instance_url"`
+	}
+	if err := json.Unmarshal(resp.Body, &t); err != nil || t.AccessToken == "" || t.InstanceURL == "" {
+		return fmt.Errorf("%w: the token endpoint answered without access_token and instance_url", ErrAuth)
+	}
+	a.tok, a.inst = t.AccessToken, strings.TrimRight(t.InstanceURL, "/")
+	return nil
+}
+
+// authHint turns Salesforce's OAuth errors into what to fix.
+func authHint(err error) string {
+	var he *httpx.Error
+	if !errors.As(err, &he) {
+		return ""
+	}
+	msg := strings.ToLower(he.Message)
+	switch {
+	case strings.Contains(msg, "approved"):
+		return " (pre-authorise the integration user: in the connected app, set 'Admin approved users are pre-authorized' and add the user's profile or permission set)"
+	case strings.Contains(msg, "audience"):
+		return " (login_url does not match the org: production orgs use https://login.salesforce.com, sandboxes https://test.salesforce.com)"
+	case strings.Contains(msg, "expired"):
+		return " (the assertion was refused as expired: check this machine's clock)"
+	case he.Code == "invalid_client_id" || strings.Contains(msg, "client identifier"):
+		return " (check [salesforce] client_id: it is the connected app's consumer key)"
+	case he.Code == "invalid_client":
+		return " (check [salesforce] client_secret)"
+	case strings.Contains(msg, "authentication failure"):
+		return " (check [salesforce] username and that the certificate uploaded to the app matches private_key_file)"
+	}
+	return ""
+}
+
+// fieldKey is the config key naming a provider's field API name.
+func fieldKey(p directory.Provider) string { return string(p) + "_field" }
