@@ -39,7 +39,7 @@ type AircallSim struct {
 func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *AircallSim {
 	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
 		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now}
-	s.errorBody = func(status int) any {
+	s.errorBody = func(status int, _ string) any {
 		return map[string]any{"error": http.StatusText(status), "troubleshoot": "Simulated failure"}
 	}
 	mux := http.NewServeMux()

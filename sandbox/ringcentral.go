@@ -42,7 +42,15 @@ type RingCentralSim struct {
 func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	s := &RingCentralSim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
 		MaxPerPage: 2000, Now: time.Now, tokens: map[string]time.Time{}, buckets: map[string]*bucket{}}
-	s.errorBody = func(status int) any {
+	s.errorBody = func(status int, path string) any {
+		// the directory service (ADG) has its own codes; rate limits come from the gateway
+		if strings.Contains(path, "/directory/") && status != http.StatusTooManyRequests {
+			code := map[int]string{400: "ADG-121", 403: "ADG-100", 404: "ADG-200", 405: "ADG-102", 415: "ADG-115", 503: "ADG-000"}[status]
+			if code == "" {
+				code = "ADG-001"
+			}
+			return map[string]any{"errors": []map[string]any{{"errorCode": code, "message": http.StatusText(status)}}}
+		}
 		code := map[int]string{400: "CMN-101", 401: "OAU-213", 403: "CMN-401", 404: "CMN-102", 429: "CMN-301"}[status]
 		if code == "" {
 			code = "CMN-201"

@@ -79,7 +79,7 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
 		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
 	s.setUsers(users)
-	s.errorBody = func(status int) any {
+	s.errorBody = func(status int, _ string) any {
 		code := map[int]string{400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 404: "NOT_FOUND"}[status]
 		if code == "" {
 			code = "UNKNOWN_EXCEPTION"

@@ -42,7 +42,7 @@ type base struct {
 	count  map[string]int // requests per path
 	total  int
 	// errorBody renders the API's own error shape for an injected status.
-	errorBody func(status int) any
+	errorBody func(status int, path string) any
 }
 
 // URL is the simulator's base URL (scheme and host).
@@ -141,7 +141,7 @@ func (b *base) wrap(h http.Handler) http.Handler {
 				w.Write([]byte(hit.Body))
 				return
 			}
-			writeJSON(w, hit.Status, b.errorBody(hit.Status))
+			writeJSON(w, hit.Status, b.errorBody(hit.Status, r.URL.Path))
 		default:
 			h.ServeHTTP(w, r)
 		}

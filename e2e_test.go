@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"voiceid/internal/schematest"
+	"voiceid/report"
+	"voiceid/sandbox"
+	"voiceid/state"
+)
+
+// startTestSandbox runs the simulators for a generated org in t.TempDir().
+func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*Sandbox, *Config) {
+	t.Helper()
+	dir := t.TempDir()
+	sb, err := StartSandbox(sandbox.GenerateOrg(users, seed), dir, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	sb.Aircall.RateLimit = 0 // pacing is tested in directory/
+	cfg, err := LoadConfig(sb.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, cfg
+}
+
+func sync(t *testing.T, cfg *Config, dry bool, reports ...string) *report.Report {
+	t.Helper()
+	r := &Run{Cfg: cfg, DryRun: dry, Backfill: true, Reports: reports}
+	rep, err := r.Sync(context.Background())
+	if err != nil {
+		t.Fatalf("sync (dry=%v): %v", dry, err)
+	}
+	return rep
+}
+
+func TestSyncEndToEnd(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 240, 7, "")
+	org, p := sb.Org, sb.Org.Planted
+	dir := filepath.Dir(sb.ConfigPath)
+
+	// 1. A dry run writes nothing to Salesforce.
+	dry := sync(t, cfg, true, filepath.Join(dir, "dry.json"))
+	if n := len(sb.Salesforce.Writes()); n != 0 {
+		t.Fatalf("dry run wrote %d values to Salesforce", n)
+	}
+	if dry.Counts.Changes == 0 {
+		t.Fatal("dry run of a fresh org planned no changes")
+	}
+
+	// 2. The applying run.
+	applied := sync(t, cfg, false, filepath.Join(dir, "apply.json"))
+	if applied.Run.Status != "ok" || applied.Counts.Applied != applied.Counts.Changes {
+		t.Fatalf("apply: status %s, applied %d of %d", applied.Run.Status, applied.Counts.Applied, applied.Counts.Changes)
+	}
+	if got, want := changeSet(applied), changeSet(dry); got != want {
+		t.Errorf("the applying run changed other fields than its dry run listed:\n dry:   %s\n apply: %s", want, got)
+	}
+
+	user := func(id string) sandbox.SFUser {
+		t.Helper()
+		u, ok := sb.Salesforce.User(id)
+		if !ok {
+			t.Fatalf("no user %s in the simulator", id)
+		}
+		return u
+	}
+	expectRC := map[string]string{
+		p.EmailCaseUser:            p.EmailCasePerson, // SPEC: email, case-insensitive
+		p.PhoneUser:                p.PhonePerson,     // SPEC: (650) 555-0101 <-> +16505550101
+		p.ExtensionUser:            p.ExtensionPerson,
+		p.UKUser:                   p.UKPerson, // Country "United Kingdom" sets the region
+		p.SharedNumberUsers[0]:     "",         // SPEC: a shared number links nobody
+		p.DuplicateEmailUser:       "",         // email held by two enabled people
+		p.DepartmentNumberUser:     "",         // a department's number links nobody
+		p.StaleUser:                p.StalePerson,
+		p.DisagreeUser:             p.DisagreePerson, // SPEC: email link stands against the extension
+		p.MovedTo:                  p.MovedPerson,
+		p.MovedFrom:                "", // the identifier moved to MovedTo
+		p.DuplicateSFEmailUsers[0]: "",
+		p.DuplicateSFEmailUsers[1]: "",
+	}
+	for id, want := range expectRC {
+		if got := user(id).RingCentral; got != want {
+			t.Errorf("user %s (%s): RingCentral field = %q, want %q", id, user(id).Name(), got, want)
+		}
+	}
+	if got := user(p.AircallEmailUser).Aircall; got != p.AircallPerson {
+		t.Errorf("Aircall email link: field = %q, want %q", got, p.AircallPerson)
+	}
+	for _, w := range sb.Salesforce.Writes() {
+		if w.UserID == p.InactiveUser {
+			t.Errorf("an inactive user was written: %+v", w)
+		}
+		if w.Value == p.NotActivatedPerson {
+			t.Errorf("a NotActivated entry was linked: %+v", w)
+		}
+	}
+
+	// Every clean email pair in the generated org is linked, derived from the
+	// org's data and the SPEC's email rule, not from the plan.
+	checkCleanEmailLinks(t, org, sb.Salesforce.Users())
+
+	// An identifier belongs to one user.
+	for _, field := range []func(sandbox.SFUser) string{
+		func(u sandbox.SFUser) string { return u.RingCentral }, func(u sandbox.SFUser) string { return u.Aircall }} {
+		holders := map[string][]string{}
+		for _, u := range sb.Salesforce.Users() {
+			if v := field(u); v != "" && u.IsActive && u.UserType == "Standard" {
+				holders[v] = append(holders[v], u.ID)
+			}
+		}
+		for v, ids := range holders {
+			if len(ids) > 1 {
+				t.Errorf("identifier %s is held by %d users: %v", v, len(ids), ids)
+			}
+		}
+	}
+
+	// The conflicts the planted cases must raise.
+	want := []struct{ kind, provider, value string }{
+		{"shared_number", "ringcentral", p.SharedNumber},
+		{"duplicate_email", "ringcentral", p.DuplicateEmail},
+		{"duplicate_email", "ringcentral", p.DuplicateSFEmail},
+		{"stale_identifier", "ringcentral", p.StalePerson},
+		{"invalid_phone", "ringcentral", p.InvalidPhone},
+		{"shared_number", "aircall", p.AircallSharedNumber},
+	}
+	for _, w := range want {
+		if !hasConflict(applied, w.kind, w.provider, w.value) {
+			t.Errorf("missing conflict %s/%s %q", w.kind, w.provider, w.value)
+		}
+	}
+	if !hasConflictFor(applied, "rule_disagreement", p.DisagreeUser) {
+		t.Errorf("missing rule_disagreement for user %s", p.DisagreeUser)
+	}
+
+	// 3. A re-run right after plans zero changes and writes nothing.
+	before := len(sb.Salesforce.Writes())
+	again := sync(t, cfg, false)
+	if again.Counts.Changes != 0 || len(sb.Salesforce.Writes()) != before {
+		t.Errorf("re-run planned %d changes and wrote %d values", again.Counts.Changes, len(sb.Salesforce.Writes())-before)
+	}
+	// No user was written twice by the applying run.
+	seen := map[string]bool{}
+	for _, w := range sb.Salesforce.Writes() {
+		k := w.UserID + "/" + w.Field
+		if seen[k] {
+			t.Errorf("field %s written twice", k)
+		}
+		seen[k] = true
+	}
+
+	// 4. The JSON reports are valid, and the state holds the runs.
+	for _, name := range []string{"dry.json", "apply.json"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, raw)
+	}
+}
+
+func changeSet(r *report.Report) string {
+	var parts []string
+	for _, c := range r.Changes {
+		parts = append(parts, c.SalesforceUserID+"/"+c.Provider+"="+c.New)
+	}
+	return strings.Join(parts, " ")
+}
+
+func hasConflict(r *report.Report, kind, provider, value string) bool {
+	for _, c := range r.Conflicts {
+		if c.Kind == kind && c.Provider == provider && c.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+func hasConflictFor(r *report.Report, kind, userID string) bool {
+	for _, c := range r.Conflicts {
+		for _, u := range c.SalesforceUserIDs {
+			if c.Kind == kind && u == userID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkCleanEmailLinks asserts the SPEC's email rule over the whole org: an
+// email held by exactly one enabled RingCentral user and exactly one active
+// standard Salesforce user links them, unless a planted case overrides it.
+func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser) {
+	t.Helper()
+	people := map[string][]sandbox.RCEntry{}
+	for _, e := range org.RingCentral {
+		folded := e.Type == "User" || e.Type == "DigitalUser" || e.Type == "VirtualUser" || e.Type == "FaxUser"
+		if folded && e.Status == "Enabled" && e.Email != "" {
+			k := strings.ToLower(e.Email)
+			people[k] = append(people[k], e)
+		}
+	}
+	users := map[string][]sandbox.SFUser{}
+	for _, u := range after {
+		if u.IsActive && u.UserType == "Standard" && u.Email != "" {
+			k := strings.ToLower(strings.TrimSpace(u.Email))
+			users[k] = append(users[k], u)
+		}
+	}
+	checked := 0
+	for email, ps := range people {
+		us := users[email]
+		if len(ps) != 1 || len(us) != 1 {
+			continue
+		}
+		checked++
+		if want := strconv.FormatInt(ps[0].ID, 10); us[0].RingCentral != want {
+			t.Errorf("%s: RingCentral field = %q, want %s (a clean email pair)", email, us[0].RingCentral, want)
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d clean email pairs in the generated org; the check is too weak", checked)
+	}
+}
+
+func TestStateKeepsEachRunsReport(t *testing.T) {
+	_, cfg := startTestSandbox(t, 80, 3, "")
+	rep := sync(t, cfg, true)
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stored, err := db.Report(rep.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, stored)
+	var back report.Report
+	if err := json.Unmarshal(stored, &back); err != nil {
+		t.Fatal(err)
+	}
+	if changeSet(&back) != changeSet(rep) || back.Counts.Conflicts != rep.Counts.Conflicts || back.Run.Status != rep.Run.Status {
+		t.Errorf("stored report differs from the run's: %+v vs %+v", back.Counts, rep.Counts)
+	}
+}
