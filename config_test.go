@@ -1,0 +1,152 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// exampleConfig copies config.example.toml into a temp dir with a key file
+// beside it and the environment it refers to.
+func exampleConfig(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, v := range []string{"RINGCENTRAL_CLIENT_ID", "RINGCENTRAL_CLIENT_SECRET", "RINGCENTRAL_JWT",
+		"AIRCALL_API_ID", "AIRCALL_API_TOKEN", "SALESFORCE_CLIENT_ID"} {
+		t.Setenv(v, "value-of-"+v)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "salesforce.key"), []byte("key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "voiceid.toml")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestExampleConfigLoadsAndDocumentsEveryKey(t *testing.T) {
+	path := exampleConfig(t)
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatalf("config.example.toml does not load: %v", err)
+	}
+	if cfg.RingCentral.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" {
+		t.Errorf("${NAME} not expanded: client_secret = %q", cfg.RingCentral.ClientSecret)
+	}
+	if cfg.MaxChanges() != 500 || cfg.MaxChangeRatio() != 0.2 || cfg.Location().String() != "UTC" {
+		t.Errorf("example values not read: %d %v %v", cfg.MaxChanges(), cfg.MaxChangeRatio(), cfg.Location())
+	}
+	src, _ := os.ReadFile("config.example.toml")
+	section := ""
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+		} else if k, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			documented[section+"."+strings.TrimSpace(k)] = true
+		}
+	}
+	for _, k := range knownKeys() {
+		if !documented[k] {
+			t.Errorf("config.example.toml does not document %s", k)
+		}
+	}
+}
+
+func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
+	cases := []struct {
+		name    string
+		edit    func(string) string
+		env     map[string]string
+		want    []string // all must appear in the message
+		noValue string   // must not appear (a secret)
+	}{
+		{name: "unknown key suggests the nearest",
+			edit: func(s string) string { return strings.Replace(s, "clear_stale =", "clear_stail =", 1) },
+			want: []string{"voiceid.toml", "match.clear_stail", "unknown key", "did you mean match.clear_stale"}},
+		{name: "malformed TOML names the line",
+			edit: func(s string) string { return strings.Replace(s, `api_version = "v65.0"`, `api_version = v65.0"`, 1) },
+			want: []string{"voiceid.toml", "line"}},
+		{name: "missing environment variable",
+			edit: func(s string) string { return s },
+			env:  map[string]string{"AIRCALL_API_TOKEN": "\x00unset"},
+			want: []string{"aircall.api_token", "AIRCALL_API_TOKEN", "not set"}},
+		{name: "plain http to a real host",
+			edit: func(s string) string { return strings.Replace(s, "https://api.aircall.io", "http://api.aircall.io", 1) },
+			want: []string{"aircall.base_url", "http://api.aircall.io", "https"}},
+		{name: "base URL with an API path",
+			edit: func(s string) string {
+				return strings.Replace(s, `"https://platform.ringcentral.com"`, `"https://platform.ringcentral.com/restapi/v1.0"`, 1)
+			},
+			want: []string{"ringcentral.server", "/restapi/v1.0", "scheme and host only"}},
+		{name: "unknown region",
+			edit: func(s string) string { return strings.Replace(s, `default_region = "US"`, `default_region = "XX"`, 1) },
+			want: []string{"match.default_region", `"XX"`}},
+		{name: "bad cron",
+			edit: func(s string) string { return strings.Replace(s, `cron = "30 2 * * *"`, `cron = "every night"`, 1) },
+			want: []string{"schedule.cron", "every night"}},
+		{name: "bad time zone",
+			edit: func(s string) string { return strings.Replace(s, `timezone = "UTC"`, `timezone = "Mars/Olympus"`, 1) },
+			want: []string{"schedule.timezone", "Mars/Olympus"}},
+		{name: "state directory missing",
+			edit: func(s string) string { return strings.Replace(s, `path = "voiceid.db"`, `path = "/nonexistent/dir/voiceid.db"`, 1) },
+			want: []string{"state.path", "/nonexistent/dir", "does not exist"}},
+		{name: "unreadable private key",
+			edit: func(s string) string { return strings.Replace(s, `"salesforce.key"`, `"missing.key"`, 1) },
+			want: []string{"salesforce.private_key_file", "missing.key"}},
+		{name: "bad auth",
+			edit: func(s string) string { return strings.Replace(s, `auth = "jwt"`, `auth = "password"`, 1) },
+			want: []string{"salesforce.auth", "password"}},
+		{name: "ratio out of range",
+			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
+			want: []string{"safety.max_change_ratio", "between 0 and 1"}},
+		{name: "required secret empty is named, never printed",
+			edit: func(s string) string { return strings.Replace(s, `jwt = "${RINGCENTRAL_JWT}"`, `jwt = ""`, 1) },
+			want: []string{"ringcentral.jwt", "required"}, noValue: "value-of-RINGCENTRAL_CLIENT_SECRET"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := exampleConfig(t)
+			for k, v := range tc.env {
+				if v == "\x00unset" {
+					os.Unsetenv(k)
+				}
+			}
+			src, _ := os.ReadFile(path)
+			if err := os.WriteFile(path, []byte(tc.edit(string(src))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadConfig(path)
+			if err == nil {
+				t.Fatal("bad config accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not mention %q", err, w)
+				}
+			}
+			if tc.noValue != "" && strings.Contains(err.Error(), tc.noValue) {
+				t.Errorf("message prints a secret: %q", err)
+			}
+			if code := exitCode(err, io.Discard); code != exitUsage {
+				t.Errorf("exit status %d, want %d", code, exitUsage)
+			}
+		})
+	}
+}
+
+func TestMissingConfigFileIsUsageError(t *testing.T) {
+	var stderr strings.Builder
+	code := run(t.Context(), []string{"sync", "--config", filepath.Join(t.TempDir(), "nope.toml")}, io.Discard, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "nope.toml") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
