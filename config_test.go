@@ -97,7 +97,9 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 			edit: func(s string) string { return strings.Replace(s, `timezone = "UTC"`, `timezone = "Mars/Olympus"`, 1) },
 			want: []string{"schedule.timezone", "Mars/Olympus"}},
 		{name: "state directory missing",
-			edit: func(s string) string { return strings.Replace(s, `path = "voiceid.db"`, `path = "/nonexistent/dir/voiceid.db"`, 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, `path = "voiceid.db"`, `path = "/nonexistent/dir/voiceid.db"`, 1)
+			},
 			want: []string{"state.path", "/nonexistent/dir", "does not exist"}},
 		{name: "unreadable private key",
 			edit: func(s string) string { return strings.Replace(s, `"salesforce.key"`, `"missing.key"`, 1) },
