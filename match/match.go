@@ -5,9 +5,11 @@ package match
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"voiceid/directory"
 )
@@ -140,20 +142,18 @@ func (p Plan) Linked(prov directory.Provider) int {
 func Build(in Input) Plan {
 	users := normalizeUsers(in.Users, in.Options.DefaultRegion)
 	var plan Plan
-	userOnly := map[string]bool{} // conflicts about Salesforce users alone are reported once
+	userOnly := map[string]bool{} // kind|value|users already reported
 	for _, prov := range in.Options.Providers {
 		pp := newPass(prov, users, in.People[prov], in.Options)
 		pp.run(pinsFor(in.Pins, prov))
 		plan.Links = append(plan.Links, pp.links...)
 		plan.Changes = append(plan.Changes, pp.changes...)
 		for _, c := range pp.conflicts {
-			if len(c.PersonIDs) == 0 {
-				k := string(c.Kind) + "|" + c.Value + "|" + strings.Join(c.UserIDs, ",")
-				if userOnly[k] {
-					continue
-				}
-				userOnly[k] = true
+			k := string(c.Kind) + "|" + c.Value + "|" + strings.Join(c.UserIDs, ",")
+			if len(c.PersonIDs) == 0 && userOnly[k] {
+				continue // an earlier provider already reports these users' problem
 			}
+			userOnly[k] = true
 			plan.Conflicts = append(plan.Conflicts, c)
 		}
 		plan.Unmatched = append(plan.Unmatched, pp.unmatched...)
@@ -181,46 +181,98 @@ type nperson struct {
 
 func normalizeUsers(in []User, defaultRegion string) []*nuser {
 	out := make([]*nuser, len(in))
-	for i := range in {
-		u := &in[i]
-		n := &nuser{User: u, email: NormalizeEmail(u.Email), ext: NormalizeExtension(u.Extension)}
-		region := Region(u.CountryCode, u.Country, defaultRegion)
-		for _, raw := range []string{u.Phone, u.MobilePhone} {
-			e, ok := NormalizePhone(raw, region)
-			switch {
-			case !ok:
-				n.invalid = appendUnique(n.invalid, strings.TrimSpace(raw))
-			case e != "":
-				n.numbers = appendUnique(n.numbers, e)
+	parallel(len(in), func(lo, hi int) {
+		phones := phoneCache{}
+		for i := lo; i < hi; i++ {
+			u := &in[i]
+			n := &nuser{User: u, email: NormalizeEmail(u.Email), ext: NormalizeExtension(u.Extension)}
+			region := Region(u.CountryCode, u.Country, defaultRegion)
+			for _, raw := range []string{u.Phone, u.MobilePhone} {
+				e, ok := phones.normalize(raw, region)
+				switch {
+				case !ok:
+					n.invalid = appendUnique(n.invalid, strings.TrimSpace(raw))
+				case e != "":
+					n.numbers = appendUnique(n.numbers, e)
+				}
 			}
+			out[i] = n
 		}
-		out[i] = n
-	}
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
+// phoneCache parses each distinct (number, region) once: libphonenumber's
+// parsing dominates planning, and orgs repeat numbers (desks, switchboards).
+type phoneCache map[[2]string]phoneResult
+
+type phoneResult struct {
+	e164 string
+	ok   bool
+}
+
+func (c phoneCache) normalize(raw, region string) (string, bool) {
+	k := [2]string{raw, region}
+	if r, hit := c[k]; hit {
+		return r.e164, r.ok
+	}
+	e, ok := NormalizePhone(raw, region)
+	c[k] = phoneResult{e, ok}
+	return e, ok
+}
+
+// parallel runs fn over [0,n) in chunks on every core; small inputs stay on one.
+func parallel(n int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 4096 || workers < 2 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(n, lo+chunk)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
 func normalizePeople(in []directory.Person) []*nperson {
 	out := make([]*nperson, len(in))
-	for i := range in {
-		p := &in[i]
-		n := &nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
-		for _, num := range p.Numbers {
-			if num.UsageType != directory.UsageDirect {
-				continue
+	parallel(len(in), func(lo, hi int) {
+		phones := phoneCache{}
+		for i := lo; i < hi; i++ {
+			p := &in[i]
+			n := &nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
+			for _, num := range p.Numbers {
+				if num.UsageType != directory.UsageDirect {
+					continue
+				}
+				e, ok := phones.normalize(num.Raw, "")
+				switch {
+				case !ok:
+					n.invalid = appendUnique(n.invalid, strings.TrimSpace(num.Raw))
+				case e != "":
+					n.numbers = appendUnique(n.numbers, e)
+				}
 			}
-			e, ok := NormalizePhone(num.Raw, "")
-			switch {
-			case !ok:
-				n.invalid = appendUnique(n.invalid, strings.TrimSpace(num.Raw))
-			case e != "":
-				n.numbers = appendUnique(n.numbers, e)
-			}
+			out[i] = n
 		}
-		out[i] = n
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	})
+	// a provider id names one person; should a reader ever return one twice,
+	// keep the same copy whatever the input order
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return fmt.Sprint(*out[i].Person) < fmt.Sprint(*out[j].Person)
+	})
+	return slices.CompactFunc(out, func(a, b *nperson) bool { return a.ID == b.ID })
 }
 
 func appendUnique(s []string, v string) []string {
@@ -256,6 +308,11 @@ type pass struct {
 	lockedP    map[string]bool   // people contested by pins
 	noneUsers  map[string]bool   // users pinned to "none"
 
+	// indexes of the evidence, built once per pass
+	emailU, extU, numU map[string][]*nuser
+	emailP, extP       map[string][]*nperson // eligible people only
+	numP               map[string][]*nperson // every entry: all of them count for sharing
+
 	links     []Link
 	changes   []Change
 	conflicts []Conflict
@@ -270,14 +327,42 @@ func newPass(prov directory.Provider, users []*nuser, people []directory.Person,
 		locked: map[string]bool{}, lockedP: map[string]bool{}, noneUsers: map[string]bool{},
 		seen: map[string]bool{}}
 	for _, np := range p.people {
-		if _, dup := p.byID[np.ID]; !dup {
-			p.byID[np.ID] = np
-		}
+		p.byID[np.ID] = np
 	}
 	for _, u := range users {
 		p.userBy[u.ID] = u
 	}
+	p.index()
 	return p
+}
+
+// index files users and people under each piece of evidence they hold.
+func (p *pass) index() {
+	nu, np := len(p.users), len(p.people)
+	p.emailU, p.extU, p.numU = make(map[string][]*nuser, nu), make(map[string][]*nuser), make(map[string][]*nuser, nu)
+	p.emailP, p.extP, p.numP = make(map[string][]*nperson, np), make(map[string][]*nperson, np), make(map[string][]*nperson, np)
+	for _, u := range p.users {
+		if u.email != "" {
+			p.emailU[u.email] = append(p.emailU[u.email], u)
+		}
+		if u.ext != "" {
+			p.extU[u.ext] = append(p.extU[u.ext], u)
+		}
+		for _, n := range u.numbers {
+			p.numU[n] = append(p.numU[n], u)
+		}
+	}
+	for _, x := range p.people {
+		if x.eligible && x.email != "" {
+			p.emailP[x.email] = append(p.emailP[x.email], x)
+		}
+		if x.eligible && x.ext != "" {
+			p.extP[x.ext] = append(p.extP[x.ext], x)
+		}
+		for _, n := range x.numbers {
+			p.numP[n] = append(p.numP[n], x)
+		}
+	}
 }
 
 // candidate is one rule's evidence that user and person belong together.
@@ -290,9 +375,9 @@ type candidate struct {
 func (p *pass) run(pins []Pin) {
 	p.evidenceConflicts()
 	p.applyPins(pins)
-	p.linkRule(RuleEmail, p.emailCandidates())
+	p.linkRule(RuleEmail, p.uniquePairs(RuleEmail, p.emailU, p.emailP))
 	if p.prov == directory.RingCentral {
-		p.linkRule(RuleExtension, p.extensionCandidates())
+		p.linkRule(RuleExtension, p.uniquePairs(RuleExtension, p.extU, p.extP))
 	}
 	p.linkRule(RulePhone, p.phoneCandidates())
 	p.keepExisting()
@@ -326,15 +411,7 @@ func (p *pass) link(u *nuser, np *nperson, rule Rule) {
 
 // evidenceConflicts records duplicate emails, shared numbers and invalid phones.
 func (p *pass) evidenceConflicts() {
-	emailU, emailP := map[string][]string{}, map[string][]string{}
-	numU, numP := map[string][]string{}, map[string][]string{}
 	for _, u := range p.users {
-		if u.email != "" {
-			emailU[u.email] = append(emailU[u.email], u.ID)
-		}
-		for _, n := range u.numbers {
-			numU[n] = append(numU[n], u.ID)
-		}
 		for _, raw := range u.invalid {
 			p.conflict(Conflict{Kind: InvalidPhone, Value: raw, UserIDs: []string{u.ID},
 				Detail: fmt.Sprintf("Salesforce user %s has phone %q, which is not a valid number in region %s; it is ignored",
@@ -342,27 +419,21 @@ func (p *pass) evidenceConflicts() {
 		}
 	}
 	for _, np := range p.people {
-		if np.email != "" && np.eligible {
-			emailP[np.email] = append(emailP[np.email], np.ID)
-		}
-		for _, n := range np.numbers {
-			numP[n] = append(numP[n], np.ID)
-		}
 		for _, raw := range np.invalid {
 			p.conflict(Conflict{Kind: InvalidPhone, Value: raw, PersonIDs: []string{np.ID},
 				Detail: fmt.Sprintf("%s person %s has number %q, which is not a valid international number; it is ignored",
 					p.prov, label(np.Name, np.ID), raw)})
 		}
 	}
-	for _, e := range sortedKeys(emailU, emailP) {
-		if us, ps := emailU[e], emailP[e]; len(us) > 1 || len(ps) > 1 {
-			p.conflict(Conflict{Kind: DuplicateEmail, Value: e, PersonIDs: ps, UserIDs: us,
+	for _, e := range sortedUnion(p.emailU, p.emailP) {
+		if us, ps := p.emailU[e], p.emailP[e]; len(us) > 1 || len(ps) > 1 {
+			p.conflict(Conflict{Kind: DuplicateEmail, Value: e, PersonIDs: personIDs(ps), UserIDs: userIDs(us),
 				Detail: fmt.Sprintf("email held by %d eligible %s people and %d active Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
 		}
 	}
-	for _, n := range sortedKeys(numU, numP) {
-		if us, ps := numU[n], numP[n]; len(us) > 1 || len(ps) > 1 {
-			p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: ps, UserIDs: us,
+	for _, n := range sortedUnion(p.numU, p.numP) {
+		if us, ps := p.numU[n], p.numP[n]; len(us) > 1 || len(ps) > 1 {
+			p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: personIDs(ps), UserIDs: userIDs(us),
 				Detail: fmt.Sprintf("number held by %d %s entries and %d Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
 		}
 	}
@@ -405,20 +476,9 @@ func (p *pass) applyPins(pins []Pin) {
 }
 
 // uniquePairs returns the (user, person) pairs whose key is held by exactly
-// one user and one eligible person; a key held by one side once and the other
-// side several times is an ambiguous match.
-func (p *pass) uniquePairs(rule Rule, userKey func(*nuser) string, personKey func(*nperson) string) []candidate {
-	us, ps := map[string][]*nuser{}, map[string][]*nperson{}
-	for _, u := range p.users {
-		if k := userKey(u); k != "" {
-			us[k] = append(us[k], u)
-		}
-	}
-	for _, np := range p.people {
-		if k := personKey(np); k != "" && np.eligible {
-			ps[k] = append(ps[k], np)
-		}
-	}
+// one user and one eligible person; for extensions, a key held by several on
+// either side is an ambiguous match.
+func (p *pass) uniquePairs(rule Rule, us map[string][]*nuser, ps map[string][]*nperson) []candidate {
 	var out []candidate
 	for _, k := range sortedKeys(us) {
 		uu, pp := us[k], ps[k]
@@ -433,78 +493,55 @@ func (p *pass) uniquePairs(rule Rule, userKey func(*nuser) string, personKey fun
 	return out
 }
 
-func (p *pass) emailCandidates() []candidate {
-	return p.uniquePairs(RuleEmail,
-		func(u *nuser) string { return u.email },
-		func(np *nperson) string { return np.email })
-}
-
-func (p *pass) extensionCandidates() []candidate {
-	return p.uniquePairs(RuleExtension,
-		func(u *nuser) string { return u.ext },
-		func(np *nperson) string { return np.ext })
-}
-
 // phoneCandidates links through numbers held by exactly one entry and one
 // user; a record whose unique numbers point at several counterparts is ambiguous.
 func (p *pass) phoneCandidates() []candidate {
-	numU, numP := map[string][]*nuser{}, map[string][]*nperson{}
-	for _, u := range p.users {
-		for _, n := range u.numbers {
-			numU[n] = append(numU[n], u)
-		}
-	}
-	for _, np := range p.people {
-		for _, n := range np.numbers {
-			numP[n] = append(numP[n], np)
-		}
-	}
-	toPerson := map[string]map[string]bool{} // user id -> person ids by unique numbers
-	toUser := map[string]map[string]bool{}   // person id -> user ids
-	evidence := map[[2]string][]string{}     // (user, person) -> numbers
-	for _, n := range sortedKeys(numU) {
-		uu, pp := numU[n], numP[n]
-		if len(uu) != 1 || len(pp) != 1 {
-			continue
-		}
-		u, np := uu[0], pp[0]
-		if toPerson[u.ID] == nil {
-			toPerson[u.ID] = map[string]bool{}
-		}
-		if toUser[np.ID] == nil {
-			toUser[np.ID] = map[string]bool{}
-		}
-		toPerson[u.ID][np.ID] = true
-		toUser[np.ID][u.ID] = true
-		k := [2]string{u.ID, np.ID}
-		evidence[k] = append(evidence[k], n)
-	}
+	// unique reports whether a number is held by exactly one user and one entry
+	unique := func(n string) bool { return len(p.numU[n]) == 1 && len(p.numP[n]) == 1 }
 	var out []candidate
 	for _, u := range p.users {
-		targets := toPerson[u.ID]
-		if len(targets) > 1 {
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(u.numbers, " "), PersonIDs: sortedKeys(targets), UserIDs: []string{u.ID},
-				Detail: fmt.Sprintf("the numbers of %s point at %d different %s people; not linked by phone", label(u.Username, u.ID), len(targets), p.prov)})
-			continue
+		var targets, evidence []string // a user has at most a Phone and a Mobile: tiny slices
+		for _, n := range u.numbers {
+			if unique(n) {
+				targets = appendUnique(targets, p.numP[n][0].ID)
+				evidence = append(evidence, n)
+			}
 		}
-		for pid := range targets {
-			np := p.byID[pid]
-			if back := toUser[pid]; len(back) > 1 {
+		switch {
+		case len(targets) > 1:
+			sort.Strings(targets)
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(u.numbers, " "), PersonIDs: targets, UserIDs: []string{u.ID},
+				Detail: fmt.Sprintf("the numbers of %s point at %d different %s people; not linked by phone", label(u.Username, u.ID), len(targets), p.prov)})
+		case len(targets) == 1:
+			np := p.byID[targets[0]]
+			if len(p.phoneUsers(np, unique)) > 1 {
 				continue // reported once, from the person's side, below
 			}
 			if !np.eligible {
 				continue // a department's or disabled entry's number links nobody
 			}
-			out = append(out, candidate{user: u, person: np, value: strings.Join(evidence[[2]string{u.ID, pid}], " ")})
+			out = append(out, candidate{user: u, person: np, value: strings.Join(evidence, " ")})
 		}
 	}
 	for _, np := range p.people {
-		if back := toUser[np.ID]; len(back) > 1 {
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(np.numbers, " "), PersonIDs: []string{np.ID}, UserIDs: sortedKeys(back),
+		if back := p.phoneUsers(np, unique); len(back) > 1 {
+			sort.Strings(back)
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(np.numbers, " "), PersonIDs: []string{np.ID}, UserIDs: back,
 				Detail: fmt.Sprintf("the numbers of %s person %s point at %d different Salesforce users; not linked by phone", p.prov, label(np.Name, np.ID), len(back))})
 		}
 	}
 	return out
+}
+
+// phoneUsers lists the users a person's unique numbers point at.
+func (p *pass) phoneUsers(np *nperson, unique func(string) bool) []string {
+	var back []string
+	for _, n := range np.numbers {
+		if unique(n) {
+			back = appendUnique(back, p.numU[n][0].ID)
+		}
+	}
+	return back
 }
 
 // linkRule links each candidate whose user and person are both still free;
@@ -584,13 +621,12 @@ func (p *pass) decide() {
 			want, rule = "", RulePin
 		case linked:
 			want, rule = l.PersonID, l.Rule
-		case trimmed == "" || p.locked[u.ID]:
+		case trimmed == "":
+		case p.personLink[trimmed] != "":
+			want, rule = "", RuleMoved // an identifier belongs to one user, even one with a broken pin
+		case p.locked[u.ID]:
 		default:
 			np := p.byID[trimmed]
-			if _, taken := p.personLink[trimmed]; taken {
-				want, rule = "", RuleMoved
-				break
-			}
 			if np == nil || !np.eligible {
 				why := "is not in the directory"
 				if np != nil {
@@ -640,17 +676,26 @@ func personIDs(ps []*nperson) []string {
 	return out
 }
 
-// sortedKeys returns the union of the maps' keys, sorted.
-func sortedKeys[V any](ms ...map[string]V) []string {
-	set := map[string]bool{}
-	for _, m := range ms {
-		for k := range m {
-			set[k] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
+// sortedKeys returns the map's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
 		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sortedUnion returns the keys of both maps, sorted, each once.
+func sortedUnion[A, B any](a map[string]A, b map[string]B) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, dup := a[k]; !dup {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out

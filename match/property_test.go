@@ -1,0 +1,325 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"voiceid/directory"
+)
+
+// randomOrg makes a small organisation dense with collisions: emails, numbers
+// and extensions come from small pools, so duplicates, shared numbers, stale
+// and moved identifiers, and broken pins all occur often.
+func randomOrg(r *rand.Rand) Input {
+	nUsers, nRC, nAC := 1+r.IntN(40), r.IntN(30), r.IntN(15)
+	emails := []string{"", "a@x.com", "A@x.com ", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com", "g@x.com"}
+	numbers := []string{"", "+16505550101", "(650) 555-0102", "+1 650 555 0103", "650.555.0104", "+442079460105",
+		"020 7946 0106", "+33 1 23 45 67 89", "not a number", "+16505550107 x12"}
+	exts := []string{"", "101", "x102", "103", "104"}
+	pick := func(s []string) string { return s[r.IntN(len(s))] }
+	var people = map[directory.Provider][]directory.Person{}
+	var ids []string
+	mk := func(prov directory.Provider, n int) {
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("%s%d", prov[:1], i)
+			p := directory.Person{Provider: prov, ID: id, Type: "User", Status: "Enabled", Email: pick(emails)}
+			if prov == directory.RingCentral {
+				p.Type = []string{"User", "User", "User", "Department", "IvrMenu"}[r.IntN(5)]
+				p.Status = []string{"Enabled", "Enabled", "Enabled", "Disabled", "NotActivated"}[r.IntN(5)]
+				p.Extension = pick(exts)
+			}
+			for k := r.IntN(3); k > 0; k-- {
+				usage := directory.UsageDirect
+				if r.IntN(6) == 0 {
+					usage = "MainCompanyNumber"
+				}
+				p.Numbers = append(p.Numbers, directory.Number{Raw: pick(numbers), UsageType: usage})
+			}
+			people[prov] = append(people[prov], p)
+			ids = append(ids, id)
+		}
+	}
+	mk(directory.RingCentral, nRC)
+	mk(directory.Aircall, nAC)
+	fieldValue := func() string {
+		switch r.IntN(4) {
+		case 0:
+			return ""
+		case 1:
+			return "stale" + fmt.Sprint(r.IntN(3))
+		}
+		if len(ids) == 0 {
+			return ""
+		}
+		v := ids[r.IntN(len(ids))]
+		if r.IntN(10) == 0 {
+			v = " " + v + " "
+		}
+		return v
+	}
+	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0,
+		Providers: []directory.Provider{directory.RingCentral, directory.Aircall}}}
+	for i := 0; i < nUsers; i++ {
+		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
+			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)],
+			Fields: map[directory.Provider]string{directory.RingCentral: fieldValue(), directory.Aircall: fieldValue()}}
+		in.Users = append(in.Users, u)
+		if r.IntN(8) == 0 {
+			prov := in.Options.Providers[r.IntN(2)]
+			pin := Pin{UserID: u.ID, Provider: prov, None: r.IntN(3) == 0}
+			if !pin.None {
+				pin.PersonID = fieldValue()
+			}
+			in.Pins = append(in.Pins, pin)
+		}
+	}
+	return in
+}
+
+func shuffled(r *rand.Rand, in Input) Input {
+	out := in
+	out.Users = append([]User(nil), in.Users...)
+	r.Shuffle(len(out.Users), func(i, j int) { out.Users[i], out.Users[j] = out.Users[j], out.Users[i] })
+	out.People = map[directory.Provider][]directory.Person{}
+	for prov, ps := range in.People {
+		cp := append([]directory.Person(nil), ps...)
+		r.Shuffle(len(cp), func(i, j int) { cp[i], cp[j] = cp[j], cp[i] })
+		out.People[prov] = cp
+	}
+	out.Pins = append([]Pin(nil), in.Pins...)
+	r.Shuffle(len(out.Pins), func(i, j int) { out.Pins[i], out.Pins[j] = out.Pins[j], out.Pins[i] })
+	return out
+}
+
+// applied returns the users as they are after the plan's changes are written.
+func applied(in Input, plan Plan) Input {
+	out := in
+	out.Users = make([]User, len(in.Users))
+	idx := map[string]int{}
+	for i, u := range in.Users {
+		f := map[directory.Provider]string{}
+		for k, v := range u.Fields {
+			f[k] = v
+		}
+		u.Fields = f
+		out.Users[i] = u
+		idx[u.ID] = i
+	}
+	for _, c := range plan.Changes {
+		out.Users[idx[c.UserID]].Fields[c.Provider] = c.New
+	}
+	return out
+}
+
+func TestPropertiesOverRandomOrgs(t *testing.T) {
+	for seed := uint64(0); seed < propertyOrgs; seed++ {
+		r := rand.New(rand.NewPCG(seed, 99))
+		in := randomOrg(r)
+		plan := Build(in)
+		fail := func(format string, a ...any) {
+			t.Helper()
+			t.Fatalf("seed %d: %s", seed, fmt.Sprintf(format, a...))
+		}
+
+		// One-to-one: a user and a person appear in at most one link per provider.
+		seenU, seenP := map[string]bool{}, map[string]bool{}
+		for _, l := range plan.Links {
+			ku, kp := string(l.Provider)+l.UserID, string(l.Provider)+l.PersonID
+			if seenU[ku] || seenP[kp] {
+				fail("link %+v is not one-to-one", l)
+			}
+			seenU[ku], seenP[kp] = true, true
+			if why := justify(in, l); why != "" {
+				fail("link %+v is not justified: %s", l, why)
+			}
+		}
+
+		// No identifier the plan links is held by anyone but its user afterwards.
+		after := applied(in, plan)
+		for _, l := range plan.Links {
+			for _, u := range after.Users {
+				if v := strings.TrimSpace(u.Fields[l.Provider]); v == l.PersonID && u.ID != l.UserID {
+					fail("identifier %s linked to %s is still held by %s", l.PersonID, l.UserID, u.ID)
+				}
+			}
+		}
+		for _, c := range plan.Changes {
+			if c.New != "" {
+				if !seenU[string(c.Provider)+c.UserID] {
+					fail("change %+v writes an identifier without a link", c)
+				}
+			}
+		}
+
+		// Order does not matter.
+		again := Build(shuffled(r, in))
+		if !reflect.DeepEqual(plan, again) {
+			fail("shuffling the input changed the plan:\n%+v\n%+v", plan.Changes, again.Changes)
+		}
+
+		// Applying the plan and planning again changes nothing.
+		if re := Build(after); len(re.Changes) != 0 {
+			fail("re-planning after apply yields %d changes: %+v", len(re.Changes), re.Changes)
+		}
+	}
+}
+
+// justify re-checks, straight from the SPEC's wording, that a link's rule
+// holds with evidence unique on both sides. It returns why not, or "".
+func justify(in Input, l Link) string {
+	var u *User
+	for i := range in.Users {
+		if in.Users[i].ID == l.UserID {
+			u = &in.Users[i]
+		}
+	}
+	var p *directory.Person
+	for i := range in.People[l.Provider] {
+		if in.People[l.Provider][i].ID == l.PersonID {
+			p = &in.People[l.Provider][i]
+			break
+		}
+	}
+	if u == nil || p == nil {
+		return "user or person not in the input"
+	}
+	if !p.Eligible() {
+		return "person is not eligible"
+	}
+	usersWith := func(key func(User) []string, v string) int {
+		n := 0
+		for _, x := range in.Users {
+			for _, k := range key(x) {
+				if k == v {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	peopleWith := func(key func(directory.Person) []string, v string, eligibleOnly bool) int {
+		n := 0
+		for _, x := range in.People[l.Provider] {
+			if eligibleOnly && !x.Eligible() {
+				continue
+			}
+			for _, k := range key(x) {
+				if k == v {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	switch l.Rule {
+	case RulePin:
+		for _, pin := range in.Pins {
+			if pin.UserID == u.ID && pin.Provider == l.Provider && pin.PersonID == p.ID && !pin.None {
+				return ""
+			}
+		}
+		return "no pin"
+	case RuleEmail:
+		ue, pe := NormalizeEmail(u.Email), NormalizeEmail(p.Email)
+		userEmail := func(x User) []string { return []string{NormalizeEmail(x.Email)} }
+		personEmail := func(x directory.Person) []string { return []string{NormalizeEmail(x.Email)} }
+		if ue == "" || ue != pe || usersWith(userEmail, ue) != 1 || peopleWith(personEmail, pe, true) != 1 {
+			return "email evidence is not unique on both sides"
+		}
+		return ""
+	case RuleExtension:
+		ux, px := NormalizeExtension(u.Extension), NormalizeExtension(p.Extension)
+		userExt := func(x User) []string { return []string{NormalizeExtension(x.Extension)} }
+		personExt := func(x directory.Person) []string { return []string{NormalizeExtension(x.Extension)} }
+		if l.Provider != directory.RingCentral || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
+			return "extension evidence is not unique on both sides"
+		}
+		return ""
+	case RulePhone:
+		userNums := func(x User) []string {
+			var out []string
+			for _, raw := range []string{x.Phone, x.MobilePhone} {
+				if e := normPhone(raw, Region(x.CountryCode, x.Country, in.Options.DefaultRegion)); e != "" {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		personNums := func(x directory.Person) []string {
+			var out []string
+			for _, n := range x.Numbers {
+				if e := normPhone(n.Raw, ""); e != "" && n.UsageType == directory.UsageDirect {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		shared := false
+		for _, n := range userNums(*u) {
+			for _, m := range personNums(*p) {
+				if n == m && usersWith(userNums, n) == 1 && peopleWith(personNums, n, false) == 1 {
+					shared = true
+				}
+			}
+		}
+		if !shared {
+			return "no number held by exactly this user and this entry"
+		}
+		// none of the user's other unique numbers may point at someone else
+		for _, n := range userNums(*u) {
+			if usersWith(userNums, n) != 1 || peopleWith(personNums, n, false) != 1 {
+				continue
+			}
+			for _, x := range in.People[l.Provider] {
+				if x.ID != p.ID && contains(personNums(x), n) {
+					return "the user's numbers point at several people"
+				}
+			}
+		}
+		// ... nor the person's other unique numbers at another user
+		for _, n := range personNums(*p) {
+			if usersWith(userNums, n) != 1 || peopleWith(personNums, n, false) != 1 {
+				continue
+			}
+			for _, x := range in.Users {
+				if x.ID != u.ID && contains(userNums(x), n) {
+					return "the person's numbers point at several users"
+				}
+			}
+		}
+		return ""
+	case RuleExisting:
+		if strings.TrimSpace(u.Fields[l.Provider]) != p.ID {
+			return "field does not hold the person's id"
+		}
+		return ""
+	}
+	return "unknown rule " + string(l.Rule)
+}
+
+// phoneMemo caches NormalizePhone for the checker, which asks the same numbers often.
+var phoneMemo = map[[2]string]string{}
+
+func normPhone(raw, region string) string {
+	k := [2]string{raw, region}
+	if e, ok := phoneMemo[k]; ok {
+		return e
+	}
+	e, _ := NormalizePhone(raw, region)
+	phoneMemo[k] = e
+	return e
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
