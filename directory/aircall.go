@@ -26,11 +26,15 @@ type AircallConfig struct {
 	Share float64
 	// MinBackoff is the first retry delay (default 1 s).
 	MinBackoff time.Duration
+	// Now is the clock the rate-limit reset times are read against (tests).
+	Now func() time.Time
 }
 
 // AircallReader reads the users of one Aircall company and the numbers assigned to them.
 type AircallReader struct {
 	api *httpx.Client
+	now func() time.Time
+	cap int // records one list query reaches (AircallListCap)
 }
 
 // AircallPageSize is the largest page Aircall's list endpoints allow.
@@ -42,9 +46,13 @@ func NewAircall(cfg AircallConfig) *AircallReader {
 	if share <= 0 || share > 1 {
 		share = 0.5
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	auth := staticAuth("Basic " + basic(cfg.APIID, cfg.APIToken))
-	return &AircallReader{api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
-		Classify: classifyAircall(share), Sleep: cfg.Sleep, MinBackoff: cfg.MinBackoff}}
+	return &AircallReader{now: now, cap: AircallListCap, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
+		Classify: classifyAircall(share, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff}}
 }
 
 // Calls counts the HTTP requests made.
@@ -73,7 +81,7 @@ func (s staticAuth) Invalidate() {}
 // {"error","troubleshoot"} body, and paces from the X-AircallApi-* headers:
 // once the remaining budget falls to the part left for others, it waits for
 // the window to reset instead of running into 429.
-func classifyAircall(share float64) httpx.Classifier {
+func classifyAircall(share float64, now func() time.Time) httpx.Classifier {
 	return func(status int, h http.Header, body []byte, err error) httpx.Verdict {
 		v := httpx.Classify(status, h, body, err)
 		if err != nil {
@@ -96,7 +104,7 @@ func classifyAircall(share float64) httpx.Classifier {
 				}
 			}
 		}
-		reset := aircallReset(h)
+		reset := aircallReset(h, now())
 		switch {
 		case status == http.StatusTooManyRequests && v.After == 0 && reset > 0:
 			v.After = reset + time.Second
@@ -113,7 +121,7 @@ func classifyAircall(share float64) httpx.Classifier {
 
 // aircallReset is the time until X-AircallApi-Reset, read as UNIX seconds
 // (or milliseconds when the value is that large); 0 when absent or past.
-func aircallReset(h http.Header) time.Duration {
+func aircallReset(h http.Header, now time.Time) time.Duration {
 	n, err := strconv.ParseInt(h.Get("X-AircallApi-Reset"), 10, 64)
 	if err != nil || n <= 0 {
 		return 0
@@ -122,7 +130,7 @@ func aircallReset(h http.Header) time.Duration {
 	if n > 1e12 {
 		t = time.UnixMilli(n)
 	}
-	if d := time.Until(t); d > 0 {
+	if d := t.Sub(now); d > 0 {
 		return d
 	}
 	return 0
@@ -135,9 +143,10 @@ type acMeta struct {
 }
 
 type acNumber struct {
-	ID     flexString `json:"id"`
-	Digits string     `json:"digits"`
-	Users  *[]struct {
+	ID        flexString `json:"id"`
+	Digits    string     `json:"digits"`
+	CreatedAt string     `json:"created_at"`
+	Users     *[]struct {
 		ID flexString `json:"id"`
 	} `json:"users"`
 }
@@ -156,11 +165,11 @@ const AircallListCap = 10000
 // /v2/users (falling back to /v1/users where v2 is missing); their numbers
 // from the v1 user list when it embeds them, else from the numbers.
 func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]Person, error) {
-	users, err := listAll[acUser](ctx, c.api, "/v2/users", "users", progress)
+	users, err := listAll[acUser](ctx, c, "/v2/users", "users", progress)
 	v1 := false
 	var he *httpx.Error
 	if errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusGone) {
-		users, err = listAll[acUser](ctx, c.api, "/v1/users", "users", progress)
+		users, err = listAll[acUser](ctx, c, "/v1/users", "users", progress)
 		v1 = true
 	}
 	if err != nil {
@@ -192,7 +201,7 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 // numbersByUser maps each user to the digits of the numbers assigned to it.
 // The numbers list does not carry assignments, so each number is read once.
 func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string, error) {
-	nums, err := listAll[acNumber](ctx, c.api, "/v1/numbers", "numbers", nil)
+	nums, err := listAll[acNumber](ctx, c, "/v1/numbers", "numbers", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -221,42 +230,118 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 	return out, nil
 }
 
-// listAll follows an Aircall list endpoint's pages. A list longer than the
-// 10,000-record cap is refused rather than read short.
-func listAll[T any](ctx context.Context, api *httpx.Client, path, key string, progress func(int)) ([]T, error) {
+// keyed is a list record with an id.
+type keyed interface{ key() string }
+
+func (u acUser) key() string   { return string(u.ID) }
+func (n acNumber) key() string { return string(n.ID) }
+
+// listAll reads every record of a list. A list longer than one query reaches
+// (10,000) is read in created_at windows, each under the cap. Each window's
+// query reaches one second past both its edges and records are kept once by
+// id, so a record created on an edge is neither lost nor repeated, whether
+// Aircall's from/to include their own second or not (UNCONFIRMED).
+func listAll[T keyed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
+	first, meta, err := page[T](ctx, c.api, path, key, url.Values{"order": {"asc"}})
+	if err != nil {
+		return nil, err
+	}
 	var out []T
-	target := path
-	q := url.Values{"per_page": {strconv.Itoa(AircallPageSize)}, "page": {"1"}}
-	for page := 1; ; page++ {
-		resp, err := api.Get(ctx, target, q)
-		if err != nil {
-			return nil, err
+	seen := map[string]bool{}
+	keep := func(items []T) {
+		for _, it := range items {
+			if !seen[it.key()] {
+				seen[it.key()] = true
+				out = append(out, it)
+			}
 		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(resp.Body, &raw); err != nil {
-			return nil, fmt.Errorf("aircall: GET %s page %d: malformed JSON: %w", path, page, err)
-		}
-		var items []T
-		var meta acMeta
-		if err := json.Unmarshal(raw[key], &items); err != nil || raw[key] == nil {
-			return nil, fmt.Errorf("aircall: GET %s page %d: answer has no %q list", path, page, key)
-		}
-		if err := json.Unmarshal(raw["meta"], &meta); err != nil {
-			return nil, fmt.Errorf("aircall: GET %s page %d: answer has no meta", path, page)
-		}
-		if meta.Total > AircallListCap {
-			return nil, fmt.Errorf("aircall: GET %s: %d records exceed the %d a list query can reach", path, meta.Total, AircallListCap)
-		}
-		out = append(out, items...)
 		if progress != nil {
 			progress(len(out))
 		}
-		if meta.NextPageLink == nil || *meta.NextPageLink == "" || len(items) == 0 {
-			if len(out) < meta.Total {
-				return nil, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, len(out), meta.Total)
-			}
-			return out, nil
-		}
-		target, q = *meta.NextPageLink, nil
 	}
+	if meta.Total <= c.cap {
+		keep(first)
+		rest, err := follow[T](ctx, c.api, path, key, meta)
+		if err != nil {
+			return nil, err
+		}
+		keep(rest)
+	} else if err := window(ctx, c, path, key, 0, c.now().Unix()+1, keep); err != nil {
+		return nil, err
+	}
+	if len(out) < meta.Total {
+		return nil, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, len(out), meta.Total)
+	}
+	return out, nil
+}
+
+// window reads the records created in [from, to] (UNIX seconds), halving
+// the window until each part is under the list cap.
+func window[T keyed](ctx context.Context, c *AircallReader, path, key string, from, to int64, keep func([]T)) error {
+	q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}, "to": {strconv.FormatInt(to+1, 10)}}
+	first, meta, err := page[T](ctx, c.api, path, key, q)
+	if err != nil {
+		return err
+	}
+	if meta.Total <= c.cap {
+		keep(first)
+		rest, err := follow[T](ctx, c.api, path, key, meta)
+		keep(rest)
+		return err
+	}
+	if from >= to {
+		return fmt.Errorf("aircall: GET %s: %d records were created within three seconds; more than one list query can reach", path, meta.Total)
+	}
+	mid := from + (to-from)/2
+	if err := window(ctx, c, path, key, from, mid, keep); err != nil {
+		return err
+	}
+	return window(ctx, c, path, key, mid+1, to, keep)
+}
+
+// page reads the first page of a list query.
+func page[T any](ctx context.Context, api *httpx.Client, path, key string, q url.Values) ([]T, acMeta, error) {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("per_page", strconv.Itoa(AircallPageSize))
+	q.Set("page", "1")
+	return decodePage[T](ctx, api, path, path, key, q, 1)
+}
+
+// follow reads the pages after meta's, through next_page_link.
+func follow[T any](ctx context.Context, api *httpx.Client, path, key string, meta acMeta) ([]T, error) {
+	var out []T
+	for n := 2; meta.NextPageLink != nil && *meta.NextPageLink != ""; n++ {
+		items, m, err := decodePage[T](ctx, api, path, *meta.NextPageLink, key, nil, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(items) == 0 {
+			break
+		}
+		out = append(out, items...)
+		meta = m
+	}
+	return out, nil
+}
+
+func decodePage[T any](ctx context.Context, api *httpx.Client, path, target, key string, q url.Values, n int) ([]T, acMeta, error) {
+	var meta acMeta
+	resp, err := api.Get(ctx, target, q)
+	if err != nil {
+		return nil, meta, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(resp.Body, &raw); err != nil {
+		return nil, meta, fmt.Errorf("aircall: GET %s page %d: malformed JSON: %w", path, n, err)
+	}
+	var items []T
+	if raw[key] == nil || json.Unmarshal(raw[key], &items) != nil {
+		return nil, meta, fmt.Errorf("aircall: GET %s page %d: answer has no %q list", path, n, key)
+	}
+	if raw["meta"] == nil || json.Unmarshal(raw["meta"], &meta) != nil {
+		return nil, meta, fmt.Errorf("aircall: GET %s page %d: answer has no meta", path, n)
+	}
+	return items, meta, nil
 }

@@ -26,6 +26,8 @@ type RingCentralConfig struct {
 	Sleep func(context.Context, time.Duration) error
 	// MinBackoff is the first retry delay (default 2 s, as RingCentral advises).
 	MinBackoff time.Duration
+	// Now is the clock for pauses and token lifetimes (tests).
+	Now func() time.Time
 }
 
 // RingCentralReader reads the company directory of one RingCentral account.
@@ -43,11 +45,14 @@ func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
 	if minBackoff == 0 {
 		minBackoff = 2 * time.Second
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	tokenAPI := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
-		Sleep: cfg.Sleep, MinBackoff: minBackoff, MaxAttempts: 4}
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff, MaxAttempts: 4}
 	auth := &rcAuth{api: tokenAPI, cfg: cfg}
 	api := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Auth: auth, Classify: classifyRC,
-		Sleep: cfg.Sleep, MinBackoff: minBackoff}
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff}
 	return &RingCentralReader{api: api, auth: auth}
 }
 
@@ -88,7 +93,7 @@ func (a *rcAuth) Invalidate() {
 func (a *rcAuth) token(ctx context.Context) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.access != "" && time.Until(a.expires) > time.Minute {
+	if a.access != "" && a.expires.Sub(a.cfg.Now()) > time.Minute {
 		return a.access, nil
 	}
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {a.cfg.JWT}}
@@ -106,7 +111,7 @@ func (a *rcAuth) token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("ringcentral: the token endpoint answered without an access token")
 	}
 	a.access = tok.AccessToken
-	a.expires = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	a.expires = a.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	return a.access, nil
 }
 
@@ -118,9 +123,9 @@ func rcAuthHint(err error) string {
 	switch {
 	case he.Status == http.StatusUnauthorized:
 		return " (check [ringcentral] client_id and client_secret)"
-	case he.Code == "invalid_grant":
+	case strings.HasPrefix(he.Code, "invalid_grant"):
 		return " (the [ringcentral] jwt is wrong, expired or revoked: make a new one in the Developer Console)"
-	case he.Code == "unauthorized_client" || he.Code == "unsupported_grant_type":
+	case strings.HasPrefix(he.Code, "unauthorized_client") || strings.HasPrefix(he.Code, "unsupported_grant_type"):
 		return " (enable the JWT auth flow for this app in the Developer Console)"
 	}
 	return ""
@@ -147,8 +152,12 @@ func classifyRC(status int, h http.Header, body []byte, err error) httpx.Verdict
 		if len(e.Errors) > 0 { // prefer the inner, specific code
 			v.Code, v.Message = e.Errors[0].ErrorCode, e.Errors[0].Message
 		}
-		if e.OAuth != "" {
-			v.Code, v.Message = e.OAuth, e.OAuthDesc
+		if e.OAuth != "" { // the OAuth word, with RingCentral's own code beside it
+			code := e.OAuth
+			if len(e.Errors) > 0 && e.Errors[0].ErrorCode != "" {
+				code += " (" + e.Errors[0].ErrorCode + ")"
+			}
+			v.Code, v.Message = code, e.OAuthDesc
 		}
 	}
 	switch {

@@ -30,15 +30,31 @@ type AircallSim struct {
 	V2Missing bool
 	// Cap is the most records one list query can reach (10,000).
 	Cap int
-	Now func() time.Time
+	// ExclusiveBounds makes from/to exclude their own second (whether
+	// Aircall includes it is UNCONFIRMED; readers must work either way).
+	ExclusiveBounds bool
+	Now             func() time.Time
 
-	bucket *bucket
+	bucket   *bucket
+	userByID map[int64]ACUser
+	numByID  map[int64]ACNumber
+	userNums map[int64][]ACNumber
 }
 
 // NewAircall starts a simulator holding users and numbers.
 func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *AircallSim {
 	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
-		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now}
+		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now,
+		userByID: map[int64]ACUser{}, numByID: map[int64]ACNumber{}, userNums: map[int64][]ACNumber{}}
+	for _, u := range users {
+		s.userByID[u.ID] = u
+	}
+	for _, n := range numbers {
+		s.numByID[n.ID] = n
+		for _, id := range n.UserIDs {
+			s.userNums[id] = append(s.userNums[id], n)
+		}
+	}
 	s.errorBody = func(status int, _ string) any {
 		return map[string]any{"error": http.StatusText(status), "troubleshoot": "Simulated failure"}
 	}
@@ -152,12 +168,8 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 		"language": u.Language, "wrap_up_time": 0}
 	if version == 1 {
 		nums := []map[string]any{}
-		for _, n := range s.numbers {
-			for _, id := range n.UserIDs {
-				if id == u.ID {
-					nums = append(nums, s.numberJSON(n, false))
-				}
-			}
+		for _, n := range s.userNums[u.ID] {
+			nums = append(nums, s.numberJSON(n, false))
 		}
 		m["numbers"] = nums
 	}
@@ -167,15 +179,13 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 func (s *AircallSim) numberJSON(n ACNumber, withUsers bool) map[string]any {
 	m := map[string]any{"id": n.ID, "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
-		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": "2020-01-01T00:00:00.000Z"}
+		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
 	if withUsers {
 		users := []map[string]any{}
 		for _, id := range n.UserIDs {
-			for _, u := range s.users {
-				if u.ID == id {
-					users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
-						"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
-				}
+			if u, ok := s.userByID[id]; ok {
+				users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+					"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 			}
 		}
 		m["users"] = users
@@ -183,8 +193,15 @@ func (s *AircallSim) numberJSON(n ACNumber, withUsers bool) map[string]any {
 	return m
 }
 
-// createdWindow filters by from/to (UNIX seconds, inclusive) and sorts by creation.
-func createdWindow(w http.ResponseWriter, q url.Values, users []ACUser) ([]ACUser, bool) {
+func (n ACNumber) created() time.Time {
+	if n.CreatedAt.IsZero() {
+		return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return n.CreatedAt.UTC()
+}
+
+// createdWindow filters by from/to (UNIX seconds, inclusive) and sorts by creation, then id.
+func createdWindow[T any](w http.ResponseWriter, q url.Values, exclusive bool, items []T, created func(T) time.Time, id func(T) int64) ([]T, bool) {
 	var from, to int64 = -1 << 62, 1 << 62
 	for name, dst := range map[string]*int64{"from": &from, "to": &to} {
 		if v := q.Get(name); v != "" {
@@ -196,19 +213,22 @@ func createdWindow(w http.ResponseWriter, q url.Values, users []ACUser) ([]ACUse
 			*dst = n
 		}
 	}
-	var out []ACUser
-	for _, u := range users {
-		if t := u.CreatedAt.Unix(); t >= from && t <= to {
-			out = append(out, u)
+	if exclusive {
+		from, to = from+1, to-1
+	}
+	var out []T
+	for _, it := range items {
+		if t := created(it).Unix(); t >= from && t <= to {
+			out = append(out, it)
 		}
 	}
 	desc := q.Get("order") == "desc"
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !a.CreatedAt.Equal(b.CreatedAt) {
-			return a.CreatedAt.Before(b.CreatedAt) != desc
+		a, b := created(out[i]), created(out[j])
+		if !a.Equal(b) {
+			return a.Before(b) != desc
 		}
-		return (a.ID < b.ID) != desc
+		return (id(out[i]) < id(out[j])) != desc
 	})
 	return out, true
 }
@@ -225,7 +245,7 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		s.mu.Lock()
 		users := s.users
 		s.mu.Unlock()
-		list, ok := createdWindow(w, r.URL.Query(), users)
+		list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, users, func(u ACUser) time.Time { return u.CreatedAt }, func(u ACUser) int64 { return u.ID })
 		if !ok {
 			return
 		}
@@ -279,14 +299,7 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var list []ACNumber
-	for _, n := range s.numbers {
-		for _, id := range n.UserIDs {
-			if id == u.ID {
-				list = append(list, n)
-			}
-		}
-	}
+	list := s.userNums[u.ID]
 	out := []map[string]any{}
 	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, false))
@@ -299,19 +312,22 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, s.numbers, ACNumber.created, func(n ACNumber) int64 { return n.ID })
+	if !ok {
+		return
+	}
 	out := []map[string]any{}
-	for _, n := range window(s.numbers, page, per) {
+	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, s.ListEmbedsUsers))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(s.numbers), len(out))})
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
 }
 
 func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {
-	for _, n := range s.numbers {
-		if strconv.FormatInt(n.ID, 10) == r.PathValue("id") {
-			writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, true)})
-			return
-		}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if n, ok := s.numByID[id]; ok {
+		writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, true)})
+		return
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
 }

@@ -45,6 +45,8 @@ type ACNumber struct {
 	Digits  string // international format with spaces, as Aircall shows it
 	Country string
 	UserIDs []int64
+	// CreatedAt is when the number was bought (zero: 2020-01-01).
+	CreatedAt time.Time
 }
 
 // SFUser is one record of the simulated Salesforce User object.

@@ -30,6 +30,8 @@ type RingCentralSim struct {
 	TokenTTL time.Duration
 	// RateLimits turns on the per-group buckets (Auth 5, Medium 40, Heavy 10 per 60 s).
 	RateLimits bool
+	// Limits overrides a group's requests per window ("medium": 2).
+	Limits map[string]int
 	// MaxPerPage caps the directory page size the simulator honours (default 2000).
 	MaxPerPage int
 	Now        func() time.Time
@@ -99,7 +101,11 @@ func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
 	}
 	b := s.buckets[group]
 	if b == nil {
-		b = &bucket{limit: map[string]int{"auth": 5, "medium": 40, "heavy": 10, "light": 50}[group], window: time.Minute}
+		limit := map[string]int{"auth": 5, "medium": 40, "heavy": 10, "light": 50}[group]
+		if n, ok := s.Limits[group]; ok {
+			limit = n
+		}
+		b = &bucket{limit: limit, window: time.Minute}
 		s.buckets[group] = b
 	}
 	now := s.Now()

@@ -4,7 +4,9 @@
 package sandbox
 
 import (
+	"bufio"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,6 +42,7 @@ type base struct {
 	srv    *httptest.Server
 	faults []*Fault
 	count  map[string]int // requests per path
+	status map[int]int    // answers per status code
 	total  int
 	// errorBody renders the API's own error shape for an injected status.
 	errorBody func(status int, path string) any
@@ -75,12 +78,45 @@ func (b *base) Requests(prefix string) int {
 }
 
 func (b *base) start(h http.Handler) {
-	b.count = map[string]int{}
+	b.count, b.status = map[string]int{}, map[int]int{}
 	b.srv = httptest.NewServer(b.wrap(h))
 }
 
-// wrap counts requests and applies faults before the real handler.
+// Answered counts the answers sent with this status code.
+func (b *base) Answered(status int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.status[status]
+}
+
+// statusWriter remembers the status code an answer was sent with.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return w.ResponseWriter.(http.Hijacker).Hijack()
+}
+
+// wrap counts requests and answers, and applies faults before the real handler.
 func (b *base) wrap(h http.Handler) http.Handler {
+	inner := b.faulty(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		inner.ServeHTTP(sw, r)
+		b.mu.Lock()
+		b.status[sw.code]++
+		b.mu.Unlock()
+	})
+}
+
+func (b *base) faulty(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b.mu.Lock()
 		b.count[r.URL.Path]++

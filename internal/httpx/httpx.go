@@ -65,8 +65,9 @@ type Client struct {
 	MaxBackoff  time.Duration // cap for backoff and for any server-requested wait; default 60s
 	MaxBody     int64         // response size limit; default 64 MiB
 	Limiter     *rate.Limiter // optional pacing ahead of time
-	// Sleep waits for d or until ctx ends; tests replace it to keep time virtual.
+	// Sleep waits for d or until ctx ends; tests replace it, with Now, to keep time virtual.
 	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
 
 	calls    atomic.Int64
 	mu       sync.Mutex
@@ -297,17 +298,24 @@ func (c *Client) maxBackoff() time.Duration {
 	return c.MaxBackoff
 }
 
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
 func (c *Client) pause(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t := time.Now().Add(d); t.After(c.notUntil) {
+	if t := c.now().Add(d); t.After(c.notUntil) {
 		c.notUntil = t
 	}
 }
 
 func (c *Client) waitTurn(ctx context.Context) error {
 	c.mu.Lock()
-	wait := time.Until(c.notUntil)
+	wait := c.notUntil.Sub(c.now())
 	c.mu.Unlock()
 	if wait > 0 {
 		if err := c.sleep(ctx, wait); err != nil {

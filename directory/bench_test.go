@@ -1,0 +1,54 @@
+package directory
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"voiceid/sandbox"
+)
+
+// BenchmarkReadRingCentral50k reads a 50,000-entry directory. The minimum is
+// one token request plus ceil(50,001 / 2,000) = 26 pages.
+func BenchmarkReadRingCentral50k(b *testing.B) {
+	sim := sandbox.NewRingCentral(manyEntries(50_000), rcCreds)
+	defer sim.Close()
+	const minimum = 1 + (50_001+DirectoryPageSize-1)/DirectoryPageSize
+	var calls int64
+	for b.Loop() {
+		r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: rcCreds.ClientID, ClientSecret: rcCreds.ClientSecret, JWT: rcCreds.JWT})
+		people, err := r.People(context.Background(), nil)
+		if err != nil || len(people) != 50_001 {
+			b.Fatalf("read %d, err %v", len(people), err)
+		}
+		calls = r.Calls()
+	}
+	b.ReportMetric(float64(calls), "requests")
+	b.ReportMetric(minimum, "minimum")
+}
+
+// BenchmarkReadAircall20k reads a 20,000-user company, twice the list cap, so
+// users come in created_at windows; every user has a line. The minimum, as
+// the numbers list carries no assignments, is ceil(U/50) + ceil(N/50) + N.
+func BenchmarkReadAircall20k(b *testing.B) {
+	const users = 20_000
+	created := func(i int) time.Time { return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 157 * time.Minute) }
+	org := aircallOrg(users, created)
+	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
+	defer sim.Close()
+	sim.RateLimit = 0 // measured here: requests; the wall-clock bound of a real account is requests / (120/min)
+	numbers := len(org.AircallNumbers)
+	minimum := (users+49)/50 + (numbers+49)/50 + numbers
+	var calls int64
+	for b.Loop() {
+		r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken})
+		people, err := r.People(context.Background(), nil)
+		if err != nil || len(people) != users {
+			b.Fatalf("read %d, err %v", len(people), err)
+		}
+		calls = r.Calls()
+	}
+	b.ReportMetric(float64(calls), "requests")
+	b.ReportMetric(float64(minimum), "minimum")
+	b.ReportMetric(float64(calls)/60, "minutes@60/min")
+}

@@ -1,0 +1,496 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"voiceid/sandbox"
+)
+
+// clock is virtual time shared by a simulator and a reader: sleeping moves it
+// forward at once, so rate-limit waits cost no real time.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
+
+func newClock() *clock { return &clock{t: time.Now()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept = append(c.slept, d)
+	return nil
+}
+
+func (c *clock) total() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var sum time.Duration
+	for _, d := range c.slept {
+		sum += d
+	}
+	return sum
+}
+
+var rcCreds = sandbox.RCCredentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
+
+func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *clock) (*sandbox.RingCentralSim, *RingCentralReader) {
+	t.Helper()
+	sim := sandbox.NewRingCentral(entries, rcCreds)
+	t.Cleanup(sim.Close)
+	sim.Now = clk.Now
+	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: rcCreds.ClientID, ClientSecret: rcCreds.ClientSecret,
+		JWT: rcCreds.JWT, Sleep: clk.Sleep, Now: clk.Now})
+	return sim, r
+}
+
+// manyEntries makes n enabled users, every tenth a DigitalUser, plus a department.
+func manyEntries(n int) []sandbox.RCEntry {
+	out := []sandbox.RCEntry{{ID: 1, Type: "Department", Status: "Enabled", Name: "Support", Extension: "2000",
+		Numbers: []sandbox.RCNumber{{Number: "+16505550199", UsageType: "DirectNumber"}}}}
+	for i := 0; i < n; i++ {
+		typ := "User"
+		if i%10 == 0 {
+			typ = "DigitalUser"
+		}
+		out = append(out, sandbox.RCEntry{ID: int64(100000 + i), Type: typ, Status: "Enabled", FirstName: "U", LastName: strconv.Itoa(i),
+			Email: fmt.Sprintf("u%d@example.com", i), Extension: strconv.Itoa(3000 + i),
+			Numbers: []sandbox.RCNumber{{Number: fmt.Sprintf("+1650%07d", 2000000+i), UsageType: "DirectNumber"}}})
+	}
+	return out
+}
+
+func checkAll(t *testing.T, people []Person, want int) {
+	t.Helper()
+	if len(people) != want {
+		t.Fatalf("read %d people, want %d", len(people), want)
+	}
+	seen := map[string]bool{}
+	for _, p := range people {
+		if seen[p.ID] {
+			t.Fatalf("person %s read twice", p.ID)
+		}
+		seen[p.ID] = true
+	}
+}
+
+func TestRingCentralReadsEveryPageAtTheLargestSize(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(4500), clk)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 4501)
+	if n := sim.Requests("/restapi/v1.0/account/~/directory/entries"); n != 3 {
+		t.Errorf("%d directory requests for 4,501 entries, want 3 (pages of 2,000)", n)
+	}
+	if n := sim.Requests("/restapi/oauth/token"); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+	var digital, dept Person
+	for _, p := range people {
+		switch p.ID {
+		case "100000":
+			digital = p
+		case "1":
+			dept = p
+		}
+	}
+	if digital.Type != "User" || !digital.Eligible() || digital.Numbers[0].Raw != "+16502000000" || digital.Numbers[0].UsageType != UsageDirect {
+		t.Errorf("DigitalUser entry mapped to %+v", digital)
+	}
+	if dept.Eligible() || dept.Name != "Support" || len(dept.Numbers) != 1 {
+		t.Errorf("department mapped to %+v; its number must be kept (for sharing) but it is not eligible", dept)
+	}
+}
+
+func TestRingCentralTokenExpiryMidReadDoesNotRestart(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(4500), clk)
+	pages := 0
+	people, err := r.People(context.Background(), func(int) {
+		if pages++; pages == 1 {
+			sim.ExpireTokens() // revoked after page 1
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 4501)
+	if n := sim.Requests("/restapi/oauth/token"); n != 2 {
+		t.Errorf("%d token requests, want 2 (one new token after the 401)", n)
+	}
+	if n := sim.Requests("/restapi/v1.0/account/~/directory/entries"); n != 4 {
+		t.Errorf("%d directory requests, want 4 (3 pages + the one refused)", n)
+	}
+}
+
+func TestRingCentralHonoursRetryAfter(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Header: map[string]string{"Retry-After": "7"}})
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 11)
+	if len(clk.slept) != 1 || clk.slept[0] != 7*time.Second {
+		t.Errorf("waits %v, want one of 7 s", clk.slept)
+	}
+}
+
+func TestRingCentral429WithoutRetryAfterWaitsHalfAMinute(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429})
+	if _, err := r.People(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(clk.slept) != 1 || clk.slept[0] < 30*time.Second {
+		t.Errorf("waits %v, want at least 30 s", clk.slept)
+	}
+}
+
+func TestRingCentralSlowsDownBeforeTheLimit(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(4500), clk)
+	sim.RateLimits = true
+	sim.Limits = map[string]int{"medium": 2} // 3 pages do not fit one window
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 4501)
+	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
+		t.Errorf("the reader ran into %d 429s instead of waiting for the window", n)
+	}
+	if clk.total() < 60*time.Second {
+		t.Errorf("waited %v, want one 60 s window", clk.total())
+	}
+}
+
+func TestRingCentralRetries5xxThenSucceeds(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503, Times: 2})
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 11)
+	if len(clk.slept) != 2 {
+		t.Fatalf("waits %v, want 2 backoffs", clk.slept)
+	}
+	// 2 s then 4 s, each with jitter in its upper half
+	if clk.slept[0] < time.Second || clk.slept[0] > 2*time.Second || clk.slept[1] < 2*time.Second || clk.slept[1] > 4*time.Second {
+		t.Errorf("backoffs %v, want about 2 s then about 4 s", clk.slept)
+	}
+}
+
+func TestRingCentralRetriesConnectionResets(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Reset: true, Times: 4})
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 11)
+	if len(clk.slept) == 0 {
+		t.Error("connection resets were retried without any backoff")
+	}
+}
+
+func TestRingCentralGivesUpWithAClearError(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503, Times: 1000})
+	_, err := r.People(context.Background(), nil)
+	if err == nil {
+		t.Fatal("no error after endless 503s")
+	}
+	for _, want := range []string{"ringcentral", "GET /restapi/v1.0/account/~/directory/entries", "HTTP 503", "ADG-000", "after 6 attempts"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "SIM-AT-") || strings.Contains(err.Error(), rcCreds.JWT) {
+		t.Errorf("error prints a credential: %q", err)
+	}
+	if max := 60 * time.Second; clk.slept[len(clk.slept)-1] > max {
+		t.Errorf("backoff %v above the %v cap", clk.slept[len(clk.slept)-1], max)
+	}
+}
+
+func TestRingCentralMalformedPageIsAnError(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 120})
+	_, err := r.People(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "malformed JSON") || !strings.Contains(err.Error(), "page 1") {
+		t.Fatalf("truncated page: err = %v", err)
+	}
+}
+
+func TestRingCentralShortDirectoryIsIncomplete(t *testing.T) {
+	clk := newClock()
+	sim, r := rcSim(t, manyEntries(10), clk)
+	body := `{"records":[{"id":"5","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":11}}`
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200, Body: body})
+	_, err := r.People(context.Background(), nil)
+	if !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("a page with fewer records than promised: err = %v, want ErrIncomplete", err)
+	}
+}
+
+func TestRingCentralEmptyAccount(t *testing.T) {
+	clk := newClock()
+	_, r := rcSim(t, nil, clk)
+	people, err := r.People(context.Background(), nil)
+	if err != nil || len(people) != 0 {
+		t.Fatalf("empty account: %d people, err %v", len(people), err)
+	}
+}
+
+func TestRingCentralBadCredentialsFailFast(t *testing.T) {
+	clk := newClock()
+	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
+	defer sim.Close()
+	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "wrong-secret", JWT: rcCreds.JWT, Sleep: clk.Sleep})
+	_, err := r.People(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "client_id and client_secret") || !strings.Contains(err.Error(), "OAU-146") {
+		t.Fatalf("bad client secret: err = %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong-secret") {
+		t.Errorf("error prints the secret: %v", err)
+	}
+	r = NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: rcCreds.ClientSecret, JWT: "revoked", Sleep: clk.Sleep})
+	if _, err = r.People(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "jwt") {
+		t.Fatalf("bad JWT: err = %v", err)
+	}
+	if n := sim.Requests("/restapi/v1.0/"); n != 0 {
+		t.Errorf("%d API requests without a token", n)
+	}
+}
+
+func TestCancellationStopsAWait(t *testing.T) {
+	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
+	defer sim.Close()
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Header: map[string]string{"Retry-After": "50"}})
+	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}) // real waits
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := r.People(ctx, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+}
+
+// --- Aircall ---
+
+const acID, acToken = "api-id", "api-token"
+
+func acSim(t *testing.T, org *sandbox.Org, clk *clock) (*sandbox.AircallSim, *AircallReader) {
+	t.Helper()
+	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
+	t.Cleanup(sim.Close)
+	sim.Now = clk.Now
+	r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now})
+	return sim, r
+}
+
+// aircallOrg makes n Aircall users, each with a line, and one team line shared by the first three.
+func aircallOrg(n int, created func(i int) time.Time) *sandbox.Org {
+	o := &sandbox.Org{}
+	team := sandbox.ACNumber{ID: 9000000, Name: "Team", Digits: "+33 1 23 45 67 89", Country: "FR"}
+	for i := 0; i < n; i++ {
+		u := sandbox.ACUser{ID: int64(51000 + i), Name: fmt.Sprint("Agent ", i), Email: fmt.Sprintf("agent%d@example.com", i), CreatedAt: created(i)}
+		o.Aircall = append(o.Aircall, u)
+		o.AircallNumbers = append(o.AircallNumbers, sandbox.ACNumber{ID: int64(7000000 + i), Digits: fmt.Sprintf("+1 718-%03d-%04d", 200+i/10000, i%10000),
+			UserIDs: []int64{u.ID}, CreatedAt: created(i)})
+		if i < 3 {
+			team.UserIDs = append(team.UserIDs, u.ID)
+		}
+	}
+	o.AircallNumbers = append(o.AircallNumbers, team)
+	return o
+}
+
+func hourly(i int) time.Time {
+	return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
+}
+
+func TestAircallReadsUsersAndTheirNumbers(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(130, hourly), clk)
+	sim.RateLimit = 0
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 130)
+	byID := map[string]Person{}
+	for _, p := range people {
+		byID[p.ID] = p
+	}
+	first := byID["51000"]
+	if !first.Eligible() || first.Email != "agent0@example.com" || len(first.Numbers) != 2 {
+		t.Fatalf("user 51000 = %+v, want eligible with its own line and the team line", first)
+	}
+	if n := byID["51100"].Numbers; len(n) != 1 || n[0].Raw != "+1 718-200-0100" || n[0].UsageType != UsageDirect {
+		t.Errorf("user 51100 numbers = %+v", n)
+	}
+	// users: 3 pages of 50; numbers: 3 list pages + one read per number (the list carries no users)
+	if got := sim.Requests("/v2/users"); got != 3 {
+		t.Errorf("%d user list requests, want 3", got)
+	}
+	if got, want := sim.Requests("/v1/numbers"), 3+131; got != want {
+		t.Errorf("%d numbers requests, want %d", got, want)
+	}
+}
+
+func TestAircallUsesEmbeddedUsersWhenTheListHasThem(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(130, hourly), clk)
+	sim.RateLimit = 0
+	sim.ListEmbedsUsers = true
+	if _, err := r.People(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Requests("/v1/numbers"); got != 3 {
+		t.Errorf("%d numbers requests, want 3 (the list already says who holds each number)", got)
+	}
+}
+
+func TestAircallFallsBackToV1Users(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(60, hourly), clk)
+	sim.RateLimit = 0
+	sim.V2Missing = true
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 60)
+	if got := sim.Requests("/v1/numbers"); got != 0 {
+		t.Errorf("%d numbers requests; v1 users embed their numbers", got)
+	}
+	if len(people[0].Numbers) != 2 {
+		t.Errorf("v1 user numbers = %+v", people[0].Numbers)
+	}
+}
+
+func TestAircallReadsPastTheListCapInWindows(t *testing.T) {
+	// 250 users and numbers created in clumps of 25 per second: window edges
+	// fall on populated seconds, which must be neither lost nor repeated,
+	// whether from/to include their own second or not.
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("exclusive=%v", exclusive), func(t *testing.T) {
+			clk := newClock()
+			clumps := func(i int) time.Time { return time.Unix(1_600_000_000+int64(i/25), 0) } // every second populated
+			sim, r := acSim(t, aircallOrg(250, clumps), clk)
+			sim.RateLimit = 0
+			sim.Cap, r.cap = 100, 100
+			sim.ExclusiveBounds = exclusive
+			people, err := r.People(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAll(t, people, 250)
+			for _, p := range people {
+				if len(p.Numbers) == 0 {
+					t.Fatalf("user %s lost its number", p.ID)
+				}
+			}
+			if sim.Answered(http.StatusBadRequest) != 0 {
+				t.Error("the reader asked for pages past the cap")
+			}
+		})
+	}
+}
+
+func TestAircallPacesInsteadOfHitting429(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(150, hourly), clk) // 3+4+151 = 158 calls, more than one minute's 120
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 150)
+	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
+		t.Errorf("ran into %d 429s; the budget is shared, so the reader must pace", n)
+	}
+	if clk.total() < 60*time.Second {
+		t.Errorf("waited %v for %d calls at 120/min (using half the budget), want at least a minute", clk.total(), sim.Requests(""))
+	}
+}
+
+func TestAircall429WaitsForTheReset(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(10, hourly), clk)
+	sim.RateLimit = 0
+	reset := strconv.FormatInt(clk.Now().Add(30*time.Second).Unix(), 10)
+	sim.Inject(sandbox.Fault{Path: "/v2/users", Status: 429, Header: map[string]string{"X-AircallApi-Reset": reset}})
+	if _, err := r.People(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(clk.slept) != 1 || clk.slept[0] < 29*time.Second || clk.slept[0] > 32*time.Second {
+		t.Errorf("waits %v, want one until the reset (+1 s)", clk.slept)
+	}
+}
+
+func TestAircallBadKeyFailsWithoutRetry(t *testing.T) {
+	clk := newClock()
+	sim, _ := acSim(t, aircallOrg(10, hourly), clk)
+	r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: "wrong-token", Sleep: clk.Sleep})
+	_, err := r.People(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "aircall") || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong-token") {
+		t.Errorf("error prints the token: %v", err)
+	}
+	if n := sim.Requests(""); n != 1 {
+		t.Errorf("%d requests with a bad key, want 1", n)
+	}
+}
+
+func TestAircallMalformedPageIsAnError(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(60, hourly), clk)
+	sim.RateLimit = 0
+	sim.Inject(sandbox.Fault{Path: "/v2/users", Nth: 2, Truncate: 50})
+	_, err := r.People(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "malformed JSON") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestAircallEmptyCompany(t *testing.T) {
+	clk := newClock()
+	_, r := acSim(t, &sandbox.Org{}, clk)
+	people, err := r.People(context.Background(), nil)
+	if err != nil || len(people) != 0 {
+		t.Fatalf("empty company: %d people, err %v", len(people), err)
+	}
+}
