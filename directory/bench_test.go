@@ -32,7 +32,9 @@ func BenchmarkReadRingCentral50k(b *testing.B) {
 // the numbers list carries no assignments, is ceil(U/50) + ceil(N/50) + N.
 func BenchmarkReadAircall20k(b *testing.B) {
 	const users = 20_000
-	created := func(i int) time.Time { return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 157 * time.Minute) }
+	created := func(i int) time.Time {
+		return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 157 * time.Minute)
+	}
 	org := aircallOrg(users, created)
 	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
 	defer sim.Close()
