@@ -44,6 +44,9 @@ type Config struct {
 		APIVersion       string `toml:"api_version"`
 		RingCentralField string `toml:"ringcentral_field"`
 		AircallField     string `toml:"aircall_field"`
+		WritePhone       string `toml:"write_phone"`
+		BulkThreshold    *int   `toml:"bulk_threshold"`
+		APIReserve       *int   `toml:"api_reserve"`
 	} `toml:"salesforce"`
 	Match struct {
 		DefaultRegion string `toml:"default_region"`
@@ -150,7 +153,8 @@ func (c *Config) strings() []strField {
 		{"salesforce.client_id", &c.Salesforce.ClientID}, {"salesforce.client_secret", &c.Salesforce.ClientSecret},
 		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
 		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
-		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"match.default_region", &c.Match.DefaultRegion},
+		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
+		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
 	}
 }
@@ -177,6 +181,19 @@ func (c *Config) MaxChangeRatio() float64 {
 		return DefaultMaxChangeRatio
 	}
 	return *c.Safety.MaxChangeRatio
+}
+
+// BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
+func (c *Config) BulkThreshold() int { return orDefault(c.Salesforce.BulkThreshold, 10000) }
+
+// APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
+func (c *Config) APIReserve() int { return orDefault(c.Salesforce.APIReserve, 1000) }
+
+func orDefault(v *int, def int) int {
+	if v == nil {
+		return def
+	}
+	return *v
 }
 
 // Location is the schedule and report time zone.
@@ -256,6 +273,19 @@ func (c *Config) check() error {
 	if !regexp.MustCompile(`^v\d+\.\d$`).MatchString(c.Salesforce.APIVersion) {
 		return bad("salesforce.api_version", c.Salesforce.APIVersion, "use the form v65.0")
 	}
+	switch c.Salesforce.WritePhone {
+	case "", "off", "fill-empty":
+	default:
+		return bad("salesforce.write_phone", c.Salesforce.WritePhone, "use \"fill-empty\" or leave it empty (off)")
+	}
+	for _, n := range []struct {
+		key string
+		v   *int
+	}{{"salesforce.bulk_threshold", c.Salesforce.BulkThreshold}, {"salesforce.api_reserve", c.Salesforce.APIReserve}} {
+		if n.v != nil && *n.v < 0 {
+			return bad(n.key, fmt.Sprint(*n.v), "must be 0 or more")
+		}
+	}
 	if c.Match.DefaultRegion == "" {
 		c.Match.DefaultRegion = "US"
 	}
@@ -334,7 +364,8 @@ func knownKeys() []string {
 	for _, f := range c.strings() {
 		out = append(out, f.key)
 	}
-	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio")
+	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio",
+		"salesforce.bulk_threshold", "salesforce.api_reserve")
 	sort.Strings(out)
 	return out
 }

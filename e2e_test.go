@@ -254,3 +254,40 @@ func TestStateKeepsEachRunsReport(t *testing.T) {
 		t.Errorf("stored report differs from the run's: %+v vs %+v", back.Counts, rep.Counts)
 	}
 }
+
+func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
+	sb, _ := startTestSandbox(t, 200, 11, "")
+	src, _ := os.ReadFile(sb.ConfigPath)
+	edited := strings.Replace(string(src), "[salesforce]\n", "[salesforce]\nbulk_threshold = 20\nwrite_phone = \"fill-empty\"\n", 1)
+	if err := os.WriteFile(sb.ConfigPath, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(sb.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := sync(t, cfg, false)
+	if sb.Salesforce.Requests("/services/data/v65.0/jobs/ingest") == 0 {
+		t.Error("more changes than bulk_threshold, but Bulk API 2.0 was not used")
+	}
+	phones := 0
+	for _, c := range rep.Changes {
+		if c.Field == "Phone" {
+			phones++
+			u, _ := sb.Salesforce.User(c.SalesforceUserID)
+			if u.Phone != c.New || !strings.HasPrefix(c.New, "+") {
+				t.Errorf("Phone write-back %+v left Phone %q", c, u.Phone)
+			}
+		}
+	}
+	if phones == 0 {
+		t.Error("no Phone was filled, though many linked users have none")
+	}
+	// Ann (planted) is linked by email and has no Phone: her one direct number fills it.
+	if u, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); u.Phone != "+16505550142" {
+		t.Errorf("planted email user's Phone = %q, want +16505550142", u.Phone)
+	}
+	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
+		t.Errorf("re-run plans %d changes", again.Counts.Changes)
+	}
+}

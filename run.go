@@ -68,7 +68,7 @@ func (r *Run) salesforceConfig() writer.Config {
 	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
 		Fields: map[directory.Provider]string{directory.RingCentral: s.RingCentralField, directory.Aircall: s.AircallField},
-		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now}
+		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now, BulkThreshold: r.Cfg.BulkThreshold(), Reserve: r.Cfg.APIReserve()}
 }
 
 func (r *Run) ringCentral() *directory.RingCentralReader {
@@ -173,6 +173,9 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	for _, p := range provs {
 		log.Info("identifier field", "provider", p, "field", fields[p].Name, "label", fields[p].Label)
 	}
+	if err := sf.CheckReserve(3); err != nil { // the user query is a page per 2,000 users; a few to start
+		return err
+	}
 	src, err := r.read(ctx, sf, rc, ac)
 	if err != nil {
 		return err
@@ -182,7 +185,8 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 		return err
 	}
 	in := match.Input{Users: src.users, People: src.people,
-		Options: match.Options{DefaultRegion: r.Cfg.Match.DefaultRegion, ClearStale: r.Cfg.Match.ClearStale, Providers: provs}}
+		Options: match.Options{DefaultRegion: r.Cfg.Match.DefaultRegion, ClearStale: r.Cfg.Match.ClearStale, Providers: provs,
+			FillPhone: r.Cfg.Salesforce.WritePhone == "fill-empty"}}
 	for _, p := range pins {
 		in.Pins = append(in.Pins, p.Pin)
 	}
@@ -199,12 +203,21 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 
 	rows := make([]state.Change, len(plan.Changes))
 	for i, c := range plan.Changes {
-		rows[i] = state.Change{Change: c, Field: fields[c.Provider].Name, Status: "planned"}
+		f, err := sf.FieldOf(c)
+		if err != nil {
+			return err
+		}
+		rows[i] = state.Change{Change: c, Field: f.Name, Status: "planned"}
 	}
 	applying := !r.DryRun
 	var abort error
 	if applying && !r.Yes && !r.Backfill {
 		abort = r.threshold(plan.Changes, linked)
+	}
+	if applying && abort == nil {
+		if err := sf.CheckReserve(sf.WriteCalls(len(plan.Changes))); err != nil {
+			abort = err
+		}
 	}
 	if abort != nil {
 		for i := range rows {

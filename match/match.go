@@ -41,7 +41,10 @@ type Pin struct {
 type Options struct {
 	DefaultRegion string
 	ClearStale    bool
-	Providers     []directory.Provider // enabled providers, in report order
+	// FillPhone writes a RingCentral person's one direct number into the empty
+	// Phone of the user linked to it, when nobody else holds that number.
+	FillPhone bool
+	Providers []directory.Provider // enabled providers, in report order
 }
 
 // Input is everything one plan is made from.
@@ -100,6 +103,8 @@ type Change struct {
 	Old      string
 	New      string // "" clears the field
 	Rule     Rule
+	// Phone marks a write-back of the user's Phone (opt-in), not of the identifier field.
+	Phone bool
 }
 
 // Conflict is something the plan could not decide; its identity is
@@ -646,10 +651,34 @@ func (p *pass) decide() {
 				Old: cur, New: want, Rule: rule})
 		}
 	}
+	if p.opts.FillPhone && p.prov == directory.RingCentral {
+		p.fillPhones()
+	}
 	for _, np := range p.people {
 		if _, linked := p.personLink[np.ID]; !linked && np.eligible {
 			p.unmatched = append(p.unmatched, *np.Person)
 		}
+	}
+}
+
+// fillPhones plans Phone write-backs: a linked user with an empty Phone gets
+// the person's only direct number, if no other entry or user holds it.
+func (p *pass) fillPhones() {
+	for _, u := range p.users {
+		l, linked := p.userLink[u.ID]
+		if !linked || strings.TrimSpace(u.Phone) != "" {
+			continue
+		}
+		np := p.byID[l.PersonID]
+		if len(np.numbers) != 1 {
+			continue
+		}
+		n := np.numbers[0]
+		if len(p.numP[n]) != 1 || len(p.numU[n]) != 0 {
+			continue
+		}
+		p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
+			Old: u.Phone, New: n, Rule: l.Rule, Phone: true})
 	}
 }
 

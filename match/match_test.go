@@ -364,6 +364,36 @@ func TestRules(t *testing.T) {
 	}
 }
 
+func TestFillPhoneWritesTheOneUniqueDirectNumber(t *testing.T) {
+	in := Input{
+		Users: []User{usr("A", "Email=a@x.com"), usr("B", "Email=b@x.com"), usr("C", "Email=c@x.com", "Phone=+16505550999"),
+			usr("D", "Email=d@x.com"), usr("E", "Email=e@x.com"), usr("F", "Mobile=+16505550106")},
+		People: map[directory.Provider][]directory.Person{rc: {
+			per("P", "Email=a@x.com", "Direct=+16505550101"),                                  // A: filled
+			per("Q", "Email=b@x.com", "Direct=+16505550102", "Direct=+16505550103"),           // two numbers: which one?
+			per("R", "Email=c@x.com", "Direct=+16505550104"),                                  // C already has a Phone
+			per("S", "Email=d@x.com", "Direct=+16505550105"), per("T", "Direct=+16505550105"), // shared
+			per("U", "Email=e@x.com", "Direct=+16505550106"), // F holds it as a mobile
+		}},
+		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []directory.Provider{rc}},
+	}
+	var got []string
+	for _, c := range Build(in).Changes {
+		if c.Phone {
+			got = append(got, c.UserID+"="+c.New+"("+string(c.Rule)+")")
+		}
+	}
+	if strings.Join(got, " ") != "A=+16505550101(email)" {
+		t.Errorf("phone write-backs = %v, want only A=+16505550101(email)", got)
+	}
+	in.Options.FillPhone = false
+	for _, c := range Build(in).Changes {
+		if c.Phone {
+			t.Errorf("phone write-back %+v planned while off", c)
+		}
+	}
+}
+
 func TestUnmatchedAreEligiblePeopleNobodyHolds(t *testing.T) {
 	plan := Build(Input{
 		Users:   []User{usr("A", "Email=a@x.com"), usr("B", "RC=Q")},

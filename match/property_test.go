@@ -60,7 +60,7 @@ func randomOrg(r *rand.Rand) Input {
 		}
 		return v
 	}
-	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0,
+	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0, FillPhone: r.IntN(2) == 0,
 		Providers: []directory.Provider{directory.RingCentral, directory.Aircall}}}
 	for i := 0; i < nUsers; i++ {
 		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
@@ -109,6 +109,10 @@ func applied(in Input, plan Plan) Input {
 		idx[u.ID] = i
 	}
 	for _, c := range plan.Changes {
+		if c.Phone {
+			out.Users[idx[c.UserID]].Phone = c.New
+			continue
+		}
 		out.Users[idx[c.UserID]].Fields[c.Provider] = c.New
 	}
 	return out

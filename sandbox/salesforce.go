@@ -1,14 +1,18 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +55,9 @@ type SalesforceSim struct {
 	FieldLength int
 	// FieldsUpdateable is false to simulate field-level security making them read-only.
 	FieldsUpdateable bool
+	// ExtraFields adds described User fields (API name -> label), e.g. a second
+	// field carrying an identifier label.
+	ExtraFields map[string]string
 	// DailyLimit is the org's daily API allowance (default 15000).
 	DailyLimit int
 	// Used is the allowance already spent today.
@@ -65,6 +72,7 @@ type SalesforceSim struct {
 	cursors map[string]cursor
 	writes  []Write
 	nextCur int
+	jobs    map[string]*ingestJob
 }
 
 type cursor struct {
@@ -94,6 +102,12 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 	mux.HandleFunc("GET /services/data/{v}/query/{locator}", s.authed(s.queryMore))
 	mux.HandleFunc("PATCH /services/data/{v}/composite/sobjects", s.authed(s.update))
 	mux.HandleFunc("GET /services/data/{v}/limits", s.authed(s.limits))
+	mux.HandleFunc("POST /services/data/{v}/jobs/ingest", s.authed(s.createJob))
+	mux.HandleFunc("PUT /services/data/{v}/jobs/ingest/{job}/batches", s.authed(s.uploadJob))
+	mux.HandleFunc("PATCH /services/data/{v}/jobs/ingest/{job}", s.authed(s.closeJob))
+	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}", s.authed(s.getJob))
+	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/successfulResults", s.authed(s.jobResults(true)))
+	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/failedResults", s.authed(s.jobResults(false)))
 	s.start(mux)
 	return s
 }
@@ -284,6 +298,10 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 		fields = append(fields, map[string]any{"name": f.name, "label": f.label, "type": f.typ, "length": length,
 			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true})
 	}
+	for name, label := range s.ExtraFields {
+		fields = append(fields, map[string]any{"name": name, "label": label, "type": "string", "length": 255,
+			"custom": true, "updateable": true, "createable": true, "nillable": true, "unique": false, "filterable": true})
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
 		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})
 }
@@ -424,6 +442,51 @@ func (s *SalesforceSim) limits(w http.ResponseWriter, r *http.Request) {
 		"DailyBulkApiRequests": map[string]any{"Max": 10000, "Remaining": 10000}})
 }
 
+// check decides whether one record update is accepted; "" means yes. It
+// consumes one simulated lock failure. Callers hold s.mu.
+func (s *SalesforceSim) check(id string, vals map[string]*string) (code, msg string, field string) {
+	_, known := s.byID[id]
+	switch {
+	case !strings.HasPrefix(id, "005") || (len(id) != 15 && len(id) != 18):
+		return "MALFORMED_ID", "malformed id " + id, ""
+	case !known:
+		return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ""
+	case s.Reject[id] != "":
+		return s.Reject[id], "Simulated rejection of this record", ""
+	case s.LockFor[id] > 0:
+		s.LockFor[id]--
+		return "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""
+	}
+	var probe SFUser
+	for f, v := range vals {
+		if v != nil && len(*v) > s.FieldLength {
+			return "STRING_TOO_LONG", f + ": data value too large", f
+		}
+		if (!s.FieldsUpdateable && strings.HasSuffix(f, "__c")) || !probe.set(f, "") {
+			return "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: " + f, f
+		}
+	}
+	return "", "", ""
+}
+
+// commit writes an accepted record update. Callers hold s.mu.
+func (s *SalesforceSim) commit(id string, vals map[string]*string) {
+	u := &s.users[s.byID[id]]
+	names := make([]string, 0, len(vals))
+	for f := range vals {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		val := ""
+		if vals[f] != nil {
+			val = *vals[f]
+		}
+		u.set(f, val)
+		s.writes = append(s.writes, Write{UserID: id, Field: f, Value: val})
+	}
+}
+
 func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		AllOrNone bool                         `json:"allOrNone"`
@@ -445,68 +508,42 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	results := make([]result, len(req.Records))
-	staged := append([]SFUser(nil), s.users...)
-	pending := map[int][]Write{} // by record index
+	ids := make([]string, len(req.Records))
+	vals := make([]map[string]*string, len(req.Records))
 	failed := false
 	for i, rec := range req.Records {
-		var id string
 		var attrs struct{ Type string }
-		json.Unmarshal(rec["id"], &id)
+		json.Unmarshal(rec["id"], &ids[i])
 		json.Unmarshal(rec["attributes"], &attrs)
-		fail := func(code, msg string, fields ...string) {
-			results[i] = result{Errors: []map[string]any{{"statusCode": code, "message": msg, "fields": append([]string{}, fields...)}}}
-			failed = true
-		}
-		idx, known := s.byID[id]
-		switch {
-		case attrs.Type != "User":
-			fail("INVALID_TYPE", "attributes.type must be User")
-			continue
-		case !strings.HasPrefix(id, "005") || (len(id) != 15 && len(id) != 18):
-			fail("MALFORMED_ID", "malformed id "+id)
-			continue
-		case !known:
-			fail("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-			continue
-		case s.Reject[id] != "":
-			fail(s.Reject[id], "Simulated rejection of this record")
-			continue
-		case s.LockFor[id] > 0:
-			s.LockFor[id]--
-			fail("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")
-			continue
-		}
-		ok := true
+		vals[i] = map[string]*string{}
+		code, msg, field := "", "", ""
 		for f, raw := range rec {
 			if f == "id" || f == "attributes" {
 				continue
 			}
 			var v *string
-			if err := json.Unmarshal(raw, &v); err != nil {
-				fail("INVALID_FIELD_FOR_INSERT_UPDATE", "bad value for "+f, f)
-				ok = false
-				break
+			if json.Unmarshal(raw, &v) != nil {
+				code, msg, field = "INVALID_FIELD_FOR_INSERT_UPDATE", "bad value for "+f, f
 			}
-			val := ""
-			if v != nil {
-				val = *v
-			}
-			if len(val) > s.FieldLength {
-				fail("STRING_TOO_LONG", fmt.Sprintf("%s: data value too large", f), f)
-				ok = false
-				break
-			}
-			if !s.FieldsUpdateable || !staged[idx].set(f, val) {
-				fail("INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+f, f)
-				ok = false
-				break
-			}
-			pending[i] = append(pending[i], Write{UserID: id, Field: f, Value: val})
+			vals[i][f] = v
 		}
-		if ok {
-			idc := id
-			results[i] = result{ID: &idc, Success: true, Errors: []map[string]any{}}
+		if attrs.Type != "User" {
+			code, msg = "INVALID_TYPE", "attributes.type must be User"
 		}
+		if code == "" {
+			code, msg, field = s.check(ids[i], vals[i])
+		}
+		if code != "" {
+			fields := []string{}
+			if field != "" {
+				fields = append(fields, field)
+			}
+			results[i] = result{Errors: []map[string]any{{"statusCode": code, "message": msg, "fields": fields}}}
+			failed = true
+			continue
+		}
+		id := ids[i]
+		results[i] = result{ID: &id, Success: true, Errors: []map[string]any{}}
 	}
 	if req.AllOrNone && failed {
 		for i := range results {
@@ -517,23 +554,152 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, results)
 		return
 	}
-	// per-record semantics: keep the successful records' values only
-	for i, res := range results {
-		if !res.Success {
-			var id string
-			json.Unmarshal(req.Records[i]["id"], &id)
-			if idx, ok := s.byID[id]; ok {
-				staged[idx] = s.users[idx]
-			}
-		}
-	}
-	s.users = staged
-	for i := range req.Records {
+	for i := range results {
 		if results[i].Success {
-			s.writes = append(s.writes, pending[i]...)
+			s.commit(ids[i], vals[i])
 		}
 	}
 	writeJSON(w, http.StatusOK, results)
+}
+
+// ingestJob is one Bulk API 2.0 job.
+type ingestJob struct {
+	ID, State  string
+	csv        []byte
+	ok, failed [][]string // result rows
+	header     []string
+	polls      int
+}
+
+func (s *SalesforceSim) jobInfo(j *ingestJob) map[string]any {
+	return map[string]any{"id": j.ID, "object": "User", "operation": "update", "state": j.State, "contentType": "CSV",
+		"numberRecordsProcessed": len(j.ok) + len(j.failed), "numberRecordsFailed": len(j.failed), "apiVersion": 65.0}
+}
+
+func (s *SalesforceSim) createJob(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Object, Operation, ContentType string }
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Object != "User" || req.Operation != "update" {
+		sfErr(w, http.StatusBadRequest, "INVALIDJOB", "object must be User and operation update")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextCur++
+	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open"}
+	if s.jobs == nil {
+		s.jobs = map[string]*ingestJob{}
+	}
+	s.jobs[j.ID] = j
+	info := s.jobInfo(j)
+	info["contentUrl"] = fmt.Sprintf("services/data/%s/jobs/ingest/%s/batches", r.PathValue("v"), j.ID)
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *SalesforceSim) job(w http.ResponseWriter, r *http.Request) *ingestJob {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.jobs[r.PathValue("job")]
+	if j == nil {
+		sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+	}
+	return j
+}
+
+func (s *SalesforceSim) uploadJob(w http.ResponseWriter, r *http.Request) {
+	j := s.job(w, r)
+	if j == nil {
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.State != "Open" {
+		sfErr(w, http.StatusConflict, "INVALIDJOBSTATE", "job is not open")
+		return
+	}
+	j.csv = append(j.csv, body...)
+	w.WriteHeader(http.StatusCreated)
+}
+
+// closeJob processes the uploaded rows as Salesforce would: each row alone.
+func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
+	j := s.job(w, r)
+	if j == nil {
+		return
+	}
+	var req struct{ State string }
+	json.NewDecoder(r.Body).Decode(&req)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.State == "Aborted" {
+		j.State = "Aborted"
+		writeJSON(w, http.StatusOK, s.jobInfo(j))
+		return
+	}
+	if req.State != "UploadComplete" || j.State != "Open" {
+		sfErr(w, http.StatusBadRequest, "INVALIDJOBSTATE", "cannot move the job to "+req.State)
+		return
+	}
+	rows, err := csv.NewReader(bytes.NewReader(j.csv)).ReadAll()
+	if err != nil || len(rows) == 0 || rows[0][0] != "Id" {
+		j.State = "Failed"
+		writeJSON(w, http.StatusOK, s.jobInfo(j))
+		return
+	}
+	j.header = rows[0]
+	for _, row := range rows[1:] {
+		vals := map[string]*string{}
+		for c := 1; c < len(row) && c < len(j.header); c++ {
+			switch v := row[c]; v {
+			case "": // an empty cell leaves the field as it is
+			case "#N/A":
+				vals[j.header[c]] = nil
+			default:
+				vals[j.header[c]] = &v
+			}
+		}
+		if code, msg, _ := s.check(row[0], vals); code != "" {
+			j.failed = append(j.failed, append([]string{row[0], code + ":" + msg}, row[1:]...))
+			continue
+		}
+		s.commit(row[0], vals)
+		j.ok = append(j.ok, append([]string{row[0], "false"}, row[1:]...))
+	}
+	j.State = "UploadComplete"
+	writeJSON(w, http.StatusOK, s.jobInfo(j))
+}
+
+func (s *SalesforceSim) getJob(w http.ResponseWriter, r *http.Request) {
+	j := s.job(w, r)
+	if j == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.State == "UploadComplete" || j.State == "InProgress" {
+		j.polls++
+		j.State = map[bool]string{true: "JobComplete", false: "InProgress"}[j.polls > 1]
+	}
+	writeJSON(w, http.StatusOK, s.jobInfo(j))
+}
+
+func (s *SalesforceSim) jobResults(ok bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		j := s.job(w, r)
+		if j == nil {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/csv")
+		cw := csv.NewWriter(w)
+		rows, second := j.failed, "sf__Error"
+		if ok {
+			rows, second = j.ok, "sf__Created"
+		}
+		cw.Write(append([]string{"sf__Id", second}, j.header[1:]...))
+		cw.WriteAll(rows)
+	}
 }
 
 // soql is the subset of SOQL the simulator understands:

@@ -39,6 +39,10 @@ type Config struct {
 	MinBackoff     time.Duration
 	LockRetries    int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
 	Now            func() time.Time
+	// BulkThreshold: more changes than this go through Bulk API 2.0 (default 10,000).
+	BulkThreshold int
+	// Reserve is the part of the org's daily API allowance voiceid leaves untouched.
+	Reserve int
 }
 
 // Field labels the Voice Connector package gives the identifier fields.
@@ -88,7 +92,7 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 	}
 	s := &Salesforce{cfg: cfg}
 	tokenAPI := &httpx.Client{Provider: "salesforce", Base: cfg.LoginURL, HTTP: cfg.HTTP, Classify: s.classify,
-		Sleep: cfg.Sleep, MinBackoff: cfg.MinBackoff, MaxAttempts: 4}
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff, MaxAttempts: 4}
 	a, err := newAuth(cfg, tokenAPI)
 	if err != nil {
 		return nil, err
@@ -99,7 +103,7 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 		return nil, err
 	}
 	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
-		Sleep: cfg.Sleep, MinBackoff: cfg.MinBackoff}
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
 	return s, nil
 }
 
@@ -111,6 +115,36 @@ func (s *Salesforce) Usage() (used, limit int) {
 	s.usageMu.Lock()
 	defer s.usageMu.Unlock()
 	return s.usageUsed, s.usageMax
+}
+
+// CheckReserve stops the run, before it spends them, when the calls it still
+// needs would eat into the reserve of the org's daily API allowance.
+func (s *Salesforce) CheckReserve(needed int) error {
+	used, limit := s.Usage()
+	if limit == 0 {
+		return nil // no Sforce-Limit-Info seen: nothing to judge by
+	}
+	if left := limit - used; left-needed < s.cfg.Reserve {
+		return fmt.Errorf("%w: %d of %d API calls left today; this run needs about %d more and api_reserve keeps %d for others: try again after the allowance renews, or lower api_reserve",
+			ErrAPILimit, left, limit, needed, s.cfg.Reserve)
+	}
+	return nil
+}
+
+// Calls needed to write n changes: one Collections call per 200 records, or a
+// handful of Bulk API 2.0 calls plus polling.
+func (s *Salesforce) WriteCalls(n int) int {
+	if n > s.bulkThreshold() {
+		return 10
+	}
+	return (n + BatchSize - 1) / BatchSize
+}
+
+func (s *Salesforce) bulkThreshold() int {
+	if s.cfg.BulkThreshold <= 0 {
+		return 10000
+	}
+	return s.cfg.BulkThreshold
 }
 
 var limitInfoRE = regexp.MustCompile(`api-usage=(\d+)/(\d+)`)
@@ -283,19 +317,39 @@ type Outcome struct {
 // BatchSize is the most records one sObject Collections call takes.
 const BatchSize = 200
 
-// Apply writes the changes with sObject Collections (allOrNone=false), one
-// record per user, BatchSize records per call. Records Salesforce could not
+// Apply writes the changes: with sObject Collections (allOrNone=false), one
+// record per user, BatchSize records per call; or, above BulkThreshold
+// changes, with one Bulk API 2.0 ingest job. Records Salesforce could not
 // lock are tried again after a pause; every other rejection is final for this
 // run. The outcomes are in the order of changes. onBatch, if set, is told
 // after each call how many changes are settled.
 func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
+	if len(changes) > s.bulkThreshold() {
+		return s.applyBulk(ctx, changes, onBatch)
+	}
+	return s.applyCollections(ctx, changes, onBatch)
+}
+
+// FieldOf is the User field a change writes.
+func (s *Salesforce) FieldOf(c match.Change) (Field, error) {
+	if c.Phone {
+		return Field{Name: "Phone", Label: "Phone", Length: 40, Updateable: true}, nil
+	}
+	f, ok := s.fields[c.Provider]
+	if !ok {
+		return Field{}, fmt.Errorf("salesforce: no identifier field known for %s", c.Provider)
+	}
+	return f, nil
+}
+
+func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
 	out := make([]Outcome, len(changes))
 	byUser := map[string][]int{} // user id -> indexes into changes
 	var order []string
 	for i, c := range changes {
-		f, ok := s.fields[c.Provider]
-		if !ok {
-			return out, fmt.Errorf("salesforce: no identifier field known for %s", c.Provider)
+		f, err := s.FieldOf(c)
+		if err != nil {
+			return out, err
 		}
 		if len(c.New) > f.Length && f.Length > 0 {
 			out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
@@ -382,10 +436,11 @@ func (s *Salesforce) writeBatch(ctx context.Context, users []string, byUser map[
 		r := record{"attributes": map[string]string{"type": "User"}, "id": id}
 		for _, ci := range byUser[id] {
 			c := changes[ci]
+			f, _ := s.FieldOf(c)
 			if c.New == "" {
-				r[s.fields[c.Provider].Name] = nil // JSON null clears the field
+				r[f.Name] = nil // JSON null clears the field
 			} else {
-				r[s.fields[c.Provider].Name] = c.New
+				r[f.Name] = c.New
 			}
 		}
 		recs[i] = r

@@ -1,0 +1,376 @@
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"voiceid/directory"
+	"voiceid/match"
+	"voiceid/sandbox"
+)
+
+const (
+	clientID = "consumer-key"
+	username = "integration@example.com"
+	secret   = "cc-secret"
+)
+
+func noSleep(context.Context, time.Duration) error { return nil }
+
+// orgUsers makes n active standard users plus an inactive and a portal user.
+func orgUsers(n int) []sandbox.SFUser {
+	var out []sandbox.SFUser
+	for i := 0; i < n; i++ {
+		out = append(out, sandbox.SFUser{ID: fmt.Sprintf("005W%011dAAA", i), Username: fmt.Sprintf("u%d@example.com.prod", i),
+			FirstName: "U", LastName: fmt.Sprint(i), Email: fmt.Sprintf("u%d@example.com", i), IsActive: true, UserType: "Standard",
+			Phone: "(650) 555-0100", CountryCode: "US"})
+	}
+	return append(out,
+		sandbox.SFUser{ID: "005WINACTIVE0000AAA", Username: "gone@example.com.prod", LastName: "Gone", IsActive: false, UserType: "Standard"},
+		sandbox.SFUser{ID: "005WPORTAL00000AAAA", Username: "portal@example.com.prod", LastName: "Portal", IsActive: true, UserType: "PowerCustomerSuccess"})
+}
+
+// start runs a simulator and signs in with the JWT flow; edit may change the config.
+func start(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce, error) {
+	t.Helper()
+	key, pemBytes, err := sandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := sandbox.NewSalesforce(users, sandbox.SFCredentials{ClientID: clientID, ClientSecret: secret, Username: username, PublicKey: &key.PublicKey})
+	t.Cleanup(sim.Close)
+	keyFile := filepath.Join(t.TempDir(), "sf.key")
+	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{LoginURL: sim.URL(), Auth: "jwt", ClientID: clientID, Username: username, PrivateKeyFile: keyFile,
+		APIVersion: "v65.0", Sleep: noSleep}
+	if edit != nil {
+		edit(&cfg)
+	}
+	sf, err := Connect(context.Background(), cfg)
+	return sim, sf, err
+}
+
+func mustStart(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce) {
+	t.Helper()
+	sim, sf, err := start(t, users, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Discover(context.Background(), directory.Providers); err != nil {
+		t.Fatal(err)
+	}
+	return sim, sf
+}
+
+func TestJWTSignInIsVerifiedBySalesforce(t *testing.T) {
+	if _, _, err := start(t, nil, nil); err != nil {
+		t.Fatalf("a correct assertion was refused: %v", err)
+	}
+	_, _, err := start(t, nil, func(c *Config) { c.Username = "someone.else@example.com" })
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "pre-authorise") {
+		t.Errorf("wrong subject: %v", err)
+	}
+	_, _, err = start(t, nil, func(c *Config) { c.ClientID = "other-app" })
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "client_id") {
+		t.Errorf("wrong issuer: %v", err)
+	}
+	_, _, err = start(t, nil, func(c *Config) { c.Now = func() time.Time { return time.Now().Add(-time.Hour) } })
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "clock") {
+		t.Errorf("expired assertion: %v", err)
+	}
+	_, _, err = start(t, nil, func(c *Config) {
+		_, other, _ := sandbox.GenerateKey() // a key whose certificate is not on the app
+		os.WriteFile(c.PrivateKeyFile, other, 0o600)
+	})
+	if !errors.Is(err, ErrAuth) {
+		t.Errorf("wrong key: %v", err)
+	}
+	_, _, err = start(t, nil, func(c *Config) { os.WriteFile(c.PrivateKeyFile, []byte("not a key"), 0o600) })
+	if !errors.Is(err, ErrConfigured) || !strings.Contains(err.Error(), "PEM") {
+		t.Errorf("unreadable key: %v", err)
+	}
+}
+
+func TestAudience(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://login.salesforce.com":                "https://login.salesforce.com",
+		"https://test.salesforce.com":                 "https://test.salesforce.com",
+		"https://acme.my.salesforce.com":              "https://login.salesforce.com",
+		"https://acme--uat.sandbox.my.salesforce.com": "https://test.salesforce.com",
+		"http://127.0.0.1:4242":                       "http://127.0.0.1:4242",
+		"https://LOGIN.salesforce.com/":               "https://login.salesforce.com",
+	} {
+		if got := audience(in); got != want {
+			t.Errorf("audience(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestClientCredentialsFlow(t *testing.T) {
+	_, sf, err := start(t, orgUsers(3), func(c *Config) { c.Auth, c.ClientSecret, c.PrivateKeyFile = "client_credentials", secret, "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Discover(context.Background(), directory.Providers); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = start(t, nil, func(c *Config) { c.Auth, c.ClientSecret = "client_credentials", "wrong" })
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "client_secret") || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("wrong secret: %v", err)
+	}
+}
+
+func TestDiscoverFindsFieldsByLabel(t *testing.T) {
+	_, sf, err := start(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, err := sf.Discover(context.Background(), directory.Providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the simulated org labels one "Ringcentral User Identifier": labels match case-insensitively
+	if fields[directory.RingCentral].Name != sandbox.SFRingCentralField || fields[directory.Aircall].Name != sandbox.SFAircallField {
+		t.Errorf("discovered %+v", fields)
+	}
+
+	sim, sf, _ := start(t, nil, func(c *Config) {
+		c.Fields = map[directory.Provider]string{directory.RingCentral: "other__RingCentral_Id__c"}
+	})
+	sim.ExtraFields = map[string]string{"other__RingCentral_Id__c": "Legacy RC id"}
+	if f, err := sf.Discover(context.Background(), []directory.Provider{directory.RingCentral}); err != nil || f[directory.RingCentral].Name != "other__RingCentral_Id__c" {
+		t.Errorf("configured API name: %+v, %v", f, err)
+	}
+
+	sim, sf, _ = start(t, nil, nil)
+	sim.ExtraFields = map[string]string{"old__Aircall__c": "Aircall User Identifier"}
+	_, err = sf.Discover(context.Background(), directory.Providers)
+	if !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "old__Aircall__c") || !strings.Contains(err.Error(), "aircall_field") {
+		t.Errorf("two fields with one label: %v", err)
+	}
+
+	sim, sf, _ = start(t, nil, nil)
+	sim.FieldsUpdateable = false
+	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "field-level security") {
+		t.Errorf("read-only field: %v", err)
+	}
+
+	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.Aircall: "nope__c"} })
+	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
+		t.Errorf("unknown configured field: %v", err)
+	}
+}
+
+func TestUsersAreReadInPagesWithOneQuery(t *testing.T) {
+	sim, sf := mustStart(t, orgUsers(2500), nil)
+	users, err := sf.Users(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2500 {
+		t.Fatalf("read %d users, want 2,500 active standard users", len(users))
+	}
+	if n := sim.Requests("/services/data/v65.0/query"); n != 2 {
+		t.Errorf("%d query requests, want 2 (pages of 2,000)", n)
+	}
+	if users[0].Phone != "(650) 555-0100" || users[0].Email != "u0@example.com" || users[0].Fields == nil {
+		t.Errorf("first user %+v", users[0])
+	}
+}
+
+func TestSessionExpiryMidRunSignsInAgain(t *testing.T) {
+	sim, sf := mustStart(t, orgUsers(2500), nil)
+	pages := 0
+	users, err := sf.Users(context.Background(), func(int) {
+		if pages++; pages == 1 {
+			sim.ExpireTokens()
+		}
+	})
+	if err != nil || len(users) != 2500 {
+		t.Fatalf("read %d, err %v", len(users), err)
+	}
+	if n := sim.Requests("/services/oauth2/token"); n != 2 {
+		t.Errorf("%d sign-ins, want 2", n)
+	}
+}
+
+func changesFor(users []sandbox.SFUser, n int) []match.Change {
+	var out []match.Change
+	for i := 0; i < n; i++ {
+		out = append(out, match.Change{Provider: directory.RingCentral, UserID: users[i].ID, Username: users[i].Username, New: fmt.Sprint(800000 + i), Rule: match.RuleEmail})
+	}
+	return out
+}
+
+func TestApplyBatchesAndMapsEachResult(t *testing.T) {
+	users := orgUsers(450)
+	sim, sf := mustStart(t, users, nil)
+	changes := changesFor(users, 450)
+	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
+	sim.Reject[users[5].ID] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+	sim.LockFor[users[7].ID] = 2
+	out, err := sf.Apply(context.Background(), changes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range out {
+		switch {
+		case changes[i].UserID == users[5].ID:
+			if o.Applied || o.Code != "FIELD_CUSTOM_VALIDATION_EXCEPTION" {
+				t.Errorf("rejected record: %+v", o)
+			}
+		case !o.Applied:
+			t.Errorf("change %d (%s) not applied: %+v", i, changes[i].UserID, o)
+		}
+	}
+	// 450 users in 3 calls, then the locked row twice more; never the rejected one again
+	if n := sim.Requests("/services/data/v65.0/composite/sobjects"); n != 5 {
+		t.Errorf("%d collection calls, want 5", n)
+	}
+	u0, _ := sim.User(users[0].ID)
+	if u0.RingCentral != "800000" || u0.Aircall != "51234" {
+		t.Errorf("two fields of one user in one record: %+v", u0)
+	}
+	if u5, _ := sim.User(users[5].ID); u5.RingCentral != "" {
+		t.Errorf("rejected record was written: %q", u5.RingCentral)
+	}
+}
+
+func TestApplyGivesUpOnARowThatStaysLocked(t *testing.T) {
+	users := orgUsers(3)
+	sim, sf := mustStart(t, users, nil)
+	sim.LockFor[users[1].ID] = 100
+	out, err := sf.Apply(context.Background(), changesFor(users, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[1].Applied || out[1].Code != "UNABLE_TO_LOCK_ROW" || !out[0].Applied || !out[2].Applied {
+		t.Errorf("outcomes %+v", out)
+	}
+}
+
+func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
+	users := orgUsers(2)
+	users[0].RingCentral = "old"
+	sim, sf := mustStart(t, users, nil)
+	sim.FieldLength = 10
+	if _, err := sf.Discover(context.Background(), directory.Providers); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sf.Apply(context.Background(), []match.Change{
+		{Provider: directory.RingCentral, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
+		{Provider: directory.RingCentral, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := sim.User(users[0].ID); !out[0].Applied || u.RingCentral != "" {
+		t.Errorf("clear: %+v, field %q", out[0], u.RingCentral)
+	}
+	if out[1].Applied || out[1].Code != "STRING_TOO_LONG" {
+		t.Errorf("too long: %+v", out[1])
+	}
+	if n := len(sim.Writes()); n != 1 {
+		t.Errorf("%d writes, want only the clear (the long value is refused before sending)", n)
+	}
+}
+
+func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
+	users := orgUsers(300)
+	users[3].RingCentral = "old"
+	users[4].Aircall = "keep-me"
+	sim, sf := mustStart(t, users, func(c *Config) { c.BulkThreshold = 100 })
+	changes := changesFor(users, 300)
+	changes[3].New = "" // a clear goes as #N/A
+	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[2].ID, New: "51234", Rule: match.RuleEmail})
+	sim.Reject[users[9].ID] = "INSUFFICIENT_ACCESS_OR_READONLY"
+	sim.LockFor[users[11].ID] = 1
+	settled := 0
+	out, err := sf.Apply(context.Background(), changes, func(n int) { settled = n })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Requests("/services/data/v65.0/jobs/ingest") < 5 {
+		t.Errorf("Bulk API 2.0 not used: %d ingest requests", sim.Requests("/services/data/v65.0/jobs/ingest"))
+	}
+	for i, o := range out {
+		if changes[i].UserID == users[9].ID {
+			if o.Applied || o.Code != "INSUFFICIENT_ACCESS_OR_READONLY" {
+				t.Errorf("rejected row: %+v", o)
+			}
+		} else if !o.Applied {
+			t.Errorf("change %d not applied: %+v", i, o)
+		}
+	}
+	if u, _ := sim.User(users[3].ID); u.RingCentral != "" {
+		t.Errorf("clear through bulk left %q", u.RingCentral)
+	}
+	if u, _ := sim.User(users[4].ID); u.Aircall != "keep-me" || u.RingCentral != "800004" {
+		t.Errorf("an empty cell must leave the other field: %+v", u)
+	}
+	if u, _ := sim.User(users[2].ID); u.Aircall != "51234" {
+		t.Errorf("second column not written: %+v", u)
+	}
+	if u, _ := sim.User(users[11].ID); u.RingCentral != "800011" {
+		t.Errorf("locked row not retried: %+v", u)
+	}
+	if settled < 299 {
+		t.Errorf("progress reported %d settled", settled)
+	}
+}
+
+func TestReserveStopsBeforeTheAllowanceRunsOut(t *testing.T) {
+	sim, sf := mustStart(t, orgUsers(3), func(c *Config) { c.Reserve = 100 })
+	if err := sf.CheckReserve(2); err != nil {
+		t.Fatalf("plenty left: %v", err)
+	}
+	sim.Used = 14_900
+	if _, err := sf.Users(context.Background(), nil); err != nil { // the header now says 14,901/15,000
+		t.Fatal(err)
+	}
+	err := sf.CheckReserve(2)
+	if !errors.Is(err, ErrAPILimit) || !strings.Contains(err.Error(), "99 of 15000") {
+		t.Errorf("reserve: %v", err)
+	}
+	if used, limit := sf.Usage(); used != 14_901 || limit != 15_000 {
+		t.Errorf("usage %d/%d", used, limit)
+	}
+}
+
+func TestRequestLimitExceededIsNotRetried(t *testing.T) {
+	sim, sf := mustStart(t, orgUsers(3), nil)
+	sim.Used = sim.DailyLimit
+	before := sim.Requests("")
+	_, err := sf.Users(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "REQUEST_LIMIT_EXCEEDED") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := sim.Requests("") - before; n != 1 {
+		t.Errorf("%d requests after the limit, want 1", n)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"Standard":            `'Standard'`,
+		"O'Brien":             `'O\'Brien'`,
+		`back\slash`:          `'back\\slash'`,
+		`' OR Name != '`:      `'\' OR Name != \''`,
+		"a\nb\tc\r":           `'a\nb\tc\r'`,
+		`"quoted"`:            `'\"quoted\"'`,
+		"bell\x07and\x00null": `'bellandnull'`,
+		"Zoë 日本":              `'Zoë 日本'`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
