@@ -37,6 +37,14 @@ Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
   voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
                                        one run; --report may repeat (.txt, .csv, .json)
+  voiceid conflicts [--kind K] [--provider P] [--all]
+                                       conflicts that still need a person
+  voiceid history [--limit N]          past runs
+  voiceid report RUN [--format txt|csv|json]
+                                       one past run's report
+  voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
+  voiceid unpin USER (--ringcentral | --aircall)
+                                       manual decisions that outrank every rule
 
 Every command takes --config FILE (default voiceid.toml). Run "voiceid COMMAND --help" for its flags.
 
@@ -70,6 +78,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "sync":
 		err = cmdSync(ctx, rest, stdout, stderr)
+	case "conflicts":
+		err = cmdConflicts(ctx, rest, stdout, stderr)
+	case "history":
+		err = cmdHistory(ctx, rest, stdout, stderr)
+	case "report":
+		err = cmdReport(ctx, rest, stdout, stderr)
+	case "pin":
+		err = cmdPin(ctx, rest, stdout, stderr)
+	case "unpin":
+		err = cmdUnpin(ctx, rest, stdout, stderr)
 	default:
 		err = &usageError{fmt.Sprintf("unknown command %q (see voiceid --help)", cmd)}
 	}

@@ -180,6 +180,13 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	if err != nil {
 		return err
 	}
+	refs := make([]state.UserRef, len(src.users))
+	for i, u := range src.users {
+		refs[i] = state.UserRef{ID: u.ID, Username: u.Username, Name: u.Name}
+	}
+	if err := db.RememberUsers(refs); err != nil {
+		return err
+	}
 	pins, err := db.Pins()
 	if err != nil {
 		return err

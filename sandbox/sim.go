@@ -5,7 +5,9 @@ package sandbox
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -144,6 +146,9 @@ func (b *base) faulty(h http.Handler) http.Handler {
 			return
 		}
 		if hit.Delay > 0 {
+			// with the body read, the server notices a client that goes away
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			select {
 			case <-time.After(hit.Delay):
 			case <-r.Context().Done():

@@ -189,6 +189,11 @@ func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 		os.Getpid(), host, ts(s.Now()), token); err != nil {
 		return nil, err
 	}
+	// runs still "running" belong to a process that is gone: say so
+	if _, err := conn.ExecContext(ctx, `UPDATE runs SET status = 'failed', finished_at = ?,
+		reason = 'interrupted: the process ended before the run finished' WHERE status = 'running'`, ts(s.Now())); err != nil {
+		return nil, err
+	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, err
 	}
@@ -479,6 +484,63 @@ func (s *DB) DeletePin(userID string, prov directory.Provider) error {
 		return fmt.Errorf("no %s pin for user %s: %w", prov, userID, ErrNotFound)
 	}
 	return nil
+}
+
+// UserRef is a Salesforce user as the state remembers it.
+type UserRef struct {
+	ID, Username, Name string
+}
+
+// RememberUsers replaces the remembered users with those a run just read.
+func (s *DB) RememberUsers(users []UserRef) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("DELETE FROM users"); err != nil {
+		return err
+	}
+	stmt, err := tx.Prepare("INSERT OR REPLACE INTO users (id, username, name, seen_at) VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	now := ts(s.Now())
+	for _, u := range users {
+		if _, err := stmt.Exec(u.ID, u.Username, u.Name, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// FindUser finds a remembered user by id or username (any case).
+func (s *DB) FindUser(key string) (UserRef, error) {
+	var u UserRef
+	err := s.db.QueryRow("SELECT id, username, name FROM users WHERE id = ? OR username = ? COLLATE NOCASE", key, key).Scan(&u.ID, &u.Username, &u.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w among the users of the last run", key, ErrNotFound)
+	}
+	return u, err
+}
+
+// Users maps remembered user ids to their users.
+func (s *DB) Users() (map[string]UserRef, error) {
+	rows, err := s.db.Query("SELECT id, username, name FROM users")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]UserRef{}
+	for rows.Next() {
+		var u UserRef
+		if err := rows.Scan(&u.ID, &u.Username, &u.Name); err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	return out, rows.Err()
 }
 
 // Path is the file's path.

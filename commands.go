@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"voiceid/directory"
+	"voiceid/match"
+	"voiceid/report"
+	"voiceid/state"
+)
+
+// openState loads the config and opens its state file.
+func openState(cfgPath string) (*Config, *state.DB, error) {
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 2, 4, 2, ' ', 0) }
+
+func when(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}
+
+func cmdConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("conflicts", `voiceid conflicts [--config FILE] [--kind KIND] [--provider P] [--all]
+
+Lists the conflicts the last applying runs found and that still stand (with
+--all, the resolved ones too), with what to do about each kind.
+
+Examples:
+  voiceid conflicts --kind shared_number
+  voiceid conflicts --provider aircall --all`, stderr)
+	kind := fs.String("kind", "", "only this `KIND` (duplicate_email, shared_number, ...)")
+	prov := fs.String("provider", "", "only this provider (ringcentral or aircall)")
+	all := fs.Bool("all", false, "include resolved conflicts")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *kind != "" && !validKind(*kind) {
+		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
+	}
+	if *prov != "" && *prov != string(directory.RingCentral) && *prov != string(directory.Aircall) {
+		return &usageError{fmt.Sprintf("conflicts: --provider %q: use ringcentral or aircall", *prov)}
+	}
+	cfg, db, err := openState(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cs, err := db.Conflicts(*all)
+	if err != nil {
+		return err
+	}
+	users, err := db.Users()
+	if err != nil {
+		return err
+	}
+	tw := table(stdout)
+	fmt.Fprintln(tw, "KIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
+	n := 0
+	for _, c := range cs {
+		if (*kind != "" && string(c.Kind) != *kind) || (*prov != "" && string(c.Provider) != *prov) {
+			continue
+		}
+		n++
+		st := "open"
+		if !c.ResolvedAt.IsZero() {
+			st = "resolved " + when(c.ResolvedAt, cfg.Location())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, c.Provider, c.Value, names(c.UserIDs, users),
+			strings.Join(c.PersonIDs, " "), when(c.FirstSeen, cfg.Location()), when(c.LastSeen, cfg.Location()), st)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "\n%d conflicts\n", n)
+	return nil
+}
+
+func validKind(k string) bool {
+	for _, x := range match.Kinds {
+		if string(x) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// names shows usernames for user ids where the state knows them.
+func names(ids []string, users map[string]state.UserRef) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if u, ok := users[id]; ok {
+			out[i] = u.Username
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("history", `voiceid history [--config FILE] [--limit N]
+
+Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
+	limit := fs.Int("limit", 20, "show at most `N` runs")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *limit < 1 {
+		return &usageError{"history: --limit must be 1 or more"}
+	}
+	cfg, db, err := openState(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runs, err := db.Runs(*limit)
+	if err != nil {
+		return err
+	}
+	tw := table(stdout)
+	fmt.Fprintln(tw, "RUN\tMODE\tSTATUS\tSTARTED\tTOOK\tCHANGES\tAPPLIED\tFAILED\tCONFLICTS\tREASON")
+	for _, r := range runs {
+		mode := r.Mode
+		if r.Backfill {
+			mode += " (backfill)"
+		}
+		took := "-"
+		if !r.FinishedAt.IsZero() {
+			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, mode, r.Status, when(r.StartedAt, cfg.Location()), took,
+			r.Changes, r.Applied, r.Failed, r.Conflicts, r.Reason)
+	}
+	return tw.Flush()
+}
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("report", `voiceid report RUN [--config FILE] [--format txt|csv|json]
+
+Prints the report a past run wrote (see voiceid history for run numbers).
+
+Example:
+  voiceid report 42 --format csv > run42.csv`, stderr)
+	format := fs.String("format", "txt", "txt, csv or json")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		return &usageError{"report: which run? (voiceid report RUN; see voiceid history)"}
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id < 1 {
+		return &usageError{fmt.Sprintf("report: %q is not a run number", args[0])}
+	}
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, db, err := openState(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	raw, err := db.Report(id)
+	if errors.Is(err, state.ErrNotFound) {
+		return &usageError{err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	var rep report.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return fmt.Errorf("run %d: stored report is unreadable: %w", id, err)
+	}
+	if err := rep.Render(stdout, *format, cfg.Location()); err != nil {
+		return &usageError{"report: " + err.Error()}
+	}
+	return nil
+}
+
+func cmdPin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("pin", `voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
+
+A manual decision that outranks every rule: USER (a Salesforce user id or
+username) is linked to this person, or (--none) must hold no identifier, for
+both providers unless --provider names one. The next run applies it.
+
+Examples:
+  voiceid pin ann.lee@example.com --ringcentral 814243005 --note "ticket 4411"
+  voiceid pin 005Dn0000000222AAA --none --provider aircall`, stderr)
+	rc := fs.String("ringcentral", "", "RingCentral extension `ID`")
+	ac := fs.String("aircall", "", "Aircall user `ID`")
+	none := fs.Bool("none", false, "the user must hold no identifier")
+	prov := fs.String("provider", "", "with --none: only this provider")
+	note := fs.String("note", "", "why, for the audit trail")
+	key, rest, err := userArg(fs, "pin", args)
+	if err != nil {
+		return err
+	}
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	var pins []state.Pin
+	switch {
+	case *none && *rc == "" && *ac == "":
+		for _, p := range directory.Providers {
+			if *prov == "" || *prov == string(p) {
+				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
+			}
+		}
+		if len(pins) == 0 {
+			return &usageError{fmt.Sprintf("pin: --provider %q: use ringcentral or aircall", *prov)}
+		}
+	case !*none && (*rc == "") != (*ac == ""):
+		if *rc != "" {
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.RingCentral, PersonID: *rc}})
+		} else {
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.Aircall, PersonID: *ac}})
+		}
+	default:
+		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
+	}
+	_, db, err := openState(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := resolveUser(db, key)
+	if err != nil {
+		return err
+	}
+	who := "unknown"
+	if cur, err := user.Current(); err == nil {
+		who = cur.Username
+	}
+	for _, p := range pins {
+		p.UserID, p.Note, p.CreatedBy = u.ID, *note, who
+		if err := db.SetPin(p); err != nil {
+			return err
+		}
+		what := "must hold no identifier"
+		if !p.None {
+			what = "is linked to " + p.PersonID
+		}
+		fmt.Fprintf(stdout, "pinned: %s (%s) %s for %s; the next run applies it\n", u.Username, u.ID, what, p.Provider)
+	}
+	return nil
+}
+
+func cmdUnpin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("unpin", `voiceid unpin USER (--ringcentral | --aircall)
+
+Removes a pin; the rules decide for that user again on the next run.`, stderr)
+	rc := fs.Bool("ringcentral", false, "remove the RingCentral pin")
+	ac := fs.Bool("aircall", false, "remove the Aircall pin")
+	key, rest, err := userArg(fs, "unpin", args)
+	if err != nil {
+		return err
+	}
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if *rc == *ac {
+		return &usageError{"unpin: give exactly one of --ringcentral or --aircall"}
+	}
+	prov := directory.RingCentral
+	if *ac {
+		prov = directory.Aircall
+	}
+	_, db, err := openState(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := resolveUser(db, key)
+	if err != nil {
+		return err
+	}
+	if err := db.DeletePin(u.ID, prov); err != nil {
+		if errors.Is(err, state.ErrNotFound) {
+			return &usageError{"unpin: " + err.Error()}
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "unpinned: %s (%s) for %s\n", u.Username, u.ID, prov)
+	return nil
+}
+
+// userArg takes the USER argument that comes before the flags.
+func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if err := parse(fs, args); err != nil {
+			return "", nil, err
+		}
+		return "", nil, &usageError{cmd + ": which user? (a Salesforce user id or username)"}
+	}
+	return args[0], args[1:], nil
+}
+
+// resolveUser finds a user among those the last run read; an 18-character
+// User id the state has not seen yet is accepted as is.
+func resolveUser(db *state.DB, key string) (state.UserRef, error) {
+	u, err := db.FindUser(key)
+	if err == nil {
+		return u, nil
+	}
+	if errors.Is(err, state.ErrNotFound) {
+		if strings.HasPrefix(key, "005") && (len(key) == 15 || len(key) == 18) {
+			fmt.Fprintf(os.Stderr, "voiceid: note: user %s was not among the users of the last run\n", key)
+			return state.UserRef{ID: key, Username: key}, nil
+		}
+		return u, &usageError{err.Error() + " (run voiceid sync --dry-run first, or give the 18-character user id)"}
+	}
+	return u, err
+}

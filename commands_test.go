@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"voiceid/internal/schematest"
+	"voiceid/sandbox"
+	"voiceid/state"
+)
+
+// TestMain lets tests run voiceid itself as a separate process: with
+// VOICEID_TEST_ARGS set, the test binary is voiceid.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("VOICEID_TEST_ARGS"); args != "" {
+		os.Exit(run(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// voiceidProcess prepares voiceid ARGS as a child process.
+func voiceidProcess(args ...string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "VOICEID_TEST_ARGS="+strings.Join(args, "\x1f"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// cli runs voiceid in-process and returns its exit status and output.
+func cli(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := run(context.Background(), args, &out, &out)
+	return code, out.String()
+}
+
+func TestPinsOutrankRulesEndToEnd(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 120, 5, "")
+	p := sb.Org.Planted
+	conf := sb.ConfigPath
+	if code, out := cli(t, "sync", "--config", conf, "--dry-run"); code != 0 {
+		t.Fatalf("dry run: %d %s", code, out)
+	}
+	// Dee shares her email with two desk entries, so no rule links her: pin her to Desk One by username.
+	var deskOne string
+	for _, e := range sb.Org.RingCentral {
+		if e.FirstName == "Desk" && e.LastName == "One" {
+			deskOne = fmt.Sprint(e.ID)
+		}
+	}
+	dee, _ := sb.Salesforce.User(p.DuplicateEmailUser)
+	ann, _ := sb.Salesforce.User(p.EmailCaseUser)
+	if code, out := cli(t, "pin", dee.Username, "--ringcentral", deskOne, "--config", conf, "--note", "ticket 12"); code != 0 || !strings.Contains(out, "pinned") {
+		t.Fatalf("pin: %d %s", code, out)
+	}
+	// Ann is linked by email, but an admin says she must hold no RingCentral identifier.
+	if code, out := cli(t, "pin", ann.ID, "--none", "--provider", "ringcentral", "--config", conf); code != 0 {
+		t.Fatalf("pin --none: %d %s", code, out)
+	}
+	sync(t, cfg, false)
+	if u, _ := sb.Salesforce.User(dee.ID); u.RingCentral != deskOne {
+		t.Errorf("pinned user: field %q, want %s", u.RingCentral, deskOne)
+	}
+	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != "" {
+		t.Errorf("user pinned to none: field %q", u.RingCentral)
+	}
+	// Unpinned, the email rule links Ann again.
+	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != 0 {
+		t.Fatalf("unpin: %d %s", code, out)
+	}
+	sync(t, cfg, false)
+	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != p.EmailCasePerson {
+		t.Errorf("after unpin: field %q, want %s", u.RingCentral, p.EmailCasePerson)
+	}
+	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != exitUsage || !strings.Contains(out, "no ringcentral pin") {
+		t.Errorf("unpin twice: %d %s", code, out)
+	}
+	if code, out := cli(t, "pin", "nobody@nowhere", "--none", "--config", conf); code != exitUsage || !strings.Contains(out, "nobody@nowhere") {
+		t.Errorf("pin of an unknown user: %d %s", code, out)
+	}
+	if code, _ := cli(t, "pin", ann.Username, "--ringcentral", "1", "--aircall", "2", "--config", conf); code != exitUsage {
+		t.Errorf("pin with two targets: exit %d", code)
+	}
+}
+
+func TestHistoryConflictsAndReportCommands(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 120, 9, "")
+	sync(t, cfg, true)
+	applied := sync(t, cfg, false)
+	conf := sb.ConfigPath
+
+	code, out := cli(t, "history", "--config", conf)
+	if code != 0 || !strings.Contains(out, "dry-run") || !strings.Contains(out, "apply") || strings.Count(out, "\n") != 3 {
+		t.Errorf("history: %d\n%s", code, out)
+	}
+	code, out = cli(t, "conflicts", "--config", conf, "--kind", "shared_number")
+	if code != 0 || !strings.Contains(out, sb.Org.Planted.SharedNumber) || strings.Contains(out, "stale_identifier") {
+		t.Errorf("conflicts --kind shared_number: %d\n%s", code, out)
+	}
+	// names, not bare ids, where the state knows them
+	sam, _ := sb.Salesforce.User(sb.Org.Planted.SharedNumberUsers[0])
+	if !strings.Contains(out, sam.Username) {
+		t.Errorf("conflicts do not name the user %s:\n%s", sam.Username, out)
+	}
+	if code, out := cli(t, "conflicts", "--config", conf, "--kind", "nonsense"); code != exitUsage {
+		t.Errorf("bad kind: %d %s", code, out)
+	}
+	code, out = cli(t, "report", fmt.Sprint(applied.Run.ID), "--config", conf, "--format", "json")
+	if code != 0 {
+		t.Fatalf("report: %d %s", code, out)
+	}
+	schematest.Validate(t, []byte(out))
+	if code, out := cli(t, "report", "999", "--config", conf); code != exitUsage || !strings.Contains(out, "run 999") {
+		t.Errorf("report of a missing run: %d %s", code, out)
+	}
+}
+
+func TestConcurrentRunsOnlyOneRuns(t *testing.T) {
+	sb, _ := startTestSandbox(t, 60, 2, "")
+	// hold the first run inside Salesforce long enough for the second to arrive
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/sobjects/User/describe", Delay: 1500 * time.Millisecond, Times: 2})
+	a, outA := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
+	b, outB := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a.Wait()
+	b.Wait()
+	codes := []int{a.ProcessState.ExitCode(), b.ProcessState.ExitCode()}
+	if codes[0] != 0 || codes[1] != exitLocked {
+		t.Fatalf("exit statuses %v, want [0 5]\nA: %s\nB: %s", codes, outA, outB)
+	}
+	if want := fmt.Sprintf("pid %d", a.Process.Pid); !strings.Contains(outB.String(), want) {
+		t.Errorf("the refused run does not name the holder (%s): %s", want, outB)
+	}
+}
+
+func TestKilledRunLeavesAConsistentState(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 150, 4, "")
+	// the writes hang: the process is killed in the middle of applying
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Delay: time.Minute})
+	child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") == 0 {
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			t.Fatalf("the run never reached its writes: %s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		t.Fatalf("state after kill -9 does not open: %v", err)
+	}
+	runs, err := db.Runs(5)
+	db.Close()
+	if err != nil || len(runs) != 1 || runs[0].Status != "running" {
+		t.Fatalf("runs after the kill: %+v, %v", runs, err)
+	}
+	// The next run takes the dead process's lock over, closes its run, and converges.
+	rep := sync(t, cfg, false)
+	if rep.Run.Status != "ok" || rep.Counts.Applied == 0 || rep.Counts.Applied != rep.Counts.Changes {
+		t.Errorf("run after the kill: %+v", rep.Counts)
+	}
+	db, _ = state.Open(cfg.State.Path)
+	defer db.Close()
+	runs, _ = db.Runs(5)
+	if runs[1].Status != "failed" || !strings.Contains(runs[1].Reason, "interrupted") {
+		t.Errorf("the killed run is recorded as %s (%q)", runs[1].Status, runs[1].Reason)
+	}
+	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
+		t.Errorf("re-run plans %d changes", again.Counts.Changes)
+	}
+}
