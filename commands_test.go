@@ -190,3 +190,72 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 		t.Errorf("re-run plans %d changes", again.Counts.Changes)
 	}
 }
+
+func TestBackfillKilledMidwayResumesWithoutRepeatingWrites(t *testing.T) {
+	const users, seed = 1000, 21 // about 600 changes: several batches of 200
+	sb, cfg := startTestSandbox(t, users, seed, "")
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Nth: 2, Delay: time.Minute})
+	child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") < 2 {
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			t.Fatalf("the backfill never reached its second batch: %s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+
+	// The audit trail says exactly what Salesforce holds: the first batch applied, nothing else.
+	written := map[string]bool{}
+	for _, w := range sb.Salesforce.Writes() {
+		written[w.UserID+"/"+w.Field] = true
+	}
+	if len(written) == 0 {
+		t.Fatal("the first batch wrote nothing")
+	}
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := db.ChangesOf(1)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := 0
+	for _, c := range raw {
+		if (c.Status == "applied") != written[c.UserID+"/"+c.Field] {
+			t.Errorf("audit trail says %s for %s/%s, Salesforce says written=%v", c.Status, c.UserID, c.Field, written[c.UserID+"/"+c.Field])
+		}
+		if c.Status == "applied" {
+			applied++
+		}
+	}
+	if applied != len(written) || applied >= len(raw) {
+		t.Errorf("%d applied in the trail, %d written, %d planned", applied, len(written), len(raw))
+	}
+
+	// Resumed, it ends where an uninterrupted backfill of the same org ends, writing no field twice.
+	sync(t, cfg, false)
+	seen := map[string]bool{}
+	for _, w := range sb.Salesforce.Writes() {
+		k := w.UserID + "/" + w.Field
+		if seen[k] {
+			t.Errorf("%s written twice", k)
+		}
+		seen[k] = true
+	}
+	ref, refCfg := startTestSandbox(t, users, seed, "")
+	sync(t, refCfg, false)
+	got, want := sb.Salesforce.Users(), ref.Salesforce.Users()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("user %s after resume: %+v\nuninterrupted: %+v", want[i].ID, got[i], want[i])
+		}
+	}
+}

@@ -63,6 +63,9 @@ type Config struct {
 		Cron     string `toml:"cron"`
 		Timezone string `toml:"timezone"`
 	} `toml:"schedule"`
+	Metrics struct {
+		Textfile string `toml:"textfile"`
+	} `toml:"metrics"`
 
 	path string
 	loc  *time.Location
@@ -156,6 +159,7 @@ func (c *Config) strings() []strField {
 		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
 		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
+		{"metrics.textfile", &c.Metrics.Textfile},
 	}
 }
 
@@ -306,6 +310,14 @@ func (c *Config) check() error {
 	}
 	if dir := filepath.Dir(c.State.Path); !isDir(dir) {
 		return bad("state.path", c.State.Path, "directory "+dir+" does not exist")
+	}
+	if m := c.Metrics.Textfile; m != "" {
+		if !filepath.IsAbs(m) {
+			c.Metrics.Textfile = filepath.Join(filepath.Dir(c.path), m)
+		}
+		if dir := filepath.Dir(c.Metrics.Textfile); !isDir(dir) {
+			return bad("metrics.textfile", m, "directory "+dir+" does not exist")
+		}
 	}
 	c.loc = time.UTC
 	if tz := c.Schedule.Timezone; tz != "" {

@@ -125,7 +125,7 @@ plans nothing.`, stderr)
 		logTo = stderr
 	}
 	run := func(dry bool) (*report.Report, error) {
-		r := &Run{Cfg: cfg, DryRun: dry, Backfill: !dry, Log: newLogger(logTo)}
+		r := &Run{Cfg: cfg, DryRun: dry, Backfill: !dry, Log: newLogger(logTo, "text")}
 		return r.Sync(ctx)
 	}
 	fmt.Fprintf(stdout, "voiceid demo: %d Salesforce users, %d RingCentral directory entries, %d Aircall users (simulated)\n\n",

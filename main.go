@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -37,6 +36,8 @@ Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
   voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
                                        one run; --report may repeat (.txt, .csv, .json)
+  voiceid check                        preflight: config, state file, the three services, the fields
+  voiceid schedule [--log-format json] runs sync on [schedule] cron; never two at once
   voiceid conflicts [--kind K] [--provider P] [--all]
                                        conflicts that still need a person
   voiceid history [--limit N]          past runs
@@ -78,6 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "sync":
 		err = cmdSync(ctx, rest, stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, rest, stdout, stderr)
+	case "schedule":
+		err = cmdSchedule(ctx, rest, stdout, stderr)
 	case "conflicts":
 		err = cmdConflicts(ctx, rest, stdout, stderr)
 	case "history":
@@ -156,10 +161,6 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
 
@@ -171,15 +172,20 @@ Examples:
 	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
 	var reports reportFlag
 	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json); repeatable")
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkLogFormat(*logFormat); err != nil {
 		return err
 	}
 	cfg, err := LoadConfig(*cfgPath)
 	if err != nil {
 		return err
 	}
-	r := &Run{Cfg: cfg, DryRun: *dry, Backfill: *backfill, Yes: *yes, Reports: reports, Log: newLogger(stderr)}
-	rep, err := r.Sync(ctx)
+	r := &Run{Cfg: cfg, DryRun: *dry, Backfill: *backfill, Yes: *yes, Reports: reports,
+		Log: newLogger(stderr, *logFormat), Progress: terminal(stderr)}
+	rep, err := syncAndRecord(ctx, r)
 	if rep != nil {
 		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
 	}

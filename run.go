@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,10 +33,11 @@ type Run struct {
 	Yes      bool
 	Reports  []string // --report files
 
-	Log   *slog.Logger
-	Now   func() time.Time
-	HTTP  *http.Client                               // nil: the default client (TLS verified, timeouts)
-	Sleep func(context.Context, time.Duration) error // nil: real waits (tests pass a fake)
+	Log      *slog.Logger
+	Progress io.Writer // a terminal to draw a progress bar on; nil: log lines
+	Now      func() time.Time
+	HTTP     *http.Client                               // nil: the default client (TLS verified, timeouts)
+	Sleep    func(context.Context, time.Duration) error // nil: real waits (tests pass a fake)
 }
 
 func (r *Run) providers() []directory.Provider {
@@ -322,33 +324,65 @@ func (r *Run) threshold(changes []match.Change, linked int) error {
 	return nil
 }
 
-// apply writes the plan and records each outcome; rejected records become
-// write_failed conflicts.
+// apply writes the plan. Each batch's outcomes go into the audit trail as
+// soon as Salesforce answers, so a run killed half-way leaves a trail that
+// matches what Salesforce holds; rejected records become write_failed conflicts.
 func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, plan match.Plan, rows []state.Change, ids []int64) ([]match.Conflict, error) {
 	log := r.logger()
-	outcomes, err := sf.Apply(ctx, plan.Changes, func(settled int) {
-		log.Info("writing to Salesforce", "settled", settled, "of", len(plan.Changes))
-	})
-	conflicts := append([]match.Conflict(nil), plan.Conflicts...)
-	status, errs := make([]string, len(rows)), make([]string, len(rows))
-	for i, o := range outcomes {
-		switch {
-		case o.Applied:
-			rows[i].Status = "applied"
-		case o.Code != "":
-			rows[i].Status = "failed"
-			rows[i].Error = o.Code + ": " + o.Message
-			c := plan.Changes[i]
-			conflicts = append(conflicts, match.Conflict{Kind: match.WriteFailed, Provider: c.Provider, Value: c.New,
-				PersonIDs: nonEmpty(c.New), UserIDs: []string{c.UserID},
-				Detail: fmt.Sprintf("Salesforce rejected %s = %q for %s: %s; tried again next run", rows[i].Field, c.New, c.Username, rows[i].Error)})
+	total, done := len(plan.Changes), 0
+	var recordErr error
+	outcomes, err := sf.Apply(ctx, plan.Changes, func(settled []int, out []writer.Outcome) {
+		batchIDs, status, errs := make([]int64, len(settled)), make([]string, len(settled)), make([]string, len(settled))
+		for k, i := range settled {
+			rows[i].Status, rows[i].Error = "failed", ""
+			if out[i].Applied {
+				rows[i].Status = "applied"
+			} else {
+				rows[i].Error = out[i].Code + ": " + out[i].Message
+			}
+			batchIDs[k], status[k], errs[k] = ids[i], rows[i].Status, rows[i].Error
 		}
-		status[i], errs[i] = rows[i].Status, rows[i].Error
+		if err := db.SetChangeStatus(batchIDs, status, errs); err != nil && recordErr == nil {
+			recordErr = err
+		}
+		done += len(settled)
+		r.progress(done, total)
+	})
+	r.progressDone()
+	if err == nil {
+		err = recordErr
 	}
-	if serr := db.SetChangeStatus(ids, status, errs); serr != nil && err == nil {
-		err = serr
+	conflicts := append([]match.Conflict(nil), plan.Conflicts...)
+	for i, o := range outcomes {
+		if o.Applied || o.Code == "" {
+			continue
+		}
+		c := plan.Changes[i]
+		conflicts = append(conflicts, match.Conflict{Kind: match.WriteFailed, Provider: c.Provider, Value: c.New,
+			PersonIDs: nonEmpty(c.New), UserIDs: []string{c.UserID},
+			Detail: fmt.Sprintf("Salesforce rejected %s = %q for %s: %s; tried again next run", rows[i].Field, c.New, c.Username, rows[i].Error)})
+	}
+	if err != nil {
+		log.Error("writing stopped", "written", done, "of", total, "error", err)
 	}
 	return conflicts, err
+}
+
+// progress shows how far writing is: a bar on a terminal, log lines otherwise.
+func (r *Run) progress(done, total int) {
+	if r.Progress != nil {
+		const width = 30
+		fill := width * done / max(total, 1)
+		fmt.Fprintf(r.Progress, "\rwriting to Salesforce [%s%s] %d/%d", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total)
+		return
+	}
+	r.logger().Info("writing to Salesforce", "settled", done, "of", total)
+}
+
+func (r *Run) progressDone() {
+	if r.Progress != nil {
+		fmt.Fprintln(r.Progress)
+	}
 }
 
 func nonEmpty(v string) []string {

@@ -327,6 +327,27 @@ func (s *DB) RecordChanges(runID int64, cs []Change) ([]int64, error) {
 	return ids, tx.Commit()
 }
 
+// ChangesOf lists a run's changes in the order they were planned.
+func (s *DB) ChangesOf(runID int64) ([]Change, error) {
+	rows, err := s.db.Query(`SELECT user_id, username, name, provider, field, old, new, rule, status, error
+		FROM changes WHERE run_id = ? ORDER BY id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var prov, rule string
+		if err := rows.Scan(&c.UserID, &c.Username, &c.Name, &prov, &c.Field, &c.Old, &c.New, &rule, &c.Status, &c.Error); err != nil {
+			return nil, err
+		}
+		c.Provider, c.Rule = directory.Provider(prov), match.Rule(rule)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // SetChangeStatus records the outcome of written changes, by row id, in one transaction.
 func (s *DB) SetChangeStatus(ids []int64, status []string, errs []string) error {
 	tx, err := s.db.Begin()

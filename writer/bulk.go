@@ -18,25 +18,19 @@ import (
 // User): one CSV row per user, an empty cell leaves a field as it is and
 // #N/A clears it. Rows Salesforce could not lock are finished through
 // sObject Collections, which retries them.
-func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
-	out := make([]Outcome, len(changes))
-	byUser := map[string][]int{}
-	var users []string
+func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
+	p, err := s.prepare(changes)
+	if err != nil {
+		return p.out, err
+	}
+	out, byUser, users := p.out, p.byUser, p.order
+	if len(p.early) > 0 {
+		settled(p.early, out)
+	}
 	cols := map[string]bool{}
-	for i, c := range changes {
-		f, err := s.FieldOf(c)
-		if err != nil {
-			return out, err
-		}
-		if len(c.New) > f.Length && f.Length > 0 {
-			out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
-			continue
-		}
+	for _, c := range changes {
+		f, _ := s.FieldOf(c)
 		cols[f.Name] = true
-		if byUser[c.UserID] == nil {
-			users = append(users, c.UserID)
-		}
-		byUser[c.UserID] = append(byUser[c.UserID], i)
 	}
 	var fields []string
 	for f := range cols {
@@ -88,7 +82,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, onBa
 			return out, err
 		}
 	}
-	ok, err := s.bulkResults(ctx, jobPath+"/successfulResults")
+	good, err := s.bulkResults(ctx, jobPath+"/successfulResults")
 	if err != nil {
 		return out, err
 	}
@@ -96,10 +90,10 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, onBa
 	if err != nil {
 		return out, err
 	}
-	var locked []int
+	var locked, done []int
 	for _, id := range users {
 		o := Outcome{Code: "UNKNOWN", Message: "the bulk job did not report this record"}
-		if _, done := ok[id]; done {
+		if _, applied := good[id]; applied {
 			o = Outcome{Applied: true}
 		} else if e, failed := bad[id]; failed {
 			code, msg, _ := strings.Cut(e, ":")
@@ -109,26 +103,31 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, onBa
 			out[ci] = o
 			if o.Code == "UNABLE_TO_LOCK_ROW" {
 				locked = append(locked, ci)
+			} else {
+				done = append(done, ci)
 			}
 		}
 	}
-	if onBatch != nil {
-		onBatch(len(changes) - len(locked))
+	settled(done, out)
+	if len(locked) == 0 {
+		return out, nil
 	}
-	if len(locked) > 0 {
-		again := make([]match.Change, len(locked))
-		for i, ci := range locked {
-			again[i] = changes[ci]
-		}
-		res, err := s.applyCollections(ctx, again, nil)
-		for i, ci := range locked {
-			out[ci] = res[i]
-		}
-		if err != nil {
-			return out, err
-		}
+	again := make([]match.Change, len(locked))
+	for i, ci := range locked {
+		again[i] = changes[ci]
 	}
-	return out, nil
+	res, err := s.applyCollections(ctx, again, func(idx []int, res []Outcome) {
+		back := make([]int, len(idx))
+		for i, j := range idx {
+			out[locked[j]] = res[j]
+			back[i] = locked[j]
+		}
+		settled(back, out)
+	})
+	for i, ci := range locked {
+		out[ci] = res[i]
+	}
+	return out, err
 }
 
 type bulkJob struct {

@@ -317,17 +317,23 @@ type Outcome struct {
 // BatchSize is the most records one sObject Collections call takes.
 const BatchSize = 200
 
+// Settled is told, as writing goes, which changes (indexes into the slice
+// given to Apply) now have their final outcome in outcomes.
+type Settled func(done []int, outcomes []Outcome)
+
 // Apply writes the changes: with sObject Collections (allOrNone=false), one
 // record per user, BatchSize records per call; or, above BulkThreshold
 // changes, with one Bulk API 2.0 ingest job. Records Salesforce could not
 // lock are tried again after a pause; every other rejection is final for this
-// run. The outcomes are in the order of changes. onBatch, if set, is told
-// after each call how many changes are settled.
-func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
-	if len(changes) > s.bulkThreshold() {
-		return s.applyBulk(ctx, changes, onBatch)
+// run. The outcomes are in the order of changes.
+func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
+	if settled == nil {
+		settled = func([]int, []Outcome) {}
 	}
-	return s.applyCollections(ctx, changes, onBatch)
+	if len(changes) > s.bulkThreshold() {
+		return s.applyBulk(ctx, changes, settled)
+	}
+	return s.applyCollections(ctx, changes, settled)
 }
 
 // FieldOf is the User field a change writes.
@@ -342,30 +348,49 @@ func (s *Salesforce) FieldOf(c match.Change) (Field, error) {
 	return f, nil
 }
 
-func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, onBatch func(settled int)) ([]Outcome, error) {
-	out := make([]Outcome, len(changes))
-	byUser := map[string][]int{} // user id -> indexes into changes
-	var order []string
+// prepared is a set of changes grouped into one record per user; values
+// longer than their field are refused before anything is sent.
+type prepared struct {
+	out    []Outcome
+	byUser map[string][]int // user id -> indexes into changes
+	order  []string         // users in the order of their first change
+	early  []int            // changes already settled (refused)
+}
+
+func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
+	p := prepared{out: make([]Outcome, len(changes)), byUser: map[string][]int{}}
 	for i, c := range changes {
 		f, err := s.FieldOf(c)
 		if err != nil {
-			return out, err
+			return p, err
 		}
 		if len(c.New) > f.Length && f.Length > 0 {
-			out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
+			p.out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
+			p.early = append(p.early, i)
 			continue
 		}
-		if _, seen := byUser[c.UserID]; !seen {
-			order = append(order, c.UserID)
+		if _, seen := p.byUser[c.UserID]; !seen {
+			p.order = append(p.order, c.UserID)
 		}
-		byUser[c.UserID] = append(byUser[c.UserID], i)
+		p.byUser[c.UserID] = append(p.byUser[c.UserID], i)
+	}
+	return p, nil
+}
+
+func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
+	p, err := s.prepare(changes)
+	if err != nil {
+		return p.out, err
+	}
+	out := p.out
+	if len(p.early) > 0 {
+		settled(p.early, out)
 	}
 	retries := s.cfg.LockRetries
 	if retries == 0 {
 		retries = 3
 	}
-	settled := len(changes) - countPending(byUser)
-	pending := order
+	pending := p.order
 	for round := 0; len(pending) > 0; round++ {
 		if round > 0 {
 			if err := s.pause(ctx, round); err != nil {
@@ -375,31 +400,22 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 		var again []string
 		for start := 0; start < len(pending); start += BatchSize {
 			batch := pending[start:min(len(pending), start+BatchSize)]
-			locked, err := s.writeBatch(ctx, batch, byUser, changes, out, round < retries)
+			locked, err := s.writeBatch(ctx, batch, p.byUser, changes, out, round < retries)
 			if err != nil {
 				return out, err
 			}
 			again = append(again, locked...)
+			var done []int
 			for _, id := range batch {
 				if !containsStr(locked, id) {
-					settled += len(byUser[id])
+					done = append(done, p.byUser[id]...)
 				}
 			}
-			if onBatch != nil {
-				onBatch(settled)
-			}
+			settled(done, out)
 		}
 		pending = again
 	}
 	return out, nil
-}
-
-func countPending(byUser map[string][]int) int {
-	n := 0
-	for _, ix := range byUser {
-		n += len(ix)
-	}
-	return n
 }
 
 func containsStr(s []string, v string) bool {

@@ -217,7 +217,12 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
 	sim.Reject[users[5].ID] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sim.LockFor[users[7].ID] = 2
-	out, err := sf.Apply(context.Background(), changes, nil)
+	reported := make([]int, len(changes))
+	out, err := sf.Apply(context.Background(), changes, func(done []int, _ []Outcome) {
+		for _, i := range done {
+			reported[i]++
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +234,11 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 			}
 		case !o.Applied:
 			t.Errorf("change %d (%s) not applied: %+v", i, changes[i].UserID, o)
+		}
+	}
+	for i, n := range reported {
+		if n != 1 {
+			t.Errorf("change %d reported settled %d times", i, n)
 		}
 	}
 	// 450 users in 3 calls, then the locked row twice more; never the rejected one again
@@ -294,7 +304,7 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	sim.Reject[users[9].ID] = "INSUFFICIENT_ACCESS_OR_READONLY"
 	sim.LockFor[users[11].ID] = 1
 	settled := 0
-	out, err := sf.Apply(context.Background(), changes, func(n int) { settled = n })
+	out, err := sf.Apply(context.Background(), changes, func(done []int, _ []Outcome) { settled += len(done) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,8 +332,8 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	if u, _ := sim.User(users[11].ID); u.RingCentral != "800011" {
 		t.Errorf("locked row not retried: %+v", u)
 	}
-	if settled < 299 {
-		t.Errorf("progress reported %d settled", settled)
+	if settled != len(changes) {
+		t.Errorf("%d changes reported settled, want each of the %d once", settled, len(changes))
 	}
 }
 

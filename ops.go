@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/robfig/cron/v3"
+	"golang.org/x/term"
+
+	"voiceid/directory"
+	"voiceid/match"
+	"voiceid/report"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// newLogger logs text, or JSON for log collectors.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func checkLogFormat(f string) error {
+	if f != "text" && f != "json" {
+		return &usageError{fmt.Sprintf("--log-format %q: use text or json", f)}
+	}
+	return nil
+}
+
+// terminal returns w when it is a terminal (for a progress bar), else nil.
+func terminal(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return w
+	}
+	return nil
+}
+
+// writeMetrics writes the run's figures for node_exporter's textfile
+// collector, atomically (client_golang writes a temporary file and renames it).
+func writeMetrics(path string, rep *report.Report) error {
+	reg := prometheus.NewRegistry()
+	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "voiceid", Name: name, Help: help}, labels)
+		reg.MustRegister(g)
+		return g
+	}
+	gauge("last_run_timestamp_seconds", "When the last run finished (UNIX time).").WithLabelValues().Set(float64(rep.Run.FinishedAt.Unix()))
+	gauge("last_run_duration_seconds", "How long the last run took.").WithLabelValues().Set(rep.Run.FinishedAt.Sub(rep.Run.StartedAt).Seconds())
+	status := gauge("last_run_status", "1 for the last run's status, 0 for the others.", "status", "mode")
+	for _, s := range []string{"ok", "partial", "aborted", "failed"} {
+		v := 0.0
+		if s == rep.Run.Status {
+			v = 1
+		}
+		status.WithLabelValues(s, rep.Run.Mode).Set(v)
+	}
+	counts := gauge("last_run_fields", "Identifier fields the last run planned, applied and failed to write.", "state")
+	counts.WithLabelValues("planned").Set(float64(rep.Counts.Changes))
+	counts.WithLabelValues("applied").Set(float64(rep.Counts.Applied))
+	counts.WithLabelValues("failed").Set(float64(rep.Counts.Failed))
+	linked := gauge("linked_users", "Salesforce users linked to a person, by provider.", "provider")
+	for p, n := range rep.Counts.Linked {
+		linked.WithLabelValues(p).Set(float64(n))
+	}
+	conflicts := gauge("conflicts", "Conflicts the last run found, by kind.", "kind")
+	for _, k := range match.Kinds {
+		conflicts.WithLabelValues(string(k)).Set(0)
+	}
+	for _, c := range rep.Conflicts {
+		conflicts.WithLabelValues(c.Kind).Add(1)
+	}
+	calls := gauge("api_calls", "HTTP requests the last run made, by service.", "service")
+	for svc, n := range rep.APICalls {
+		calls.WithLabelValues(svc).Set(float64(n))
+	}
+	return prometheus.WriteToTextfile(path, reg)
+}
+
+// syncAndRecord runs one sync and writes the metrics file if configured.
+func syncAndRecord(ctx context.Context, r *Run) (*report.Report, error) {
+	rep, err := r.Sync(ctx)
+	if rep != nil && r.Cfg.Metrics.Textfile != "" {
+		if merr := writeMetrics(r.Cfg.Metrics.Textfile, rep); merr != nil {
+			r.logger().Error("metrics not written", "file", r.Cfg.Metrics.Textfile, "error", merr)
+		}
+	}
+	return rep, err
+}
+
+func cmdSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("schedule", `voiceid schedule [--config FILE] [--log-format text|json]
+
+Stays running and starts a sync on [schedule] cron (in [schedule] timezone).
+A tick that comes while a run is still going is skipped. SIGINT or SIGTERM
+lets the current run finish, then exits; a second signal stops the run now.
+
+Example (systemd, or a terminal):
+  voiceid schedule --config /etc/voiceid/voiceid.toml --log-format json`, stderr)
+	logFormat := fs.String("log-format", "text", "text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkLogFormat(*logFormat); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if cfg.Schedule.Cron == "" {
+		return &ConfigError{File: *cfgPath, Key: "schedule.cron", Problem: "required by voiceid schedule (e.g. \"30 2 * * *\")"}
+	}
+	log := newLogger(stderr, *logFormat)
+	runCtx, stopRuns := context.WithCancel(context.Background())
+	defer stopRuns()
+	go func() { // a second signal stops the run in progress
+		<-ctx.Done()
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(again)
+		select {
+		case <-again:
+			log.Warn("second signal: stopping the current run now")
+			stopRuns()
+		case <-runCtx.Done():
+		}
+	}()
+	return schedule(ctx, runCtx, cfg, log, func() *Run { return &Run{Cfg: cfg, Log: log} })
+}
+
+// schedule runs syncs on the config's cron until ctx ends, then waits for the
+// run in progress. Runs never overlap: a tick during a run is skipped.
+func schedule(ctx, runCtx context.Context, cfg *Config, log *slog.Logger, newRun func() *Run) error {
+	c := cron.New(cron.WithLocation(cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cronLog{log})))
+	var id cron.EntryID
+	id, err := c.AddFunc(cfg.Schedule.Cron, func() {
+		rep, err := syncAndRecord(runCtx, newRun())
+		if err != nil {
+			log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
+		}
+		if rep != nil {
+			log.Info("next run", "at", c.Entry(id).Next.Format(time.RFC3339))
+		}
+	})
+	if err != nil {
+		return &ConfigError{File: cfg.path, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
+	}
+	c.Start()
+	log.Info("schedule started", "cron", cfg.Schedule.Cron, "timezone", cfg.Location().String(), "next", c.Entry(id).Next.Format(time.RFC3339))
+	<-ctx.Done()
+	log.Info("stopping: waiting for the run in progress to finish")
+	<-c.Stop().Done()
+	log.Info("schedule stopped")
+	return nil
+}
+
+// cronLog passes robfig/cron's skipped ticks and errors to slog, and drops
+// its chatter (wake, run, ...).
+type cronLog struct{ log *slog.Logger }
+
+func (c cronLog) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		c.log.Warn("tick skipped: the previous run is still going")
+	}
+}
+
+func (c cronLog) Error(err error, msg string, kv ...any) {
+	c.log.Error("schedule: "+msg, append(kv, "error", err)...)
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("check", `voiceid check [--config FILE]
+
+Preflight: the config, the state file, Salesforce sign-in, the identifier
+fields and whether the integration user can edit them, the API allowance,
+and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	failed := 0
+	mark := func(err error, what, fix string) bool {
+		if err == nil {
+			fmt.Fprintf(stdout, "✓ %s\n", what)
+			return true
+		}
+		failed++
+		fmt.Fprintf(stdout, "✗ %s\n    %v\n", what, err)
+		if fix != "" {
+			fmt.Fprintf(stdout, "    fix: %s\n", fix)
+		}
+		return false
+	}
+	cfg, err := LoadConfig(*cfgPath)
+	if !mark(err, "config "+*cfgPath, "correct the key named above; config.example.toml documents every key") {
+		return &ConfigError{File: *cfgPath, Problem: "check failed"}
+	}
+	if st, err := os.Stat(*cfgPath); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stdout, "! config %s is readable by other users (mode %v) and may hold secrets: chmod 600 %s\n", *cfgPath, st.Mode().Perm(), filepath.Base(*cfgPath))
+	}
+	mark(checkState(ctx, cfg.State.Path), "state file "+cfg.State.Path+" is writable", "make the directory writable by this user, or set [state] path")
+
+	r := &Run{Cfg: cfg}
+	sf, err := writer.Connect(ctx, r.salesforceConfig())
+	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
+		for _, p := range r.providers() {
+			fields, err := sf.Discover(ctx, []directory.Provider{p})
+			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabels[p])
+			if err == nil {
+				f := fields[p]
+				what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
+			}
+			mark(err, what, "")
+		}
+		if err := sf.CheckReserve(10); err == nil {
+			used, limit := sf.Usage()
+			mark(nil, fmt.Sprintf("Salesforce API allowance: %d of %d used today", used, limit), "")
+		} else {
+			mark(err, "Salesforce API allowance", "")
+		}
+	}
+	if cfg.RingCentralEnabled() {
+		mark(r.ringCentral().Check(ctx), "RingCentral sign-in with the JWT credential at "+cfg.RingCentral.Server, "")
+	}
+	if cfg.AircallEnabled() {
+		mark(r.aircall().Check(ctx), "Aircall API key at "+cfg.Aircall.BaseURL, "check [aircall] api_id and api_token (Company Settings -> API Keys)")
+	}
+	if failed > 0 {
+		return fmt.Errorf("check: %d of the checks failed", failed)
+	}
+	fmt.Fprintln(stdout, "all checks passed")
+	return nil
+}
+
+// checkState opens the state file and takes and gives back its lock.
+func checkState(ctx context.Context, path string) error {
+	db, err := state.Open(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	release, err := db.Lock(ctx)
+	var le *state.LockedError
+	if errors.As(err, &le) {
+		return nil // a run holds it: the file is in use, and so writable
+	}
+	if err != nil {
+		return err
+	}
+	return release()
+}

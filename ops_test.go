@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"voiceid/match"
+	"voiceid/sandbox"
+	"voiceid/state"
+)
+
+func TestCheckPassesAndNamesEachFailure(t *testing.T) {
+	sb, _ := startTestSandbox(t, 60, 1, "")
+	code, out := cli(t, "check", "--config", sb.ConfigPath)
+	if code != 0 || strings.Count(out, "✓") != 8 || strings.Contains(out, "✗") {
+		t.Fatalf("check on a good setup: exit %d\n%s", code, out)
+	}
+	src, _ := os.ReadFile(sb.ConfigPath)
+	broken := strings.NewReplacer(`api_token = "sim-aircall-token"`, `api_token = "S3CRET-token-7731"`, `jwt = "sim-rc-jwt-credential"`, `jwt = "S3CRET-jwt-7731"`).Replace(string(src))
+	os.WriteFile(sb.ConfigPath, []byte(broken), 0o600)
+	sb.Salesforce.FieldsUpdateable = false
+	code, out = cli(t, "check", "--config", sb.ConfigPath)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	for _, want := range []string{"✗ Salesforce field \"RingCentral User Identifier\"", "field-level security", "✗ RingCentral sign-in", "[ringcentral] jwt",
+		"✗ Aircall API key", "api_id and api_token", "✓ Salesforce sign-in", "✓ state file", "4 of the checks failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "S3CRET") {
+		t.Errorf("check prints a secret:\n%s", out)
+	}
+	os.WriteFile(sb.ConfigPath, []byte(string(src)+"\n[match]\ncler_stale = true\n"), 0o600)
+	if code, out = cli(t, "check", "--config", sb.ConfigPath); code != exitUsage || !strings.Contains(out, "✗ config") {
+		t.Errorf("check with a bad config: %d\n%s", code, out)
+	}
+}
+
+func TestThresholdAbortsBeforeAnyWrite(t *testing.T) {
+	sb, _ := startTestSandbox(t, 120, 3, "\n[safety]\nmax_changes = 5\n")
+	code, out := cli(t, "sync", "--config", sb.ConfigPath)
+	if code != exitAborted {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitAborted, out)
+	}
+	if n := len(sb.Salesforce.Writes()); n != 0 {
+		t.Errorf("an aborted run wrote %d values", n)
+	}
+	for _, want := range []string{"max_changes = 5", "--dry-run", "--yes", "aborted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("abort message lacks %q:\n%s", want, out)
+		}
+	}
+	if code, out := cli(t, "sync", "--config", sb.ConfigPath, "--yes"); code != 0 || len(sb.Salesforce.Writes()) == 0 {
+		t.Errorf("--yes: exit %d, %d writes\n%s", code, len(sb.Salesforce.Writes()), out)
+	}
+}
+
+func TestThresholdCountsClearsDouble(t *testing.T) {
+	_, cfg := startTestSandbox(t, 60, 1, "\n[safety]\nmax_changes = 3\nmax_change_ratio = 1\n")
+	r := &Run{Cfg: cfg}
+	weigh := func(news ...string) error {
+		var cs []match.Change
+		for _, n := range news {
+			cs = append(cs, match.Change{New: n})
+		}
+		return r.threshold(cs, 100)
+	}
+	for _, ok := range [][]string{{"1", "2", "3"}, {"1", ""}} {
+		if err := weigh(ok...); err != nil {
+			t.Errorf("%q (weight 3) under max_changes = 3: %v", ok, err)
+		}
+	}
+	for _, over := range [][]string{{"", ""}, {"1", "2", ""}, {"1", "2", "3", "4"}} {
+		if err := weigh(over...); !errors.Is(err, ErrAborted) {
+			t.Errorf("%q (weight 4) passed max_changes = 3", over)
+		}
+	}
+	r.Cfg.Safety.MaxChanges = nil // default 500, ratio 1: the ratio decides
+	ratio := 0.1
+	r.Cfg.Safety.MaxChangeRatio = &ratio
+	if err := r.threshold(make([]match.Change, 11), 100); !errors.Is(err, ErrAborted) {
+		t.Error("11 changes for 100 linked users passed max_change_ratio = 0.1")
+	}
+}
+
+func TestScheduleRunsOnTheCronAndNeverOverlaps(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 60, 8, "\n[schedule]\ncron = \"@every 1s\"\n")
+	// every run takes about 1.6 s: the tick in the middle of a run must be skipped
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/sobjects/User/describe", Delay: 1600 * time.Millisecond, Times: 100})
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	var started atomic.Int32
+	ctx, stop := context.WithTimeout(context.Background(), 4200*time.Millisecond)
+	defer stop()
+	err := schedule(ctx, context.Background(), cfg, log, func() *Run {
+		started.Add(1)
+		return &Run{Cfg: cfg, DryRun: true, Log: log}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := state.Open(cfg.State.Path)
+	defer db.Close()
+	runs, _ := db.Runs(20)
+	if len(runs) < 2 || int(started.Load()) != len(runs) {
+		t.Fatalf("%d runs recorded, %d started:\n%s", len(runs), started.Load(), logs.String())
+	}
+	for i, r := range runs {
+		if r.Status != "ok" {
+			t.Errorf("run %d: %s %s", r.ID, r.Status, r.Reason)
+		}
+		if i+1 < len(runs) && runs[i+1].FinishedAt.After(r.StartedAt) {
+			t.Errorf("runs %d and %d overlap", runs[i+1].ID, r.ID)
+		}
+	}
+	if !strings.Contains(logs.String(), "tick skipped") || !strings.Contains(logs.String(), "next run") {
+		t.Errorf("no skipped tick or next-run time logged:\n%s", logs.String())
+	}
+}
+
+func TestMetricsTextfile(t *testing.T) {
+	sb, _ := startTestSandbox(t, 80, 6, "\n[metrics]\ntextfile = \"voiceid.prom\"\n")
+	if code, out := cli(t, "sync", "--config", sb.ConfigPath, "--backfill"); code != 0 {
+		t.Fatalf("sync: %d %s", code, out)
+	}
+	f, err := os.Open(filepath.Join(filepath.Dir(sb.ConfigPath), "voiceid.prom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(f)
+	if err != nil {
+		t.Fatalf("not the Prometheus text format: %v", err)
+	}
+	value := func(name string, labels map[string]string) float64 {
+		for _, m := range families[name].GetMetric() {
+			ok := true
+			for _, l := range m.GetLabel() {
+				if want, has := labels[l.GetName()]; has && want != l.GetValue() {
+					ok = false
+				}
+			}
+			if ok {
+				return m.GetGauge().GetValue()
+			}
+		}
+		t.Fatalf("no %s %v", name, labels)
+		return 0
+	}
+	if value("voiceid_last_run_status", map[string]string{"status": "ok"}) != 1 || value("voiceid_last_run_status", map[string]string{"status": "failed"}) != 0 {
+		t.Error("last_run_status wrong")
+	}
+	if value("voiceid_last_run_fields", map[string]string{"state": "applied"}) == 0 {
+		t.Error("no applied fields counted")
+	}
+	if value("voiceid_conflicts", map[string]string{"kind": "shared_number"}) < 1 {
+		t.Error("the planted shared numbers are not counted")
+	}
+	if value("voiceid_api_calls", map[string]string{"service": "salesforce"}) < 3 {
+		t.Error("API calls not counted")
+	}
+}
+
+func TestJSONLogsEndWithOneSummaryLine(t *testing.T) {
+	sb, _ := startTestSandbox(t, 60, 6, "")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", sb.ConfigPath, "--dry-run", "--log-format", "json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	summaries := 0
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["msg"] == "run finished" {
+			summaries++
+			if rec["status"] != "ok" || rec["changes"] == nil {
+				t.Errorf("summary line %v", rec)
+			}
+		}
+	}
+	if summaries != 1 {
+		t.Errorf("%d summary lines, want 1", summaries)
+	}
+}
