@@ -155,13 +155,13 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 }
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("report", `voiceid report RUN [--config FILE] [--format txt|csv|json]
+	fs, cfgPath := newFlags("report", `voiceid report RUN [--config FILE] [--format txt|csv|json|html]
 
 Prints the report a past run wrote (see voiceid history for run numbers).
 
 Example:
   voiceid report 42 --format csv > run42.csv`, stderr)
-	format := fs.String("format", "txt", "txt, csv or json")
+	format := fs.String("format", "txt", "txt, csv, json or html")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if err := parse(fs, args); err != nil {
 			return err

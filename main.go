@@ -35,13 +35,13 @@ const usage = `voiceid keeps the Salesforce Voice Connector's RingCentral and Ai
 Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
   voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
-                                       one run; --report may repeat (.txt, .csv, .json)
+                                       one run; --report may repeat (.txt, .csv, .json, .html)
   voiceid check                        preflight: config, state file, the three services, the fields
   voiceid schedule [--log-format json] runs sync on [schedule] cron; never two at once
   voiceid conflicts [--kind K] [--provider P] [--all]
                                        conflicts that still need a person
   voiceid history [--limit N]          past runs
-  voiceid report RUN [--format txt|csv|json]
+  voiceid report RUN [--format txt|csv|json|html]
                                        one past run's report
   voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
   voiceid unpin USER (--ringcentral | --aircall)
@@ -171,7 +171,7 @@ Examples:
 	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
 	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
 	var reports reportFlag
-	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json); repeatable")
+	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
 	logFormat := fs.String("log-format", "text", "log lines as text or json")
 	if err := parse(fs, args); err != nil {
 		return err

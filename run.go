@@ -252,7 +252,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	if err != nil {
 		return err
 	}
-	fill(rep, rows, conflicts, plan.Unmatched, firstSeen)
+	fill(rep, rows, conflicts, plan.Unmatched, firstSeen, src)
 	if applyErr != nil {
 		return applyErr
 	}
@@ -393,7 +393,18 @@ func nonEmpty(v string) []string {
 }
 
 // fill copies the run's rows into the report.
-func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time) {
+func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time, src sources) {
+	users := make(map[string]match.User, len(src.users))
+	for _, u := range src.users {
+		users[u.ID] = u
+	}
+	people := map[directory.Provider]map[string]directory.Person{}
+	for prov, ps := range src.people {
+		people[prov] = make(map[string]directory.Person, len(ps))
+		for _, p := range ps {
+			people[prov][p.ID] = p
+		}
+	}
 	for _, c := range rows {
 		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
 			Provider: string(c.Provider), Field: c.Field, Old: c.Old, New: c.New, Rule: string(c.Rule), Status: c.Status, Error: c.Error})
@@ -410,6 +421,17 @@ func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, u
 			ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
 		if t, ok := firstSeen[c.Key()]; ok {
 			rc.FirstSeen = &t
+		}
+		for _, id := range c.UserIDs {
+			u := users[id]
+			rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
+		}
+		for _, id := range c.PersonIDs {
+			ref := report.PersonRef{ID: id, State: "missing"}
+			if p, ok := people[c.Provider][id]; ok {
+				ref = report.PersonRef{ID: id, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+			}
+			rc.People = append(rc.People, ref)
 		}
 		rep.Conflicts = append(rep.Conflicts, rc)
 	}

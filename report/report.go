@@ -1,5 +1,6 @@
 // Package report renders what one run planned, wrote and could not decide,
-// as JSON (report-schema.json), text for a terminal, and CSV for a spreadsheet.
+// as JSON (report-schema.json), text for a terminal, CSV for a spreadsheet and
+// one self-contained HTML page for review.
 package report
 
 import (
@@ -12,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // SchemaVersion is the report-schema.json version written.
@@ -77,6 +80,24 @@ type Conflict struct {
 	SalesforceUserIDs []string   `json:"salesforce_user_ids"`
 	Detail            string     `json:"detail,omitempty"`
 	FirstSeen         *time.Time `json:"first_seen,omitempty"`
+	// The records involved, so that a reader need not look ids up.
+	SalesforceUsers []UserRef   `json:"salesforce_users,omitempty"`
+	People          []PersonRef `json:"people,omitempty"`
+}
+
+// UserRef names a Salesforce user.
+type UserRef struct {
+	ID       string `json:"id"`
+	Username string `json:"username,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// PersonRef names a provider person.
+type PersonRef struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	State string `json:"state,omitempty"` // "User Enabled", "Department Enabled", "missing"...
 }
 
 // Unmatched is an eligible person no user is linked to.
@@ -101,7 +122,7 @@ func (r *Report) JSON(w io.Writer) error {
 }
 
 // Formats are the report formats by file extension.
-var Formats = []string{"txt", "csv", "json"}
+var Formats = []string{"txt", "csv", "json", "html"}
 
 // Render writes the report in a format ("txt", "csv", "json").
 func (r *Report) Render(w io.Writer, format string, loc *time.Location) error {
@@ -112,6 +133,8 @@ func (r *Report) Render(w io.Writer, format string, loc *time.Location) error {
 		return r.Text(w, TextOptions{Location: loc})
 	case "csv":
 		return r.CSV(w)
+	case "html":
+		return r.HTML(w, loc)
 	}
 	return fmt.Errorf("unknown report format %q (use %s)", format, strings.Join(Formats, ", "))
 }
@@ -224,8 +247,12 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 			if ch.Error != "" {
 				status += " " + ch.Error
 			}
-			p("    %-28s %-11s %s -> %s%s\n", userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID),
-				providerTitle[ch.Provider], show(ch.Old), show(ch.New), status)
+			field := ""
+			if ch.Field == "Phone" {
+				field = "Phone "
+			}
+			p("    %-28s %-11s %s%s -> %s%s\n", clean(userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID)),
+				providerTitle[ch.Provider], field, clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
 		}
 	}
 	byKind := map[string][]Conflict{}
@@ -247,7 +274,10 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 				p("    ... and %d more\n", len(list)-i)
 				break
 			}
-			p("    %-11s %s\n", providerTitle[cf.Provider], cf.Detail)
+			p("    %-11s %s: %s\n", providerTitle[cf.Provider], clean(Display(cf.Value)), clean(cf.Detail))
+			if names := cf.involved(); names != "" {
+				p("                involved: %s\n", clean(names))
+			}
 		}
 	}
 	if len(r.Unmatched) > 0 {
@@ -257,10 +287,53 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 				p("    ... and %d more\n", len(r.Unmatched)-i)
 				break
 			}
-			p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, u.Name, u.Email)
+			p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, clean(u.Name), clean(u.Email))
 		}
 	}
 	return nil
+}
+
+// involved lists the records of a conflict by name.
+func (c Conflict) involved() string {
+	var parts []string
+	for _, u := range c.SalesforceUsers {
+		parts = append(parts, "user "+userLabel(u.Name, u.Username, u.ID))
+	}
+	for _, p := range c.People {
+		label := p.ID
+		if p.Name != "" {
+			label = p.Name + " (" + p.ID + ")"
+		}
+		if p.State != "" && p.State != "User Enabled" {
+			label += " [" + p.State + "]"
+		}
+		parts = append(parts, providerTitle[c.Provider]+" "+label)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// clean keeps a value on its line: control characters in names or
+// messages become spaces, so a record cannot forge report lines.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// Display shows an E.164 number in international format ("+1 650-555-0100");
+// any other value is returned as it is.
+func Display(v string) string {
+	if !strings.HasPrefix(v, "+") {
+		return v
+	}
+	num, err := phonenumbers.Parse(v, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return v
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }
 
 func ruleRank(r string) int {
@@ -309,10 +382,14 @@ func (r *Report) CSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// safeCell keeps a spreadsheet from reading a value as a formula.
+// safeCell keeps a spreadsheet from reading a value as a formula (a leading
+// = + - @ tab or CR); a signed run of digits, such as an E.164 number, is data.
 func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if (s[0] == '+' || s[0] == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
+		return s
+	}
+	return "'" + s
 }

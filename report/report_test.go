@@ -1,0 +1,155 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	stdhtml "html"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"voiceid/internal/schematest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ (then review them by eye)")
+
+// fixedReport is one run with every kind of row, and names built to break
+// formats: quotes, commas, newlines, HTML and spreadsheet formulas.
+func fixedReport() *Report {
+	seen := time.Date(2026, 11, 20, 2, 30, 0, 0, time.UTC)
+	return &Report{SchemaVersion: 1,
+		Run: Run{ID: 42, Mode: "dry-run", StartedAt: time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC),
+			FinishedAt: time.Date(2026, 11, 23, 2, 30, 4, 0, time.UTC), Status: "ok"},
+		Counts: Counts{SalesforceUsers: 5, RingCentralPeople: 4, AircallPeople: 2, Linked: map[string]int{"ringcentral": 3, "aircall": 1},
+			Changes: 3, Conflicts: 2},
+		Changes: []Change{
+			{SalesforceUserID: "005A00000000001AAA", SalesforceUsername: "ann@example.com.prod", Name: `Ann "Annie" Lee, Jr.`, Provider: "ringcentral",
+				Field: "cnx__RingCentral_User_Identifier__c", New: "814243005", Rule: "email", Status: "planned"},
+			{SalesforceUserID: "005A00000000002AAA", SalesforceUsername: "evil@example.com.prod", Name: "<script>alert('x')</script>", Provider: "aircall",
+				Field: "cnx__Aircall_User_Identifier__c", Old: "=HYPERLINK(\"http://x\")", New: "", Rule: "moved", Status: "planned"},
+			{SalesforceUserID: "005A00000000003AAA", SalesforceUsername: "nl@example.com.prod", Name: "Line\nBreak", Provider: "ringcentral",
+				Field: "Phone", New: "+442079460999", Rule: "phone", Status: "planned"},
+		},
+		Conflicts: []Conflict{
+			{Kind: "shared_number", Provider: "ringcentral", Value: "+16505550100", ProviderIDs: []string{"1", "2"}, SalesforceUserIDs: []string{"005A00000000004AAA"},
+				Detail: "number held by 2 ringcentral entries and 1 Salesforce users; nobody is linked by it", FirstSeen: &seen,
+				SalesforceUsers: []UserRef{{ID: "005A00000000004AAA", Username: "sam@example.com.prod", Name: "Sam, \"the\" <b>Bold</b>"}},
+				People:          []PersonRef{{ID: "1", Name: "Sam Reyes", State: "User Enabled"}, {ID: "2", Name: "Desk", State: "Department Enabled"}}},
+			{Kind: "stale_identifier", Provider: "ringcentral", Value: "999", ProviderIDs: []string{"999"}, SalesforceUserIDs: []string{"005A00000000005AAA"},
+				Detail:          "holds identifier 999, which is User Disabled; left as it is",
+				SalesforceUsers: []UserRef{{ID: "005A00000000005AAA", Username: "stella@example.com.prod", Name: "Stella"}},
+				People:          []PersonRef{{ID: "999", Name: "Gone Away", State: "User Disabled"}}},
+		},
+		Unmatched: []Unmatched{{Provider: "aircall", ProviderID: "51234", Name: "Zoë ' O'Neil", Email: "zoe@example.com"}},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update once, and review the file)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./report -update and review it\n--- got:\n%s", name, got)
+	}
+}
+
+func render(t *testing.T, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	paris, _ := time.LoadLocation("Europe/Paris")
+	if err := fixedReport().Render(&buf, format, paris); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGoldenText(t *testing.T) { golden(t, "golden.txt", render(t, "txt")) }
+func TestGoldenCSV(t *testing.T)  { golden(t, "golden.csv", render(t, "csv")) }
+func TestGoldenHTML(t *testing.T) { golden(t, "golden.html", render(t, "html")) }
+
+func TestJSONValidatesAgainstTheSchema(t *testing.T) {
+	raw := render(t, "json")
+	schematest.Validate(t, raw)
+	if bytes.Contains(raw, []byte("<script>")) {
+		t.Error("JSON carries a raw <script> tag")
+	}
+	var back Report
+	if err := json.Unmarshal(raw, &back); err != nil || back.Changes[0].Name != fixedReport().Changes[0].Name {
+		t.Errorf("JSON does not round-trip: %v", err)
+	}
+}
+
+func TestSchemaCopyMatchesShared(t *testing.T) {
+	ours, err := os.ReadFile(schematest.SchemaPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(ours, &doc); err != nil || doc["$id"] != "voiceid-report-v1" {
+		t.Fatalf("testdata/report-schema.json is not the v1 contract: %v", err)
+	}
+	if shared, err := os.ReadFile("../../shared/report-schema.json"); err == nil && !bytes.Equal(shared, ours) {
+		t.Fatal("../shared/report-schema.json changed: copy it to report/testdata")
+	}
+}
+
+func TestEveryFormatEscapesHostileNames(t *testing.T) {
+	html := string(render(t, "html"))
+	if strings.Contains(html, "<script>alert") || strings.Contains(html, "<b>Bold</b>") {
+		t.Error("HTML carries a name's markup unescaped")
+	}
+	if !strings.Contains(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") {
+		t.Error("HTML lost the escaped name")
+	}
+	if strings.Contains(html, "src=\"http") || strings.Contains(html, "<link") || strings.Contains(html, "@import") {
+		t.Error("HTML loads something from outside the file")
+	}
+
+	rows, err := csv.NewReader(bytes.NewReader(render(t, "csv"))).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV does not parse: %v", err)
+	}
+	if rows[1][3] != `Ann "Annie" Lee, Jr.` {
+		t.Errorf("CSV name with quotes and a comma = %q", rows[1][3])
+	}
+	if rows[2][6] != "'=HYPERLINK(\"http://x\")" {
+		t.Errorf("CSV formula not neutralised: %q", rows[2][6])
+	}
+	if rows[3][7] != "+442079460999" || rows[4][12] != "+16505550100" {
+		t.Errorf("E.164 numbers were altered for spreadsheets: %q, %q", rows[3][7], rows[4][12])
+	}
+	for _, r := range rows {
+		if len(r) != len(rows[0]) {
+			t.Errorf("CSV row with %d columns, header has %d", len(r), len(rows[0]))
+		}
+	}
+
+	txt := string(render(t, "txt"))
+	if strings.Contains(txt, "Line\nBreak") {
+		t.Error("a newline in a name splits a text report line")
+	}
+}
+
+func TestHumanFormatsShowInternationalNumbersAndLocalTimes(t *testing.T) {
+	txt, html := string(render(t, "txt")), stdhtml.UnescapeString(string(render(t, "html")))
+	for _, out := range []string{txt, html} {
+		if !strings.Contains(out, "+1 650-555-0100") || !strings.Contains(out, "+44 20 7946 0999") {
+			t.Error("numbers are not in international format")
+		}
+		if !strings.Contains(out, "03:30:00 CET") {
+			t.Error("times are not in the configured zone (Europe/Paris)")
+		}
+	}
+}
