@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
@@ -191,71 +192,93 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	}
 }
 
-func TestBackfillKilledMidwayResumesWithoutRepeatingWrites(t *testing.T) {
+func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	const users, seed = 1000, 21 // about 600 changes: several batches of 200
-	sb, cfg := startTestSandbox(t, users, seed, "")
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Nth: 2, Delay: time.Minute})
-	child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
+	want := reference(t, users, seed, "")
+	points := []struct {
+		name   string
+		batch  int           // hang the Nth write, kill once it is sent
+		random time.Duration // or kill after this long, with no fault
+	}{
+		{name: "before the first write lands", batch: 1}, {name: "after one batch", batch: 2}, {name: "after two batches", batch: 3},
+		{name: "at a random moment 1", random: time.Duration(rand.IntN(400)) * time.Millisecond},
+		{name: "at a random moment 2", random: time.Duration(rand.IntN(400)) * time.Millisecond},
+		{name: "at a random moment 3", random: time.Duration(rand.IntN(400)) * time.Millisecond},
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") < 2 {
-		if time.Now().After(deadline) {
-			child.Process.Kill()
-			t.Fatalf("the backfill never reached its second batch: %s", out)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	child.Process.Signal(syscall.SIGKILL)
-	child.Wait()
+	for _, pt := range points {
+		t.Run(pt.name, func(t *testing.T) {
+			sb, cfg := startTestSandbox(t, users, seed, "")
+			if pt.batch > 0 {
+				sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Nth: pt.batch, Delay: time.Minute})
+			}
+			child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if pt.batch > 0 {
+				deadline := time.Now().Add(20 * time.Second)
+				for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") < pt.batch {
+					if time.Now().After(deadline) {
+						child.Process.Kill()
+						t.Fatalf("the backfill never reached write %d: %s", pt.batch, out)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			} else {
+				time.Sleep(pt.random)
+			}
+			child.Process.Signal(syscall.SIGKILL)
+			child.Wait()
 
-	// The audit trail says exactly what Salesforce holds: the first batch applied, nothing else.
-	written := map[string]bool{}
-	for _, w := range sb.Salesforce.Writes() {
-		written[w.UserID+"/"+w.Field] = true
-	}
-	if len(written) == 0 {
-		t.Fatal("the first batch wrote nothing")
-	}
-	db, err := state.Open(cfg.State.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := db.ChangesOf(1)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	applied := 0
-	for _, c := range raw {
-		if (c.Status == "applied") != written[c.UserID+"/"+c.Field] {
-			t.Errorf("audit trail says %s for %s/%s, Salesforce says written=%v", c.Status, c.UserID, c.Field, written[c.UserID+"/"+c.Field])
-		}
-		if c.Status == "applied" {
-			applied++
-		}
-	}
-	if applied != len(written) || applied >= len(raw) {
-		t.Errorf("%d applied in the trail, %d written, %d planned", applied, len(written), len(raw))
-	}
+			// The file opens, and its audit trail says exactly what Salesforce holds.
+			written := map[string]bool{}
+			for _, w := range sb.Salesforce.Writes() {
+				written[w.UserID+"/"+w.Field] = true
+			}
+			db, err := state.Open(cfg.State.Path)
+			if err != nil {
+				t.Fatalf("state after kill -9 does not open: %v", err)
+			}
+			trail, err := db.ChangesOf(1)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// "sending" (sent, outcome unknown) may go either way; nothing else may disagree
+			applied, sending := 0, 0
+			for _, c := range trail {
+				w := written[c.UserID+"/"+c.Field]
+				switch {
+				case c.Status == "sending":
+					sending++
+				case (c.Status == "applied") != w:
+					t.Errorf("audit trail says %s for %s/%s, Salesforce says written=%v", c.Status, c.UserID, c.Field, w)
+				}
+				if c.Status == "applied" {
+					applied++
+				}
+			}
+			if applied > len(written) || len(written) > applied+sending {
+				t.Errorf("%d applied and %d sending in the trail, %d values in Salesforce", applied, sending, len(written))
+			}
+			if pt.batch > 0 && sending == 0 {
+				t.Error("the batch in flight when killed is not recorded as sending")
+			}
+			if pt.batch > 1 && applied == 0 {
+				t.Errorf("killed after batch %d, yet nothing applied", pt.batch-1)
+			}
 
-	// Resumed, it ends where an uninterrupted backfill of the same org ends, writing no field twice.
-	sync(t, cfg, false)
-	seen := map[string]bool{}
-	for _, w := range sb.Salesforce.Writes() {
-		k := w.UserID + "/" + w.Field
-		if seen[k] {
-			t.Errorf("%s written twice", k)
-		}
-		seen[k] = true
-	}
-	ref, refCfg := startTestSandbox(t, users, seed, "")
-	sync(t, refCfg, false)
-	got, want := sb.Salesforce.Users(), ref.Salesforce.Users()
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("user %s after resume: %+v\nuninterrupted: %+v", want[i].ID, got[i], want[i])
-		}
+			// Resumed, it ends where an uninterrupted backfill ends, writing no field twice.
+			sync(t, cfg, false)
+			seen := map[string]bool{}
+			for _, w := range sb.Salesforce.Writes() {
+				k := w.UserID + "/" + w.Field
+				if seen[k] {
+					t.Errorf("%s written twice", k)
+				}
+				seen[k] = true
+			}
+			sameUsers(t, sb.Salesforce.Users(), want)
+		})
 	}
 }

@@ -69,6 +69,8 @@ type Config struct {
 
 	path string
 	loc  *time.Location
+	// Warnings are problems worth telling that do not stop a run.
+	Warnings []string
 }
 
 // ConfigError is bad configuration: it names the file, the key and the value.
@@ -119,6 +121,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if err := c.check(); err != nil {
 		return nil, err
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s is readable by other users (mode %v) and may hold secrets: chmod 600 %s", path, st.Mode().Perm(), path))
 	}
 	return &c, nil
 }

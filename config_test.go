@@ -152,3 +152,19 @@ func TestMissingConfigFileIsUsageError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+func TestReadableConfigIsWarnedAbout(t *testing.T) {
+	path := exampleConfig(t)
+	os.Chmod(path, 0o644)
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "chmod 600") {
+		t.Errorf("warnings %q", cfg.Warnings)
+	}
+	os.Chmod(path, 0o600)
+	if cfg, _ = LoadConfig(path); len(cfg.Warnings) != 0 {
+		t.Errorf("a 0600 file warned: %q", cfg.Warnings)
+	}
+}

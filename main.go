@@ -185,6 +185,9 @@ Examples:
 	}
 	r := &Run{Cfg: cfg, DryRun: *dry, Backfill: *backfill, Yes: *yes, Reports: reports,
 		Log: newLogger(stderr, *logFormat), Progress: terminal(stderr)}
+	for _, w := range cfg.Warnings {
+		r.Log.Warn(w)
+	}
 	rep, err := syncAndRecord(ctx, r)
 	if rep != nil {
 		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -206,8 +205,8 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	if !mark(err, "config "+*cfgPath, "correct the key named above; config.example.toml documents every key") {
 		return &ConfigError{File: *cfgPath, Problem: "check failed"}
 	}
-	if st, err := os.Stat(*cfgPath); err == nil && st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stdout, "! config %s is readable by other users (mode %v) and may hold secrets: chmod 600 %s\n", *cfgPath, st.Mode().Perm(), filepath.Base(*cfgPath))
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stdout, "! %s\n", w)
 	}
 	mark(checkState(ctx, cfg.State.Path), "state file "+cfg.State.Path+" is writable", "make the directory writable by this user, or set [state] path")
 

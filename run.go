@@ -182,6 +182,9 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	if err != nil {
 		return err
 	}
+	if err := emptyDirectoryGuard(provs, src); err != nil {
+		return err
+	}
 	refs := make([]state.UserRef, len(src.users))
 	for i, u := range src.users {
 		refs[i] = state.UserRef{ID: u.ID, Username: u.Username, Name: u.Name}
@@ -305,6 +308,34 @@ func (r *Run) read(ctx context.Context, sf *writer.Salesforce, rc *directory.Rin
 	return src, nil
 }
 
+// ErrEmptyDirectory is a directory that lists nobody while users hold its identifiers.
+var ErrEmptyDirectory = errors.New("directory lists no eligible people")
+
+// emptyDirectoryGuard refuses to plan from a directory with no eligible
+// people while Salesforce users hold that provider's identifiers: an empty
+// answer (a wrong account, lost permissions) must never look like everyone left.
+func emptyDirectoryGuard(provs []directory.Provider, src sources) error {
+	for _, p := range provs {
+		eligible := 0
+		for _, x := range src.people[p] {
+			if x.Eligible() {
+				eligible++
+			}
+		}
+		holders := 0
+		for _, u := range src.users {
+			if strings.TrimSpace(u.Fields[p]) != "" {
+				holders++
+			}
+		}
+		if eligible == 0 && holders > 0 {
+			return fmt.Errorf("%w: the %s directory returned %d entries and no enabled user, but %d Salesforce users hold %s identifiers; refusing to plan from it (check the account and the credentials' permissions)",
+				ErrEmptyDirectory, p, len(src.people[p]), holders, p)
+		}
+	}
+	return nil
+}
+
 // threshold stops an applying run that would change too much at once.
 // Clearing a field counts double: it removes a user's call routing.
 func (r *Run) threshold(changes []match.Change, linked int) error {
@@ -331,23 +362,35 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 	log := r.logger()
 	total, done := len(plan.Changes), 0
 	var recordErr error
-	outcomes, err := sf.Apply(ctx, plan.Changes, func(settled []int, out []writer.Outcome) {
-		batchIDs, status, errs := make([]int64, len(settled)), make([]string, len(settled)), make([]string, len(settled))
-		for k, i := range settled {
-			rows[i].Status, rows[i].Error = "failed", ""
-			if out[i].Applied {
-				rows[i].Status = "applied"
-			} else {
-				rows[i].Error = out[i].Code + ": " + out[i].Message
-			}
+	mark := func(idx []int) {
+		batchIDs, status, errs := make([]int64, len(idx)), make([]string, len(idx)), make([]string, len(idx))
+		for k, i := range idx {
 			batchIDs[k], status[k], errs[k] = ids[i], rows[i].Status, rows[i].Error
 		}
 		if err := db.SetChangeStatus(batchIDs, status, errs); err != nil && recordErr == nil {
 			recordErr = err
 		}
-		done += len(settled)
-		r.progress(done, total)
-	})
+	}
+	outcomes, err := sf.Apply(ctx, plan.Changes, writer.Hooks{
+		Sending: func(idx []int) { // a kill from here on leaves "sent, outcome unknown", not "planned"
+			for _, i := range idx {
+				rows[i].Status = "sending"
+			}
+			mark(idx)
+		},
+		Settled: func(settled []int, out []writer.Outcome) {
+			for _, i := range settled {
+				rows[i].Status, rows[i].Error = "failed", ""
+				if out[i].Applied {
+					rows[i].Status = "applied"
+				} else {
+					rows[i].Error = out[i].Code + ": " + out[i].Message
+				}
+			}
+			mark(settled)
+			done += len(settled)
+			r.progress(done, total)
+		}})
 	r.progressDone()
 	if err == nil {
 		err = recordErr
@@ -406,6 +449,9 @@ func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, u
 		}
 	}
 	for _, c := range rows {
+		if c.Status == "sending" { // the run stopped with this batch in flight
+			c.Status, c.Error = "failed", "sent, but no answer came before the run stopped; the next run checks it again"
+		}
 		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
 			Provider: string(c.Provider), Field: c.Field, Old: c.Old, New: c.New, Rule: string(c.Rule), Status: c.Status, Error: c.Error})
 		switch c.Status {

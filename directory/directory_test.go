@@ -494,3 +494,40 @@ func TestAircallEmptyCompany(t *testing.T) {
 		t.Fatalf("empty company: %d people, err %v", len(people), err)
 	}
 }
+
+// Any answer to a directory page gives people or an error, never a panic.
+func FuzzRingCentralPage(f *testing.F) {
+	f.Add(`{"records":[{"id":"1","type":"User","status":"Enabled","phoneNumbers":[{"phoneNumber":"+16505550100","usageType":"DirectNumber"}]}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":1}}`)
+	f.Add(`{"records":[{"id":12345678901,"phoneNumbers":null}],"paging":{}}`)
+	f.Add(`{"records":null}`)
+	f.Add(`[]`)
+	sim := sandbox.NewRingCentral(nil, rcCreds)
+	defer sim.Close()
+	f.Fuzz(func(t *testing.T, body string) {
+		sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200, Body: body})
+		r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt", Sleep: newClock().Sleep})
+		people, err := r.People(context.Background(), nil)
+		if err == nil {
+			for _, p := range people {
+				if p.ID == "" || p.Provider != RingCentral {
+					t.Fatalf("accepted a person without an id: %+v", p)
+				}
+			}
+		}
+	})
+}
+
+// Any answer to an Aircall list page gives people or an error, never a panic.
+func FuzzAircallPage(f *testing.F) {
+	f.Add(`{"users":[{"id":1,"email":"a@b.c"}],"meta":{"total":1,"next_page_link":null}}`)
+	f.Add(`{"users":[{"id":"x"}],"meta":{"total":-5}}`)
+	f.Add(`{"meta":{}}`)
+	sim := sandbox.NewAircall(nil, nil, acID, acToken)
+	defer sim.Close()
+	sim.RateLimit = 0
+	f.Fuzz(func(t *testing.T, body string) {
+		sim.Inject(sandbox.Fault{Path: "/v2/users", Status: 200, Body: body})
+		r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: newClock().Sleep})
+		r.People(context.Background(), nil)
+	})
+}

@@ -224,12 +224,10 @@ func (g *gen) bulkUser(i int) {
 			ac.TimeZone, ac.Language = "Europe/London", "en-GB"
 		}
 		g.org.Aircall = append(g.org.Aircall, ac)
-		digits := fmt.Sprintf("+1 %s-555-%04d", usAreas[(i+3)%len(usAreas)], 100+(i%100))
+		// Aircall lines come from another range than RingCentral DIDs
+		digits := fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
 		if uk {
 			digits = fmt.Sprintf("+44 20 7946 1%03d", i%1000)
-		} else {
-			// Aircall lines come from another range than RingCentral DIDs
-			digits = fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
 		}
 		g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
 			Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID}})

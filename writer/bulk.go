@@ -18,14 +18,14 @@ import (
 // User): one CSV row per user, an empty cell leaves a field as it is and
 // #N/A clears it. Rows Salesforce could not lock are finished through
 // sObject Collections, which retries them.
-func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
+func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
 	p, err := s.prepare(changes)
 	if err != nil {
 		return p.out, err
 	}
 	out, byUser, users := p.out, p.byUser, p.order
 	if len(p.early) > 0 {
-		settled(p.early, out)
+		h.Settled(p.early, out)
 	}
 	cols := map[string]bool{}
 	for _, c := range changes {
@@ -61,6 +61,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, sett
 		return out, err
 	}
 	jobPath := s.data("/jobs/ingest/" + job.ID)
+	h.Sending(p.indexes(users))
 	if _, err := s.api.Do(ctx, http.MethodPut, jobPath+"/batches", nil, buf.Bytes(), http.Header{"Content-Type": {"text/csv"}}); err != nil {
 		return out, err
 	}
@@ -108,7 +109,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, sett
 			}
 		}
 	}
-	settled(done, out)
+	h.Settled(done, out)
 	if len(locked) == 0 {
 		return out, nil
 	}
@@ -116,14 +117,21 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, sett
 	for i, ci := range locked {
 		again[i] = changes[ci]
 	}
-	res, err := s.applyCollections(ctx, again, func(idx []int, res []Outcome) {
+	remap := func(idx []int) []int {
 		back := make([]int, len(idx))
 		for i, j := range idx {
-			out[locked[j]] = res[j]
 			back[i] = locked[j]
 		}
-		settled(back, out)
-	})
+		return back
+	}
+	res, err := s.applyCollections(ctx, again, Hooks{
+		Sending: func(idx []int) { h.Sending(remap(idx)) },
+		Settled: func(idx []int, res []Outcome) {
+			for _, j := range idx {
+				out[locked[j]] = res[j]
+			}
+			h.Settled(remap(idx), out)
+		}})
 	for i, ci := range locked {
 		out[ci] = res[i]
 	}

@@ -321,19 +321,29 @@ const BatchSize = 200
 // given to Apply) now have their final outcome in outcomes.
 type Settled func(done []int, outcomes []Outcome)
 
+// Hooks follow the writing: Sending before a batch goes out, Settled once its
+// outcomes are final. Either may be nil.
+type Hooks struct {
+	Sending func(idx []int)
+	Settled Settled
+}
+
 // Apply writes the changes: with sObject Collections (allOrNone=false), one
 // record per user, BatchSize records per call; or, above BulkThreshold
 // changes, with one Bulk API 2.0 ingest job. Records Salesforce could not
 // lock are tried again after a pause; every other rejection is final for this
 // run. The outcomes are in the order of changes.
-func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
-	if settled == nil {
-		settled = func([]int, []Outcome) {}
+func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
+	if h.Settled == nil {
+		h.Settled = func([]int, []Outcome) {}
+	}
+	if h.Sending == nil {
+		h.Sending = func([]int) {}
 	}
 	if len(changes) > s.bulkThreshold() {
-		return s.applyBulk(ctx, changes, settled)
+		return s.applyBulk(ctx, changes, h)
 	}
-	return s.applyCollections(ctx, changes, settled)
+	return s.applyCollections(ctx, changes, h)
 }
 
 // FieldOf is the User field a change writes.
@@ -357,6 +367,15 @@ type prepared struct {
 	early  []int            // changes already settled (refused)
 }
 
+// indexes lists the changes of these users.
+func (p prepared) indexes(users []string) []int {
+	var out []int
+	for _, id := range users {
+		out = append(out, p.byUser[id]...)
+	}
+	return out
+}
+
 func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 	p := prepared{out: make([]Outcome, len(changes)), byUser: map[string][]int{}}
 	for i, c := range changes {
@@ -377,14 +396,14 @@ func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 	return p, nil
 }
 
-func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, settled Settled) ([]Outcome, error) {
+func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
 	p, err := s.prepare(changes)
 	if err != nil {
 		return p.out, err
 	}
 	out := p.out
 	if len(p.early) > 0 {
-		settled(p.early, out)
+		h.Settled(p.early, out)
 	}
 	retries := s.cfg.LockRetries
 	if retries == 0 {
@@ -400,9 +419,18 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 		var again []string
 		for start := 0; start < len(pending); start += BatchSize {
 			batch := pending[start:min(len(pending), start+BatchSize)]
+			h.Sending(p.indexes(batch))
 			locked, err := s.writeBatch(ctx, batch, p.byUser, changes, out, round < retries)
-			if err != nil {
+			if err != nil && !batchFailure(ctx, err) {
 				return out, err
+			}
+			if err != nil { // the server kept failing this batch: its records failed, the others go on
+				for _, id := range batch {
+					for _, ci := range p.byUser[id] {
+						out[ci] = Outcome{Code: "BATCH_FAILED", Message: err.Error()}
+					}
+				}
+				locked = nil
 			}
 			again = append(again, locked...)
 			var done []int
@@ -411,11 +439,22 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 					done = append(done, p.byUser[id]...)
 				}
 			}
-			settled(done, out)
+			h.Settled(done, out)
 		}
 		pending = again
 	}
 	return out, nil
+}
+
+// batchFailure reports whether a batch error is the server failing (5xx or
+// the network, after retries) rather than something that dooms every batch
+// (sign-in, API limit, cancellation).
+func batchFailure(ctx context.Context, err error) bool {
+	var he *httpx.Error
+	if ctx.Err() != nil || !errors.As(err, &he) {
+		return false
+	}
+	return he.Status >= 500 || (he.Status == 0 && he.Err != nil)
 }
 
 func containsStr(s []string, v string) bool {

@@ -37,7 +37,7 @@ func orgUsers(n int) []sandbox.SFUser {
 }
 
 // start runs a simulator and signs in with the JWT flow; edit may change the config.
-func start(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce, error) {
+func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce, error) {
 	t.Helper()
 	key, pemBytes, err := sandbox.GenerateKey()
 	if err != nil {
@@ -58,7 +58,7 @@ func start(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.S
 	return sim, sf, err
 }
 
-func mustStart(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce) {
+func mustStart(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce) {
 	t.Helper()
 	sim, sf, err := start(t, users, edit)
 	if err != nil {
@@ -218,11 +218,21 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	sim.Reject[users[5].ID] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sim.LockFor[users[7].ID] = 2
 	reported := make([]int, len(changes))
-	out, err := sf.Apply(context.Background(), changes, func(done []int, _ []Outcome) {
-		for _, i := range done {
-			reported[i]++
-		}
-	})
+	sent := make([]int, len(changes))
+	out, err := sf.Apply(context.Background(), changes, Hooks{
+		Sending: func(idx []int) {
+			for _, i := range idx {
+				sent[i]++
+			}
+		},
+		Settled: func(done []int, _ []Outcome) {
+			for _, i := range done {
+				reported[i]++
+				if sent[i] == 0 {
+					t.Errorf("change %d settled before it was sent", i)
+				}
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +268,7 @@ func TestApplyGivesUpOnARowThatStaysLocked(t *testing.T) {
 	users := orgUsers(3)
 	sim, sf := mustStart(t, users, nil)
 	sim.LockFor[users[1].ID] = 100
-	out, err := sf.Apply(context.Background(), changesFor(users, 3), nil)
+	out, err := sf.Apply(context.Background(), changesFor(users, 3), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +288,7 @@ func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 	out, err := sf.Apply(context.Background(), []match.Change{
 		{Provider: directory.RingCentral, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
 		{Provider: directory.RingCentral, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
-	}, nil)
+	}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +314,7 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	sim.Reject[users[9].ID] = "INSUFFICIENT_ACCESS_OR_READONLY"
 	sim.LockFor[users[11].ID] = 1
 	settled := 0
-	out, err := sf.Apply(context.Background(), changes, func(done []int, _ []Outcome) { settled += len(done) })
+	out, err := sf.Apply(context.Background(), changes, Hooks{Settled: func(done []int, _ []Outcome) { settled += len(done) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,4 +393,16 @@ func TestQuote(t *testing.T) {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// Any answer to the user query gives users or an error, never a panic.
+func FuzzQueryPage(f *testing.F) {
+	f.Add(`{"totalSize":1,"done":true,"records":[{"Id":"005A","Email":null}]}`)
+	f.Add(`{"totalSize":2,"done":false,"nextRecordsUrl":"http://elsewhere.example/x","records":[]}`)
+	f.Add(`{"done":true}`)
+	sim, sf := mustStart(f, orgUsers(1), nil)
+	f.Fuzz(func(t *testing.T, body string) {
+		sim.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Status: 200, Body: body})
+		sf.Users(context.Background(), nil)
+	})
 }

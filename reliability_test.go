@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"voiceid/directory"
+	"voiceid/internal/schematest"
+	"voiceid/sandbox"
+	"voiceid/state"
+)
+
+func noWait(context.Context, time.Duration) error { return nil }
+
+// reference is the Salesforce state a clean backfill of the same org ends in.
+func reference(t *testing.T, users int, seed uint64, extra string) []sandbox.SFUser {
+	t.Helper()
+	ref, cfg := startTestSandbox(t, users, seed, extra)
+	sync(t, cfg, false)
+	return ref.Salesforce.Users()
+}
+
+func sameUsers(t *testing.T, got, want []sandbox.SFUser) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("user %s: %+v\nwant %+v", want[i].ID, got[i], want[i])
+		}
+	}
+}
+
+func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
+	const users, seed = 300, 31
+	want := reference(t, users, seed, "")
+	sb, cfg := startTestSandbox(t, users, seed, "")
+	rc, ac, sf := sb.RingCentral, sb.Aircall, sb.Salesforce
+	// 429 storms with Retry-After, 5xx bursts, resets, a slow answer past the timeout, expiring tokens
+	rc.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "30"}})
+	rc.Inject(sandbox.Fault{Path: "/restapi/oauth/token", Status: 503, Times: 2})
+	ac.Inject(sandbox.Fault{Path: "/v2/users", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "10"}})
+	ac.Inject(sandbox.Fault{Path: "/v1/numbers/", Status: 502, Times: 2})
+	ac.Inject(sandbox.Fault{Path: "/v1/numbers/", Reset: true, Times: 2})
+	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Status: 503, Times: 3, Body: "<html>maintenance</html>"})
+	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 429, Times: 2, Header: map[string]string{"Retry-After": "5"}})
+	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Delay: 2 * time.Second})
+	rc.ExpireTokens()
+	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, HTTP: &http.Client{Timeout: 500 * time.Millisecond}}
+	rep, err := r.Sync(context.Background())
+	if err != nil {
+		t.Fatalf("run under faults: %v", err)
+	}
+	if rep.Counts.Applied != rep.Counts.Changes {
+		t.Errorf("applied %d of %d", rep.Counts.Applied, rep.Counts.Changes)
+	}
+	sameUsers(t, sf.Users(), want)
+	for _, s := range []interface{ Answered(int) int }{rc, ac, sf} {
+		if s.Answered(http.StatusTooManyRequests) == 0 {
+			t.Error("a simulator's 429s never fired: the test is not testing")
+		}
+	}
+}
+
+func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault func(*Sandbox)
+		want  string
+	}{
+		{"truncated RingCentral page", func(sb *Sandbox) {
+			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
+		}, "malformed JSON"},
+		{"RingCentral page with fewer records than promised", func(sb *Sandbox) {
+			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
+				Body: `{"records":[{"id":"1","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":250}}`})
+		}, "incomplete"},
+		{"Aircall users failing for good", func(sb *Sandbox) {
+			sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
+		}, "aircall"},
+		{"empty RingCentral account", func(sb *Sandbox) { sb.RingCentral.SetEntries(nil) }, "refusing to plan"},
+		{"Salesforce query page cut short", func(sb *Sandbox) {
+			sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Truncate: 500})
+		}, "malformed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, _ := startTestSandbox(t, 120, 13, "\n[safety]\nmax_changes = 100000\nmax_change_ratio = 1\n")
+			// clear_stale on: a run that believed the directory would clear fields
+			src, _ := os.ReadFile(sb.ConfigPath)
+			os.WriteFile(sb.ConfigPath, bytes.Replace(src, []byte(`default_region = "US"`), []byte("default_region = \"US\"\nclear_stale = true"), 1), 0o600)
+			sync(t, mustLoad(t, sb.ConfigPath), false) // converge first
+			before := sb.Salesforce.Users()
+			writes := len(sb.Salesforce.Writes())
+			tc.fault(sb)
+			r := &Run{Cfg: mustLoad(t, sb.ConfigPath), Sleep: noWait}
+			rep, err := r.Sync(context.Background())
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.want)) {
+				t.Fatalf("err = %v, want one mentioning %q", err, tc.want)
+			}
+			if exitCode(err, new(bytes.Buffer)) != exitFailure {
+				t.Errorf("exit status %d, want %d", exitCode(err, new(bytes.Buffer)), exitFailure)
+			}
+			if n := len(sb.Salesforce.Writes()) - writes; n != 0 {
+				t.Errorf("%d values written from an unreadable directory", n)
+			}
+			sameUsers(t, sb.Salesforce.Users(), before)
+			if rep.Run.Status != "failed" || rep.Counts.Changes != 0 {
+				t.Errorf("recorded as %s with %d changes", rep.Run.Status, rep.Counts.Changes)
+			}
+		})
+	}
+}
+
+func mustLoad(t *testing.T, path string) *Config {
+	t.Helper()
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
+	sb, _ := startTestSandbox(t, 700, 17, "") // several batches
+	p := sb.Org.Planted
+	sb.Salesforce.Reject[p.EmailCaseUser] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+	// the whole first batch keeps failing with 500s
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 500, Times: 6})
+	cfg := mustLoad(t, sb.ConfigPath)
+	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait}
+	rep, err := r.Sync(context.Background())
+	if !errors.Is(err, ErrPartial) || exitCode(err, new(bytes.Buffer)) != exitPartial {
+		t.Fatalf("err = %v, want a partial run (exit 4)", err)
+	}
+	if rep.Counts.Failed <= 200 || rep.Counts.Applied == 0 {
+		t.Errorf("applied %d, failed %d: want one batch failed (200) plus the rejected record, the rest applied", rep.Counts.Applied, rep.Counts.Failed)
+	}
+	if !hasConflictFor(rep, "write_failed", p.EmailCaseUser) {
+		t.Error("the rejected record is not a write_failed conflict")
+	}
+	// the audit trail agrees with Salesforce
+	db, _ := state.Open(cfg.State.Path)
+	changes, _ := db.ChangesOf(rep.Run.ID)
+	db.Close()
+	for _, c := range changes {
+		u, _ := sb.Salesforce.User(c.UserID)
+		if got := u.RingCentral; c.Provider == directory.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
+		}
+	}
+	delete(sb.Salesforce.Reject, p.EmailCaseUser) // the admin fixed the validation rule
+	again := sync(t, cfg, false)
+	if again.Counts.Applied != rep.Counts.Failed || again.Counts.Failed != 0 {
+		t.Errorf("next run applied %d (want the %d that failed), failed %d", again.Counts.Applied, rep.Counts.Failed, again.Counts.Failed)
+	}
+	if u, _ := sb.Salesforce.User(p.EmailCaseUser); u.RingCentral != p.EmailCasePerson {
+		t.Errorf("rejected record not written on the next run: %q", u.RingCentral)
+	}
+}
+
+// Known secrets never appear in logs, reports, errors, or the state file.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 150, 23, "")
+	dir := filepath.Dir(sb.ConfigPath)
+	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
+	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
+	secrets := []string{demoRCClientSecret, demoRCJWT, demoACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+
+	var out bytes.Buffer
+	reports := []string{"r.txt", "r.csv", "r.json", "r.html"}
+	args := []string{"sync", "--config", sb.ConfigPath, "--backfill", "--log-format", "json"}
+	for _, r := range reports {
+		args = append(args, "--report", filepath.Join(dir, r))
+	}
+	if code := run(context.Background(), args, &out, &out); code != 0 {
+		t.Fatalf("sync: %d\n%s", code, out.String())
+	}
+	sb.Salesforce.Reject[sb.Org.Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+	sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
+	run(context.Background(), []string{"sync", "--config", sb.ConfigPath}, &out, &out)
+	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}} {
+		run(context.Background(), append(cmd, "--config", sb.ConfigPath), &out, &out)
+	}
+	outputs := map[string][]byte{"stdout and stderr": out.Bytes()}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path != sb.ConfigPath && path != cfg.Salesforce.PrivateKeyFile {
+			outputs[path], _ = os.ReadFile(path) // reports, the state file, its WAL
+		}
+		return nil
+	})
+	if len(outputs) < 6 {
+		t.Fatalf("only %d outputs found", len(outputs))
+	}
+	for name, data := range outputs {
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s contains the secret %q", name, s)
+			}
+		}
+	}
+	for _, r := range reports {
+		if st, _ := os.Stat(filepath.Join(dir, r)); st.Mode().Perm() != 0o600 {
+			t.Errorf("report %s has mode %v, want 0600", r, st.Mode().Perm())
+		}
+	}
+}
+
+func TestTLSVerificationIsNeverDisabled(t *testing.T) {
+	files, _ := filepath.Glob("*/*.go")
+	root, _ := filepath.Glob("*.go")
+	for _, f := range append(files, root...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, _ := os.ReadFile(f)
+		if bytes.Contains(src, []byte("InsecureSkipVerify")) {
+			t.Errorf("%s disables TLS verification", f)
+		}
+	}
+}
+
+func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 120, 29, "")
+	// Salesforce's writes keep failing with 403s that are not the API limit: the run stops
+	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 403, Body: `[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]`, Times: 10})
+	dir := filepath.Dir(sb.ConfigPath)
+	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, Reports: []string{filepath.Join(dir, "stopped.json")}}
+	rep, err := r.Sync(context.Background())
+	if err == nil || rep.Run.Status != "failed" {
+		t.Fatalf("err %v, status %s", err, rep.Run.Status)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "stopped.json"))
+	schematest.Validate(t, raw)
+	if rep.Counts.Failed == 0 || !strings.Contains(string(raw), "no answer came") {
+		t.Errorf("the batch in flight is not reported: %+v", rep.Counts)
+	}
+	db, _ := state.Open(cfg.State.Path)
+	defer db.Close()
+	trail, _ := db.ChangesOf(rep.Run.ID)
+	sending := 0
+	for _, c := range trail {
+		if c.Status == "sending" {
+			sending++
+		}
+	}
+	if sending == 0 || len(sb.Salesforce.Writes()) != 0 {
+		t.Errorf("%d rows sending, %d writes: the trail must say sent-unknown, not planned", sending, len(sb.Salesforce.Writes()))
+	}
+}
