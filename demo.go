@@ -5,92 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"voiceid/report"
 	"voiceid/sandbox"
 )
-
-// Sandbox credentials: made-up values the simulators accept.
-const (
-	demoRCClientID     = "sim-rc-client"
-	demoRCClientSecret = "sim-rc-secret"
-	demoRCJWT          = "sim-rc-jwt-credential"
-	demoACID           = "sim-aircall-id"
-	demoACToken        = "sim-aircall-token"
-	demoSFClientID     = "sim-sf-consumer-key"
-	demoSFUsername     = "integration@example.com.prod"
-)
-
-// Sandbox is the three simulators seeded with one organisation, and a config
-// file that points voiceid at them.
-type Sandbox struct {
-	Org         *sandbox.Org
-	RingCentral *sandbox.RingCentralSim
-	Aircall     *sandbox.AircallSim
-	Salesforce  *sandbox.SalesforceSim
-	ConfigPath  string
-}
-
-// Close stops the simulators.
-func (s *Sandbox) Close() {
-	s.RingCentral.Close()
-	s.Aircall.Close()
-	s.Salesforce.Close()
-}
-
-// StartSandbox starts the simulators for org and writes dir/voiceid.toml
-// (with extra appended to it) and the Salesforce private key beside it.
-func StartSandbox(org *sandbox.Org, dir, extra string) (*Sandbox, error) {
-	key, keyPEM, err := sandbox.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	s := &Sandbox{Org: org,
-		RingCentral: sandbox.NewRingCentral(org.RingCentral, sandbox.RCCredentials{ClientID: demoRCClientID, ClientSecret: demoRCClientSecret, JWT: demoRCJWT}),
-		Aircall:     sandbox.NewAircall(org.Aircall, org.AircallNumbers, demoACID, demoACToken),
-		Salesforce:  sandbox.NewSalesforce(org.Salesforce, sandbox.SFCredentials{ClientID: demoSFClientID, Username: demoSFUsername, PublicKey: &key.PublicKey}),
-	}
-	keyPath := filepath.Join(dir, "salesforce.key")
-	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
-		s.Close()
-		return nil, err
-	}
-	cfg := fmt.Sprintf(`# written by voiceid: points the job at loopback simulators
-[ringcentral]
-server = %q
-client_id = %q
-client_secret = %q
-jwt = %q
-
-[aircall]
-base_url = %q
-api_id = %q
-api_token = %q
-
-[salesforce]
-login_url = %q
-auth = "jwt"
-client_id = %q
-username = %q
-private_key_file = %q
-
-[match]
-default_region = "US"
-
-[state]
-path = %q
-%s`, s.RingCentral.URL(), demoRCClientID, demoRCClientSecret, demoRCJWT,
-		s.Aircall.URL(), demoACID, demoACToken,
-		s.Salesforce.URL(), demoSFClientID, demoSFUsername, keyPath,
-		filepath.Join(dir, "voiceid.db"), extra)
-	s.ConfigPath = filepath.Join(dir, "voiceid.toml")
-	if err := os.WriteFile(s.ConfigPath, []byte(cfg), 0o600); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, _ := newFlags("demo", `voiceid demo [--users N] [--verbose]
@@ -110,7 +28,7 @@ plans nothing.`, stderr)
 	}
 	defer os.RemoveAll(dir)
 	org := sandbox.GenerateOrg(*users, 2026)
-	sb, err := StartSandbox(org, dir, "")
+	sb, err := sandbox.Start(org, dir, "")
 	if err != nil {
 		return err
 	}

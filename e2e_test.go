@@ -16,10 +16,10 @@ import (
 )
 
 // startTestSandbox runs the simulators for a generated org in t.TempDir().
-func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*Sandbox, *Config) {
+func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sandbox.Stack, *Config) {
 	t.Helper()
 	dir := t.TempDir()
-	sb, err := StartSandbox(sandbox.GenerateOrg(users, seed), dir, extra)
+	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed), dir, extra)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,21 +71,21 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 	cases := []struct {
 		name  string
-		fault func(*Sandbox)
+		fault func(*sandbox.Stack)
 		want  string
 	}{
-		{"truncated RingCentral page", func(sb *Sandbox) {
+		{"truncated RingCentral page", func(sb *sandbox.Stack) {
 			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
 		}, "malformed JSON"},
-		{"RingCentral page with fewer records than promised", func(sb *Sandbox) {
+		{"RingCentral page with fewer records than promised", func(sb *sandbox.Stack) {
 			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
 				Body: `{"records":[{"id":"1","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":250}}`})
 		}, "incomplete"},
-		{"Aircall users failing for good", func(sb *Sandbox) {
+		{"Aircall users failing for good", func(sb *sandbox.Stack) {
 			sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
 		}, "aircall"},
-		{"empty RingCentral account", func(sb *Sandbox) { sb.RingCentral.SetEntries(nil) }, "refusing to plan"},
-		{"Salesforce query page cut short", func(sb *Sandbox) {
+		{"empty RingCentral account", func(sb *sandbox.Stack) { sb.RingCentral.SetEntries(nil) }, "refusing to plan"},
+		{"Salesforce query page cut short", func(sb *sandbox.Stack) {
 			sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Truncate: 500})
 		}, "malformed"},
 	}
@@ -171,7 +171,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	dir := filepath.Dir(sb.ConfigPath)
 	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
 	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
-	secrets := []string{demoRCClientSecret, demoRCJWT, demoACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+	secrets := []string{sandbox.RCClientSecret, sandbox.RCJWT, sandbox.ACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
 
 	var out bytes.Buffer
 	reports := []string{"r.txt", "r.csv", "r.json", "r.html"}

@@ -117,16 +117,30 @@ var (
 // Domain is the email domain of the generated company.
 const Domain = "example.com"
 
+// Shape is how much of the company is on each phone system.
+type Shape struct {
+	RingCentral  float64 // share of users with a RingCentral extension
+	Aircall      float64 // share of users on Aircall
+	AircallLines float64 // share of Aircall users with a line of their own
+}
+
+// DemoShape is the demo's company: nearly everyone on RingCentral, the
+// support quarter also on Aircall, each with a line.
+var DemoShape = Shape{RingCentral: 11.0 / 12, Aircall: 0.25, AircallLines: 1}
+
 // GenerateOrg builds a realistic organisation of about n Salesforce users
 // (n >= 50) from seed: mostly clean records across the US and the UK, with
 // the Planted cases added on top. The same seed gives the same org.
-func GenerateOrg(n int, seed uint64) *Org {
+func GenerateOrg(n int, seed uint64) *Org { return GenerateShapedOrg(n, seed, DemoShape) }
+
+// GenerateShapedOrg is GenerateOrg for a company of another shape.
+func GenerateShapedOrg(n int, seed uint64, shape Shape) *Org {
 	if n < 50 {
 		n = 50
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	o := &Org{}
-	g := &gen{r: r, org: o, nextRC: 62804120004, nextAC: 51000, nextNum: 1337000100}
+	g := &gen{r: r, org: o, nextRC: 62804120004, nextAC: 51000, nextNum: 1337000100, shape: shape}
 
 	// The company's main number, on the system extension: never links anyone.
 	o.RingCentral = append(o.RingCentral, RCEntry{ID: 62804120000, Type: "User", Status: "Enabled", FirstName: "Admin", LastName: "Account",
@@ -141,6 +155,7 @@ func GenerateOrg(n int, seed uint64) *Org {
 }
 
 type gen struct {
+	shape   Shape
 	r       *rand.Rand
 	org     *Org
 	nextRC  int64
@@ -157,16 +172,38 @@ func (g *gen) rcNum(e164, usage string) RCNumber {
 	return RCNumber{ID: g.nextNum, Number: e164, UsageType: usage}
 }
 
-// usNumber returns the i-th fictional US number (555-01xx in several area codes).
+// usNumber returns the i-th US number: the fictional 555-01xx block first,
+// then ordinary numbers, so that large orgs hold no accidental duplicates.
 func usNumber(i int) (e164, local string) {
 	area := usAreas[(i/100)%len(usAreas)]
-	line := 100 + i%100
-	return fmt.Sprintf("+1%s5550%03d", area, line), fmt.Sprintf("(%s) 555-0%03d", area, line)
+	if i < 100*len(usAreas) {
+		line := 100 + i%100
+		return fmt.Sprintf("+1%s5550%03d", area, line), fmt.Sprintf("(%s) 555-0%03d", area, line)
+	}
+	i -= 100 * len(usAreas)
+	area = usAreas[i%len(usAreas)]
+	n := len(exchanges)
+	exch, line := exchanges[(i/len(usAreas))%n], (i/len(usAreas)/n)%10000
+	return fmt.Sprintf("+1%s%03d%04d", area, exch, line), fmt.Sprintf("(%s) %03d-%04d", area, exch, line)
 }
 
-// ukNumber returns the i-th fictional London number (020 7946 0xxx).
+// exchanges are the ordinary US central-office codes: not 555, not N11.
+var exchanges = func() []int {
+	var out []int
+	for e := 201; e <= 999; e++ {
+		if e != 555 && e%100 != 11 {
+			out = append(out, e)
+		}
+	}
+	return out
+}()
+
+// ukNumber returns the i-th London number (020 7946 0xxx, then 020 3xxx xxxx).
 func ukNumber(i int) (e164, local string) {
-	return fmt.Sprintf("+4420794600%02d", i%100), fmt.Sprintf("020 7946 00%02d", i%100)
+	if i < 100 {
+		return fmt.Sprintf("+4420794600%02d", i), fmt.Sprintf("020 7946 00%02d", i)
+	}
+	return fmt.Sprintf("+44203%07d", i), fmt.Sprintf("020 3%03d %04d", i/10000%1000, i%10000)
 }
 
 func (g *gen) bulkUser(i int) {
@@ -212,13 +249,13 @@ func (g *gen) bulkUser(i int) {
 	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
 		u.RingCentral = fmt.Sprint(rc.ID)
 	}
-	rcIsThere := g.r.IntN(12) != 0
+	rcIsThere := g.r.Float64() < g.shape.RingCentral
 	if rcIsThere {
 		g.org.RingCentral = append(g.org.RingCentral, rc)
 	} else {
 		u.RingCentral = "" // not on RingCentral at all
 	}
-	if g.r.IntN(4) == 0 { // the support team is on Aircall too
+	if g.r.Float64() < g.shape.Aircall { // the support team is on Aircall too
 		ac := ACUser{ID: g.acID(), Name: first + " " + last, Email: email, CreatedAt: g.created(), TimeZone: "America/New_York", Language: "en-US"}
 		if uk {
 			ac.TimeZone, ac.Language = "Europe/London", "en-GB"
@@ -226,12 +263,21 @@ func (g *gen) bulkUser(i int) {
 		g.org.Aircall = append(g.org.Aircall, ac)
 		// Aircall lines come from another range than RingCentral DIDs
 		digits := fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
+		if i >= 300 {
+			e, _ := usNumber(10_000_000 + i)
+			digits = e
+		}
 		if uk {
 			digits = fmt.Sprintf("+44 20 7946 1%03d", i%1000)
+			if i >= 1000 {
+				digits, _ = ukNumber(5_000_000 + i)
+			}
 		}
-		g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
-			Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID}})
-		g.nextNum++
+		if g.r.Float64() < g.shape.AircallLines {
+			g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
+				Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID}})
+			g.nextNum++
+		}
 		if g.r.IntN(2) == 0 {
 			u.Aircall = fmt.Sprint(ac.ID)
 		}

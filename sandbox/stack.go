@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Sandbox credentials: made-up values the simulators accept.
+const (
+	RCClientID     = "sim-rc-client"
+	RCClientSecret = "sim-rc-secret"
+	RCJWT          = "sim-rc-jwt-credential"
+	ACID           = "sim-aircall-id"
+	ACToken        = "sim-aircall-token"
+	SFClientID     = "sim-sf-consumer-key"
+	SFUsername     = "integration@example.com.prod"
+)
+
+// Stack is the three simulators seeded with one organisation, and a config
+// file that points voiceid at them.
+type Stack struct {
+	Org         *Org
+	RingCentral *RingCentralSim
+	Aircall     *AircallSim
+	Salesforce  *SalesforceSim
+	ConfigPath  string
+}
+
+// Close stops the simulators.
+func (s *Stack) Close() {
+	s.RingCentral.Close()
+	s.Aircall.Close()
+	s.Salesforce.Close()
+}
+
+// Start starts the simulators for org and writes dir/voiceid.toml
+// (with extra appended to it) and the Salesforce private key beside it.
+func Start(org *Org, dir, extra string) (*Stack, error) {
+	key, keyPEM, err := GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{Org: org,
+		RingCentral: NewRingCentral(org.RingCentral, RCCredentials{ClientID: RCClientID, ClientSecret: RCClientSecret, JWT: RCJWT}),
+		Aircall:     NewAircall(org.Aircall, org.AircallNumbers, ACID, ACToken),
+		Salesforce:  NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, Username: SFUsername, PublicKey: &key.PublicKey}),
+	}
+	keyPath := filepath.Join(dir, "salesforce.key")
+	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
+		s.Close()
+		return nil, err
+	}
+	cfg := fmt.Sprintf(`# written by voiceid: points the job at loopback simulators
+[ringcentral]
+server = %q
+client_id = %q
+client_secret = %q
+jwt = %q
+
+[aircall]
+base_url = %q
+api_id = %q
+api_token = %q
+
+[salesforce]
+login_url = %q
+auth = "jwt"
+client_id = %q
+username = %q
+private_key_file = %q
+
+[match]
+default_region = "US"
+
+[state]
+path = %q
+%s`, s.RingCentral.URL(), RCClientID, RCClientSecret, RCJWT,
+		s.Aircall.URL(), ACID, ACToken,
+		s.Salesforce.URL(), SFClientID, SFUsername, keyPath,
+		filepath.Join(dir, "voiceid.db"), extra)
+	s.ConfigPath = filepath.Join(dir, "voiceid.toml")
+	if err := os.WriteFile(s.ConfigPath, []byte(cfg), 0o600); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
