@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,11 +126,11 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 	default:
 		rep.Run.Status = "ok"
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	rep.JSON(&buf)
 	if ferr := db.FinishRun(state.Run{ID: runID, Status: rep.Run.Status, Reason: rep.Run.Reason,
 		Changes: rep.Counts.Changes, Applied: rep.Counts.Applied, Failed: rep.Counts.Failed,
-		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: []byte(buf.String())}); ferr != nil && err == nil {
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: buf.Bytes()}); ferr != nil && err == nil {
 		err = ferr
 	}
 	for _, path := range r.Reports {
@@ -324,7 +325,7 @@ func emptyDirectoryGuard(provs []directory.Provider, src sources) error {
 		}
 		holders := 0
 		for _, u := range src.users {
-			if strings.TrimSpace(u.Fields[p]) != "" {
+			if strings.TrimSpace(u.Fields.Get(p)) != "" {
 				holders++
 			}
 		}

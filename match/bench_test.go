@@ -21,7 +21,7 @@ func benchOrg(n int) Input {
 	for i := 0; i < n; i++ {
 		e164, local := number(i)
 		u := User{ID: fmt.Sprintf("005B%014d", i), Username: fmt.Sprintf("user%d@example.com.prod", i),
-			Email: fmt.Sprintf("User%d@Example.com", i), CountryCode: "US", Fields: map[directory.Provider]string{}}
+			Email: fmt.Sprintf("User%d@Example.com", i), CountryCode: "US"}
 		if i%3 == 0 {
 			u.Phone = local
 		}
@@ -36,7 +36,7 @@ func benchOrg(n int) Input {
 				p.Email = fmt.Sprintf("other%d@example.com", i) // only phone or extension can link
 			}
 			if i%10 == 0 {
-				u.Fields[directory.RingCentral] = p.ID
+				u.Fields.RingCentral = p.ID
 			}
 			in.People[directory.RingCentral] = append(in.People[directory.RingCentral], p)
 		}

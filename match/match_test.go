@@ -18,7 +18,7 @@ const (
 // usr builds a Salesforce user; fields are "Key=value" (Email, Phone, Mobile,
 // Ext, CC, Country, RC, AC).
 func usr(id string, fields ...string) User {
-	u := User{ID: id, Username: id + "@example.com.prod", Fields: map[directory.Provider]string{}}
+	u := User{ID: id, Username: id + "@example.com.prod"}
 	for _, f := range fields {
 		k, v, _ := strings.Cut(f, "=")
 		switch k {
@@ -35,9 +35,9 @@ func usr(id string, fields ...string) User {
 		case "Country":
 			u.Country = v
 		case "RC":
-			u.Fields[rc] = v
+			u.Fields.Set(rc, v)
 		case "AC":
-			u.Fields[ac] = v
+			u.Fields.Set(ac, v)
 		default:
 			panic("unknown user field " + k)
 		}

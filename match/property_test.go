@@ -65,7 +65,7 @@ func randomOrg(r *rand.Rand) Input {
 	for i := 0; i < nUsers; i++ {
 		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
 			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)],
-			Fields: map[directory.Provider]string{directory.RingCentral: fieldValue(), directory.Aircall: fieldValue()}}
+			Fields: Fields{RingCentral: fieldValue(), Aircall: fieldValue()}}
 		in.Users = append(in.Users, u)
 		if r.IntN(8) == 0 {
 			prov := in.Options.Providers[r.IntN(2)]
@@ -100,11 +100,6 @@ func applied(in Input, plan Plan) Input {
 	out.Users = make([]User, len(in.Users))
 	idx := map[string]int{}
 	for i, u := range in.Users {
-		f := map[directory.Provider]string{}
-		for k, v := range u.Fields {
-			f[k] = v
-		}
-		u.Fields = f
 		out.Users[i] = u
 		idx[u.ID] = i
 	}
@@ -113,7 +108,7 @@ func applied(in Input, plan Plan) Input {
 			out.Users[idx[c.UserID]].Phone = c.New
 			continue
 		}
-		out.Users[idx[c.UserID]].Fields[c.Provider] = c.New
+		out.Users[idx[c.UserID]].Fields.Set(c.Provider, c.New)
 	}
 	return out
 }
@@ -145,7 +140,7 @@ func TestPropertiesOverRandomOrgs(t *testing.T) {
 		after := applied(in, plan)
 		for _, l := range plan.Links {
 			for _, u := range after.Users {
-				if v := strings.TrimSpace(u.Fields[l.Provider]); v == l.PersonID && u.ID != l.UserID {
+				if v := strings.TrimSpace(u.Fields.Get(l.Provider)); v == l.PersonID && u.ID != l.UserID {
 					fail("identifier %s linked to %s is still held by %s", l.PersonID, l.UserID, u.ID)
 				}
 			}
@@ -298,7 +293,7 @@ func justify(in Input, l Link) string {
 		}
 		return ""
 	case RuleExisting:
-		if strings.TrimSpace(u.Fields[l.Provider]) != p.ID {
+		if strings.TrimSpace(u.Fields.Get(l.Provider)) != p.ID {
 			return "field does not hold the person's id"
 		}
 		return ""

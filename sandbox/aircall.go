@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,10 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
 		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now,
 		userByID: map[int64]ACUser{}, numByID: map[int64]ACNumber{}, userNums: map[int64][]ACNumber{}}
+	s.users = slices.Clone(users)
+	sortByCreation(s.users, userCreated, func(u ACUser) int64 { return u.ID })
+	s.numbers = slices.Clone(numbers)
+	sortByCreation(s.numbers, ACNumber.created, func(n ACNumber) int64 { return n.ID })
 	for _, u := range users {
 		s.userByID[u.ID] = u
 	}
@@ -200,8 +205,9 @@ func (n ACNumber) created() time.Time {
 	return n.CreatedAt.UTC()
 }
 
-// createdWindow filters by from/to (UNIX seconds, inclusive) and sorts by creation, then id.
-func createdWindow[T any](w http.ResponseWriter, q url.Values, exclusive bool, items []T, created func(T) time.Time, id func(T) int64) ([]T, bool) {
+// createdWindow returns the items created within from/to (UNIX seconds,
+// inclusive) in the order asked; items are sorted by creation, then id.
+func createdWindow[T any](w http.ResponseWriter, q url.Values, exclusive bool, items []T, created func(T) time.Time) ([]T, bool) {
 	var from, to int64 = -1 << 62, 1 << 62
 	for name, dst := range map[string]*int64{"from": &from, "to": &to} {
 		if v := q.Get(name); v != "" {
@@ -216,22 +222,28 @@ func createdWindow[T any](w http.ResponseWriter, q url.Values, exclusive bool, i
 	if exclusive {
 		from, to = from+1, to-1
 	}
-	var out []T
-	for _, it := range items {
-		if t := created(it).Unix(); t >= from && t <= to {
-			out = append(out, it)
-		}
+	lo := sort.Search(len(items), func(i int) bool { return created(items[i]).Unix() >= from })
+	hi := sort.Search(len(items), func(i int) bool { return created(items[i]).Unix() > to })
+	out := items[lo:max(lo, hi)]
+	if q.Get("order") == "desc" {
+		out = slices.Clone(out)
+		slices.Reverse(out)
 	}
-	desc := q.Get("order") == "desc"
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := created(out[i]), created(out[j])
-		if !a.Equal(b) {
-			return a.Before(b) != desc
-		}
-		return (id(out[i]) < id(out[j])) != desc
-	})
 	return out, true
 }
+
+// sortByCreation orders items by creation, then id, as the list endpoints do.
+func sortByCreation[T any](items []T, created func(T) time.Time, id func(T) int64) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := created(items[i]), created(items[j])
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return id(items[i]) < id(items[j])
+	})
+}
+
+func userCreated(u ACUser) time.Time { return u.CreatedAt }
 
 func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +257,7 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		s.mu.Lock()
 		users := s.users
 		s.mu.Unlock()
-		list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, users, func(u ACUser) time.Time { return u.CreatedAt }, func(u ACUser) int64 { return u.ID })
+		list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, users, userCreated)
 		if !ok {
 			return
 		}
@@ -312,7 +324,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, s.numbers, ACNumber.created, func(n ACNumber) int64 { return n.ID })
+	list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, s.numbers, ACNumber.created)
 	if !ok {
 		return
 	}

@@ -38,6 +38,7 @@ type RingCentralSim struct {
 
 	tokens  map[string]time.Time // access token -> expiry
 	buckets map[string]*bucket
+	listed  []RCEntry // the entries the directory shows, computed once
 }
 
 // NewRingCentral starts a simulator holding entries.
@@ -79,7 +80,7 @@ func (s *RingCentralSim) ExpireTokens() {
 func (s *RingCentralSim) SetEntries(e []RCEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries = e
+	s.entries, s.listed = e, nil
 }
 
 func rcError(code, msg string) map[string]any {
@@ -265,14 +266,25 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	types := q["type"] // repeated type is a union (DOCS)
 	federated := q.Get("showFederated") != "false"
 	s.mu.Lock()
-	var list []RCEntry
-	for _, e := range s.entries {
-		if !listedInDirectory(e) || (len(types) > 0 && !slices.Contains(types, directoryType(e.Type))) {
-			continue
+	if s.listed == nil {
+		s.listed = []RCEntry{}
+		for _, e := range s.entries {
+			if listedInDirectory(e) {
+				s.listed = append(s.listed, e)
+			}
 		}
-		list = append(list, e)
 	}
+	list := s.listed
 	s.mu.Unlock()
+	if len(types) > 0 {
+		var only []RCEntry
+		for _, e := range list {
+			if slices.Contains(types, directoryType(e.Type)) {
+				only = append(only, e)
+			}
+		}
+		list = only
+	}
 	records := []map[string]any{}
 	for _, e := range window(list, page, per) {
 		rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,

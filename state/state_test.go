@@ -242,3 +242,36 @@ func TestPinsAndUsers(t *testing.T) {
 		t.Errorf("second delete: %v", err)
 	}
 }
+
+// BenchmarkRecordChanges measures writing a backfill's audit trail: 35,000
+// changes in one transaction, then their outcomes in batches of 200.
+func BenchmarkRecordChanges(b *testing.B) {
+	changes := make([]Change, 35_000)
+	for i := range changes {
+		changes[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i),
+			Username: fmt.Sprintf("user%d@example.com.prod", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
+			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
+	}
+	for b.Loop() {
+		db, err := Open(filepath.Join(b.TempDir(), "state.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, _ := db.StartRun("apply", true)
+		ids, err := db.RecordChanges(run, changes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(ids); i += 200 {
+			end := min(len(ids), i+200)
+			st, errs := make([]string, end-i), make([]string, end-i)
+			for k := range st {
+				st[k] = "applied"
+			}
+			if err := db.SetChangeStatus(ids[i:end], st, errs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		db.Close()
+	}
+}

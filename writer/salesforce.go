@@ -300,9 +300,9 @@ func (s *Salesforce) toUser(rec map[string]json.RawMessage) match.User {
 	}
 	u := match.User{ID: str("Id"), Username: str("Username"), Name: str("Name"), Email: str("Email"),
 		Phone: str("Phone"), MobilePhone: str("MobilePhone"), Extension: str("Extension"),
-		CountryCode: str("CountryCode"), Country: str("Country"), Fields: map[directory.Provider]string{}}
+		CountryCode: str("CountryCode"), Country: str("Country")}
 	for p, f := range s.fields {
-		u.Fields[p] = str(f.Name)
+		u.Fields.Set(p, str(f.Name))
 	}
 	return u
 }
