@@ -270,14 +270,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 
 			// Resumed, it ends where an uninterrupted backfill ends, writing no field twice.
 			sync(t, cfg, false)
-			seen := map[string]bool{}
-			for _, w := range sb.Salesforce.Writes() {
-				k := w.UserID + "/" + w.Field
-				if seen[k] {
-					t.Errorf("%s written twice", k)
-				}
-				seen[k] = true
-			}
+			noDoubleWrites(t, sb.Salesforce)
 			sameUsers(t, sb.Salesforce.Users(), want)
 		})
 	}

@@ -168,3 +168,21 @@ func TestReadableConfigIsWarnedAbout(t *testing.T) {
 		t.Errorf("a 0600 file warned: %q", cfg.Warnings)
 	}
 }
+
+func TestUsageAndHelp(t *testing.T) {
+	if code, out := cli(t, "frobnicate"); code != exitUsage || !strings.Contains(out, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %s", code, out)
+	}
+	if code, out := cli(t); code != exitUsage || !strings.Contains(out, "voiceid sync") {
+		t.Errorf("no command: %d %s", code, out)
+	}
+	for name := range commands {
+		code, out := cli(t, name, "--help")
+		if code != 0 || !strings.Contains(out, "voiceid "+name) || !strings.Contains(out, "-config") {
+			t.Errorf("%s --help: exit %d\n%s", name, code, out)
+		}
+	}
+	if code, out := cli(t, "sync", "--no-such-flag"); code != exitUsage || !strings.Contains(out, "no-such-flag") {
+		t.Errorf("bad flag: %d %s", code, out)
+	}
+}

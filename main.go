@@ -60,6 +60,12 @@ func main() {
 	os.Exit(code)
 }
 
+// commands are the subcommands by name.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"demo": cmdDemo, "sync": cmdSync, "check": cmdCheck, "schedule": cmdSchedule,
+	"conflicts": cmdConflicts, "history": cmdHistory, "report": cmdReport, "pin": cmdPin, "unpin": cmdUnpin,
+}
+
 // usageError is bad command-line usage (exit 2).
 type usageError struct{ msg string }
 
@@ -73,29 +79,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "demo":
-		err = cmdDemo(ctx, rest, stdout, stderr)
-	case "sync":
-		err = cmdSync(ctx, rest, stdout, stderr)
-	case "check":
-		err = cmdCheck(ctx, rest, stdout, stderr)
-	case "schedule":
-		err = cmdSchedule(ctx, rest, stdout, stderr)
-	case "conflicts":
-		err = cmdConflicts(ctx, rest, stdout, stderr)
-	case "history":
-		err = cmdHistory(ctx, rest, stdout, stderr)
-	case "report":
-		err = cmdReport(ctx, rest, stdout, stderr)
-	case "pin":
-		err = cmdPin(ctx, rest, stdout, stderr)
-	case "unpin":
-		err = cmdUnpin(ctx, rest, stdout, stderr)
-	default:
-		err = &usageError{fmt.Sprintf("unknown command %q (see voiceid --help)", cmd)}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return exitCode(&usageError{fmt.Sprintf("unknown command %q (see voiceid --help)", args[0])}, stderr)
 	}
+	err := cmd(ctx, args[1:], stdout, stderr)
 	return exitCode(err, stderr)
 }
 
@@ -173,13 +161,7 @@ Examples:
 	var reports reportFlag
 	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
 	logFormat := fs.String("log-format", "text", "log lines as text or json")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := checkLogFormat(*logFormat); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*cfgPath)
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
 	if err != nil {
 		return err
 	}

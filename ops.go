@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,11 +32,16 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func checkLogFormat(f string) error {
-	if f != "text" && f != "json" {
-		return &usageError{fmt.Sprintf("--log-format %q: use text or json", f)}
+// parseAndLoad parses a running command's flags, checks --log-format and
+// loads the config.
+func parseAndLoad(fs *flag.FlagSet, args []string, cfgPath, logFormat *string) (*Config, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
 	}
-	return nil
+	if *logFormat != "text" && *logFormat != "json" {
+		return nil, &usageError{fmt.Sprintf("--log-format %q: use text or json", *logFormat)}
+	}
+	return LoadConfig(*cfgPath)
 }
 
 // terminal returns w when it is a terminal (for a progress bar), else nil.
@@ -107,14 +113,8 @@ lets the current run finish, then exits; a second signal stops the run now.
 
 Example (systemd, or a terminal):
   voiceid schedule --config /etc/voiceid/voiceid.toml --log-format json`, stderr)
-	logFormat := fs.String("log-format", "text", "text or json")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := checkLogFormat(*logFormat); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*cfgPath)
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
 	if err != nil {
 		return err
 	}
