@@ -28,14 +28,14 @@ import (
 var shape = sandbox.Shape{RingCentral: 0.5, Aircall: 0.2, AircallLines: 0.25}
 
 type result struct {
-	n                   int
-	wall                time.Duration
-	rssMiB              float64
-	calls, minimum      map[string]int
-	changes, rerunCalls int
-	rerunWrites         int
-	rerunWall           time.Duration
-	aircallRealMinutes  float64
+	n                  int
+	wall               time.Duration
+	rssMiB             float64
+	calls, minimum     map[string]int
+	changes            int
+	rerunWrites        int
+	rerunWall          time.Duration
+	aircallRealMinutes float64
 }
 
 func main() {
