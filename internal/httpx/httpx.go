@@ -16,8 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Action is what the client does with the outcome of one attempt.
@@ -64,7 +62,6 @@ type Client struct {
 	MinBackoff  time.Duration // first backoff; default 1s
 	MaxBackoff  time.Duration // cap for backoff and for any server-requested wait; default 60s
 	MaxBody     int64         // response size limit; default 64 MiB
-	Limiter     *rate.Limiter // optional pacing ahead of time
 	// Sleep waits for d or until ctx ends; tests replace it, with Now, to keep time virtual.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
@@ -320,15 +317,6 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	if wait > 0 {
 		if err := c.sleep(ctx, wait); err != nil {
 			return err
-		}
-	}
-	if c.Limiter != nil {
-		r := c.Limiter.Reserve()
-		if d := r.Delay(); d > 0 {
-			if err := c.sleep(ctx, d); err != nil {
-				r.Cancel()
-				return err
-			}
 		}
 	}
 	return nil

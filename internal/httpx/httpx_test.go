@@ -1,0 +1,80 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type bearer string
+
+func (b bearer) Authorize(_ context.Context, r *http.Request) error {
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return nil
+}
+func (bearer) Invalidate() {}
+
+// A next-page link pointing at another host must not receive the credentials.
+func TestCredentialsNeverFollowALinkToAnotherHost(t *testing.T) {
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer api.Close()
+	c := &Client{Provider: "test", Base: api.URL, Auth: bearer("secret-token")}
+	_, err := c.Get(context.Background(), other.URL+"/steal", nil)
+	if err == nil || !strings.Contains(err.Error(), "another host") {
+		t.Fatalf("err = %v", err)
+	}
+	if leaked.Load() {
+		t.Fatal("the token was sent to another host")
+	}
+	if _, err := c.Get(context.Background(), api.URL+"/next?page=2", nil); err != nil {
+		t.Errorf("a link on the same host was refused: %v", err)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	h := http.Header{}
+	if RetryAfter(h) != 0 {
+		t.Error("absent header")
+	}
+	h.Set("Retry-After", "42")
+	if RetryAfter(h) != 42*time.Second {
+		t.Errorf("seconds: %v", RetryAfter(h))
+	}
+	h.Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
+	if d := RetryAfter(h); d < 85*time.Second || d > 91*time.Second {
+		t.Errorf("HTTP date: %v", d)
+	}
+	h.Set("Retry-After", "soon")
+	if RetryAfter(h) != 0 {
+		t.Error("garbage")
+	}
+}
+
+// A 401 re-authenticates once and retries; a second 401 is an error, not a loop.
+func TestUnauthorizedReauthenticatesOnce(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	c := &Client{Provider: "test", Base: srv.URL, Auth: bearer("t"), Sleep: func(context.Context, time.Duration) error { return nil }}
+	_, err := c.Get(context.Background(), "/x", nil)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d requests, want 2 (one retry with a new token)", calls.Load())
+	}
+}
