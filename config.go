@@ -177,19 +177,11 @@ func (c *Config) RingCentralEnabled() bool {
 func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.Aircall.Enabled }
 
 // MaxChanges is the safety threshold's absolute bound.
-func (c *Config) MaxChanges() int {
-	if c.Safety.MaxChanges == nil {
-		return DefaultMaxChanges
-	}
-	return *c.Safety.MaxChanges
-}
+func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, DefaultMaxChanges) }
 
 // MaxChangeRatio is the safety threshold's bound relative to linked users.
 func (c *Config) MaxChangeRatio() float64 {
-	if c.Safety.MaxChangeRatio == nil {
-		return DefaultMaxChangeRatio
-	}
-	return *c.Safety.MaxChangeRatio
+	return orDefault(c.Safety.MaxChangeRatio, DefaultMaxChangeRatio)
 }
 
 // BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
@@ -198,7 +190,7 @@ func (c *Config) BulkThreshold() int { return orDefault(c.Salesforce.BulkThresho
 // APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
 func (c *Config) APIReserve() int { return orDefault(c.Salesforce.APIReserve, 1000) }
 
-func orDefault(v *int, def int) int {
+func orDefault[T any](v *T, def T) T {
 	if v == nil {
 		return def
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,7 +276,7 @@ func justify(in Input, l Link) string {
 				continue
 			}
 			for _, x := range in.People[l.Provider] {
-				if x.ID != p.ID && contains(personNums(x), n) {
+				if x.ID != p.ID && slices.Contains(personNums(x), n) {
 					return "the user's numbers point at several people"
 				}
 			}
@@ -286,7 +287,7 @@ func justify(in Input, l Link) string {
 				continue
 			}
 			for _, x := range in.Users {
-				if x.ID != u.ID && contains(userNums(x), n) {
+				if x.ID != u.ID && slices.Contains(userNums(x), n) {
 					return "the person's numbers point at several users"
 				}
 			}
@@ -312,13 +313,4 @@ func normPhone(raw, region string) string {
 	e, _ := NormalizePhone(raw, region)
 	phoneMemo[k] = e
 	return e
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -435,7 +436,7 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 			again = append(again, locked...)
 			var done []int
 			for _, id := range batch {
-				if !containsStr(locked, id) {
+				if !slices.Contains(locked, id) {
 					done = append(done, p.byUser[id]...)
 				}
 			}
@@ -457,29 +458,13 @@ func batchFailure(ctx context.Context, err error) bool {
 	return he.Status >= 500 || (he.Status == 0 && he.Err != nil)
 }
 
-func containsStr(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
+// pause waits before retrying locked rows: round times the first backoff.
 func (s *Salesforce) pause(ctx context.Context, round int) error {
-	d := time.Duration(round) * time.Second
+	d := time.Second
 	if s.cfg.MinBackoff > 0 {
-		d = time.Duration(round) * s.cfg.MinBackoff
+		d = s.cfg.MinBackoff
 	}
-	if s.cfg.Sleep != nil {
-		return s.cfg.Sleep(ctx, d)
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
+	return s.api.Wait(ctx, time.Duration(round)*d)
 }
 
 // writeBatch sends one sObject Collections call and records each outcome.

@@ -315,14 +315,15 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	wait := c.notUntil.Sub(c.now())
 	c.mu.Unlock()
 	if wait > 0 {
-		if err := c.sleep(ctx, wait); err != nil {
+		if err := c.Wait(ctx, wait); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+// Wait waits for d, or until ctx ends, on the client's clock (its Sleep in tests).
+func (c *Client) Wait(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
