@@ -4,7 +4,9 @@
 package match
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -168,6 +170,11 @@ func (p Plan) Linked(prov directory.Provider) int {
 }
 
 // Build makes the plan. The same input in any order gives the same plan.
+//
+// Memory bounds a 100,000-user organisation, so records are referred to by
+// their position (int32) in ID-sorted slices, an evidence index keeps a list
+// only for the keys held more than once, and the users' indexes serve every
+// provider's pass.
 func Build(in Input) Plan {
 	users := normalizeUsers(in.Users, in.Options.DefaultRegion)
 	var plan Plan
@@ -191,45 +198,156 @@ func Build(in Input) Plan {
 	return plan
 }
 
+// nuser is a user with its evidence normalised.
 type nuser struct {
 	*User
-	email   string
-	ext     string
-	numbers []string // distinct valid E.164 numbers from Phone and MobilePhone
-	invalid []string // non-empty values that are not valid numbers
+	email string
+	ext   string
+	nums  [2]string // distinct valid E.164 numbers from Phone and MobilePhone
+	n     uint8     // how many of nums are set
 }
 
+func (u *nuser) numbers() []string { return u.nums[:u.n] }
+
+// nperson is a directory entry with its evidence normalised.
 type nperson struct {
 	*directory.Person
 	email    string
 	ext      string
 	numbers  []string // distinct valid E.164 direct numbers
-	invalid  []string
 	eligible bool
 }
 
-func normalizeUsers(in []User, defaultRegion string) []*nuser {
-	out := make([]*nuser, len(in))
-	parallel(len(in), func(lo, hi int) {
+// invalid is a phone value that is not a valid number, held by the record at
+// position at (rare, so kept apart from the records).
+type invalid struct {
+	at  int32
+	raw string
+}
+
+// userSet is every user, sorted by ID, with the evidence indexes over them.
+type userSet struct {
+	list            []nuser
+	invalid         []invalid // in list order
+	email, ext, num holders
+}
+
+// personSet is one provider's entries, sorted by ID (one per ID), with the
+// evidence indexes: emails and extensions of eligible people only, numbers of
+// every entry (all of them count for sharing).
+type personSet struct {
+	list            []nperson
+	invalid         []invalid
+	email, ext, num holders
+}
+
+// holders files record positions under keys. Most keys have one holder, kept
+// in the map itself; only a key held more than once gets a list.
+type holders struct {
+	first  map[string]int32 // key -> its holder, or -(k+1) when the holders are shared[k]
+	shared [][]int32
+	keys   []string // the key of each shared list
+}
+
+func (h *holders) add(key string, at int32) {
+	if h.first == nil {
+		h.first = map[string]int32{}
+	}
+	v, ok := h.first[key]
+	switch {
+	case !ok:
+		h.first[key] = at
+	case v >= 0:
+		h.shared = append(h.shared, []int32{v, at})
+		h.keys = append(h.keys, key)
+		h.first[key] = -int32(len(h.shared))
+	default:
+		h.shared[-v-1] = append(h.shared[-v-1], at)
+	}
+}
+
+// count is how many records hold key.
+func (h *holders) count(key string) int {
+	v, ok := h.first[key]
+	switch {
+	case !ok:
+		return 0
+	case v >= 0:
+		return 1
+	}
+	return len(h.shared[-v-1])
+}
+
+// one is the first holder of a key that has one.
+func (h *holders) one(key string) int32 {
+	v := h.first[key]
+	if v < 0 {
+		return h.shared[-v-1][0]
+	}
+	return v
+}
+
+// all lists the holders of key, in record order.
+func (h *holders) all(key string) []int32 {
+	v, ok := h.first[key]
+	switch {
+	case !ok:
+		return nil
+	case v >= 0:
+		return []int32{v}
+	}
+	return h.shared[-v-1]
+}
+
+func normalizeUsers(in []User, defaultRegion string) *userSet {
+	order := make([]int32, len(in))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(in[a].ID, in[b].ID) })
+	s := &userSet{list: make([]nuser, len(in))}
+	s.invalid = parallel(len(in), func(lo, hi int) []invalid {
 		phones := phoneCache{}
+		var bad []invalid
 		for i := lo; i < hi; i++ {
-			u := &in[i]
-			n := &nuser{User: u, email: NormalizeEmail(u.Email), ext: NormalizeExtension(u.Extension)}
+			u := &in[order[i]]
+			n := &s.list[i]
+			*n = nuser{User: u, email: NormalizeEmail(u.Email), ext: NormalizeExtension(u.Extension)}
 			region := Region(u.CountryCode, u.Country, defaultRegion)
-			for _, raw := range []string{u.Phone, u.MobilePhone} {
+			for _, raw := range [2]string{u.Phone, u.MobilePhone} {
 				e, ok := phones.normalize(raw, region)
 				switch {
 				case !ok:
-					n.invalid = appendUnique(n.invalid, strings.TrimSpace(raw))
-				case e != "":
-					n.numbers = appendUnique(n.numbers, e)
+					raw = strings.TrimSpace(raw)
+					if k := len(bad) - 1; k < 0 || bad[k] != (invalid{int32(i), raw}) {
+						bad = append(bad, invalid{int32(i), raw})
+					}
+				case e != "" && !slices.Contains(n.numbers(), e):
+					n.nums[n.n] = e
+					n.n++
 				}
 			}
-			out[i] = n
+		}
+		return bad
+	})
+	both(func() {
+		for i := range s.list {
+			if u := &s.list[i]; u.email != "" {
+				s.email.add(u.email, int32(i))
+			}
+		}
+	}, func() {
+		for i := range s.list {
+			u := &s.list[i]
+			if u.ext != "" {
+				s.ext.add(u.ext, int32(i))
+			}
+			for _, n := range u.numbers() {
+				s.num.add(n, int32(i))
+			}
 		}
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return s
 }
 
 // phoneCache parses each distinct (number, region) once: libphonenumber's
@@ -251,33 +369,54 @@ func (c phoneCache) normalize(raw, region string) (string, bool) {
 	return e, ok
 }
 
-// parallel runs fn over [0,n) in chunks on every core; small inputs stay on one.
-func parallel(n int, fn func(lo, hi int)) {
+// parallel runs fn over [0,n) in chunks on every core (small inputs stay on
+// one) and returns the chunks' results in order.
+func parallel[T any](n int, fn func(lo, hi int) []T) []T {
 	workers := runtime.GOMAXPROCS(0)
 	if n < 4096 || workers < 2 {
-		fn(0, n)
-		return
+		return fn(0, n)
 	}
-	var wg sync.WaitGroup
 	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(n, lo+chunk)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+	parts := make([][]T, (n+chunk-1)/chunk)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() { parts[k] = fn(k*chunk, min(n, (k+1)*chunk)) })
 	}
+	wg.Wait()
+	return slices.Concat(parts...)
+}
+
+// both runs a and b at once.
+func both(a, b func()) {
+	var wg sync.WaitGroup
+	wg.Go(a)
+	b()
 	wg.Wait()
 }
 
-func normalizePeople(in []directory.Person) []*nperson {
-	out := make([]*nperson, len(in))
-	parallel(len(in), func(lo, hi int) {
+func normalizePeople(in []directory.Person) *personSet {
+	order := make([]int32, len(in))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	// a provider id names one person; should a reader ever return one twice,
+	// keep the same copy whatever the input order
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := strings.Compare(in[a].ID, in[b].ID); c != 0 {
+			return c
+		}
+		return strings.Compare(fmt.Sprint(in[a]), fmt.Sprint(in[b]))
+	})
+	order = slices.CompactFunc(order, func(a, b int32) bool { return in[a].ID == in[b].ID })
+	s := &personSet{list: make([]nperson, len(order))}
+	s.invalid = parallel(len(order), func(lo, hi int) []invalid {
 		phones := phoneCache{}
+		var bad []invalid
 		for i := lo; i < hi; i++ {
-			p := &in[i]
-			n := &nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
+			p := &in[order[i]]
+			n := &s.list[i]
+			*n = nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
+			mine := len(bad)
 			for _, num := range p.Numbers {
 				if num.UsageType != directory.UsageDirect {
 					continue
@@ -285,26 +424,32 @@ func normalizePeople(in []directory.Person) []*nperson {
 				e, ok := phones.normalize(num.Raw, "")
 				switch {
 				case !ok:
-					n.invalid = appendUnique(n.invalid, strings.TrimSpace(num.Raw))
+					if v := (invalid{int32(i), strings.TrimSpace(num.Raw)}); !slices.Contains(bad[mine:], v) {
+						bad = append(bad, v)
+					}
 				case e != "":
 					n.numbers = appendUnique(n.numbers, e)
 				}
 			}
-			out[i] = n
 		}
+		return bad
 	})
-	// a provider id names one person; should a reader ever return one twice,
-	// keep the same copy whatever the input order
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].ID != out[j].ID {
-			return out[i].ID < out[j].ID
+	for i := range s.list {
+		x := &s.list[i]
+		if x.eligible && x.email != "" {
+			s.email.add(x.email, int32(i))
 		}
-		return fmt.Sprint(*out[i].Person) < fmt.Sprint(*out[j].Person)
-	})
-	return slices.CompactFunc(out, func(a, b *nperson) bool { return a.ID == b.ID })
+		if x.eligible && x.ext != "" {
+			s.ext.add(x.ext, int32(i))
+		}
+		for _, n := range x.numbers {
+			s.num.add(n, int32(i))
+		}
+	}
+	return s
 }
 
-func appendUnique(s []string, v string) []string {
+func appendUnique[T comparable](s []T, v T) []T {
 	if slices.Contains(s, v) {
 		return s
 	}
@@ -322,25 +467,22 @@ func pinsFor(pins []Pin, prov directory.Provider) []Pin {
 	return out
 }
 
-// pass links one provider's people to the users.
+// pass links one provider's people to the users. Users and people are named
+// by their positions in us.list and ps.list.
 type pass struct {
 	prov   directory.Provider
 	opts   Options
-	users  []*nuser
-	people []*nperson
-	byID   map[string]*nperson
-	userBy map[string]*nuser
+	us     *userSet
+	ps     *personSet
+	users  []nuser
+	people []nperson
 
-	userLink   map[string]Link   // user id -> link
-	personLink map[string]string // person id -> user id
-	locked     map[string]bool   // users decided by a pin (or a broken one): no rule may link them
-	lockedP    map[string]bool   // people contested by pins
-	noneUsers  map[string]bool   // users pinned to "none"
-
-	// indexes of the evidence, built once per pass
-	emailU, extU, numU map[string][]*nuser
-	emailP, extP       map[string][]*nperson // eligible people only
-	numP               map[string][]*nperson // every entry: all of them count for sharing
+	linkOf  []int32 // user -> the person it is linked to, or -1
+	ruleOf  []Rule  // user -> the rule of its link
+	ownerOf []int32 // person -> the user linked to it, or -1
+	locked  []bool  // users decided by a pin (or a broken one): no rule may link them
+	none    []bool  // users pinned to "none"
+	lockedP []bool  // people contested by pins
 
 	links     []Link
 	changes   []Change
@@ -349,64 +491,51 @@ type pass struct {
 	unmatched []directory.Person
 }
 
-func newPass(prov directory.Provider, users []*nuser, people []directory.Person, opts Options) *pass {
-	p := &pass{prov: prov, opts: opts, users: users, people: normalizePeople(people),
-		byID: map[string]*nperson{}, userBy: map[string]*nuser{},
-		userLink: map[string]Link{}, personLink: map[string]string{},
-		locked: map[string]bool{}, lockedP: map[string]bool{}, noneUsers: map[string]bool{},
-		seen: map[string]bool{}}
-	for _, np := range p.people {
-		p.byID[np.ID] = np
+func newPass(prov directory.Provider, us *userSet, people []directory.Person, opts Options) *pass {
+	ps := normalizePeople(people)
+	nu, np := len(us.list), len(ps.list)
+	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
+		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), ownerOf: make([]int32, np),
+		locked: make([]bool, nu), none: make([]bool, nu), lockedP: make([]bool, np), seen: map[string]bool{}}
+	for i := range p.linkOf {
+		p.linkOf[i] = -1
 	}
-	for _, u := range users {
-		p.userBy[u.ID] = u
+	for i := range p.ownerOf {
+		p.ownerOf[i] = -1
 	}
-	p.index()
 	return p
 }
 
-// index files users and people under each piece of evidence they hold.
-func (p *pass) index() {
-	nu, np := len(p.users), len(p.people)
-	p.emailU, p.extU, p.numU = make(map[string][]*nuser, nu), make(map[string][]*nuser), make(map[string][]*nuser, nu)
-	p.emailP, p.extP, p.numP = make(map[string][]*nperson, np), make(map[string][]*nperson, np), make(map[string][]*nperson, np)
-	for _, u := range p.users {
-		if u.email != "" {
-			p.emailU[u.email] = append(p.emailU[u.email], u)
-		}
-		if u.ext != "" {
-			p.extU[u.ext] = append(p.extU[u.ext], u)
-		}
-		for _, n := range u.numbers {
-			p.numU[n] = append(p.numU[n], u)
-		}
+// findUser is the position of the user with this id, or -1.
+func (p *pass) findUser(id string) int32 {
+	i := sort.Search(len(p.users), func(i int) bool { return p.users[i].ID >= id })
+	if i < len(p.users) && p.users[i].ID == id {
+		return int32(i)
 	}
-	for _, x := range p.people {
-		if x.eligible && x.email != "" {
-			p.emailP[x.email] = append(p.emailP[x.email], x)
-		}
-		if x.eligible && x.ext != "" {
-			p.extP[x.ext] = append(p.extP[x.ext], x)
-		}
-		for _, n := range x.numbers {
-			p.numP[n] = append(p.numP[n], x)
-		}
-	}
+	return -1
 }
 
-// candidate is one rule's evidence that user and person belong together.
+// findPerson is the position of the person with this id, or -1.
+func (p *pass) findPerson(id string) int32 {
+	i := sort.Search(len(p.people), func(i int) bool { return p.people[i].ID >= id })
+	if i < len(p.people) && p.people[i].ID == id {
+		return int32(i)
+	}
+	return -1
+}
+
+// candidate is one rule's evidence that a user and a person belong together.
 type candidate struct {
-	user   *nuser
-	person *nperson
-	value  string // the evidence: email, extension or number(s)
+	user, person int32
+	value        string // the evidence: email, extension or number(s)
 }
 
 func (p *pass) run(pins []Pin) {
 	p.evidenceConflicts()
 	p.applyPins(pins)
-	p.linkRule(RuleEmail, p.uniquePairs(RuleEmail, p.emailU, p.emailP))
+	p.linkRule(RuleEmail, p.uniquePairs(RuleEmail))
 	if p.prov == directory.RingCentral {
-		p.linkRule(RuleExtension, p.uniquePairs(RuleExtension, p.extU, p.extP))
+		p.linkRule(RuleExtension, p.uniquePairs(RuleExtension))
 	}
 	p.linkRule(RulePhone, p.phoneCandidates())
 	p.keepExisting()
@@ -431,131 +560,150 @@ func (p *pass) conflict(c Conflict) {
 	}
 }
 
-func (p *pass) link(u *nuser, np *nperson, rule Rule) {
-	l := Link{Provider: p.prov, UserID: u.ID, PersonID: np.ID, Rule: rule}
-	p.userLink[u.ID] = l
-	p.personLink[np.ID] = u.ID
-	p.links = append(p.links, l)
+func (p *pass) link(ui, pi int32, rule Rule) {
+	p.linkOf[ui], p.ruleOf[ui], p.ownerOf[pi] = pi, rule, ui
+	p.links = append(p.links, Link{Provider: p.prov, UserID: p.users[ui].ID, PersonID: p.people[pi].ID, Rule: rule})
 }
 
 // evidenceConflicts records duplicate emails, shared numbers and invalid phones.
 func (p *pass) evidenceConflicts() {
-	for _, u := range p.users {
-		for _, raw := range u.invalid {
-			p.conflict(Conflict{Kind: InvalidPhone, Value: raw, UserIDs: []string{u.ID},
-				Detail: fmt.Sprintf("Salesforce user %s has phone %q, which is not a valid number in region %s; it is ignored",
-					label(u.Username, u.ID), raw, Region(u.CountryCode, u.Country, p.opts.DefaultRegion))})
-		}
+	for _, b := range p.us.invalid {
+		u := &p.users[b.at]
+		p.conflict(Conflict{Kind: InvalidPhone, Value: b.raw, UserIDs: []string{u.ID},
+			Detail: fmt.Sprintf("Salesforce user %s has phone %q, which is not a valid number in region %s; it is ignored",
+				label(u.Username, u.ID), b.raw, Region(u.CountryCode, u.Country, p.opts.DefaultRegion))})
 	}
-	for _, np := range p.people {
-		for _, raw := range np.invalid {
-			p.conflict(Conflict{Kind: InvalidPhone, Value: raw, PersonIDs: []string{np.ID},
-				Detail: fmt.Sprintf("%s person %s has number %q, which is not a valid international number; it is ignored",
-					p.prov, label(np.Name, np.ID), raw)})
-		}
+	for _, b := range p.ps.invalid {
+		np := &p.people[b.at]
+		p.conflict(Conflict{Kind: InvalidPhone, Value: b.raw, PersonIDs: []string{np.ID},
+			Detail: fmt.Sprintf("%s person %s has number %q, which is not a valid international number; it is ignored",
+				p.prov, label(np.Name, np.ID), b.raw)})
 	}
-	for _, e := range sortedUnion(p.emailU, p.emailP) {
-		if us, ps := p.emailU[e], p.emailP[e]; len(us) > 1 || len(ps) > 1 {
-			p.conflict(Conflict{Kind: DuplicateEmail, Value: e, PersonIDs: personIDs(ps), UserIDs: userIDs(us),
-				Detail: fmt.Sprintf("email held by %d eligible %s people and %d active Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
-		}
+	// only a key held more than once on a side can be a conflict
+	for _, e := range sharedKeys(&p.us.email, &p.ps.email) {
+		us, ps := p.us.email.all(e), p.ps.email.all(e)
+		p.conflict(Conflict{Kind: DuplicateEmail, Value: e, PersonIDs: p.personIDs(ps), UserIDs: p.userIDs(us),
+			Detail: fmt.Sprintf("email held by %d eligible %s people and %d active Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
 	}
-	for _, n := range sortedUnion(p.numU, p.numP) {
-		if us, ps := p.numU[n], p.numP[n]; len(us) > 1 || len(ps) > 1 {
-			p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: personIDs(ps), UserIDs: userIDs(us),
-				Detail: fmt.Sprintf("number held by %d %s entries and %d Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
-		}
+	for _, n := range sharedKeys(&p.us.num, &p.ps.num) {
+		us, ps := p.us.num.all(n), p.ps.num.all(n)
+		p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: p.personIDs(ps), UserIDs: p.userIDs(us),
+			Detail: fmt.Sprintf("number held by %d %s entries and %d Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
 	}
 }
 
+// sharedKeys are the keys held more than once in either index, sorted, each once.
+func sharedKeys(a, b *holders) []string {
+	out := slices.Concat(a.keys, b.keys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func (p *pass) applyPins(pins []Pin) {
-	byPerson := map[string][]string{}
+	byPerson := map[int32][]int32{}
 	for _, pin := range pins {
-		u := p.userBy[pin.UserID]
-		if u == nil {
+		ui := p.findUser(pin.UserID)
+		if ui < 0 {
 			continue // pinned user is not active: nothing to write
 		}
-		p.locked[u.ID] = true
+		u := &p.users[ui]
+		p.locked[ui] = true
 		if pin.None {
-			p.noneUsers[u.ID] = true
+			p.none[ui] = true
 			continue
 		}
-		np := p.byID[pin.PersonID]
-		if np == nil || !np.eligible {
+		pi := p.findPerson(pin.PersonID)
+		if pi < 0 || !p.people[pi].eligible {
 			why := "does not exist"
-			if np != nil {
-				why = fmt.Sprintf("is %s %s", np.Type, np.Status)
+			if pi >= 0 {
+				why = fmt.Sprintf("is %s %s", p.people[pi].Type, p.people[pi].Status)
 			}
 			p.conflict(Conflict{Kind: PinBroken, Value: pin.PersonID, PersonIDs: []string{pin.PersonID}, UserIDs: []string{u.ID},
 				Detail: fmt.Sprintf("%s is pinned to %s person %s, who %s; the field is left as it is", label(u.Username, u.ID), p.prov, pin.PersonID, why)})
 			continue
 		}
-		byPerson[np.ID] = append(byPerson[np.ID], u.ID)
+		byPerson[pi] = append(byPerson[pi], ui)
 	}
-	for _, pid := range sortedKeys(byPerson) {
-		us := byPerson[pid]
+	for _, pi := range slices.Sorted(maps.Keys(byPerson)) {
+		us, pid := byPerson[pi], p.people[pi].ID
 		if len(us) > 1 {
-			p.lockedP[pid] = true
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: us,
+			p.lockedP[pi] = true
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: p.userIDs(us),
 				Detail: fmt.Sprintf("%s person %s is pinned to %d users; none of them is linked", p.prov, pid, len(us))})
 			continue
 		}
-		p.link(p.userBy[us[0]], p.byID[pid], RulePin)
+		p.link(us[0], pi, RulePin)
 	}
 }
 
 // uniquePairs returns the (user, person) pairs whose key is held by exactly
 // one user and one eligible person; for extensions, a key held by several on
 // either side is an ambiguous match.
-func (p *pass) uniquePairs(rule Rule, us map[string][]*nuser, ps map[string][]*nperson) []candidate {
+func (p *pass) uniquePairs(rule Rule) []candidate {
+	us, ps := &p.us.email, &p.ps.email
+	if rule == RuleExtension {
+		us, ps = &p.us.ext, &p.ps.ext
+	}
 	var out []candidate
-	for _, k := range sortedKeys(us) {
-		uu, pp := us[k], ps[k]
+	for ui := range p.users {
+		k := p.users[ui].email
+		if rule == RuleExtension {
+			k = p.users[ui].ext
+		}
+		if k == "" {
+			continue
+		}
+		nu, np := us.count(k), ps.count(k)
 		switch {
-		case len(uu) == 1 && len(pp) == 1:
-			out = append(out, candidate{user: uu[0], person: pp[0], value: k})
-		case rule == RuleExtension && len(pp) > 0 && (len(uu) > 1 || len(pp) > 1):
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: k, PersonIDs: personIDs(pp), UserIDs: userIDs(uu),
-				Detail: fmt.Sprintf("extension %s is held by %d users and %d %s people; nobody is linked by it", k, len(uu), len(pp), p.prov)})
+		case nu == 1 && np == 1:
+			out = append(out, candidate{user: int32(ui), person: ps.one(k), value: k})
+		case rule == RuleExtension && np > 0 && (nu > 1 || np > 1):
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: k, PersonIDs: p.personIDs(ps.all(k)), UserIDs: p.userIDs(us.all(k)),
+				Detail: fmt.Sprintf("extension %s is held by %d users and %d %s people; nobody is linked by it", k, nu, np, p.prov)})
 		}
 	}
 	return out
 }
 
+// uniqueNumber reports whether a number is held by exactly one user and one entry.
+func (p *pass) uniqueNumber(n string) bool {
+	return p.us.num.count(n) == 1 && p.ps.num.count(n) == 1
+}
+
 // phoneCandidates links through numbers held by exactly one entry and one
 // user; a record whose unique numbers point at several counterparts is ambiguous.
 func (p *pass) phoneCandidates() []candidate {
-	// unique reports whether a number is held by exactly one user and one entry
-	unique := func(n string) bool { return len(p.numU[n]) == 1 && len(p.numP[n]) == 1 }
 	var out []candidate
-	for _, u := range p.users {
-		var targets, evidence []string // a user has at most a Phone and a Mobile: tiny slices
-		for _, n := range u.numbers {
-			if unique(n) {
-				targets = appendUnique(targets, p.numP[n][0].ID)
+	for ui := range p.users {
+		u := &p.users[ui]
+		var tbuf [2]int32
+		var ebuf [2]string
+		targets, evidence := tbuf[:0], ebuf[:0] // a user has at most a Phone and a Mobile
+		for _, n := range u.numbers() {
+			if p.uniqueNumber(n) {
+				targets = appendUnique(targets, p.ps.num.one(n))
 				evidence = append(evidence, n)
 			}
 		}
 		switch {
 		case len(targets) > 1:
-			sort.Strings(targets)
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(u.numbers, " "), PersonIDs: targets, UserIDs: []string{u.ID},
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(u.numbers(), " "), PersonIDs: p.personIDs(targets), UserIDs: []string{u.ID},
 				Detail: fmt.Sprintf("the numbers of %s point at %d different %s people; not linked by phone", label(u.Username, u.ID), len(targets), p.prov)})
 		case len(targets) == 1:
-			np := p.byID[targets[0]]
-			if len(p.phoneUsers(np, unique)) > 1 {
+			pi := targets[0]
+			if len(p.phoneUsers(pi)) > 1 {
 				continue // reported once, from the person's side, below
 			}
-			if !np.eligible {
+			if !p.people[pi].eligible {
 				continue // a department's or disabled entry's number links nobody
 			}
-			out = append(out, candidate{user: u, person: np, value: strings.Join(evidence, " ")})
+			out = append(out, candidate{user: int32(ui), person: pi, value: strings.Join(evidence, " ")})
 		}
 	}
-	for _, np := range p.people {
-		if back := p.phoneUsers(np, unique); len(back) > 1 {
-			sort.Strings(back)
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(np.numbers, " "), PersonIDs: []string{np.ID}, UserIDs: back,
+	for pi := range p.people {
+		if back := p.phoneUsers(int32(pi)); len(back) > 1 {
+			np := &p.people[pi]
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(np.numbers, " "), PersonIDs: []string{np.ID}, UserIDs: p.userIDs(back),
 				Detail: fmt.Sprintf("the numbers of %s person %s point at %d different Salesforce users; not linked by phone", p.prov, label(np.Name, np.ID), len(back))})
 		}
 	}
@@ -563,11 +711,11 @@ func (p *pass) phoneCandidates() []candidate {
 }
 
 // phoneUsers lists the users a person's unique numbers point at.
-func (p *pass) phoneUsers(np *nperson, unique func(string) bool) []string {
-	var back []string
-	for _, n := range np.numbers {
-		if unique(n) {
-			back = appendUnique(back, p.numU[n][0].ID)
+func (p *pass) phoneUsers(pi int32) []int32 {
+	var back []int32
+	for _, n := range p.people[pi].numbers {
+		if p.uniqueNumber(n) {
+			back = appendUnique(back, p.us.num.one(n))
 		}
 	}
 	return back
@@ -577,35 +725,36 @@ func (p *pass) phoneUsers(np *nperson, unique func(string) bool) []string {
 // evidence against an earlier, stronger link is recorded, never acted on.
 func (p *pass) linkRule(rule Rule, cands []candidate) {
 	for _, c := range cands {
-		u, np := c.user, c.person
-		if p.noneUsers[u.ID] || p.lockedP[np.ID] {
+		ui, pi := c.user, c.person
+		if p.none[ui] || p.lockedP[pi] {
 			continue
 		}
-		ul, uLinked := p.userLink[u.ID]
-		owner, pLinked := p.personLink[np.ID]
-		if uLinked && ul.PersonID == np.ID {
+		ul, owner := p.linkOf[ui], p.ownerOf[pi]
+		uLinked, pLinked := ul >= 0, owner >= 0
+		if uLinked && ul == pi {
 			continue // agrees with the stronger rule
 		}
-		if !uLinked && !pLinked && !p.locked[u.ID] {
-			p.link(u, np, rule)
+		if !uLinked && !pLinked && !p.locked[ui] {
+			p.link(ui, pi, rule)
 			continue
 		}
 		if !uLinked && !pLinked {
 			continue // broken pin: the admin's decision stands, nothing to compare with
 		}
-		c := Conflict{Kind: RuleDisagreement, Value: c.value, PersonIDs: []string{np.ID}, UserIDs: []string{u.ID}}
+		u, np := &p.users[ui], &p.people[pi]
+		cf := Conflict{Kind: RuleDisagreement, Value: c.value, PersonIDs: []string{np.ID}, UserIDs: []string{u.ID}}
 		var parts []string
 		if uLinked {
-			c.PersonIDs = append(c.PersonIDs, ul.PersonID)
-			parts = append(parts, fmt.Sprintf("%s links %s to %s, which stands", ul.Rule, label(u.Username, u.ID), ul.PersonID))
+			cf.PersonIDs = append(cf.PersonIDs, p.people[ul].ID)
+			parts = append(parts, fmt.Sprintf("%s links %s to %s, which stands", p.ruleOf[ui], label(u.Username, u.ID), p.people[ul].ID))
 		}
 		if pLinked {
-			c.UserIDs = append(c.UserIDs, owner)
-			ol := p.userLink[owner]
-			parts = append(parts, fmt.Sprintf("%s links person %s to %s, which stands", ol.Rule, np.ID, label(p.userBy[owner].Username, owner)))
+			o := &p.users[owner]
+			cf.UserIDs = append(cf.UserIDs, o.ID)
+			parts = append(parts, fmt.Sprintf("%s links person %s to %s, which stands", p.ruleOf[owner], np.ID, label(o.Username, o.ID)))
 		}
-		c.Detail = fmt.Sprintf("%s %s points %s at %s person %s, but %s", rule, c.Value, label(u.Username, u.ID), p.prov, np.ID, strings.Join(parts, "; "))
-		p.conflict(c)
+		cf.Detail = fmt.Sprintf("%s %s points %s at %s person %s, but %s", rule, c.value, label(u.Username, u.ID), p.prov, np.ID, strings.Join(parts, "; "))
+		p.conflict(cf)
 	}
 }
 
@@ -613,62 +762,76 @@ func (p *pass) linkRule(rule Rule, cands []candidate) {
 // it names an eligible person no rule linked; several users naming the same
 // person is ambiguous and keeps nobody.
 func (p *pass) keepExisting() {
-	claims := map[string][]*nuser{}
-	for _, u := range p.users {
-		if _, linked := p.userLink[u.ID]; linked || p.locked[u.ID] {
+	type claim struct{ person, user int32 }
+	var claims []claim
+	for ui := range p.users {
+		if p.linkOf[ui] >= 0 || p.locked[ui] {
 			continue
 		}
-		cur := strings.TrimSpace(u.Fields.Get(p.prov))
-		np := p.byID[cur]
-		if cur == "" || np == nil || !np.eligible || p.lockedP[np.ID] {
+		cur := strings.TrimSpace(p.users[ui].Fields.Get(p.prov))
+		if cur == "" {
 			continue
 		}
-		if _, taken := p.personLink[np.ID]; taken {
+		pi := p.findPerson(cur)
+		if pi < 0 || !p.people[pi].eligible || p.lockedP[pi] || p.ownerOf[pi] >= 0 {
 			continue
 		}
-		claims[np.ID] = append(claims[np.ID], u)
+		claims = append(claims, claim{pi, int32(ui)})
 	}
-	for _, pid := range sortedKeys(claims) {
-		uu := claims[pid]
-		if len(uu) > 1 {
-			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: userIDs(uu),
-				Detail: fmt.Sprintf("%d users hold %s identifier %s and no rule decides between them; left as they are", len(uu), p.prov, pid)})
-			continue
+	slices.SortStableFunc(claims, func(a, b claim) int { return cmp.Compare(a.person, b.person) })
+	for len(claims) > 0 {
+		k := 1
+		for k < len(claims) && claims[k].person == claims[0].person {
+			k++
 		}
-		p.link(uu[0], p.byID[pid], RuleExisting)
+		pi := claims[0].person
+		if k > 1 {
+			us := make([]int32, k)
+			for i, c := range claims[:k] {
+				us[i] = c.user
+			}
+			pid := p.people[pi].ID
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: p.userIDs(us),
+				Detail: fmt.Sprintf("%d users hold %s identifier %s and no rule decides between them; left as they are", k, p.prov, pid)})
+		} else {
+			p.link(claims[0].user, pi, RuleExisting)
+		}
+		claims = claims[k:]
 	}
 }
 
 // decide turns links into desired field values and changes.
 func (p *pass) decide() {
-	for _, u := range p.users {
+	for ui := range p.users {
+		u := &p.users[ui]
 		cur := u.Fields.Get(p.prov)
 		trimmed := strings.TrimSpace(cur)
+		named := int32(-1) // the person the field names
+		if trimmed != "" {
+			named = p.findPerson(trimmed)
+		}
 		want, rule := cur, Rule("")
-		switch l, linked := p.userLink[u.ID]; {
-		case p.noneUsers[u.ID]:
+		switch l := p.linkOf[ui]; {
+		case p.none[ui]:
 			want, rule = "", RulePin
-		case linked:
-			want, rule = l.PersonID, l.Rule
+		case l >= 0:
+			want, rule = p.people[l].ID, p.ruleOf[ui]
 		case trimmed == "":
-		case p.personLink[trimmed] != "":
+		case named >= 0 && p.ownerOf[named] >= 0:
 			want, rule = "", RuleMoved // an identifier belongs to one user, even one with a broken pin
-		case p.locked[u.ID]:
-		default:
-			np := p.byID[trimmed]
-			if np == nil || !np.eligible {
-				why := "is not in the directory"
-				if np != nil {
-					why = fmt.Sprintf("is %s %s", np.Type, np.Status)
-				}
-				action := "left as it is (set clear_stale to clear it)"
-				if p.opts.ClearStale {
-					want, rule = "", RuleStale
-					action = "cleared (clear_stale)"
-				}
-				p.conflict(Conflict{Kind: StaleIdentifier, Value: trimmed, PersonIDs: []string{trimmed}, UserIDs: []string{u.ID},
-					Detail: fmt.Sprintf("%s holds %s identifier %s, which %s; %s", label(u.Username, u.ID), p.prov, trimmed, why, action)})
+		case p.locked[ui]:
+		case named < 0 || !p.people[named].eligible:
+			why := "is not in the directory"
+			if named >= 0 {
+				why = fmt.Sprintf("is %s %s", p.people[named].Type, p.people[named].Status)
 			}
+			action := "left as it is (set clear_stale to clear it)"
+			if p.opts.ClearStale {
+				want, rule = "", RuleStale
+				action = "cleared (clear_stale)"
+			}
+			p.conflict(Conflict{Kind: StaleIdentifier, Value: trimmed, PersonIDs: []string{trimmed}, UserIDs: []string{u.ID},
+				Detail: fmt.Sprintf("%s holds %s identifier %s, which %s; %s", label(u.Username, u.ID), p.prov, trimmed, why, action)})
 		}
 		if want != cur && rule != RuleExisting {
 			p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
@@ -678,8 +841,8 @@ func (p *pass) decide() {
 	if p.opts.FillPhone && p.prov == directory.RingCentral {
 		p.fillPhones()
 	}
-	for _, np := range p.people {
-		if _, linked := p.personLink[np.ID]; !linked && np.eligible {
+	for pi := range p.people {
+		if np := &p.people[pi]; p.ownerOf[pi] < 0 && np.eligible {
 			p.unmatched = append(p.unmatched, *np.Person)
 		}
 	}
@@ -688,21 +851,21 @@ func (p *pass) decide() {
 // fillPhones plans Phone write-backs: a linked user with an empty Phone gets
 // the person's only direct number, if no other entry or user holds it.
 func (p *pass) fillPhones() {
-	for _, u := range p.users {
-		l, linked := p.userLink[u.ID]
-		if !linked || strings.TrimSpace(u.Phone) != "" {
+	for ui := range p.users {
+		u, l := &p.users[ui], p.linkOf[ui]
+		if l < 0 || strings.TrimSpace(u.Phone) != "" {
 			continue
 		}
-		np := p.byID[l.PersonID]
+		np := &p.people[l]
 		if len(np.numbers) != 1 {
 			continue
 		}
 		n := np.numbers[0]
-		if len(p.numP[n]) != 1 || len(p.numU[n]) != 0 {
+		if p.ps.num.count(n) != 1 || p.us.num.count(n) != 0 {
 			continue
 		}
 		p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
-			Old: u.Phone, New: n, Rule: l.Rule, Phone: true})
+			Old: u.Phone, New: n, Rule: p.ruleOf[ui], Phone: true})
 	}
 }
 
@@ -713,44 +876,19 @@ func label(name, id string) string {
 	return fmt.Sprintf("%s (%s)", name, id)
 }
 
-func userIDs(us []*nuser) []string {
-	out := make([]string, len(us))
-	for i, u := range us {
-		out[i] = u.ID
+func (p *pass) userIDs(at []int32) []string {
+	out := make([]string, len(at))
+	for i, ui := range at {
+		out[i] = p.users[ui].ID
 	}
 	return out
 }
 
-func personIDs(ps []*nperson) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ID
+func (p *pass) personIDs(at []int32) []string {
+	out := make([]string, len(at))
+	for i, pi := range at {
+		out[i] = p.people[pi].ID
 	}
-	return out
-}
-
-// sortedKeys returns the map's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// sortedUnion returns the keys of both maps, sorted, each once.
-func sortedUnion[A, B any](a map[string]A, b map[string]B) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, dup := a[k]; !dup {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 
