@@ -39,11 +39,17 @@ type result struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "-measure" {
+		measureChild(os.Args[2:])
+		return
+	}
 	sizes := flag.String("n", "10000,100000", "comma-separated organisation sizes (Salesforce users)")
 	gctrace := flag.Bool("gctrace", false, "print the Go GC trace of the measured runs")
 	flag.Parse()
-	if v := os.Getenv("BENCH_GOMEMLIMIT"); v != "" {
-		childEnv = append(childEnv, "GOMEMLIMIT="+v)
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // for the measured runs only, not the simulators
+		if v := os.Getenv("BENCH_" + k); v != "" {
+			childEnv = append(childEnv, k+"="+v)
+		}
 	}
 	if *gctrace {
 		childEnv = append(childEnv, "GODEBUG=gctrace=1")
@@ -86,9 +92,9 @@ func measure(bin, dir string, n int) result {
 
 	res := result{n: n, calls: map[string]int{}, minimum: map[string]int{}}
 	full := filepath.Join(dir, "full.json")
-	var ru *syscall.Rusage
-	res.wall, ru = run(bin, "sync", "--config", stack.ConfigPath, "--backfill", "--report", full)
-	res.rssMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+	var rssKiB int64
+	res.wall, rssKiB = run(bin, "sync", "--config", stack.ConfigPath, "--backfill", "--report", full)
+	res.rssMiB = float64(rssKiB) / 1024
 	var rep struct {
 		Counts struct {
 			Changes         int `json:"changes"`
@@ -133,15 +139,21 @@ func measure(bin, dir string, n int) result {
 	return res
 }
 
-// run starts voiceid as a child process and returns its wall time and usage.
-func run(bin string, args ...string) (time.Duration, *syscall.Rusage) {
-	cmd := exec.Command(bin, args...)
+// run starts voiceid and returns its wall time and peak RSS in KiB.
+//
+// The peak is measured by a small helper process (this binary again, with
+// -measure) that starts voiceid and reads its rusage: Linux takes the peak RSS
+// of the address space a process execs from into its own, and this process,
+// holding the simulators and a 100,000-user organisation, would otherwise
+// lend voiceid its size.
+func run(bin string, args ...string) (time.Duration, int64) {
+	self, err := os.Executable()
+	check(err)
+	cmd := exec.Command(self, append([]string{"-measure", bin}, args...)...)
 	cmd.Env = append(os.Environ(), childEnv...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
+	out, err := cmd.Output()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "voiceid %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 		os.Exit(1)
@@ -149,7 +161,30 @@ func run(bin string, args ...string) (time.Duration, *syscall.Rusage) {
 	if len(childEnv) > 0 {
 		fmt.Fprint(os.Stderr, stderr.String())
 	}
-	return took, cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var m measured
+	check(json.Unmarshal(out, &m))
+	return time.Duration(m.WallNS), m.MaxRSSKiB
+}
+
+type measured struct {
+	WallNS    int64 `json:"wall_ns"`
+	MaxRSSKiB int64 `json:"maxrss_kib"`
+}
+
+// measureChild is the helper's side: it runs the command and prints its wall
+// time and peak RSS as JSON; the command's stderr passes through.
+func measureChild(args []string) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench -measure:", err)
+		os.Exit(1)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	json.NewEncoder(os.Stdout).Encode(measured{WallNS: took.Nanoseconds(), MaxRSSKiB: ru.Maxrss}) // KiB on Linux
 }
 
 // childEnv is extra environment for the voiceid processes (profiling).
