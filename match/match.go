@@ -394,7 +394,10 @@ func both(a, b func()) {
 	wg.Wait()
 }
 
-func normalizePeople(in []directory.Person) *personSet {
+// normalizePeople normalises one provider's entries. A number written
+// exactly as a number some user holds (already valid E.164) is taken as it
+// is: parsing it again would give the same number, at libphonenumber's cost.
+func normalizePeople(in []directory.Person, known *holders) *personSet {
 	order := make([]int32, len(in))
 	for i := range order {
 		order[i] = int32(i)
@@ -421,7 +424,10 @@ func normalizePeople(in []directory.Person) *personSet {
 				if num.UsageType != directory.UsageDirect {
 					continue
 				}
-				e, ok := phones.normalize(num.Raw, "")
+				e, ok := num.Raw, true
+				if known.count(e) == 0 {
+					e, ok = phones.normalize(num.Raw, "")
+				}
 				switch {
 				case !ok:
 					if v := (invalid{int32(i), strings.TrimSpace(num.Raw)}); !slices.Contains(bad[mine:], v) {
@@ -492,7 +498,7 @@ type pass struct {
 }
 
 func newPass(prov directory.Provider, us *userSet, people []directory.Person, opts Options) *pass {
-	ps := normalizePeople(people)
+	ps := normalizePeople(people, &us.num)
 	nu, np := len(us.list), len(ps.list)
 	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
 		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), ownerOf: make([]int32, np),

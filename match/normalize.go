@@ -16,6 +16,9 @@ func NormalizeEmail(s string) string {
 
 // NormalizeExtension keeps the ASCII digits of an extension ("x101" -> "101").
 func NormalizeExtension(s string) string {
+	if strings.Trim(s, "0123456789") == "" {
+		return s // digits only (or empty): nothing to copy
+	}
 	var b strings.Builder
 	for _, r := range s {
 		if r >= '0' && r <= '9' {
