@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"voiceid/internal/httpx"
+	"voiceid/internal/pack"
 )
 
 // AircallConfig is the [aircall] section.
@@ -190,6 +191,7 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 	out := make([]Person, 0, len(users))
 	for _, u := range users {
 		p := Person{Provider: Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
+		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
 			p.Numbers = append(p.Numbers, Number{Raw: d, UsageType: UsageDirect})
 		}

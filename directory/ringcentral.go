@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"voiceid/internal/httpx"
+	"voiceid/internal/pack"
 )
 
 // RingCentralConfig is the [ringcentral] section.
@@ -271,10 +272,16 @@ func (r rcContact) person() Person {
 	if name == "" {
 		name = r.Name
 	}
-	p := Person{Provider: RingCentral, ID: string(r.ID), Type: r.Type, Status: r.Status, Name: name,
+	p := Person{Provider: RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
 		Email: r.Email, Extension: r.ExtensionNumber}
-	for _, n := range r.PhoneNumbers {
-		p.Numbers = append(p.Numbers, Number{Raw: n.PhoneNumber, UsageType: n.UsageType})
+	own := []*string{&p.ID, &p.Name, &p.Email, &p.Extension}
+	if len(r.PhoneNumbers) > 0 {
+		p.Numbers = make([]Number, len(r.PhoneNumbers))
 	}
+	for i, n := range r.PhoneNumbers {
+		p.Numbers[i] = Number{Raw: n.PhoneNumber, UsageType: pack.Common(n.UsageType)}
+		own = append(own, &p.Numbers[i].Raw)
+	}
+	pack.Strings(own...)
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 
 	"voiceid/directory"
 	"voiceid/internal/httpx"
+	"voiceid/internal/pack"
 	"voiceid/match"
 )
 
@@ -247,8 +249,10 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		return nil, fmt.Errorf("salesforce: Users called before Discover")
 	}
 	fields := append([]string(nil), userQueryFields...)
+	column := map[directory.Provider]int{}
 	for _, p := range directory.Providers {
 		if f, ok := s.fields[p]; ok {
+			column[p] = len(fields)
 			fields = append(fields, f.Name)
 		}
 	}
@@ -256,55 +260,73 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		strings.Join(fields, ", "), Quote("Standard"))
 	target := s.data("/query")
 	q := url.Values{"q": {soql}}
+	pageType := queryPageType(fields)
 	var out []match.User
 	for page := 1; ; page++ {
 		resp, err := s.api.Do(ctx, http.MethodGet, target, q, nil, http.Header{"Sforce-Query-Options": {"batchSize=2000"}})
 		if err != nil {
 			return nil, err
 		}
-		var r struct {
-			TotalSize      int                           `json:"totalSize"`
-			Done           bool                          `json:"done"`
-			NextRecordsURL string                        `json:"nextRecordsUrl"`
-			Records        *[]map[string]json.RawMessage `json:"records"`
-		}
-		if err := json.Unmarshal(resp.Body, &r); err != nil || r.Records == nil {
+		v := reflect.New(pageType)
+		if err := json.Unmarshal(resp.Body, v.Interface()); err != nil || v.Elem().Field(3).IsNil() {
 			return nil, fmt.Errorf("salesforce: query User page %d: malformed answer", page)
 		}
-		for _, rec := range *r.Records {
-			out = append(out, s.toUser(rec))
+		total, done, next := int(v.Elem().Field(0).Int()), v.Elem().Field(1).Bool(), v.Elem().Field(2).String()
+		records := v.Elem().Field(3).Elem()
+		if out == nil {
+			out = make([]match.User, 0, min(max(total, records.Len()), 10_000_000))
+		}
+		for i := range records.Len() {
+			out = append(out, toUser(records.Index(i), column))
 		}
 		if progress != nil {
 			progress(len(out))
 		}
-		if r.Done {
-			if len(out) != r.TotalSize {
-				return nil, fmt.Errorf("salesforce: query User read %d of %d users", len(out), r.TotalSize)
+		if done {
+			if len(out) != total {
+				return nil, fmt.Errorf("salesforce: query User read %d of %d users", len(out), total)
 			}
 			return out, nil
 		}
-		if r.NextRecordsURL == "" {
+		if next == "" {
 			return nil, fmt.Errorf("salesforce: query User page %d: not done, but no nextRecordsUrl", page)
 		}
-		target, q = r.NextRecordsURL, nil
+		target, q = next, nil
 	}
 }
 
-func (s *Salesforce) toUser(rec map[string]json.RawMessage) match.User {
-	str := func(k string) string {
-		var v *string
-		json.Unmarshal(rec[k], &v)
-		if v == nil {
-			return ""
+// queryPageType is a query answer whose records have one *string per
+// selected field, tagged with its API name: the identifier fields' names are
+// only known once Discover has run, and a typed decode is far lighter than a
+// map per record.
+func queryPageType(fields []string) reflect.Type {
+	cols := make([]reflect.StructField, len(fields))
+	for i, f := range fields {
+		cols[i] = reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[*string](), Tag: reflect.StructTag(fmt.Sprintf("json:%q", f))}
+	}
+	return reflect.StructOf([]reflect.StructField{
+		{Name: "TotalSize", Type: reflect.TypeFor[int](), Tag: `json:"totalSize"`},
+		{Name: "Done", Type: reflect.TypeFor[bool](), Tag: `json:"done"`},
+		{Name: "NextRecordsURL", Type: reflect.TypeFor[string](), Tag: `json:"nextRecordsUrl"`},
+		{Name: "Records", Type: reflect.PointerTo(reflect.SliceOf(reflect.StructOf(cols))), Tag: `json:"records"`},
+	})
+}
+
+// toUser reads one record (columns in userQueryFields order, then the
+// identifier fields at column[provider]); its strings share one allocation.
+func toUser(rec reflect.Value, column map[directory.Provider]int) match.User {
+	str := func(i int) string {
+		if f := rec.Field(i); !f.IsNil() {
+			return f.Elem().String()
 		}
-		return *v
+		return ""
 	}
-	u := match.User{ID: str("Id"), Username: str("Username"), Name: str("Name"), Email: str("Email"),
-		Phone: str("Phone"), MobilePhone: str("MobilePhone"), Extension: str("Extension"),
-		CountryCode: str("CountryCode"), Country: str("Country")}
-	for p, f := range s.fields {
-		u.Fields.Set(p, str(f.Name))
+	u := match.User{ID: str(0), Username: str(1), Name: str(2), Email: str(3), Phone: str(4), MobilePhone: str(5),
+		Extension: str(6), CountryCode: pack.Common(str(7)), Country: pack.Common(str(8))}
+	for p, i := range column {
+		u.Fields.Set(p, str(i))
 	}
+	pack.Strings(&u.ID, &u.Username, &u.Name, &u.Email, &u.Phone, &u.MobilePhone, &u.Extension, &u.Fields.RingCentral, &u.Fields.Aircall)
 	return u
 }
 
