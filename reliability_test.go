@@ -185,7 +185,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	sb.Salesforce.Reject[sb.Org.Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
 	run(context.Background(), []string{"sync", "--config", sb.ConfigPath}, &out, &out)
-	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}} {
+	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}, {"report", "2", "--format", "json"}} {
+		// the stored reports are compressed in the state file: read them back too
 		run(context.Background(), append(cmd, "--config", sb.ConfigPath), &out, &out)
 	}
 	outputs := map[string][]byte{"stdout and stderr": out.Bytes()}

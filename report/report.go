@@ -4,6 +4,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -114,11 +116,95 @@ type Usage struct {
 	Limit int `json:"limit"`
 }
 
-// JSON writes the report as indented JSON.
+// JSON writes the report as indented JSON (as encoding/json's Encoder with a
+// two-space indent writes it). The lists are written one element at a time: a
+// backfill's changes are tens of megabytes of JSON, which built whole would be
+// the largest allocation of the run.
 func (r *Report) JSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return r.stream(w, "  ")
+}
+
+// CompactJSON writes the report as json.Marshal does, the lists streamed.
+func (r *Report) CompactJSON(w io.Writer) error {
+	return r.stream(w, "")
+}
+
+func (r *Report) stream(w io.Writer, indent string) error {
+	skeleton := *r
+	skeleton.Changes, skeleton.Conflicts, skeleton.Unmatched = nil, nil, nil
+	head, sep := []byte(nil), ":"
+	var err error
+	if indent == "" {
+		head, err = json.Marshal(skeleton)
+	} else {
+		head, err = json.MarshalIndent(skeleton, "", indent)
+		sep = ": "
+	}
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	lists := []struct {
+		key   string
+		write func() error
+	}{
+		{"changes", func() error { return writeList(bw, r.Changes, indent) }},
+		{"conflicts", func() error { return writeList(bw, r.Conflicts, indent) }},
+		{"unmatched", func() error { return writeList(bw, r.Unmatched, indent) }},
+	}
+	for _, l := range lists {
+		// the key, unescaped quotes and all, cannot occur inside a JSON string
+		key := []byte(`"` + l.key + `"` + sep)
+		i := bytes.Index(head, append(key, "null"...))
+		if i < 0 {
+			return fmt.Errorf("report: %s missing from the JSON", l.key)
+		}
+		bw.Write(head[:i+len(key)])
+		if err := l.write(); err != nil {
+			return err
+		}
+		head = head[i+len(key)+len("null"):]
+	}
+	bw.Write(head)
+	if indent != "" {
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// writeList writes a top-level list of the report, one element at a time.
+func writeList[T any](w *bufio.Writer, items []T, indent string) error {
+	switch {
+	case items == nil:
+		_, err := w.WriteString("null")
+		return err
+	case len(items) == 0:
+		_, err := w.WriteString("[]")
+		return err
+	}
+	w.WriteByte('[')
+	prefix := indent + indent // elements sit two levels deep
+	for i, it := range items {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		var b []byte
+		var err error
+		if indent == "" {
+			b, err = json.Marshal(it)
+		} else {
+			w.WriteString("\n" + prefix)
+			b, err = json.MarshalIndent(it, prefix, indent)
+		}
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+	}
+	if indent != "" {
+		w.WriteString("\n" + indent)
+	}
+	return w.WriteByte(']')
 }
 
 // Formats are the report formats by file extension.

@@ -153,3 +153,32 @@ func TestHumanFormatsShowInternationalNumbersAndLocalTimes(t *testing.T) {
 		}
 	}
 }
+
+// The streamed JSON is byte for byte what encoding/json writes, whatever the
+// lists hold: empty, nil, hostile names, even a name spelling a list's key.
+func TestStreamedJSONEqualsEncodingJSON(t *testing.T) {
+	trap := fixedReport()
+	trap.Run.Reason = `"changes": null, "conflicts":null`
+	trap.Changes[0].Name = `"changes": null`
+	trap.Unmatched = append(trap.Unmatched, Unmatched{Provider: "aircall", ProviderID: "7", Name: `"unmatched":null </script>`})
+	empty := fixedReport()
+	empty.Changes, empty.Conflicts, empty.Unmatched = []Change{}, []Conflict{}, nil
+	many := fixedReport()
+	for i := 0; i < 500; i++ {
+		many.Changes = append(many.Changes, many.Changes[i%3])
+	}
+	for name, rep := range map[string]*Report{"fixed": fixedReport(), "trap": trap, "empty and nil": empty, "many": many} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
+		if err := rep.JSON(&got); err != nil || got.String() != want.String() {
+			t.Errorf("%s: indented JSON differs (err %v):\n got %.300s\nwant %.300s", name, err, got.String(), want.String())
+		}
+		compact, _ := json.Marshal(rep)
+		got.Reset()
+		if err := rep.CompactJSON(&got); err != nil || !bytes.Equal(got.Bytes(), compact) {
+			t.Errorf("%s: compact JSON differs (err %v):\n got %.300s\nwant %.300s", name, err, got.String(), compact)
+		}
+	}
+}

@@ -4,6 +4,8 @@
 package state
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -12,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -227,7 +230,8 @@ type Run struct {
 	Failed     int
 	Conflicts  int
 	APICalls   map[string]int64
-	Report     []byte // JSON report
+	// Report writes the run's JSON report (FinishRun stores it compressed); nil: none.
+	Report func(io.Writer) error
 }
 
 // StartRun records the start of a run and returns its id.
@@ -243,17 +247,33 @@ func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
 // FinishRun records how a run ended.
 func (s *DB) FinishRun(r Run) error {
 	calls, _ := json.Marshal(r.APICalls)
+	var report any // NULL: no report
+	if r.Report != nil {
+		b, err := compress(r.Report)
+		if err != nil {
+			return err
+		}
+		report = b
+	}
 	_, err := s.db.Exec(`UPDATE runs SET finished_at = ?, status = ?, reason = ?, changes = ?, applied = ?, failed = ?,
 		conflicts = ?, api_calls = ?, report = ? WHERE id = ?`,
-		ts(s.Now()), r.Status, r.Reason, r.Changes, r.Applied, r.Failed, r.Conflicts, string(calls), nullBytes(r.Report), r.ID)
+		ts(s.Now()), r.Status, r.Reason, r.Changes, r.Applied, r.Failed, r.Conflicts, string(calls), report, r.ID)
 	return err
 }
 
-func nullBytes(b []byte) any {
-	if b == nil {
-		return nil
+// compress gzips a report for the runs table: a backfill's report is tens of
+// megabytes of JSON, and one is kept per run. Reports stored before this are
+// plain JSON; Report tells the two apart by gzip's magic bytes.
+func compress(write func(io.Writer) error) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid: no error
+	if err := write(zw); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	return string(b)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Runs lists the most recent runs first.
@@ -281,7 +301,7 @@ func (s *DB) Runs(limit int) ([]Run, error) {
 
 // Report returns the JSON report a run wrote.
 func (s *DB) Report(runID int64) ([]byte, error) {
-	var rep sql.NullString
+	var rep []byte
 	err := s.db.QueryRow("SELECT report FROM runs WHERE id = ?", runID).Scan(&rep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("run %d: %w", runID, ErrNotFound)
@@ -289,10 +309,21 @@ func (s *DB) Report(runID int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !rep.Valid {
+	if rep == nil {
 		return nil, fmt.Errorf("run %d has no report (it did not finish)", runID)
 	}
-	return []byte(rep.String), nil
+	if !bytes.HasPrefix(rep, []byte{0x1f, 0x8b}) {
+		return rep, nil // stored plain, before reports were compressed
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(rep))
+	if err != nil {
+		return nil, fmt.Errorf("run %d: stored report: %w", runID, err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("run %d: stored report: %w", runID, err)
+	}
+	return out, nil
 }
 
 // Change is one row of the audit trail.

@@ -1,13 +1,16 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,5 +276,37 @@ func BenchmarkRecordChanges(b *testing.B) {
 			}
 		}
 		db.Close()
+	}
+}
+
+func TestReportsAreStoredCompressedAndReadBackWhole(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "voiceid.db"))
+	big := []byte(`{"changes":[` + strings.Repeat(`{"salesforce_user_id":"005B00000000001","rule":"email"},`, 20000) + `{}]}`)
+	id, err := db.StartRun("apply", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(Run{ID: id, Status: "ok", Report: func(w io.Writer) error { _, err := w.Write(big); return err }}); err != nil {
+		t.Fatal(err)
+	}
+	var stored int
+	db.db.QueryRow("SELECT length(report) FROM runs WHERE id = ?", id).Scan(&stored)
+	if stored == 0 || stored > len(big)/10 {
+		t.Errorf("stored %d bytes for a %d-byte report, want it compressed", stored, len(big))
+	}
+	got, err := db.Report(id)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("read back %d bytes (err %v), want the %d bytes written", len(got), err, len(big))
+	}
+
+	// a report stored plain, as before compression, still reads
+	old, _ := db.StartRun("apply", false)
+	db.db.Exec("UPDATE runs SET status = 'ok', report = ? WHERE id = ?", `{"schema_version":1}`, old)
+	if got, err := db.Report(old); err != nil || string(got) != `{"schema_version":1}` {
+		t.Errorf("plain report read back as %q, %v", got, err)
+	}
+	unfinished, _ := db.StartRun("apply", false)
+	if _, err := db.Report(unfinished); err == nil || !strings.Contains(err.Error(), "no report") {
+		t.Errorf("unfinished run: err = %v, want 'has no report'", err)
 	}
 }
