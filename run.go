@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,11 +125,9 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 	default:
 		rep.Run.Status = "ok"
 	}
-	var buf bytes.Buffer
-	rep.JSON(&buf)
 	if ferr := db.FinishRun(state.Run{ID: runID, Status: rep.Run.Status, Reason: rep.Run.Reason,
 		Changes: rep.Counts.Changes, Applied: rep.Counts.Applied, Failed: rep.Counts.Failed,
-		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: buf.Bytes()}); ferr != nil && err == nil {
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
 		err = ferr
 	}
 	for _, path := range r.Reports {
@@ -183,6 +180,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	if err != nil {
 		return err
 	}
+	defer budgetMemory(log)()
 	if err := emptyDirectoryGuard(provs, src); err != nil {
 		return err
 	}
@@ -207,6 +205,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	rep.Counts.SalesforceUsers = len(src.users)
 	rep.Counts.RingCentralPeople = len(src.people[directory.RingCentral])
 	rep.Counts.AircallPeople = len(src.people[directory.Aircall])
+	names := refsFor(plan, src) // src is not used after this line: its memory goes
 	linked := 0
 	for _, p := range provs {
 		rep.Counts.Linked[string(p)] = plan.Linked(p)
@@ -256,7 +255,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	if err != nil {
 		return err
 	}
-	fill(rep, rows, conflicts, plan.Unmatched, firstSeen, src)
+	fill(rep, rows, conflicts, plan.Unmatched, firstSeen, names)
 	if applyErr != nil {
 		return applyErr
 	}
@@ -436,19 +435,56 @@ func nonEmpty(v string) []string {
 	return []string{v}
 }
 
-// fill copies the run's rows into the report.
-func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time, src sources) {
-	users := make(map[string]match.User, len(src.users))
-	for _, u := range src.users {
-		users[u.ID] = u
+// refs names the records the report may point at: those in conflicts, and
+// the people the changes write (a rejected write becomes a conflict). They
+// are taken right after planning, so that the users and directories, the
+// bulk of a large run's memory, are let go before writing.
+type refs struct {
+	users  map[string]report.UserRef
+	people map[directory.Provider]map[string]report.PersonRef
+}
+
+func refsFor(plan match.Plan, src sources) refs {
+	r := refs{users: map[string]report.UserRef{}, people: map[directory.Provider]map[string]report.PersonRef{}}
+	wantPeople := map[directory.Provider]map[string]bool{}
+	want := func(prov directory.Provider, id string) {
+		if wantPeople[prov] == nil {
+			wantPeople[prov] = map[string]bool{}
+		}
+		wantPeople[prov][id] = true
 	}
-	people := map[directory.Provider]map[string]directory.Person{}
-	for prov, ps := range src.people {
-		people[prov] = make(map[string]directory.Person, len(ps))
-		for _, p := range ps {
-			people[prov][p.ID] = p
+	for _, c := range plan.Conflicts {
+		for _, id := range c.UserIDs {
+			r.users[id] = report.UserRef{ID: id}
+		}
+		for _, id := range c.PersonIDs {
+			want(c.Provider, id)
 		}
 	}
+	for _, c := range plan.Changes {
+		if c.New != "" {
+			want(c.Provider, c.New)
+		}
+	}
+	for _, u := range src.users {
+		if _, ok := r.users[u.ID]; ok {
+			r.users[u.ID] = report.UserRef{ID: u.ID, Username: u.Username, Name: u.Name}
+		}
+	}
+	for prov, ps := range src.people {
+		r.people[prov] = map[string]report.PersonRef{}
+		for _, p := range ps {
+			if wantPeople[prov][p.ID] {
+				r.people[prov][p.ID] = report.PersonRef{ID: p.ID, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+			}
+		}
+	}
+	return r
+}
+
+// fill copies the run's rows into the report.
+func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time, names refs) {
+	var changed map[string]report.UserRef // users of the changes, for write failures
 	for _, c := range rows {
 		if c.Status == "sending" { // the run stopped with this batch in flight
 			c.Status, c.Error = "failed", "sent, but no answer came before the run stopped; the next run checks it again"
@@ -470,13 +506,23 @@ func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, u
 			rc.FirstSeen = &t
 		}
 		for _, id := range c.UserIDs {
-			u := users[id]
-			rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
+			u, ok := names.users[id]
+			if !ok {
+				if changed == nil {
+					changed = map[string]report.UserRef{}
+					for _, r := range rows {
+						changed[r.UserID] = report.UserRef{ID: r.UserID, Username: r.Username, Name: r.Name}
+					}
+				}
+				u = changed[id]
+				u.ID = id
+			}
+			rc.SalesforceUsers = append(rc.SalesforceUsers, u)
 		}
 		for _, id := range c.PersonIDs {
-			ref := report.PersonRef{ID: id, State: "missing"}
-			if p, ok := people[c.Provider][id]; ok {
-				ref = report.PersonRef{ID: id, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+			ref, ok := names.people[c.Provider][id]
+			if !ok {
+				ref = report.PersonRef{ID: id, State: "missing"}
 			}
 			rc.People = append(rc.People, ref)
 		}
