@@ -153,10 +153,11 @@ type acNumber struct {
 }
 
 type acUser struct {
-	ID      flexString  `json:"id"`
-	Name    string      `json:"name"`
-	Email   string      `json:"email"`
-	Numbers *[]acNumber `json:"numbers"` // v1 only
+	ID        flexString  `json:"id"`
+	Name      string      `json:"name"`
+	Email     string      `json:"email"`
+	CreatedAt string      `json:"created_at"`
+	Numbers   *[]acNumber `json:"numbers"` // v1 only
 }
 
 // AircallListCap is the most records one Aircall list query reaches.
@@ -232,25 +233,35 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 	return out, nil
 }
 
-// keyed is a list record with an id.
-type keyed interface{ key() string }
+// listed is a list record: an id, and when it was created.
+type listed interface {
+	key() string
+	created() string
+}
 
-func (u acUser) key() string   { return string(u.ID) }
-func (n acNumber) key() string { return string(n.ID) }
+func (u acUser) key() string       { return string(u.ID) }
+func (u acUser) created() string   { return u.CreatedAt }
+func (n acNumber) key() string     { return string(n.ID) }
+func (n acNumber) created() string { return n.CreatedAt }
 
-// listAll reads every record of a list. A list longer than one query reaches
-// (10,000) is read in created_at windows, each under the cap. Each window's
-// query reaches one second past both its edges and records are kept once by
-// id, so a record created on an edge is neither lost nor repeated, whether
-// Aircall's from/to include their own second or not (UNCONFIRMED).
-func listAll[T keyed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
-	first, meta, err := page[T](ctx, c.api, path, key, url.Values{"order": {"asc"}})
-	if err != nil {
-		return nil, err
-	}
+// createdSecond is a record's created_at as UNIX seconds.
+func createdSecond[T listed](it T) (int64, bool) {
+	t, err := time.Parse(time.RFC3339, it.created())
+	return t.Unix(), err == nil
+}
+
+// listAll reads every record of a list. One query reaches 10,000 records
+// (the cap), so a longer list is read in created_at order: each further query
+// starts at the second of the last record read. It reaches one second before
+// that (and one past its end) and records are kept once by id, so the records
+// of an edge second are neither lost nor repeated, whether Aircall's from/to
+// include their own second or not and however it orders records created in
+// the same second (both UNCONFIRMED). The re-read edge costs at most one page
+// per 10,000 records.
+func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
-	keep := func(items []T) {
+	keep := func(items []T) bool {
 		for _, it := range items {
 			if !seen[it.key()] {
 				seen[it.key()] = true
@@ -260,16 +271,16 @@ func listAll[T keyed](ctx context.Context, c *AircallReader, path, key string, p
 		if progress != nil {
 			progress(len(out))
 		}
+		return false // read on
 	}
-	if meta.Total <= c.cap {
-		keep(first)
-		rest, err := follow[T](ctx, c.api, path, key, meta)
-		if err != nil {
+	first, meta, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
+	if err != nil {
+		return nil, err
+	}
+	if meta.Total > c.cap && len(first) > 0 {
+		if err := onwards(ctx, c, path, key, first[len(first)-1], c.now().Unix()+1, keep); err != nil {
 			return nil, err
 		}
-		keep(rest)
-	} else if err := window(ctx, c, path, key, 0, c.now().Unix()+1, keep); err != nil {
-		return nil, err
 	}
 	if len(out) < meta.Total {
 		return nil, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, len(out), meta.Total)
@@ -277,28 +288,36 @@ func listAll[T keyed](ctx context.Context, c *AircallReader, path, key string, p
 	return out, nil
 }
 
-// window reads the records created in [from, to] (UNIX seconds), halving
-// the window until each part is under the list cap.
-func window[T keyed](ctx context.Context, c *AircallReader, path, key string, from, to int64, keep func([]T)) error {
-	q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}, "to": {strconv.FormatInt(to+1, 10)}}
-	first, meta, err := page[T](ctx, c.api, path, key, q)
-	if err != nil {
-		return err
+// readQuery reads one list query to its end (at most the cap), telling each
+// page to each as it comes; each may stop the reading by returning true.
+func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, each func([]T) bool) ([]T, acMeta, error) {
+	items, meta, err := page[T](ctx, c.api, path, key, q)
+	if err != nil || each(items) {
+		return items, meta, err
 	}
-	if meta.Total <= c.cap {
-		keep(first)
-		rest, err := follow[T](ctx, c.api, path, key, meta)
-		keep(rest)
-		return err
+	rest, err := follow(ctx, c.api, path, key, meta, each)
+	return append(items, rest...), meta, err
+}
+
+// onwards reads the records created from last's second up to the second to,
+// in created_at order, one query per 10,000.
+func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, to int64, keep func([]T) bool) error {
+	from, ok := createdSecond(last)
+	for {
+		if !ok {
+			return fmt.Errorf("aircall: GET %s: a record without a readable created_at; cannot read past %d records", path, c.cap)
+		}
+		q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}, "to": {strconv.FormatInt(to+1, 10)}}
+		items, meta, err := readQuery(ctx, c, path, key, q, keep)
+		if err != nil || meta.Total <= c.cap || len(items) == 0 {
+			return err
+		}
+		next, okNext := createdSecond(items[len(items)-1])
+		if okNext && next <= from {
+			return fmt.Errorf("aircall: GET %s: %d records were created within three seconds; more than one list query can reach", path, meta.Total)
+		}
+		from, ok = next, okNext
 	}
-	if from >= to {
-		return fmt.Errorf("aircall: GET %s: %d records were created within three seconds; more than one list query can reach", path, meta.Total)
-	}
-	mid := from + (to-from)/2
-	if err := window(ctx, c, path, key, from, mid, keep); err != nil {
-		return err
-	}
-	return window(ctx, c, path, key, mid+1, to, keep)
 }
 
 // page reads the first page of a list query.
@@ -311,8 +330,9 @@ func page[T any](ctx context.Context, api *httpx.Client, path, key string, q url
 	return decodePage[T](ctx, api, path, path, key, q, 1)
 }
 
-// follow reads the pages after meta's, through next_page_link.
-func follow[T any](ctx context.Context, api *httpx.Client, path, key string, meta acMeta) ([]T, error) {
+// follow reads the pages after meta's, through next_page_link; each sees
+// every page and may stop the reading.
+func follow[T any](ctx context.Context, api *httpx.Client, path, key string, meta acMeta, each func([]T) bool) ([]T, error) {
 	var out []T
 	for n := 2; meta.NextPageLink != nil && *meta.NextPageLink != ""; n++ {
 		items, m, err := decodePage[T](ctx, api, path, *meta.NextPageLink, key, nil, n)
@@ -324,6 +344,9 @@ func follow[T any](ctx context.Context, api *httpx.Client, path, key string, met
 		}
 		out = append(out, items...)
 		meta = m
+		if each(items) {
+			break
+		}
 	}
 	return out, nil
 }

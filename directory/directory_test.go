@@ -429,6 +429,42 @@ func TestAircallReadsPastTheListCapInWindows(t *testing.T) {
 	}
 }
 
+// Past the cap, each further query re-reads only its edge second: 180 users
+// under a cap of 100 cost the 4 pages of 50 they fill, and 200 cost one more
+// (the edge record tips the second query over a page).
+func TestAircallPastTheCapCostsAtMostOnePageMore(t *testing.T) {
+	for _, tc := range []struct{ users, pages int }{{100, 2}, {180, 4}, {200, 5}, {230, 5}} {
+		clk := newClock()
+		sim, r := acSim(t, aircallOrg(tc.users, hourly), clk)
+		sim.RateLimit = 0
+		sim.Cap, r.cap = 100, 100
+		people, err := r.People(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAll(t, people, tc.users)
+		if got := sim.Requests("/v2/users"); got != tc.pages {
+			t.Errorf("%d users: %d list requests, want %d", tc.users, got, tc.pages)
+		}
+	}
+}
+
+// More records in one second than a query reaches cannot be read whole:
+// the reader says so instead of looping or returning part of the list.
+func TestAircallRefusesMoreThanTheCapInOneSecond(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(150, func(int) time.Time { return time.Unix(1_600_000_000, 0) }), clk)
+	sim.RateLimit = 0
+	sim.Cap, r.cap = 100, 100
+	_, err := r.People(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "within three seconds") {
+		t.Fatalf("err = %v, want the reader to refuse 150 records created in one second under a cap of 100", err)
+	}
+	if n := sim.Requests("/v2/users"); n > 10 {
+		t.Errorf("%d requests before giving up", n)
+	}
+}
+
 func TestAircallPacesInsteadOfHitting429(t *testing.T) {
 	clk := newClock()
 	sim, r := acSim(t, aircallOrg(150, hourly), clk) // 3+4+151 = 158 calls, more than one minute's 120
