@@ -66,6 +66,7 @@ var (
 type Field struct {
 	Name       string
 	Label      string
+	Type       string // describe's type: "string" for a Text field
 	Length     int
 	Updateable bool
 }
@@ -192,6 +193,11 @@ func (s *Salesforce) data(path string) string {
 	return "/services/data/" + s.cfg.APIVersion + path
 }
 
+// textTypes are the describe types whose values are read and written as
+// JSON strings, as identifiers are.
+var textTypes = map[string]bool{"string": true, "textarea": true, "phone": true, "email": true, "url": true,
+	"picklist": true, "combobox": true, "encryptedstring": true}
+
 // Discover finds the identifier field of each provider: the configured API
 // name, else the one User field whose label matches (case-insensitively).
 func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (map[directory.Provider]Field, error) {
@@ -203,6 +209,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 		Fields []struct {
 			Name       string `json:"name"`
 			Label      string `json:"label"`
+			Type       string `json:"type"`
 			Length     int    `json:"length"`
 			Updateable bool   `json:"updateable"`
 		} `json:"fields"`
@@ -216,7 +223,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 		var found []Field
 		for _, f := range d.Fields {
 			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabels[p])) {
-				found = append(found, Field{Name: f.Name, Label: f.Label, Length: f.Length, Updateable: f.Updateable})
+				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable})
 			}
 		}
 		key := fieldKey(p)
@@ -231,6 +238,8 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 				names = append(names, f.Name)
 			}
 			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabels[p], strings.Join(names, ", "), key)
+		case found[0].Type != "" && !textTypes[found[0].Type]:
+			return nil, fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a %s field; identifiers are text: use a Text field", ErrField, key, found[0].Name, found[0].Label, found[0].Type)
 		case !found[0].Updateable:
 			return nil, fmt.Errorf("%w: the integration user cannot edit User.%s (%q): grant edit access in field-level security", ErrField, found[0].Name, found[0].Label)
 		}

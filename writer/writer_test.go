@@ -163,6 +163,12 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 		t.Errorf("read-only field: %v", err)
 	}
 
+	// a field of another type would be read as numbers or booleans, and written wrongly
+	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.RingCentral: "IsActive"} })
+	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
+		t.Errorf("non-text field: %v", err)
+	}
+
 	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.Aircall: "nope__c"} })
 	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
 		t.Errorf("unknown configured field: %v", err)
