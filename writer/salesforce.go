@@ -283,7 +283,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		total, done, next := int(v.Elem().Field(0).Int()), v.Elem().Field(1).Bool(), v.Elem().Field(2).String()
 		records := v.Elem().Field(3).Elem()
 		if out == nil {
-			out = make([]match.User, 0, min(max(total, records.Len()), 10_000_000))
+			out = make([]match.User, 0, min(max(total, records.Len()), 250_000)) // a wrong totalSize cannot make a huge slice
 		}
 		for i := range records.Len() {
 			out = append(out, toUser(records.Index(i), column))
