@@ -34,7 +34,6 @@ type AircallConfig struct {
 // AircallReader reads the users of one Aircall company and the numbers assigned to them.
 type AircallReader struct {
 	api *httpx.Client
-	now func() time.Time
 	cap int // records one list query reaches (AircallListCap)
 }
 
@@ -52,7 +51,7 @@ func NewAircall(cfg AircallConfig) *AircallReader {
 		now = time.Now
 	}
 	auth := staticAuth("Basic " + basic(cfg.APIID, cfg.APIToken))
-	return &AircallReader{now: now, cap: AircallListCap, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
+	return &AircallReader{cap: AircallListCap, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
 		Classify: classifyAircall(share, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff}}
 }
 
@@ -253,11 +252,10 @@ func createdSecond[T listed](it T) (int64, bool) {
 // listAll reads every record of a list. One query reaches 10,000 records
 // (the cap), so a longer list is read in created_at order: each further query
 // starts at the second of the last record read. It reaches one second before
-// that (and one past its end) and records are kept once by id, so the records
-// of an edge second are neither lost nor repeated, whether Aircall's from/to
-// include their own second or not and however it orders records created in
-// the same second (both UNCONFIRMED). The re-read edge costs at most one page
-// per 10,000 records.
+// that and records are kept once by id, so the records of an edge second are
+// neither lost nor repeated, whether Aircall's from includes its own second or
+// not and however it orders records created in the same second (both
+// UNCONFIRMED). The re-read edge costs at most one page per 10,000 records.
 func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
@@ -278,7 +276,7 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 		return nil, err
 	}
 	if meta.Total > c.cap && len(first) > 0 {
-		if err := onwards(ctx, c, path, key, first[len(first)-1], c.now().Unix()+1, keep); err != nil {
+		if err := onwards(ctx, c, path, key, first[len(first)-1], keep); err != nil {
 			return nil, err
 		}
 	}
@@ -299,15 +297,16 @@ func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q
 	return append(items, rest...), meta, err
 }
 
-// onwards reads the records created from last's second up to the second to,
-// in created_at order, one query per 10,000.
-func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, to int64, keep func([]T) bool) error {
+// onwards reads the records created from last's second on, in created_at
+// order, one query per 10,000. No upper bound: a clock behind Aircall's must
+// not cut off the newest records.
+func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, keep func([]T) bool) error {
 	from, ok := createdSecond(last)
 	for {
 		if !ok {
 			return fmt.Errorf("aircall: GET %s: a record without a readable created_at; cannot read past %d records", path, c.cap)
 		}
-		q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}, "to": {strconv.FormatInt(to+1, 10)}}
+		q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}}
 		items, meta, err := readQuery(ctx, c, path, key, q, keep)
 		if err != nil || meta.Total <= c.cap || len(items) == 0 {
 			return err
