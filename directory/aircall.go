@@ -259,7 +259,7 @@ func createdSecond[T listed](it T) (int64, bool) {
 func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
-	keep := func(items []T) bool {
+	keep := func(items []T) {
 		for _, it := range items {
 			if !seen[it.key()] {
 				seen[it.key()] = true
@@ -269,14 +269,13 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 		if progress != nil {
 			progress(len(out))
 		}
-		return false // read on
 	}
-	first, meta, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
+	last, meta, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
 	if err != nil {
 		return nil, err
 	}
-	if meta.Total > c.cap && len(first) > 0 {
-		if err := onwards(ctx, c, path, key, first[len(first)-1], keep); err != nil {
+	if meta.Total > c.cap && len(last) > 0 {
+		if err := onwards(ctx, c, path, key, last[len(last)-1], keep); err != nil {
 			return nil, err
 		}
 	}
@@ -286,68 +285,51 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 	return out, nil
 }
 
-// readQuery reads one list query to its end (at most the cap), telling each
-// page to each as it comes; each may stop the reading by returning true.
-func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, each func([]T) bool) ([]T, acMeta, error) {
-	items, meta, err := page[T](ctx, c.api, path, key, q)
-	if err != nil || each(items) {
-		return items, meta, err
+// readQuery reads one list query to its end (at most the cap), handing each
+// page to keep as it comes. It returns the first page's meta and the last page
+// that held records (empty when none did).
+func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, error) {
+	q.Set("per_page", strconv.Itoa(AircallPageSize))
+	q.Set("page", "1")
+	items, meta, err := decodePage[T](ctx, c.api, path, path, key, q, 1)
+	if err != nil {
+		return nil, meta, err
 	}
-	rest, err := follow(ctx, c.api, path, key, meta, each)
-	return append(items, rest...), meta, err
+	keep(items)
+	last, next := items, meta
+	for n := 2; next.NextPageLink != nil && *next.NextPageLink != ""; n++ {
+		if items, next, err = decodePage[T](ctx, c.api, path, *next.NextPageLink, key, nil, n); err != nil {
+			return nil, meta, err
+		}
+		if len(items) == 0 {
+			break
+		}
+		keep(items)
+		last = items
+	}
+	return last, meta, nil
 }
 
 // onwards reads the records created from last's second on, in created_at
 // order, one query per 10,000. No upper bound: a clock behind Aircall's must
 // not cut off the newest records.
-func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, keep func([]T) bool) error {
+func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, keep func([]T)) error {
 	from, ok := createdSecond(last)
 	for {
 		if !ok {
 			return fmt.Errorf("aircall: GET %s: a record without a readable created_at; cannot read past %d records", path, c.cap)
 		}
 		q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}}
-		items, meta, err := readQuery(ctx, c, path, key, q, keep)
-		if err != nil || meta.Total <= c.cap || len(items) == 0 {
+		page, meta, err := readQuery(ctx, c, path, key, q, keep)
+		if err != nil || meta.Total <= c.cap || len(page) == 0 {
 			return err
 		}
-		next, okNext := createdSecond(items[len(items)-1])
+		next, okNext := createdSecond(page[len(page)-1])
 		if okNext && next <= from {
 			return fmt.Errorf("aircall: GET %s: %d records were created within three seconds; more than one list query can reach", path, meta.Total)
 		}
 		from, ok = next, okNext
 	}
-}
-
-// page reads the first page of a list query.
-func page[T any](ctx context.Context, api *httpx.Client, path, key string, q url.Values) ([]T, acMeta, error) {
-	if q == nil {
-		q = url.Values{}
-	}
-	q.Set("per_page", strconv.Itoa(AircallPageSize))
-	q.Set("page", "1")
-	return decodePage[T](ctx, api, path, path, key, q, 1)
-}
-
-// follow reads the pages after meta's, through next_page_link; each sees
-// every page and may stop the reading.
-func follow[T any](ctx context.Context, api *httpx.Client, path, key string, meta acMeta, each func([]T) bool) ([]T, error) {
-	var out []T
-	for n := 2; meta.NextPageLink != nil && *meta.NextPageLink != ""; n++ {
-		items, m, err := decodePage[T](ctx, api, path, *meta.NextPageLink, key, nil, n)
-		if err != nil {
-			return nil, err
-		}
-		if len(items) == 0 {
-			break
-		}
-		out = append(out, items...)
-		meta = m
-		if each(items) {
-			break
-		}
-	}
-	return out, nil
 }
 
 func decodePage[T any](ctx context.Context, api *httpx.Client, path, target, key string, q url.Values, n int) ([]T, acMeta, error) {
