@@ -514,17 +514,18 @@ func newPass(prov directory.Provider, us *userSet, people []directory.Person, op
 
 // findUser is the position of the user with this id, or -1.
 func (p *pass) findUser(id string) int32 {
-	i := sort.Search(len(p.users), func(i int) bool { return p.users[i].ID >= id })
-	if i < len(p.users) && p.users[i].ID == id {
-		return int32(i)
-	}
-	return -1
+	return position(len(p.users), func(i int) string { return p.users[i].ID }, id)
 }
 
 // findPerson is the position of the person with this id, or -1.
 func (p *pass) findPerson(id string) int32 {
-	i := sort.Search(len(p.people), func(i int) bool { return p.people[i].ID >= id })
-	if i < len(p.people) && p.people[i].ID == id {
+	return position(len(p.people), func(i int) string { return p.people[i].ID }, id)
+}
+
+// position finds id among n records sorted by id (idOf); -1 when absent.
+func position(n int, idOf func(int) string, id string) int32 {
+	i := sort.Search(n, func(i int) bool { return idOf(i) >= id })
+	if i < n && idOf(i) == id {
 		return int32(i)
 	}
 	return -1
