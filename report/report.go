@@ -132,16 +132,13 @@ func (r *Report) CompactJSON(w io.Writer) error {
 func (r *Report) stream(w io.Writer, indent string) error {
 	skeleton := *r
 	skeleton.Changes, skeleton.Conflicts, skeleton.Unmatched = nil, nil, nil
-	head, sep := []byte(nil), ":"
-	var err error
-	if indent == "" {
-		head, err = json.Marshal(skeleton)
-	} else {
-		head, err = json.MarshalIndent(skeleton, "", indent)
-		sep = ": "
-	}
+	head, err := marshal(skeleton, "", indent)
 	if err != nil {
 		return err
+	}
+	sep := ":"
+	if indent != "" {
+		sep = ": "
 	}
 	bw := bufio.NewWriter(w)
 	lists := []struct {
@@ -172,6 +169,14 @@ func (r *Report) stream(w io.Writer, indent string) error {
 	return bw.Flush()
 }
 
+// marshal is json.Marshal, or json.MarshalIndent when there is an indent.
+func marshal(v any, prefix, indent string) ([]byte, error) {
+	if indent == "" {
+		return json.Marshal(v)
+	}
+	return json.MarshalIndent(v, prefix, indent)
+}
+
 // writeList writes a top-level list of the report, one element at a time.
 func writeList[T any](w *bufio.Writer, items []T, indent string) error {
 	switch {
@@ -188,14 +193,10 @@ func writeList[T any](w *bufio.Writer, items []T, indent string) error {
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		var b []byte
-		var err error
-		if indent == "" {
-			b, err = json.Marshal(it)
-		} else {
+		if indent != "" {
 			w.WriteString("\n" + prefix)
-			b, err = json.MarshalIndent(it, prefix, indent)
 		}
+		b, err := marshal(it, prefix, indent)
 		if err != nil {
 			return err
 		}
