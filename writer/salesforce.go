@@ -269,19 +269,25 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		strings.Join(fields, ", "), Quote("Standard"))
 	target := s.data("/query")
 	q := url.Values{"q": {soql}}
-	pageType := queryPageType(fields)
+	recordsType := reflect.SliceOf(recordType(fields))
 	var out []match.User
 	for page := 1; ; page++ {
 		resp, err := s.api.Do(ctx, http.MethodGet, target, q, nil, http.Header{"Sforce-Query-Options": {"batchSize=2000"}})
 		if err != nil {
 			return nil, err
 		}
-		v := reflect.New(pageType)
-		if err := json.Unmarshal(resp.Body, v.Interface()); err != nil || v.Elem().Field(3).IsNil() {
+		recs := reflect.New(recordsType) // decoded through the interface: json fills what it points at
+		r := struct {
+			TotalSize      int    `json:"totalSize"`
+			Done           bool   `json:"done"`
+			NextRecordsURL string `json:"nextRecordsUrl"`
+			Records        any    `json:"records"`
+		}{Records: recs.Interface()}
+		if err := json.Unmarshal(resp.Body, &r); err != nil || r.Records == nil || recs.Elem().IsNil() {
 			return nil, fmt.Errorf("salesforce: query User page %d: malformed answer", page)
 		}
-		total, done, next := int(v.Elem().Field(0).Int()), v.Elem().Field(1).Bool(), v.Elem().Field(2).String()
-		records := v.Elem().Field(3).Elem()
+		total, done, next := r.TotalSize, r.Done, r.NextRecordsURL
+		records := recs.Elem()
 		if out == nil {
 			out = make([]match.User, 0, min(max(total, records.Len()), 250_000)) // a wrong totalSize cannot make a huge slice
 		}
@@ -304,21 +310,15 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 	}
 }
 
-// queryPageType is a query answer whose records have one *string per
-// selected field, tagged with its API name: the identifier fields' names are
-// only known once Discover has run, and a typed decode is far lighter than a
-// map per record.
-func queryPageType(fields []string) reflect.Type {
+// recordType is a query record with one *string per selected field, tagged
+// with its API name: the identifier fields' names are only known once
+// Discover has run, and a typed decode is far lighter than a map per record.
+func recordType(fields []string) reflect.Type {
 	cols := make([]reflect.StructField, len(fields))
 	for i, f := range fields {
 		cols[i] = reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[*string](), Tag: reflect.StructTag(fmt.Sprintf("json:%q", f))}
 	}
-	return reflect.StructOf([]reflect.StructField{
-		{Name: "TotalSize", Type: reflect.TypeFor[int](), Tag: `json:"totalSize"`},
-		{Name: "Done", Type: reflect.TypeFor[bool](), Tag: `json:"done"`},
-		{Name: "NextRecordsURL", Type: reflect.TypeFor[string](), Tag: `json:"nextRecordsUrl"`},
-		{Name: "Records", Type: reflect.PointerTo(reflect.SliceOf(reflect.StructOf(cols))), Tag: `json:"records"`},
-	})
+	return reflect.StructOf(cols)
 }
 
 // toUser reads one record (columns in userQueryFields order, then the
