@@ -145,6 +145,20 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	if !hasConflictFor(rep, "write_failed", p.EmailCaseUser) {
 		t.Error("the rejected record is not a write_failed conflict")
 	}
+	// the conflict names the user and the person, although the run let the
+	// users and directories go before writing
+	want, _ := sb.Salesforce.User(p.EmailCaseUser)
+	for _, c := range rep.Conflicts {
+		if c.Kind != "write_failed" || len(c.SalesforceUserIDs) != 1 || c.SalesforceUserIDs[0] != p.EmailCaseUser {
+			continue
+		}
+		if u := c.SalesforceUsers[0]; u.Username != want.Username || u.Name == "" {
+			t.Errorf("write_failed names the user as %+v, want username %q and a name", u, want.Username)
+		}
+		if len(c.People) != 1 || c.People[0].State != "User Enabled" || c.People[0].Name == "" {
+			t.Errorf("write_failed names the person as %+v, want the enabled user it links to", c.People)
+		}
+	}
 	// the audit trail agrees with Salesforce
 	db, _ := state.Open(cfg.State.Path)
 	changes, _ := db.ChangesOf(rep.Run.ID)
