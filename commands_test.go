@@ -127,7 +127,7 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 func TestConcurrentRunsOnlyOneRuns(t *testing.T) {
 	sb, _ := startTestSandbox(t, 60, 2, "")
 	// hold the first run inside Salesforce long enough for the second to arrive
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/sobjects/User/describe", Delay: 1500 * time.Millisecond, Times: 2})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/sobjects/User/describe", Delay: 1500 * time.Millisecond, Times: 2})
 	a, outA := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
 	b, outB := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
 	if err := a.Start(); err != nil {
@@ -151,13 +151,13 @@ func TestConcurrentRunsOnlyOneRuns(t *testing.T) {
 func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 150, 4, "")
 	// the writes hang: the process is killed in the middle of applying
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Delay: time.Minute})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Delay: time.Minute})
 	child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") == 0 {
+	for sb.Salesforce.Requests(sandbox.StackData+"/composite/sobjects") == 0 {
 		if time.Now().After(deadline) {
 			child.Process.Kill()
 			t.Fatalf("the run never reached its writes: %s", out)
@@ -209,7 +209,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 		t.Run(pt.name, func(t *testing.T) {
 			sb, cfg := startTestSandbox(t, users, seed, "")
 			if pt.batch > 0 {
-				sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Nth: pt.batch, Delay: time.Minute})
+				sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Nth: pt.batch, Delay: time.Minute})
 			}
 			child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
 			if err := child.Start(); err != nil {
@@ -217,7 +217,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			}
 			if pt.batch > 0 {
 				deadline := time.Now().Add(20 * time.Second)
-				for sb.Salesforce.Requests("/services/data/v65.0/composite/sobjects") < pt.batch {
+				for sb.Salesforce.Requests(sandbox.StackData+"/composite/sobjects") < pt.batch {
 					if time.Now().After(deadline) {
 						child.Process.Kill()
 						t.Fatalf("the backfill never reached write %d: %s", pt.batch, out)

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"voiceid/match"
+	"voiceid/writer"
 )
 
 // Config is voiceid.toml; config.example.toml documents every key.
@@ -92,7 +93,6 @@ func (e *ConfigError) Error() string {
 const (
 	DefaultMaxChanges     = 500
 	DefaultMaxChangeRatio = 0.2
-	DefaultAPIVersion     = "v65.0"
 )
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -268,11 +268,13 @@ func (c *Config) check() error {
 	default:
 		return bad("salesforce.auth", c.Salesforce.Auth, "use \"jwt\" or \"client_credentials\"")
 	}
-	if c.Salesforce.APIVersion == "" {
-		c.Salesforce.APIVersion = DefaultAPIVersion
+	v, err := writer.NormalizeAPIVersion(c.Salesforce.APIVersion)
+	if err != nil {
+		return bad("salesforce.api_version", c.Salesforce.APIVersion, `write the version as Salesforce does, "65.0" (or "v65.0")`)
 	}
-	if !regexp.MustCompile(`^v\d+\.\d$`).MatchString(c.Salesforce.APIVersion) {
-		return bad("salesforce.api_version", c.Salesforce.APIVersion, "use the form v65.0")
+	c.Salesforce.APIVersion = v
+	if err := writer.CheckLoginURL(c.Salesforce.Auth, c.Salesforce.LoginURL); err != nil {
+		return bad("salesforce.login_url", c.Salesforce.LoginURL, err.Error())
 	}
 	switch c.Salesforce.WritePhone {
 	case "", "off", "fill-empty":

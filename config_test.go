@@ -73,7 +73,7 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 			edit: func(s string) string { return strings.Replace(s, "clear_stale =", "clear_stail =", 1) },
 			want: []string{"voiceid.toml", "match.clear_stail", "unknown key", "did you mean match.clear_stale"}},
 		{name: "malformed TOML names the line",
-			edit: func(s string) string { return strings.Replace(s, `api_version = "v65.0"`, `api_version = v65.0"`, 1) },
+			edit: func(s string) string { return strings.Replace(s, `api_version = "65.0"`, `api_version = 65.0"`, 1) },
 			want: []string{"voiceid.toml", "line"}},
 		{name: "missing environment variable",
 			edit: func(s string) string { return s },
@@ -107,6 +107,15 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 		{name: "bad auth",
 			edit: func(s string) string { return strings.Replace(s, `auth = "jwt"`, `auth = "password"`, 1) },
 			want: []string{"salesforce.auth", "password"}},
+		{name: "client credentials on login.salesforce.com",
+			edit: func(s string) string {
+				s = strings.Replace(s, `client_secret = ""`, `client_secret = "s3cret-value"`, 1)
+				return strings.Replace(s, `auth = "jwt"`, `auth = "client_credentials"`, 1)
+			},
+			want: []string{"salesforce.login_url", "https://login.salesforce.com", "My Domain"}, noValue: "s3cret-value"},
+		{name: "api_version that is no version",
+			edit: func(s string) string { return strings.Replace(s, `api_version = "65.0"`, `api_version = "65"`, 1) },
+			want: []string{"salesforce.api_version", `"65"`, `"65.0"`}},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
 			want: []string{"safety.max_change_ratio", "between 0 and 1"}},
@@ -142,6 +151,18 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 				t.Errorf("exit status %d, want %d", code, exitUsage)
 			}
 		})
+	}
+}
+
+func TestAPIVersionIsReadInBothSpellings(t *testing.T) {
+	for _, v := range []string{"59.0", "v59.0"} {
+		path := exampleConfig(t)
+		src, _ := os.ReadFile(path)
+		os.WriteFile(path, []byte(strings.Replace(string(src), `api_version = "65.0"`, `api_version = "`+v+`"`, 1)), 0o600)
+		cfg, err := LoadConfig(path)
+		if err != nil || cfg.Salesforce.APIVersion != "v59.0" {
+			t.Errorf("api_version = %q: %v, read as %q", v, err, cfg.Salesforce.APIVersion)
+		}
 	}
 }
 

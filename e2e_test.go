@@ -272,7 +272,7 @@ func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := sync(t, cfg, false)
-	if sb.Salesforce.Requests("/services/data/v65.0/jobs/ingest") == 0 {
+	if sb.Salesforce.Requests(sandbox.StackData+"/jobs/ingest") == 0 {
 		t.Error("more changes than bulk_threshold, but Bulk API 2.0 was not used")
 	}
 	phones := 0
@@ -294,5 +294,56 @@ func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
 	}
 	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
 		t.Errorf("re-run plans %d changes", again.Counts.Changes)
+	}
+}
+
+// The "Done when" of the fidelity issue: with api_version "59.0", against
+// simulators holding to Salesforce's documents (single-string JWT audience,
+// orgs with and without CountryCode, only listed versions served), a run
+// plans, writes, and a re-run plans nothing; the same signing in with client
+// credentials on a My Domain URL.
+func TestStrictSalesforceShapesConverge(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		seed uint64
+		opts sandbox.Options
+	}{
+		{"jwt, org with country picklists", 2, sandbox.Options{}},
+		{"jwt, org without country picklists", 3, sandbox.Options{}},
+		{"client credentials on a My Domain URL", 5, sandbox.Options{ClientCredentials: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			org := sandbox.GenerateOrg(120, tc.seed)
+			sb, err := sandbox.StartWith(org, dir, "", tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(sb.Close)
+			cfg, err := LoadConfig(sb.ConfigPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Salesforce.APIVersion != "v59.0" || sb.Salesforce.NoCountryCode != org.NoCountryPicklists {
+				t.Fatalf("shape not as set up: api_version %s, NoCountryCode %v", cfg.Salesforce.APIVersion, sb.Salesforce.NoCountryCode)
+			}
+			applied := sync(t, cfg, false)
+			if applied.Run.Status != "ok" || applied.Counts.Changes == 0 || applied.Counts.Applied != applied.Counts.Changes {
+				t.Fatalf("apply: status %s, applied %d of %d", applied.Run.Status, applied.Counts.Applied, applied.Counts.Changes)
+			}
+			if n := len(sb.Salesforce.Writes()); n != applied.Counts.Applied {
+				t.Errorf("Salesforce took %d values, the report says %d", n, applied.Counts.Applied)
+			}
+			if u, _ := sb.Salesforce.User(org.Planted.UKUser); u.RingCentral != org.Planted.UKPerson {
+				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.RingCentral, org.Planted.UKPerson)
+			}
+			if sb.Salesforce.Requests("/services/data/v59.0/") == 0 {
+				t.Error("no request used the configured version v59.0")
+			}
+			again := sync(t, cfg, false)
+			if again.Counts.Changes != 0 {
+				t.Errorf("the re-run planned %d changes, want 0", again.Counts.Changes)
+			}
+		})
 	}
 }

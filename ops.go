@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -213,6 +214,8 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	r := &Run{Cfg: cfg}
 	sf, err := writer.Connect(ctx, r.salesforceConfig())
 	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
+		newest, err := sf.CheckVersion(ctx)
+		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
 		for _, p := range r.providers() {
 			fields, err := sf.Discover(ctx, []directory.Provider{p})
 			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabels[p])
@@ -221,6 +224,11 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 				what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
 			}
 			mark(err, what, "")
+		}
+		if sf.HasCountryCode() {
+			fmt.Fprintln(stdout, "  the org has State and Country/Territory Picklists: each user's numbers are read in the region of User.CountryCode")
+		} else {
+			fmt.Fprintf(stdout, "  the org has no State and Country/Territory Picklists: each user's numbers are read in the region of User.Country (a name or ISO code), else %s\n", cfg.Match.DefaultRegion)
 		}
 		if err := sf.CheckReserve(10); err == nil {
 			used, limit := sf.Usage()

@@ -100,7 +100,7 @@ func TestThresholdCountsClearsDouble(t *testing.T) {
 func TestScheduleRunsOnTheCronAndNeverOverlaps(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 8, "\n[schedule]\ncron = \"@every 1s\"\n")
 	// every run takes about 1.6 s: the tick in the middle of a run must be skipped
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/sobjects/User/describe", Delay: 1600 * time.Millisecond, Times: 100})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/sobjects/User/describe", Delay: 1600 * time.Millisecond, Times: 100})
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	var started atomic.Int32

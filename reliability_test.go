@@ -48,9 +48,9 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 	ac.Inject(sandbox.Fault{Path: "/v2/users", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "10"}})
 	ac.Inject(sandbox.Fault{Path: "/v1/numbers/", Status: 502, Times: 2})
 	ac.Inject(sandbox.Fault{Path: "/v1/numbers/", Reset: true, Times: 2})
-	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Status: 503, Times: 3, Body: "<html>maintenance</html>"})
-	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 429, Times: 2, Header: map[string]string{"Retry-After": "5"}})
-	sf.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Delay: 2 * time.Second})
+	sf.Inject(sandbox.Fault{Path: sandbox.StackData + "/query", Status: 503, Times: 3, Body: "<html>maintenance</html>"})
+	sf.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 429, Times: 2, Header: map[string]string{"Retry-After": "5"}})
+	sf.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Delay: 2 * time.Second})
 	rc.ExpireTokens()
 	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, HTTP: &http.Client{Timeout: 500 * time.Millisecond}}
 	rep, err := r.Sync(context.Background())
@@ -86,7 +86,7 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 		}, "aircall"},
 		{"empty RingCentral account", func(sb *sandbox.Stack) { sb.RingCentral.SetEntries(nil) }, "refusing to plan"},
 		{"Salesforce query page cut short", func(sb *sandbox.Stack) {
-			sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/query", Truncate: 500})
+			sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/query", Truncate: 500})
 		}, "malformed"},
 	}
 	for _, tc := range cases {
@@ -132,7 +132,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	p := sb.Org.Planted
 	sb.Salesforce.Reject[p.EmailCaseUser] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	// the whole first batch keeps failing with 500s
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 500, Times: 6})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 500, Times: 6})
 	cfg := mustLoad(t, sb.ConfigPath)
 	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait}
 	rep, err := r.Sync(context.Background())
@@ -244,7 +244,7 @@ func TestTLSVerificationIsNeverDisabled(t *testing.T) {
 func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 120, 29, "")
 	// Salesforce's writes keep failing with 403s that are not the API limit: the run stops
-	sb.Salesforce.Inject(sandbox.Fault{Path: "/services/data/v65.0/composite/sobjects", Status: 403, Body: `[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]`, Times: 10})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 403, Body: `[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]`, Times: 10})
 	dir := filepath.Dir(sb.ConfigPath)
 	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, Reports: []string{filepath.Join(dir, "stopped.json")}}
 	rep, err := r.Sync(context.Background())

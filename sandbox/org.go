@@ -78,6 +78,9 @@ type Org struct {
 	AircallNumbers []ACNumber
 	Salesforce     []SFUser
 	Planted        Planted
+	// NoCountryPicklists: the org has no State and Country/Territory
+	// Picklists (no User.CountryCode), as many older orgs; half the seeds.
+	NoCountryPicklists bool
 }
 
 // Planted names the records of the hand-made cases, so that tests can assert
@@ -139,7 +142,7 @@ func GenerateShapedOrg(n int, seed uint64, shape Shape) *Org {
 		n = 50
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	o := &Org{}
+	o := &Org{NoCountryPicklists: seed%2 == 1}
 	g := &gen{r: r, org: o, nextRC: 62804120004, nextAC: 51000, nextNum: 1337000100, shape: shape}
 
 	// The company's main number, on the system extension: never links anyone.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/pem"
@@ -62,6 +63,15 @@ type SalesforceSim struct {
 	DailyLimit int
 	// Used is the allowance already spent today.
 	Used int
+	// Sandbox makes the org a sandbox: its JWT audience is test.salesforce.com.
+	Sandbox bool
+	// NoCountryCode is an org without State and Country/Territory Picklists:
+	// User.CountryCode is not described and a query naming it fails with
+	// INVALID_FIELD; users' countries are in the free-text Country.
+	NoCountryCode bool
+	// OldestVersion and NewestVersion bound the API versions served (default
+	// 31.0 to 66.0); others answer 404 NOT_FOUND.
+	OldestVersion, NewestVersion int
 	// Reject makes the write of a user fail with this status code every time.
 	Reject map[string]string
 	// LockFor makes the write of a user fail with UNABLE_TO_LOCK_ROW this many times.
@@ -83,7 +93,7 @@ type cursor struct {
 
 // NewSalesforce starts a simulator holding users.
 func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
-	s := &SalesforceSim{creds: creds, FieldLength: 255, FieldsUpdateable: true, DailyLimit: 15000,
+	s := &SalesforceSim{creds: creds, FieldLength: 255, FieldsUpdateable: true, DailyLimit: 15000, OldestVersion: 31, NewestVersion: 66,
 		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
 		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
 	s.setUsers(users)
@@ -206,7 +216,18 @@ func (s *SalesforceSim) token(w http.ResponseWriter, r *http.Request) {
 		"issued_at": strconv.FormatInt(s.Now().UnixMilli(), 10), "signature": "c2ltdWxhdGVk", "scope": "api"})
 }
 
-// checkAssertion verifies the JWT as Salesforce does; "" means accepted.
+// Audience is the JWT audience the simulated org takes: production's, or the
+// sandbox one when Sandbox is set (salesforce.md §1a).
+func (s *SalesforceSim) Audience() string {
+	if s.Sandbox {
+		return "https://test.salesforce.com"
+	}
+	return "https://login.salesforce.com"
+}
+
+// checkAssertion verifies the JWT as Salesforce does; "" means accepted. The
+// claims are read from the raw JSON because golang-jwt accepts an array "aud"
+// where Salesforce takes only a single string (golang-jwt/jwt#190).
 func (s *SalesforceSim) checkAssertion(assertion string) string {
 	if s.creds.PublicKey == nil {
 		return "authentication failure"
@@ -214,14 +235,23 @@ func (s *SalesforceSim) checkAssertion(assertion string) string {
 	claims := jwt.RegisteredClaims{}
 	_, err := jwt.ParseWithClaims(assertion, &claims, func(*jwt.Token) (any, error) { return s.creds.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.Now))
+	var raw struct {
+		Aud json.RawMessage `json:"aud"`
+	}
+	parts := strings.Split(assertion, ".")
+	if len(parts) == 3 {
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		json.Unmarshal(payload, &raw)
+	}
+	var aud string
 	switch {
 	case err != nil && strings.Contains(err.Error(), "expired"):
 		return "expired authorization code"
 	case err != nil:
-		return "invalid assertion: " + err.Error()
+		return "invalid assertion"
 	case claims.Issuer != s.creds.ClientID:
 		return "client identifier invalid"
-	case len(claims.Audience) != 1 || (claims.Audience[0] != s.srv.URL && claims.Audience[0] != "https://login.salesforce.com"):
+	case json.Unmarshal(raw.Aud, &aud) != nil || aud != s.Audience():
 		return "audience is invalid"
 	case claims.ExpiresAt.Time.After(s.Now().Add(5 * time.Minute)):
 		return "expired authorization code" // Salesforce refuses assertions that live too long
@@ -250,7 +280,7 @@ func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
 			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 			return
 		}
-		if !validVersion(r.PathValue("v")) {
+		if !s.served(r.PathValue("v")) {
 			sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 			return
 		}
@@ -258,17 +288,33 @@ func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-var versionRE = regexp.MustCompile(`^v\d+\.\d$`)
+var versionRE = regexp.MustCompile(`^v(\d+)\.0$`)
 
-func validVersion(v string) bool { return versionRE.MatchString(v) }
+// served reports whether the org serves the API version of a path ("v65.0").
+func (s *SalesforceSim) served(v string) bool {
+	m := versionRE.FindStringSubmatch(v)
+	if m == nil {
+		return false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n >= s.OldestVersion && n <= s.NewestVersion
+}
+
+// versionLabels names the releases of recent versions; older ones get a
+// generic label (only "version" is read by clients).
+var versionLabels = map[int]string{64: "Summer '25", 65: "Winter '26", 66: "Spring '26", 67: "Summer '26", 68: "Winter '27"}
 
 func (s *SalesforceSim) versions(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/services/data/" && r.URL.Path != "/services/data" {
 		sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
-	var out []map[string]any
-	for v, label := range map[int]string{64: "Summer '25", 65: "Winter '26", 66: "Spring '26", 67: "Summer '26"} {
+	out := []map[string]any{}
+	for v := s.OldestVersion; v <= s.NewestVersion; v++ {
+		label := versionLabels[v]
+		if label == "" {
+			label = fmt.Sprintf("Release %d", v)
+		}
 		out = append(out, map[string]any{"label": label, "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -289,6 +335,9 @@ var userFields = []struct{ name, label, typ string }{
 func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 	var fields []map[string]any
 	for _, f := range userFields {
+		if f.name == "CountryCode" && s.NoCountryCode {
+			continue
+		}
 		custom := strings.HasSuffix(f.name, "__c")
 		upd := f.name != "Id" && f.name != "Name" && f.name != "UserType"
 		length := 40
@@ -377,7 +426,7 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, f := range append(append([]string{}, q.fields...), q.whereFields()...) {
-		if _, ok := (SFUser{}).get(f); !ok {
+		if _, ok := (SFUser{}).get(f); !ok || (f == "CountryCode" && s.NoCountryCode) {
 			sfErr(w, http.StatusBadRequest, "INVALID_FIELD", "No such column '"+f+"' on entity 'User'.")
 			return
 		}
@@ -397,6 +446,9 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		row := map[string]any{"attributes": map[string]any{"type": "User", "url": fmt.Sprintf("/services/data/%s/sobjects/User/%s", r.PathValue("v"), u.ID)}}
+		if s.NoCountryCode && u.Country == "" && u.CountryCode != "" {
+			u.Country = countryText(u.CountryCode, len(rows))
+		}
 		for _, f := range q.fields {
 			row[f], _ = u.get(f)
 		}
@@ -404,6 +456,16 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	s.page(w, r.PathValue("v"), cursor{rows: rows, batch: batch})
+}
+
+// countryText is how an org without the picklists holds a country: typed by
+// people, as an ISO code or an English name (alternately here).
+func countryText(code string, i int) string {
+	names := map[string]string{"US": "United States", "GB": "United Kingdom", "FR": "France", "DE": "Germany"}
+	if n := names[code]; n != "" && i%2 == 1 {
+		return n
+	}
+	return code
 }
 
 func (s *SalesforceSim) page(w http.ResponseWriter, version string, c cursor) {

@@ -34,9 +34,30 @@ func (s *Stack) Close() {
 	s.Salesforce.Close()
 }
 
-// Start starts the simulators for org and writes dir/voiceid.toml
+// Options choose how the simulated services and the written config look.
+// The zero value is the strict shape: the documented behaviour everywhere,
+// api_version written as Salesforce writes it, JWT sign-in.
+type Options struct {
+	// ClientCredentials signs in with the client credentials flow instead of JWT.
+	ClientCredentials bool
+}
+
+// StackAPIVersion is the api_version Start writes (as Salesforce spells it),
+// and StackData the REST path prefix it leads to.
+const (
+	StackAPIVersion = "59.0"
+	StackData       = "/services/data/v" + StackAPIVersion
+)
+
+// SFClientSecret is the simulated app's consumer secret (client credentials flow).
+const SFClientSecret = "sim-sf-consumer-secret"
+
+// Start is StartWith the strict Options.
+func Start(org *Org, dir, extra string) (*Stack, error) { return StartWith(org, dir, extra, Options{}) }
+
+// StartWith starts the simulators for org and writes dir/voiceid.toml
 // (with extra appended to it) and the Salesforce private key beside it.
-func Start(org *Org, dir, extra string) (*Stack, error) {
+func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 	key, keyPEM, err := GenerateKey()
 	if err != nil {
 		return nil, err
@@ -44,8 +65,10 @@ func Start(org *Org, dir, extra string) (*Stack, error) {
 	s := &Stack{Org: org,
 		RingCentral: NewRingCentral(org.RingCentral, RCCredentials{ClientID: RCClientID, ClientSecret: RCClientSecret, JWT: RCJWT}),
 		Aircall:     NewAircall(org.Aircall, org.AircallNumbers, ACID, ACToken),
-		Salesforce:  NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, Username: SFUsername, PublicKey: &key.PublicKey}),
+		Salesforce: NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, ClientSecret: SFClientSecret,
+			Username: SFUsername, PublicKey: &key.PublicKey}),
 	}
+	s.Salesforce.NoCountryCode = org.NoCountryPicklists
 	keyPath := filepath.Join(dir, "salesforce.key")
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		s.Close()
@@ -65,10 +88,11 @@ api_token = %q
 
 [salesforce]
 login_url = %q
-auth = "jwt"
+%s
 client_id = %q
 username = %q
 private_key_file = %q
+api_version = %q
 
 [match]
 default_region = "US"
@@ -77,7 +101,7 @@ default_region = "US"
 path = %q
 %s`, s.RingCentral.URL(), RCClientID, RCClientSecret, RCJWT,
 		s.Aircall.URL(), ACID, ACToken,
-		s.Salesforce.URL(), SFClientID, SFUsername, keyPath,
+		s.Salesforce.URL(), authLines(opts), SFClientID, SFUsername, keyPath, StackAPIVersion,
 		filepath.Join(dir, "voiceid.db"), extra)
 	s.ConfigPath = filepath.Join(dir, "voiceid.toml")
 	if err := os.WriteFile(s.ConfigPath, []byte(cfg), 0o600); err != nil {
@@ -85,4 +109,11 @@ path = %q
 		return nil, err
 	}
 	return s, nil
+}
+
+func authLines(opts Options) string {
+	if opts.ClientCredentials {
+		return fmt.Sprintf("auth = \"client_credentials\"\nclient_secret = %q", SFClientSecret)
+	}
+	return `auth = "jwt"`
 }

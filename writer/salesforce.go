@@ -4,6 +4,7 @@
 package writer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,7 @@ type Config struct {
 	ClientSecret   string
 	Username       string
 	PrivateKeyFile string
-	APIVersion     string                        // "v65.0"
+	APIVersion     string                        // "v65.0" or "65.0"; NormalizeAPIVersion
 	Fields         map[directory.Provider]string // configured API names; "" = discover by label
 	HTTP           *http.Client
 	Sleep          func(context.Context, time.Duration) error
@@ -46,6 +47,44 @@ type Config struct {
 	BulkThreshold int
 	// Reserve is the part of the org's daily API allowance voiceid leaves untouched.
 	Reserve int
+}
+
+// DefaultAPIVersion is the REST API version used when api_version is empty (Winter '26).
+const DefaultAPIVersion = "v65.0"
+
+var apiVersionRE = regexp.MustCompile(`^[vV]?(\d{2,3}\.\d)$`)
+
+// NormalizeAPIVersion accepts a version as Salesforce writes it ("59.0", in
+// Setup and sfdx-project.json) or as it appears in URLs ("v59.0"), and
+// returns the URL form; "" is DefaultAPIVersion.
+func NormalizeAPIVersion(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return DefaultAPIVersion, nil
+	}
+	m := apiVersionRE.FindStringSubmatch(v)
+	if m == nil {
+		return "", fmt.Errorf("%q is not a Salesforce API version: write it as \"65.0\" or \"v65.0\"", v)
+	}
+	return "v" + m[1], nil
+}
+
+// CheckLoginURL refuses what Salesforce refuses: the client credentials flow
+// is served only on the org's My Domain, never on login. or test.salesforce.com
+// (KB 000886201).
+func CheckLoginURL(auth, loginURL string) error {
+	if auth != "client_credentials" {
+		return nil
+	}
+	u, err := url.Parse(loginURL)
+	if err != nil {
+		return nil // the URL's own check names this
+	}
+	switch h := strings.ToLower(u.Hostname()); h {
+	case "login.salesforce.com", "test.salesforce.com":
+		return fmt.Errorf("%s does not serve auth = \"client_credentials\": set login_url to the org's My Domain URL (Setup > My Domain, e.g. https://acme.my.salesforce.com), or use auth = \"jwt\"", h)
+	}
+	return nil
 }
 
 // Field labels the Voice Connector package gives the identifier fields.
@@ -77,6 +116,9 @@ type Salesforce struct {
 	auth   *sfAuth
 	api    *httpx.Client
 	fields map[directory.Provider]Field
+	// described are the User fields describe listed: an org without State and
+	// Country/Territory Picklists has no CountryCode (salesforce.md §6).
+	described map[string]bool
 
 	usageMu   sync.Mutex
 	usageUsed int
@@ -85,11 +127,13 @@ type Salesforce struct {
 
 // Connect signs in and returns a connection whose API base is the org's instance URL.
 func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
-	if cfg.APIVersion == "" {
-		cfg.APIVersion = "v65.0"
+	v, err := NormalizeAPIVersion(cfg.APIVersion)
+	if err != nil {
+		return nil, fmt.Errorf("%w: api_version: %v", ErrConfigured, err)
 	}
-	if !regexp.MustCompile(`^v\d+\.\d$`).MatchString(cfg.APIVersion) {
-		return nil, fmt.Errorf("%w: api_version %q is not of the form v65.0", ErrConfigured, cfg.APIVersion)
+	cfg.APIVersion = v
+	if err := CheckLoginURL(cfg.Auth, cfg.LoginURL); err != nil {
+		return nil, fmt.Errorf("%w: login_url: %v", ErrConfigured, err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -217,6 +261,10 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 	if err := json.Unmarshal(resp.Body, &d); err != nil {
 		return nil, fmt.Errorf("salesforce: describe User: malformed JSON: %w", err)
 	}
+	s.described = make(map[string]bool, len(d.Fields))
+	for _, f := range d.Fields {
+		s.described[f.Name] = true
+	}
 	out := map[directory.Provider]Field{}
 	for _, p := range provs {
 		want := s.cfg.Fields[p]
@@ -249,19 +297,34 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 	return out, nil
 }
 
-// userQueryFields are the User fields matching needs.
+// userQueryFields are the User fields matching needs, in toUser's column
+// order. Id and Username are on every org; the others are selected only where
+// describe lists them (CountryCode needs the picklists; field-level security
+// can hide the rest).
 var userQueryFields = []string{"Id", "Username", "Name", "Email", "Phone", "MobilePhone", "Extension", "CountryCode", "Country"}
+
+// HasCountryCode tells whether the org has State and Country/Territory
+// Picklists (User.CountryCode); known after Discover.
+func (s *Salesforce) HasCountryCode() bool { return s.described["CountryCode"] }
 
 // Users reads every active standard user with one query, following its pages.
 func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]match.User, error) {
 	if s.fields == nil {
 		return nil, fmt.Errorf("salesforce: Users called before Discover")
 	}
-	fields := append([]string(nil), userQueryFields...)
-	column := map[directory.Provider]int{}
-	for _, p := range directory.Providers {
+	var fields []string
+	column := make([]int, len(userQueryFields)+len(directory.Providers)) // selected column of each, or -1
+	for i, f := range userQueryFields {
+		column[i] = -1
+		if i < 2 || s.described[f] {
+			column[i] = len(fields)
+			fields = append(fields, f)
+		}
+	}
+	for j, p := range directory.Providers {
+		column[len(userQueryFields)+j] = -1
 		if f, ok := s.fields[p]; ok {
-			column[p] = len(fields)
+			column[len(userQueryFields)+j] = len(fields)
 			fields = append(fields, f.Name)
 		}
 	}
@@ -321,19 +384,24 @@ func recordType(fields []string) reflect.Type {
 	return reflect.StructOf(cols)
 }
 
-// toUser reads one record (columns in userQueryFields order, then the
-// identifier fields at column[provider]); its strings share one allocation.
-func toUser(rec reflect.Value, column map[directory.Provider]int) match.User {
+// toUser reads one record: column maps userQueryFields, then the providers'
+// identifier fields, to the record's columns (-1: not selected); the
+// record's strings share one allocation.
+func toUser(rec reflect.Value, column []int) match.User {
 	str := func(i int) string {
-		if f := rec.Field(i); !f.IsNil() {
+		c := column[i]
+		if c < 0 {
+			return ""
+		}
+		if f := rec.Field(c); !f.IsNil() {
 			return f.Elem().String()
 		}
 		return ""
 	}
 	u := match.User{ID: str(0), Username: str(1), Name: str(2), Email: str(3), Phone: str(4), MobilePhone: str(5),
 		Extension: str(6), CountryCode: pack.Common(str(7)), Country: pack.Common(str(8))}
-	for p, i := range column {
-		u.Fields.Set(p, str(i))
+	for j, p := range directory.Providers {
+		u.Fields.Set(p, str(len(userQueryFields)+j))
 	}
 	pack.Strings(&u.ID, &u.Username, &u.Name, &u.Email, &u.Phone, &u.MobilePhone, &u.Extension, &u.Fields.RingCentral, &u.Fields.Aircall)
 	return u
@@ -655,29 +723,52 @@ func (a *sfAuth) instance(ctx context.Context) (string, error) {
 	return a.inst, nil
 }
 
-// audience is the JWT "aud": login or test.salesforce.com, whatever host the
-// token request goes to (a My Domain host is an endpoint, not an audience).
-func audience(loginURL string) string {
-	u, err := url.Parse(loginURL)
-	if err != nil {
-		return loginURL
+// Audience is the JWT "aud" Salesforce expects for a login URL: the sandbox
+// audience for test.salesforce.com and sandbox My Domains, the production one
+// for everything else (login.salesforce.com and production My Domains). The
+// host the token request goes to is an endpoint, never an audience (JWT doc).
+func Audience(loginURL string) string {
+	h := loginURL
+	if u, err := url.Parse(loginURL); err == nil {
+		h = u.Hostname()
 	}
-	h := strings.ToLower(u.Hostname())
+	h = strings.ToLower(h)
+	first, _, _ := strings.Cut(h, ".")
 	switch {
-	case h == "test.salesforce.com" || strings.HasSuffix(h, ".sandbox.my.salesforce.com"):
+	case h == "test.salesforce.com", strings.HasSuffix(h, ".sandbox.my.salesforce.com"),
+		// before enhanced domains a sandbox My Domain was <domain>--<sandbox>.my.salesforce.com
+		strings.HasSuffix(h, ".my.salesforce.com") && strings.Contains(first, "--"):
 		return "https://test.salesforce.com"
-	case h == "login.salesforce.com" || strings.HasSuffix(h, ".my.salesforce.com"):
-		return "https://login.salesforce.com"
 	}
-	return strings.TrimRight(loginURL, "/")
+	return "https://login.salesforce.com"
+}
+
+// assertion is the JWT bearer assertion's claim set. Salesforce takes "aud"
+// only as a single JSON string; golang-jwt's RegisteredClaims would send an
+// array (golang-jwt/jwt#190), so the claims are spelled out here.
+type assertion struct {
+	Iss string `json:"iss"`
+	Sub string `json:"sub"`
+	Aud string `json:"aud"`
+	Exp int64  `json:"exp"` // seconds since the epoch; at most 3 minutes ahead
+}
+
+func (a assertion) GetExpirationTime() (*jwt.NumericDate, error) {
+	return jwt.NewNumericDate(time.Unix(a.Exp, 0)), nil
+}
+func (assertion) GetIssuedAt() (*jwt.NumericDate, error)  { return nil, nil }
+func (assertion) GetNotBefore() (*jwt.NumericDate, error) { return nil, nil }
+func (a assertion) GetIssuer() (string, error)            { return a.Iss, nil }
+func (a assertion) GetSubject() (string, error)           { return a.Sub, nil }
+func (a assertion) GetAudience() (jwt.ClaimStrings, error) {
+	return jwt.ClaimStrings{a.Aud}, nil
 }
 
 func (a *sfAuth) signIn(ctx context.Context) error {
 	form := url.Values{}
 	if a.key != nil {
-		now := a.cfg.Now()
-		claims := jwt.RegisteredClaims{Issuer: a.cfg.ClientID, Subject: a.cfg.Username,
-			Audience: jwt.ClaimStrings{audience(a.cfg.LoginURL)}, ExpiresAt: jwt.NewNumericDate(now.Add(3 * time.Minute))}
+		claims := assertion{Iss: a.cfg.ClientID, Sub: a.cfg.Username, Aud: Audience(a.cfg.LoginURL),
+			Exp: a.cfg.Now().Add(3 * time.Minute).Unix()}
 		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
 		if err != nil {
 			return fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
@@ -692,7 +783,7 @@ func (a *sfAuth) signIn(ctx context.Context) error {
 	resp, err := a.api.Do(ctx, http.MethodPost, "/services/oauth2/token", nil, []byte(form.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	if err != nil {
-		return fmt.Errorf("%w: %v%s", ErrAuth, err, authHint(err))
+		return fmt.Errorf("%w: %v%s", ErrAuth, err, AuthHint(err, a.cfg))
 	}
 	var t struct {
 		AccessToken string `json:"access_token"`
@@ -705,29 +796,87 @@ func (a *sfAuth) signIn(ctx context.Context) error {
 	return nil
 }
 
-// authHint turns Salesforce's OAuth errors into what to fix.
-func authHint(err error) string {
+// AuthHint turns Salesforce's OAuth error (its error and error_description,
+// salesforce.md §1d) into the cause and what to fix; "" when it is not one.
+func AuthHint(err error, cfg Config) string {
 	var he *httpx.Error
-	if !errors.As(err, &he) {
+	if !errors.As(err, &he) || he.Status == 0 {
 		return ""
 	}
 	msg := strings.ToLower(he.Message)
+	jwtFlow := cfg.Auth != "client_credentials"
 	switch {
 	case strings.Contains(msg, "approved"):
-		return " (pre-authorise the integration user: in the connected app, set 'Admin approved users are pre-authorized' and add the user's profile or permission set)"
+		return fmt.Sprintf("\n  cause: the app is not approved for %s. Fix: in the Connected App (Manage > Edit Policies) or External Client App (Policies), set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set it holds", orUnset(cfg.Username))
 	case strings.Contains(msg, "audience"):
-		return " (login_url does not match the org: production orgs use https://login.salesforce.com, sandboxes https://test.salesforce.com)"
+		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com URL", Audience(cfg.LoginURL), cfg.LoginURL)
 	case strings.Contains(msg, "expired"):
-		return " (the assertion was refused as expired: check this machine's clock)"
+		return "\n  cause: the assertion was refused as expired: voiceid gives it 3 minutes, so this machine's clock is probably off. Fix: synchronise the clock (NTP) and retry"
+	case jwtFlow && (strings.Contains(msg, "invalid assertion") || strings.Contains(msg, "signature")):
+		return fmt.Sprintf("\n  cause: the assertion's signature does not verify against the certificate uploaded to the app. Fix: upload the certificate made from private_key_file (%s) under 'Use digital signatures', or point private_key_file at the key of the uploaded certificate", cfg.PrivateKeyFile)
 	case he.Code == "invalid_client_id" || strings.Contains(msg, "client identifier"):
-		return " (check [salesforce] client_id: it is the connected app's consumer key)"
-	case he.Code == "invalid_client":
-		return " (check [salesforce] client_secret)"
+		return "\n  cause: Salesforce does not know this client_id. Fix: set [salesforce] client_id to the app's Consumer Key (App Manager > the app > View > Consumer Key and Secret)"
+	case he.Code == "invalid_client" || strings.Contains(msg, "client credentials"):
+		return "\n  cause: the client_secret does not match the app's Consumer Secret, or the app does not allow this flow. Fix: check [salesforce] client_secret, and that 'Enable Client Credentials Flow' is on with a Run As user"
+	case he.Code == "invalid_grant" && !jwtFlow:
+		return "\n  cause: the client credentials flow was refused. Fix: login_url must be the org's My Domain URL, and the app needs 'Enable Client Credentials Flow' and a Run As user"
 	case strings.Contains(msg, "authentication failure"):
-		return " (check [salesforce] username and that the certificate uploaded to the app matches private_key_file)"
+		return "\n  cause: Salesforce could not authenticate the integration user. Fix: check [salesforce] username (the Salesforce username, not the email), that the user is active, and that the certificate uploaded to the app matches private_key_file"
 	}
 	return ""
 }
 
+func orUnset(s string) string {
+	if s == "" {
+		return "the integration user"
+	}
+	return s
+}
+
 // fieldKey is the config key naming a provider's field API name.
 func fieldKey(p directory.Provider) string { return string(p) + "_field" }
+
+// Versions lists the REST API versions the org serves ("65.0"...), oldest
+// first, from GET /services/data (which does not count against the limits).
+func (s *Salesforce) Versions(ctx context.Context) ([]string, error) {
+	resp, err := s.api.Get(ctx, "/services/data/", nil)
+	if err != nil {
+		return nil, err
+	}
+	var list []struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(resp.Body, &list); err != nil {
+		return nil, fmt.Errorf("salesforce: GET /services/data: malformed answer: %w", err)
+	}
+	var out []string
+	for _, v := range list {
+		if _, err := NormalizeAPIVersion(v.Version); err == nil {
+			out = append(out, v.Version)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		fa, _ := strconv.ParseFloat(a, 64)
+		fb, _ := strconv.ParseFloat(b, 64)
+		return cmp.Compare(fa, fb)
+	})
+	return out, nil
+}
+
+// CheckVersion confirms the org serves the configured api_version; it
+// returns the newest version the org serves either way.
+func (s *Salesforce) CheckVersion(ctx context.Context) (newest string, err error) {
+	vs, err := s.Versions(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(vs) == 0 {
+		return "", fmt.Errorf("salesforce: GET /services/data listed no versions")
+	}
+	newest = vs[len(vs)-1]
+	if !slices.Contains(vs, strings.TrimPrefix(s.cfg.APIVersion, "v")) {
+		return newest, fmt.Errorf("%w: api_version %s is not served by this org (it serves %s to %s): set [salesforce] api_version = %q", ErrConfigured,
+			strings.TrimPrefix(s.cfg.APIVersion, "v"), vs[0], newest, newest)
+	}
+	return newest, nil
+}

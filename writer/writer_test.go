@@ -2,6 +2,8 @@ package writer
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"voiceid/directory"
 	"voiceid/match"
@@ -75,7 +79,7 @@ func TestJWTSignInIsVerifiedBySalesforce(t *testing.T) {
 		t.Fatalf("a correct assertion was refused: %v", err)
 	}
 	_, _, err := start(t, nil, func(c *Config) { c.Username = "someone.else@example.com" })
-	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "pre-authorise") {
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "hasn't approved") || !strings.Contains(err.Error(), "pre-authorized") {
 		t.Errorf("wrong subject: %v", err)
 	}
 	_, _, err = start(t, nil, func(c *Config) { c.ClientID = "other-app" })
@@ -90,7 +94,7 @@ func TestJWTSignInIsVerifiedBySalesforce(t *testing.T) {
 		_, other, _ := sandbox.GenerateKey() // a key whose certificate is not on the app
 		os.WriteFile(c.PrivateKeyFile, other, 0o600)
 	})
-	if !errors.Is(err, ErrAuth) {
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "invalid assertion") || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("wrong key: %v", err)
 	}
 	_, _, err = start(t, nil, func(c *Config) { os.WriteFile(c.PrivateKeyFile, []byte("not a key"), 0o600) })
@@ -99,18 +103,132 @@ func TestJWTSignInIsVerifiedBySalesforce(t *testing.T) {
 	}
 }
 
-func TestAudience(t *testing.T) {
+func TestAudienceIsLoginOrTestSalesforce(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://login.salesforce.com":                "https://login.salesforce.com",
 		"https://test.salesforce.com":                 "https://test.salesforce.com",
 		"https://acme.my.salesforce.com":              "https://login.salesforce.com",
 		"https://acme--uat.sandbox.my.salesforce.com": "https://test.salesforce.com",
-		"http://127.0.0.1:4242":                       "http://127.0.0.1:4242",
+		"https://acme--uat.my.salesforce.com":         "https://test.salesforce.com",
+		"http://127.0.0.1:4242":                       "https://login.salesforce.com",
 		"https://LOGIN.salesforce.com/":               "https://login.salesforce.com",
 	} {
-		if got := audience(in); got != want {
-			t.Errorf("audience(%q) = %q, want %q", in, got, want)
+		if got := Audience(in); got != want {
+			t.Errorf("Audience(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestAssertionSendsTheAudienceAsOneString(t *testing.T) {
+	key, _, err := sandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, assertion{Iss: "k", Sub: "u", Aud: Audience("https://acme.my.salesforce.com"), Exp: 1}).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(signed, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if aud, ok := claims["aud"].(string); !ok || aud != "https://login.salesforce.com" {
+		t.Errorf("aud = %#v (%s), want the single string https://login.salesforce.com", claims["aud"], payload)
+	}
+	if _, ok := claims["exp"].(float64); !ok {
+		t.Errorf("exp = %#v, want a number of seconds", claims["exp"])
+	}
+}
+
+func TestSandboxRefusingTheProductionAudienceIsExplained(t *testing.T) {
+	key, pemBytes, err := sandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := sandbox.NewSalesforce(nil, sandbox.SFCredentials{ClientID: clientID, Username: username, PublicKey: &key.PublicKey})
+	t.Cleanup(sim.Close)
+	sim.Sandbox = true
+	keyFile := filepath.Join(t.TempDir(), "sf.key")
+	os.WriteFile(keyFile, pemBytes, 0o600)
+	_, err = Connect(context.Background(), Config{LoginURL: sim.URL(), Auth: "jwt", ClientID: clientID, Username: username, PrivateKeyFile: keyFile, Sleep: noSleep})
+	for _, want := range []string{"invalid_grant", "audience is invalid", "https://login.salesforce.com", "test.salesforce.com", "login_url"} {
+		if !errors.Is(err, ErrAuth) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("error %v does not name %q", err, want)
+		}
+	}
+}
+
+func TestAPIVersionTakesBothSpellings(t *testing.T) {
+	for in, want := range map[string]string{"59.0": "v59.0", "v59.0": "v59.0", " V65.0 ": "v65.0", "": DefaultAPIVersion} {
+		if got, err := NormalizeAPIVersion(in); err != nil || got != want {
+			t.Errorf("NormalizeAPIVersion(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"59", "v59", "latest", "59.0.1", "v.59"} {
+		if _, err := NormalizeAPIVersion(in); err == nil {
+			t.Errorf("NormalizeAPIVersion(%q) accepted", in)
+		}
+	}
+	sim, sf := mustStart(t, orgUsers(3), func(c *Config) { c.APIVersion = "59.0" })
+	users, err := sf.Users(context.Background(), nil)
+	if err != nil || len(users) != 3 {
+		t.Fatalf("users with api_version 59.0: %d, %v", len(users), err)
+	}
+	if newest, err := sf.CheckVersion(context.Background()); err != nil || newest != fmt.Sprintf("%d.0", sim.NewestVersion) {
+		t.Errorf("CheckVersion = %q, %v", newest, err)
+	}
+}
+
+func TestCheckVersionNamesTheNewestWhenTheOrgDoesNotServeIt(t *testing.T) {
+	sim, sf, err := start(t, orgUsers(1), func(c *Config) { c.APIVersion = "v30.0" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest, err := sf.CheckVersion(context.Background())
+	want := fmt.Sprintf("%d.0", sim.NewestVersion)
+	if !errors.Is(err, ErrConfigured) || newest != want || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "api_version") {
+		t.Errorf("CheckVersion = %q, %v; want an error naming api_version and %s", newest, err, want)
+	}
+}
+
+func TestUsersOfAnOrgWithoutCountryPicklists(t *testing.T) {
+	users := orgUsers(2)
+	users[0].CountryCode, users[1].CountryCode, users[1].Country = "", "", "United Kingdom"
+	sim, sf, err := start(t, users, func(c *Config) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.NoCountryCode = true
+	if _, err := sf.Discover(context.Background(), directory.Providers); err != nil {
+		t.Fatal(err)
+	}
+	if sf.HasCountryCode() {
+		t.Error("HasCountryCode is true for an org whose describe has no CountryCode")
+	}
+	got, err := sf.Users(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("an org without CountryCode: %v", err)
+	}
+	if len(got) != 2 || got[1].Country != "United Kingdom" || got[0].CountryCode != "" {
+		t.Errorf("users = %+v", got)
+	}
+}
+
+func TestClientCredentialsAreRefusedOnLoginAndTestHosts(t *testing.T) {
+	for _, u := range []string{"https://login.salesforce.com", "https://TEST.salesforce.com/"} {
+		if err := CheckLoginURL("client_credentials", u); err == nil || !strings.Contains(err.Error(), "My Domain") {
+			t.Errorf("CheckLoginURL(client_credentials, %s) = %v", u, err)
+		}
+		if err := CheckLoginURL("jwt", u); err != nil {
+			t.Errorf("CheckLoginURL(jwt, %s) = %v", u, err)
+		}
+	}
+	if err := CheckLoginURL("client_credentials", "https://acme.my.salesforce.com"); err != nil {
+		t.Errorf("a My Domain URL was refused: %v", err)
 	}
 }
 

@@ -1,0 +1,140 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Each test is named after the documented fact it holds the simulator to
+// (sources in FACTS.md).
+
+func sfSim(t *testing.T) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
+	t.Helper()
+	key, _, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := NewSalesforce([]SFUser{{ID: "005SIM0000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
+		IsActive: true, UserType: "Standard", CountryCode: "GB"}}, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
+	t.Cleanup(sim.Close)
+	post := func(c jwt.Claims) (int, map[string]string) {
+		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.PostForm(sim.URL()+"/services/oauth2/token", url.Values{
+			"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {signed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]string
+		b, _ := io.ReadAll(resp.Body)
+		json.Unmarshal(b, &body)
+		return resp.StatusCode, body
+	}
+	return sim, post
+}
+
+func TestSalesforceRefusesAnArrayAudience(t *testing.T) {
+	_, post := sfSim(t)
+	exp := jwt.NewNumericDate(time.Now().Add(2 * time.Minute))
+	status, body := post(jwt.RegisteredClaims{Issuer: "ck", Subject: "int@example.com",
+		Audience: jwt.ClaimStrings{"https://login.salesforce.com"}, ExpiresAt: exp})
+	if status != 400 || body["error"] != "invalid_grant" || !strings.Contains(body["error_description"], "audience") {
+		t.Errorf("array aud: %d %v, want 400 invalid_grant about the audience", status, body)
+	}
+	status, body = post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://login.salesforce.com", "exp": exp.Unix()})
+	if status != 200 || body["access_token"] == "" {
+		t.Errorf("single-string aud: %d %v, want a token", status, body)
+	}
+}
+
+func TestSalesforceSandboxTakesOnlyTheTestAudience(t *testing.T) {
+	sim, post := sfSim(t)
+	sim.Sandbox = true
+	exp := time.Now().Add(2 * time.Minute).Unix()
+	if status, body := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://login.salesforce.com", "exp": exp}); status != 400 ||
+		!strings.Contains(body["error_description"], "audience") {
+		t.Errorf("production audience on a sandbox: %d %v", status, body)
+	}
+	if status, body := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": sim.URL(), "exp": exp}); status != 400 {
+		t.Errorf("the token endpoint's own host as audience: %d %v, want refused", status, body)
+	}
+	if status, body := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://test.salesforce.com", "exp": exp}); status != 200 {
+		t.Errorf("test audience on a sandbox: %d %v", status, body)
+	}
+}
+
+func TestSalesforceRefusesAnAssertionSignedByAnotherKey(t *testing.T) {
+	sim, _ := sfSim(t)
+	other, _, _ := GenerateKey()
+	signed, _ := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": "ck", "sub": "int@example.com",
+		"aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()}).SignedString(other)
+	resp, err := http.PostForm(sim.URL()+"/services/oauth2/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {signed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `"invalid assertion"`) {
+		t.Errorf("foreign key: %d %s, want 400 invalid_grant invalid assertion", resp.StatusCode, b)
+	}
+}
+
+// signedIn returns a GET helper carrying a token of the simulated org.
+func signedIn(t *testing.T, sim *SalesforceSim, post func(jwt.Claims) (int, map[string]string)) func(path string) (int, string) {
+	t.Helper()
+	_, tok := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()})
+	return func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, sim.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok["access_token"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+}
+
+func TestSalesforceWithoutCountryPicklistsHasNoCountryCode(t *testing.T) {
+	sim, post := sfSim(t)
+	sim.NoCountryCode = true
+	get := signedIn(t, sim, post)
+	if status, body := get("/services/data/v59.0/sobjects/User/describe"); status != 200 || strings.Contains(body, `"CountryCode"`) {
+		t.Errorf("describe: %d, lists CountryCode: %v", status, strings.Contains(body, `"CountryCode"`))
+	}
+	q := url.QueryEscape("SELECT Id, CountryCode FROM User WHERE IsActive = true")
+	if status, body := get("/services/data/v59.0/query?q=" + q); status != 400 || !strings.Contains(body, "INVALID_FIELD") {
+		t.Errorf("query naming CountryCode: %d %s, want 400 INVALID_FIELD", status, body)
+	}
+	q = url.QueryEscape("SELECT Id, Country FROM User WHERE IsActive = true")
+	if status, body := get("/services/data/v59.0/query?q=" + q); status != 200 || !strings.Contains(body, `"Country":"GB"`) {
+		t.Errorf("query of Country: %d %s, want the country as text", status, body)
+	}
+}
+
+func TestSalesforceServesOnlyTheVersionsItLists(t *testing.T) {
+	sim, post := sfSim(t)
+	get := signedIn(t, sim, post)
+	status, body := get("/services/data/")
+	var list []struct{ Version, URL string }
+	if status != 200 || json.Unmarshal([]byte(body), &list) != nil || len(list) == 0 || list[len(list)-1].Version != "66.0" || list[0].Version != "31.0" {
+		t.Fatalf("versions: %d %s", status, body)
+	}
+	if status, _ := get("/services/data/v59.0/limits"); status != 200 {
+		t.Errorf("v59.0: %d", status)
+	}
+	if status, body := get("/services/data/v30.0/limits"); status != 404 || !strings.Contains(body, "NOT_FOUND") {
+		t.Errorf("a retired version: %d %s, want 404 NOT_FOUND", status, body)
+	}
+}
