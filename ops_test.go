@@ -24,7 +24,7 @@ import (
 func TestCheckPassesAndNamesEachFailure(t *testing.T) {
 	sb, _ := startTestSandbox(t, 60, 1, "")
 	code, out := cli(t, "check", "--config", sb.ConfigPath)
-	if code != 0 || strings.Count(out, "✓") != 8 || strings.Contains(out, "✗") {
+	if code != 0 || strings.Count(out, "✓") != 9 || !strings.Contains(out, "API version 59.0 is served") || strings.Contains(out, "✗") {
 		t.Fatalf("check on a good setup: exit %d\n%s", code, out)
 	}
 	src, _ := os.ReadFile(sb.ConfigPath)
@@ -48,6 +48,44 @@ func TestCheckPassesAndNamesEachFailure(t *testing.T) {
 	if code, out = cli(t, "check", "--config", sb.ConfigPath); code != exitUsage || !strings.Contains(out, "✗ config") {
 		t.Errorf("check with a bad config: %d\n%s", code, out)
 	}
+}
+
+func TestCheckExplainsEachSalesforceSignInFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spoil func(sb *sandbox.Stack)
+		want  []string
+	}{
+		{"wrong audience", func(sb *sandbox.Stack) { sb.Salesforce.Sandbox = true },
+			[]string{"audience is invalid", "https://login.salesforce.com", "test.salesforce.com"}},
+		{"unapproved user", func(sb *sandbox.Stack) { replaceIn(sb.ConfigPath, sandbox.SFUsername, "someone@example.com") },
+			[]string{"hasn't approved this consumer", "pre-authorized", "someone@example.com"}},
+		{"certificate mismatch", func(sb *sandbox.Stack) {
+			_, other, _ := sandbox.GenerateKey()
+			os.WriteFile(filepath.Join(filepath.Dir(sb.ConfigPath), "salesforce.key"), other, 0o600)
+		}, []string{"invalid assertion", "certificate", "private_key_file"}},
+		{"clock skew", func(sb *sandbox.Stack) { sb.Salesforce.Now = func() time.Time { return time.Now().Add(time.Hour) } },
+			[]string{"expired", "clock"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, _ := startTestSandbox(t, 60, 1, "")
+			tc.spoil(sb)
+			code, out := cli(t, "check", "--config", sb.ConfigPath)
+			if code != exitFailure || !strings.Contains(out, "✗ Salesforce sign-in") || !strings.Contains(out, "cause:") {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("check output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func replaceIn(path, old, new string) {
+	src, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.ReplaceAll(string(src), old, new)), 0o600)
 }
 
 func TestThresholdAbortsBeforeAnyWrite(t *testing.T) {
