@@ -242,7 +242,7 @@ func (c *Config) check() error {
 			continue
 		}
 		if err := checkBaseURL(*u.ptr); err != nil {
-			return bad(u.key, *u.ptr, err.Error())
+			return bad(u.key, redactURL(*u.ptr), err.Error())
 		}
 		*u.ptr = strings.TrimRight(*u.ptr, "/")
 	}
@@ -345,6 +345,9 @@ func checkBaseURL(raw string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("not a URL: write the scheme and host, e.g. https://platform.ringcentral.com")
 	}
+	if u.User != nil {
+		return fmt.Errorf("a base URL must not carry a user or password (user:password@): credentials belong in their own keys, which may read ${ENV}")
+	}
 	if p := strings.TrimRight(u.Path, "/"); p != "" || u.RawQuery != "" {
 		return fmt.Errorf("a base URL is the scheme and host only: drop %q (voiceid adds the API path itself)", p+u.RawQuery)
 	}
@@ -358,6 +361,18 @@ func checkBaseURL(raw string) error {
 		return fmt.Errorf("scheme %q: use https", u.Scheme)
 	}
 	return nil
+}
+
+// redactURL hides the password of a URL written with one, so that an error
+// naming the value never prints it.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		return "xxxxx" + raw[at:] // unparsable, but it may still hold a secret before the @
+	}
+	return raw
 }
 
 func isLoopback(host string) bool {

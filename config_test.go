@@ -116,6 +116,11 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 		{name: "api_version that is no version",
 			edit: func(s string) string { return strings.Replace(s, `api_version = "65.0"`, `api_version = "65"`, 1) },
 			want: []string{"salesforce.api_version", `"65"`, `"65.0"`}},
+		{name: "base URL carrying a password is refused and the password never printed",
+			edit: func(s string) string {
+				return strings.Replace(s, `"https://api.aircall.io"`, `"https://ops:hunter2-pw@api.aircall.io"`, 1)
+			},
+			want: []string{"aircall.base_url", "user:password@", "api.aircall.io"}, noValue: "hunter2-pw"},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
 			want: []string{"safety.max_change_ratio", "between 0 and 1"}},

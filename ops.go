@@ -216,6 +216,7 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
 		newest, err := sf.CheckVersion(ctx)
 		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
+		each := true
 		for _, p := range r.providers() {
 			fields, err := sf.Discover(ctx, []directory.Provider{p})
 			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabels[p])
@@ -223,7 +224,10 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 				f := fields[p]
 				what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
 			}
-			mark(err, what, "")
+			each = mark(err, what, "") && each
+		}
+		if _, err := sf.Discover(ctx, r.providers()); each && err != nil {
+			mark(err, "each provider has an identifier field of its own", "")
 		}
 		if sf.HasCountryCode() {
 			fmt.Fprintln(stdout, "  the org has State and Country/Territory Picklists: each user's numbers are read in the region of User.CountryCode")

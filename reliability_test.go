@@ -269,3 +269,24 @@ func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 		t.Errorf("%d rows sending, %d writes: the trail must say sent-unknown, not planned", sending, len(sb.Salesforce.Writes()))
 	}
 }
+
+// Issue 16, case 4: ringcentral_field = "Email" once planned RingCentral ids
+// into users' Email and wrote them with --yes. Now no run starts.
+func TestStandardFieldAsIdentifierIsRefusedBeforeAnyWrite(t *testing.T) {
+	for _, field := range []string{"Email", "Phone", sandbox.SFAircallField} {
+		t.Run(field, func(t *testing.T) {
+			sb, _ := startTestSandbox(t, 60, 3, "")
+			replaceIn(sb.ConfigPath, `api_version = "`+sandbox.StackAPIVersion+`"`, `api_version = "`+sandbox.StackAPIVersion+`"`+"\nringcentral_field = \""+field+"\"")
+			code, out := cli(t, "sync", "--yes", "--config", sb.ConfigPath)
+			if code != exitUsage || !strings.Contains(out, "ringcentral_field") {
+				t.Errorf("sync with ringcentral_field = %q: exit %d\n%s", field, code, out)
+			}
+			if n := len(sb.Salesforce.Writes()); n != 0 {
+				t.Errorf("%d values written", n)
+			}
+			if code, out := cli(t, "check", "--config", sb.ConfigPath); code != exitFailure || !strings.Contains(out, "ringcentral_field") {
+				t.Errorf("check: exit %d\n%s", code, out)
+			}
+		})
+	}
+}

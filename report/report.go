@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -399,15 +400,27 @@ func (c Conflict) involved() string {
 	return strings.Join(parts, "; ")
 }
 
-// clean keeps a value on its line: control characters in names or
-// messages become spaces, so a record cannot forge report lines.
+// maxShown is the most characters of one value a text report shows: a name
+// or message longer than this is an attack or an accident, not data to read.
+const maxShown = 200
+
+// clean keeps a value on its line and in its order: control characters
+// become spaces, bidirectional controls (which can make a line read
+// backwards, "Trojan Source") are dropped, and an absurd length is cut.
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return ' '
+		case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return -1
 		}
 		return r
 	}, s)
+	if utf8.RuneCountInString(out) > maxShown {
+		out = string([]rune(out)[:maxShown]) + "…"
+	}
+	return out
 }
 
 // Display shows an E.164 number in international format ("+1 650-555-0100");
@@ -452,30 +465,41 @@ func userLabel(name, username, id string) string {
 }
 
 // CSV writes one row per change and per conflict, with the columns Data
-// Loader users expect first.
+// Loader users expect first. Every cell goes through safeCell: ids and
+// values come from other systems too.
 func (r *Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"record", "user_id", "username", "name", "provider", "field", "old", "new", "rule", "status", "error",
 		"conflict_kind", "value", "provider_ids", "salesforce_user_ids", "detail"})
+	row := func(cells ...string) {
+		for i := range cells {
+			cells[i] = safeCell(cells[i])
+		}
+		cw.Write(cells)
+	}
 	for _, c := range r.Changes {
-		cw.Write([]string{"change", c.SalesforceUserID, safeCell(c.SalesforceUsername), safeCell(c.Name), c.Provider, c.Field,
-			safeCell(c.Old), safeCell(c.New), c.Rule, c.Status, safeCell(c.Error), "", "", "", "", ""})
+		row("change", c.SalesforceUserID, c.SalesforceUsername, c.Name, c.Provider, c.Field,
+			c.Old, c.New, c.Rule, c.Status, c.Error, "", "", "", "", "")
 	}
 	for _, c := range r.Conflicts {
-		cw.Write([]string{"conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, safeCell(c.Value),
-			strings.Join(c.ProviderIDs, " "), strings.Join(c.SalesforceUserIDs, " "), safeCell(c.Detail)})
+		row("conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, c.Value,
+			strings.Join(c.ProviderIDs, " "), strings.Join(c.SalesforceUserIDs, " "), c.Detail)
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// safeCell keeps a spreadsheet from reading a value as a formula (a leading
-// = + - @ tab or CR); a signed run of digits, such as an E.164 number, is data.
+// safeCell keeps a spreadsheet from reading a value as a formula: one that
+// starts (after any spaces) with = + - @ a tab or CR, or their full-width
+// forms, gets a leading '. A signed run of digits, such as an E.164 number, is
+// data (OWASP "CSV Injection").
 func safeCell(s string) string {
-	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	t := strings.TrimLeft(s, " ")
+	r, _ := utf8.DecodeRuneInString(t)
+	if t == "" || !strings.ContainsRune("=+-@\t\r＝＋－＠", r) {
 		return s
 	}
-	if (s[0] == '+' || s[0] == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
+	if s == t && (r == '+' || r == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
 		return s
 	}
 	return "'" + s

@@ -182,3 +182,49 @@ func TestStreamedJSONEqualsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVNeutralisesFormulasInEveryColumnIDsIncluded(t *testing.T) {
+	r := &Report{Conflicts: []Conflict{{Kind: "shared_number", Provider: "aircall", Value: "+16505550100",
+		ProviderIDs: []string{"=cmd|' /C calc'!A0", "2"}, SalesforceUserIDs: []string{"@SUM(1+1)"}, Detail: " =1+1"}},
+		Changes: []Change{{SalesforceUserID: "-2+3", SalesforceUsername: "＝HYPERLINK(1)", Provider: "aircall", Field: "\tx", New: "51234"}}}
+	var b bytes.Buffer
+	if err := r.CSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for i, cell := range row {
+			c := strings.TrimLeft(cell, " ")
+			if c != "" && strings.ContainsAny(c[:1], "=+-@\t\r") && strings.Trim(c[1:], "0123456789") != "" {
+				t.Errorf("column %s holds a formula: %q", rows[0][i], cell)
+			}
+			if strings.HasPrefix(c, "＝") {
+				t.Errorf("column %s holds a full-width formula: %q", rows[0][i], cell)
+			}
+		}
+	}
+	if rows[2][13] != "'=cmd|' /C calc'!A0 2" || rows[2][14] != "'@SUM(1+1)" || rows[1][1] != "'-2+3" || rows[2][12] != "+16505550100" {
+		t.Errorf("rows: %q", rows)
+	}
+}
+
+func TestTextDropsBidiControlsAndCapsAbsurdLengths(t *testing.T) {
+	r := &Report{Conflicts: []Conflict{{Kind: "invalid_phone", Provider: "ringcentral", Value: "123",
+		Detail: "evil\u202egnp.exe\u2066 " + strings.Repeat("A", 5000)}}}
+	var b bytes.Buffer
+	if err := r.Text(&b, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, bidi := range []string{"\u202e", "\u2066"} {
+		if strings.Contains(out, bidi) {
+			t.Errorf("text report carries the bidi control %U", []rune(bidi)[0])
+		}
+	}
+	if strings.Contains(out, strings.Repeat("A", maxShown+1)) || !strings.Contains(out, "…") {
+		t.Error("a 5,000-character detail was not cut")
+	}
+}

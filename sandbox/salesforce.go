@@ -59,6 +59,8 @@ type SalesforceSim struct {
 	// ExtraFields adds described User fields (API name -> label), e.g. a second
 	// field carrying an identifier label.
 	ExtraFields map[string]string
+	// ExtraFieldTypes gives an extra field a describe type other than "string".
+	ExtraFieldTypes map[string]string
 	// DailyLimit is the org's daily API allowance (default 15000).
 	DailyLimit int
 	// Used is the allowance already spent today.
@@ -348,7 +350,11 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true})
 	}
 	for name, label := range s.ExtraFields {
-		fields = append(fields, map[string]any{"name": name, "label": label, "type": "string", "length": 255,
+		typ := s.ExtraFieldTypes[name]
+		if typ == "" {
+			typ = "string"
+		}
+		fields = append(fields, map[string]any{"name": name, "label": label, "type": typ, "length": 255,
 			"custom": true, "updateable": true, "createable": true, "nillable": true, "unique": false, "filterable": true})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,

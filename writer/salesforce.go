@@ -108,6 +108,7 @@ type Field struct {
 	Type       string // describe's type: "string" for a Text field
 	Length     int
 	Updateable bool
+	Custom     bool // a custom field, not a formula
 }
 
 // Salesforce is a signed-in connection to one org.
@@ -237,10 +238,24 @@ func (s *Salesforce) data(path string) string {
 	return "/services/data/" + s.cfg.APIVersion + path
 }
 
-// textTypes are the describe types whose values are read and written as
-// JSON strings, as identifiers are.
-var textTypes = map[string]bool{"string": true, "textarea": true, "phone": true, "email": true, "url": true,
-	"picklist": true, "combobox": true, "encryptedstring": true}
+// textTypes are the describe types of Text and Text Area fields.
+var textTypes = map[string]bool{"string": true, "textarea": true}
+
+// guard refuses a field voiceid must never write an identifier into: a
+// standard User field (Email, Phone...), a formula, anything but text, or a
+// field the integration user cannot edit. A typo in a setting must not turn
+// voiceid against a user's own data.
+func guard(f Field, key string) error {
+	switch {
+	case !f.Custom || !strings.HasSuffix(strings.ToLower(f.Name), "__c"):
+		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a standard User field: voiceid writes identifiers only into custom fields (API names ending in __c); leave %s empty to find the Voice Connector's field by its label", ErrField, key, f.Name, f.Label, key)
+	case !textTypes[f.Type]:
+		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a %s field; identifiers are text: use a Text field", ErrField, key, f.Name, f.Label, f.Type)
+	case !f.Updateable:
+		return fmt.Errorf("%w: the integration user cannot edit User.%s (%q): grant edit access in field-level security", ErrField, f.Name, f.Label)
+	}
+	return nil
+}
 
 // Discover finds the identifier field of each provider: the configured API
 // name, else the one User field whose label matches (case-insensitively).
@@ -256,6 +271,8 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 			Type       string `json:"type"`
 			Length     int    `json:"length"`
 			Updateable bool   `json:"updateable"`
+			Custom     bool   `json:"custom"`
+			Calculated bool   `json:"calculated"`
 		} `json:"fields"`
 	}
 	if err := json.Unmarshal(resp.Body, &d); err != nil {
@@ -271,7 +288,8 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 		var found []Field
 		for _, f := range d.Fields {
 			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabels[p])) {
-				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable})
+				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable,
+					Custom: f.Custom && !f.Calculated})
 			}
 		}
 		key := fieldKey(p)
@@ -286,10 +304,14 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 				names = append(names, f.Name)
 			}
 			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabels[p], strings.Join(names, ", "), key)
-		case found[0].Type != "" && !textTypes[found[0].Type]:
-			return nil, fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a %s field; identifiers are text: use a Text field", ErrField, key, found[0].Name, found[0].Label, found[0].Type)
-		case !found[0].Updateable:
-			return nil, fmt.Errorf("%w: the integration user cannot edit User.%s (%q): grant edit access in field-level security", ErrField, found[0].Name, found[0].Label)
+		}
+		if err := guard(found[0], key); err != nil {
+			return nil, err
+		}
+		for q, g := range out {
+			if g.Name == found[0].Name {
+				return nil, fmt.Errorf("%w: [salesforce] %s and %s both name User.%s: each provider needs its own identifier field, or they overwrite each other", ErrField, fieldKey(q), key, g.Name)
+			}
 		}
 		out[p] = found[0]
 	}

@@ -282,7 +282,8 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	}
 
 	// a field of another type would be read as numbers or booleans, and written wrongly
-	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.RingCentral: "IsActive"} })
+	sim, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.RingCentral: "x__Active__c"} })
+	sim.ExtraFields, sim.ExtraFieldTypes = map[string]string{"x__Active__c": "Active?"}, map[string]string{"x__Active__c": "boolean"}
 	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
 		t.Errorf("non-text field: %v", err)
 	}
@@ -290,6 +291,35 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[directory.Provider]string{directory.Aircall: "nope__c"} })
 	if _, err = sf.Discover(context.Background(), directory.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
 		t.Errorf("unknown configured field: %v", err)
+	}
+}
+
+// No setting may turn voiceid against a user's own data: a standard field
+// (Email, Phone...) or one field for two providers is refused before any read.
+func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fields map[directory.Provider]string
+		want   []string
+	}{
+		{"Email", map[directory.Provider]string{directory.RingCentral: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
+		{"Phone", map[directory.Provider]string{directory.Aircall: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
+		{"IsActive", map[directory.Provider]string{directory.RingCentral: "IsActive"}, []string{"User.IsActive", "standard User field"}},
+		{"one field for two providers", map[directory.Provider]string{directory.RingCentral: sandbox.SFAircallField},
+			[]string{"ringcentral_field", "aircall_field", sandbox.SFAircallField, "overwrite each other"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, sf, err := start(t, orgUsers(2), func(c *Config) { c.Fields = tc.fields })
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = sf.Discover(context.Background(), directory.Providers)
+			for _, w := range tc.want {
+				if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
+					t.Errorf("Discover = %v; want ErrField naming %q", err, w)
+				}
+			}
+		})
 	}
 }
 
