@@ -290,3 +290,22 @@ func TestStandardFieldAsIdentifierIsRefusedBeforeAnyWrite(t *testing.T) {
 		})
 	}
 }
+
+// Issue 16, case 7: a --report into a missing directory was found after 120
+// fields were written (exit 1). Now it stops the run before anything.
+func TestReportTargetIsCheckedBeforeTheFirstWrite(t *testing.T) {
+	sb, _ := startTestSandbox(t, 60, 3, "")
+	dir := filepath.Dir(sb.ConfigPath)
+	for _, target := range []string{filepath.Join(dir, "missing", "r.html"), filepath.Join(dir, "r.pdf"), dir + "/"} {
+		code, out := cli(t, "sync", "--yes", "--config", sb.ConfigPath, "--report", target)
+		if code != exitUsage || !strings.Contains(out, "--report") {
+			t.Errorf("--report %s: exit %d\n%s", target, code, out)
+		}
+	}
+	if n := len(sb.Salesforce.Writes()); n != 0 {
+		t.Errorf("%d values written", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "voiceid.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run opened the state file: %v", err)
+	}
+}

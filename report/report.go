@@ -8,14 +8,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -236,6 +237,28 @@ func FormatOf(path string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("report file %s: unknown extension %q (use .%s)", path, ext, strings.Join(Formats, ", ."))
+}
+
+// CheckTarget tells, before a run writes anything, whether a report can be
+// written at path: a known extension, an existing directory this process can
+// create files in, and not a directory itself.
+func CheckTarget(path string) error {
+	if _, err := FormatOf(path); err != nil {
+		return err
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("report file %s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("report file %s: directory %s does not exist: create it or choose another path", path, dir)
+	}
+	probe, err := os.CreateTemp(dir, ".voiceid-report-*")
+	if err != nil {
+		return fmt.Errorf("report file %s: cannot write in %s: %v", path, dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // WriteFile writes the report to path in the format its extension names,
