@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/agnivade/levenshtein"
 	"github.com/robfig/cron/v3"
 
+	"voiceid/internal/httpx"
 	"voiceid/match"
 	"voiceid/writer"
 )
@@ -67,9 +70,14 @@ type Config struct {
 	Metrics struct {
 		Textfile string `toml:"textfile"`
 	} `toml:"metrics"`
+	Network struct {
+		RequestTimeout string `toml:"request_timeout"`
+		RetryBudget    string `toml:"retry_budget"`
+	} `toml:"network"`
 
-	path string
-	loc  *time.Location
+	path   string
+	loc    *time.Location
+	policy httpx.Policy // from [network]; zero fields take httpx's defaults
 	// Warnings are problems worth telling that do not stop a run.
 	Warnings []string
 }
@@ -165,6 +173,7 @@ func (c *Config) strings() []strField {
 		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
 		{"metrics.textfile", &c.Metrics.Textfile},
+		{"network.request_timeout", &c.Network.RequestTimeout}, {"network.retry_budget", &c.Network.RetryBudget},
 	}
 }
 
@@ -318,6 +327,20 @@ func (c *Config) check() error {
 			return bad("metrics.textfile", m, "directory "+dir+" does not exist")
 		}
 	}
+	for _, d := range []struct {
+		key string
+		raw string
+		to  *time.Duration
+	}{{"network.request_timeout", c.Network.RequestTimeout, &c.policy.Timeout}, {"network.retry_budget", c.Network.RetryBudget, &c.policy.Budget}} {
+		if d.raw == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.raw)
+		if err != nil || v <= 0 {
+			return bad(d.key, d.raw, `a positive duration such as "20s" or "1m"`)
+		}
+		*d.to = v
+	}
 	c.loc = time.UTC
 	if tz := c.Schedule.Timezone; tz != "" {
 		loc, err := time.LoadLocation(tz)
@@ -408,4 +431,12 @@ func suggest(key string) string {
 		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return ""
+}
+
+// withPolicy makes every request under ctx follow [network], telling each
+// retry to log.
+func (c *Config) withPolicy(ctx context.Context, log *slog.Logger) context.Context {
+	p := c.policy
+	p.Log = log
+	return httpx.WithPolicy(ctx, p)
 }

@@ -121,6 +121,9 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 				return strings.Replace(s, `"https://api.aircall.io"`, `"https://ops:hunter2-pw@api.aircall.io"`, 1)
 			},
 			want: []string{"aircall.base_url", "user:password@", "api.aircall.io"}, noValue: "hunter2-pw"},
+		{name: "request timeout that is no duration",
+			edit: func(s string) string { return strings.Replace(s, `request_timeout = "20s"`, `request_timeout = "soon"`, 1) },
+			want: []string{"network.request_timeout", `"soon"`, "20s"}},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
 			want: []string{"safety.max_change_ratio", "between 0 and 1"}},

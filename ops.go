@@ -212,6 +212,7 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	mark(checkState(ctx, cfg.State.Path), "state file "+cfg.State.Path+" is writable", "make the directory writable by this user, or set [state] path")
 
 	r := &Run{Cfg: cfg}
+	ctx = cfg.withPolicy(ctx, nil)
 	sf, err := writer.Connect(ctx, r.salesforceConfig())
 	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
 		newest, err := sf.CheckVersion(ctx)

@@ -89,6 +89,7 @@ func (r *Run) aircall() *directory.AircallReader {
 // with ErrAborted and ErrPartial; other errors mean the run failed.
 func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 	log := r.logger()
+	ctx = r.Cfg.withPolicy(ctx, log)
 	for _, path := range r.Reports { // found now, not after the writes
 		if err := report.CheckTarget(path); err != nil {
 			return nil, &usageError{"--report: " + err.Error()}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -69,6 +70,45 @@ type Client struct {
 	calls    atomic.Int64
 	mu       sync.Mutex
 	notUntil time.Time // no request before this instant (rate-limit window)
+}
+
+// Policy bounds how long one logical request may take when a service hangs
+// or keeps failing, and where each retry is told. It travels in the context
+// (WithPolicy) so that one run sets it once for every client it makes.
+type Policy struct {
+	// Timeout is one attempt's limit, from sending to the last byte read
+	// (default DefaultTimeout).
+	Timeout time.Duration
+	// Budget is the time one request may spend on failed attempts and their
+	// backoff before it gives up (default DefaultBudget). Waits a server asks
+	// for with 429 are rate limiting, not failure, and do not count.
+	Budget time.Duration
+	// Log gets one line per retry: the service, the endpoint, why and the wait.
+	Log *slog.Logger
+}
+
+// Defaults of Policy: a hanging service fails a run in well under a minute.
+const (
+	DefaultTimeout = 20 * time.Second
+	DefaultBudget  = 45 * time.Second
+)
+
+type policyKey struct{}
+
+// WithPolicy returns a context whose requests follow p.
+func WithPolicy(ctx context.Context, p Policy) context.Context {
+	return context.WithValue(ctx, policyKey{}, p)
+}
+
+func policyOf(ctx context.Context) Policy {
+	p, _ := ctx.Value(policyKey{}).(Policy)
+	if p.Timeout <= 0 {
+		p.Timeout = DefaultTimeout
+	}
+	if p.Budget <= 0 {
+		p.Budget = DefaultBudget
+	}
+	return p
 }
 
 // Response is a completed request whose body has been read.
@@ -136,17 +176,24 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 	if maxAttempts <= 0 {
 		maxAttempts = 6
 	}
+	pol := policyOf(ctx)
 	reauthed := false
 	var last Verdict
 	var lastStatus int
 	var lastErr error
+	var spent time.Duration // on failed attempts and their backoff: the budget's measure
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
 		}
-		status, h, data, err := c.send(ctx, method, u, body, header)
+		start := c.now()
+		status, h, data, err := c.sendWithin(ctx, pol.Timeout, method, u, body, header)
 		if ctx.Err() != nil {
 			return nil, c.fail(method, u, status, Verdict{}, attempt, ctx.Err())
+		}
+		took := c.now().Sub(start)
+		if errors.Is(err, errAttemptTimeout) {
+			took = max(took, pol.Timeout) // counted as the limit even on a clock that tests hold still
 		}
 		v := classify(status, h, data, err)
 		last, lastStatus, lastErr = v, status, err
@@ -173,12 +220,57 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 			if wait > c.maxBackoff() {
 				wait = c.maxBackoff()
 			}
+			if status != http.StatusTooManyRequests {
+				spent += took
+				if spent+wait > pol.Budget {
+					return nil, c.fail(method, u, status, v, attempt, fmt.Errorf("gave up after %s of failed attempts (retry budget %s): %w", spent.Round(time.Millisecond), pol.Budget, orStatus(err, status)))
+				}
+				spent += wait
+			}
 			if attempt < maxAttempts {
+				if pol.Log != nil {
+					pol.Log.Warn("retrying", "service", c.Provider, "endpoint", method+" "+u.Path, "attempt", attempt,
+						"reason", reason(status, v, err), "wait", wait.Round(time.Millisecond).String())
+				}
 				c.pause(wait)
 			}
 		}
 	}
 	return nil, c.fail(method, u, lastStatus, last, maxAttempts, lastErr)
+}
+
+// errAttemptTimeout is one attempt running past Policy.Timeout.
+var errAttemptTimeout = errors.New("no complete answer within the request timeout")
+
+// sendWithin is send bounded by timeout; the caller's own cancellation stays
+// distinguishable from the attempt's.
+func (c *Client) sendWithin(ctx context.Context, timeout time.Duration, method string, u *url.URL, body []byte, header http.Header) (int, http.Header, []byte, error) {
+	actx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
+	defer cancel()
+	status, h, data, err := c.send(actx, method, u, body, header)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout) {
+		err = fmt.Errorf("%w (%s)", errAttemptTimeout, timeout)
+	}
+	return status, h, data, err
+}
+
+// orStatus is err, or the status as an error when the attempt had an answer.
+func orStatus(err error, status int) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("HTTP %d", status)
+}
+
+// reason says in a few words why an attempt is retried.
+func reason(status int, v Verdict, err error) string {
+	switch {
+	case err != nil:
+		return err.Error()
+	case v.Code != "":
+		return fmt.Sprintf("HTTP %d %s", status, v.Code)
+	}
+	return fmt.Sprintf("HTTP %d", status)
 }
 
 func (c *Client) resolve(target string, q url.Values) (*url.URL, error) {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -76,5 +77,59 @@ func TestUnauthorizedReauthenticatesOnce(t *testing.T) {
 	}
 	if calls.Load() != 2 {
 		t.Errorf("%d requests, want 2 (one retry with a new token)", calls.Load())
+	}
+}
+
+// Issue 16, case 8: a hanging API took 4–6.5 minutes to fail, silently. Each
+// attempt now has a timeout, failed attempts a budget, and each retry a line.
+func TestHangingServiceFailsWithinTheBudgetAndLogsEachRetry(t *testing.T) {
+	release := make(chan struct{})
+	var attempts atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		select { // hang until the client gives up (or the test ends)
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer api.Close()
+	defer close(release)
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	var waited time.Duration
+	now := time.Unix(1_700_000_000, 0) // held still: only the policy's own accounting counts time
+	c := &Client{Provider: "aircall", Base: api.URL, MinBackoff: 10 * time.Millisecond, Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error { waited += d; return nil }}
+	ctx := WithPolicy(context.Background(), Policy{Timeout: 50 * time.Millisecond, Budget: 100 * time.Millisecond, Log: log})
+	_, err := c.Get(ctx, "/v2/users", nil)
+	// attempt 1: 50 ms + a backoff of at most 10 ms fits in 100 ms; attempt 2 brings it past
+	if n := attempts.Load(); n != 2 {
+		t.Errorf("%d attempts, want 2 within a 100 ms budget of 50 ms attempts", n)
+	}
+	if err == nil || !strings.Contains(err.Error(), "retry budget") || !strings.Contains(err.Error(), "request timeout") || !strings.Contains(err.Error(), "/v2/users") {
+		t.Errorf("err = %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "service=aircall") || !strings.Contains(lines[0], "endpoint=\"GET /v2/users\"") || !strings.Contains(lines[0], "wait=") {
+		t.Errorf("retry log:\n%s", logged.String())
+	}
+	if waited <= 0 || waited > 10*time.Millisecond {
+		t.Errorf("waited %s between attempts", waited)
+	}
+}
+
+func TestRateLimitWaitsDoNotSpendTheRetryBudget(t *testing.T) {
+	var attempts atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if attempts.Add(1) <= 3 {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	defer api.Close()
+	c := &Client{Provider: "ringcentral", Base: api.URL, Sleep: func(context.Context, time.Duration) error { return nil }}
+	ctx := WithPolicy(context.Background(), Policy{Budget: time.Second})
+	if _, err := c.Get(ctx, "/x", nil); err != nil || attempts.Load() != 4 {
+		t.Errorf("three 429s of 30 s under a 1 s budget: %v after %d attempts", err, attempts.Load())
 	}
 }
