@@ -242,8 +242,9 @@ func (s *Salesforce) abortOrphans(ctx context.Context, since time.Time) error {
 	return nil
 }
 
-// sfDateTime is Salesforce's dateTime layout in job infos: 2025-10-01T17:40:32.000+0000.
-const sfDateTime = "2006-01-02T15:04:05.000-0700"
+// sfDateTime parses job infos' createdDate, 2025-10-01T17:40:32.000+0000 or
+// ...000Z (Bulk API 1.0's examples): Go accepts the fraction without a layout for it.
+const sfDateTime = "2006-01-02T15:04:05Z0700"
 
 type bulkJob struct {
 	ID           string `json:"id"`
