@@ -156,7 +156,7 @@ func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
 		}
 		left := deadline.Sub(s.cfg.Now())
 		if left <= 0 {
-			// Abort so the job writes no more rows unwatched; rows it already processed stay written (abort cannot undo them), hence "sending".
+			// Abort so no more rows are written unwatched; abort cannot undo rows already processed, so all stay "sending".
 			aborted := "aborted it so it writes no more rows"
 			if _, err := s.bulkJSON(ctx, s.api, http.MethodPatch, jobPath, map[string]string{"state": "Aborted"}); err != nil {
 				aborted = fmt.Sprintf("aborting it failed too (%v)", err)
