@@ -51,6 +51,7 @@ type Config struct {
 		WritePhone       string `toml:"write_phone"`
 		BulkThreshold    *int   `toml:"bulk_threshold"`
 		APIReserve       *int   `toml:"api_reserve"`
+		BulkPollTimeout  string `toml:"bulk_poll_timeout"`
 	} `toml:"salesforce"`
 	Match struct {
 		DefaultRegion string `toml:"default_region"`
@@ -78,6 +79,8 @@ type Config struct {
 	path   string
 	loc    *time.Location
 	policy httpx.Policy // from [network]; zero fields take httpx's defaults
+	// pollTimeout is bulk_poll_timeout, parsed (0: the default).
+	pollTimeout time.Duration
 	// Warnings are problems worth telling that do not stop a run.
 	Warnings []string
 }
@@ -170,6 +173,7 @@ func (c *Config) strings() []strField {
 		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
 		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
 		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
+		{"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
 		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
 		{"metrics.textfile", &c.Metrics.Textfile},
@@ -195,6 +199,14 @@ func (c *Config) MaxChangeRatio() float64 {
 
 // BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
 func (c *Config) BulkThreshold() int { return orDefault(c.Salesforce.BulkThreshold, 10000) }
+
+// BulkPollTimeout is how long a run waits for a Bulk API 2.0 job to finish.
+func (c *Config) BulkPollTimeout() time.Duration {
+	if c.pollTimeout == 0 {
+		return 30 * time.Minute
+	}
+	return c.pollTimeout
+}
 
 // APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
 func (c *Config) APIReserve() int { return orDefault(c.Salesforce.APIReserve, 1000) }
@@ -297,6 +309,13 @@ func (c *Config) check() error {
 		if n.v != nil && *n.v < 0 {
 			return bad(n.key, fmt.Sprint(*n.v), "must be 0 or more")
 		}
+	}
+	if v := c.Salesforce.BulkPollTimeout; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return bad("salesforce.bulk_poll_timeout", v, "not a positive duration: write it like \"30m\" or \"1h30m\" (default 30m)")
+		}
+		c.pollTimeout = d
 	}
 	if c.Match.DefaultRegion == "" {
 		c.Match.DefaultRegion = "US"

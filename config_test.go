@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exampleConfig copies config.example.toml into a temp dir with a key file
@@ -42,6 +43,9 @@ func TestExampleConfigLoadsAndDocumentsEveryKey(t *testing.T) {
 	}
 	if cfg.MaxChanges() != 500 || cfg.MaxChangeRatio() != 0.2 || cfg.Location().String() != "UTC" {
 		t.Errorf("example values not read: %d %v %v", cfg.MaxChanges(), cfg.MaxChangeRatio(), cfg.Location())
+	}
+	if cfg.BulkPollTimeout() != 30*time.Minute {
+		t.Errorf("bulk_poll_timeout = %s, want the example's 30m", cfg.BulkPollTimeout())
 	}
 	src, _ := os.ReadFile("config.example.toml")
 	section := ""
@@ -122,8 +126,20 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 			},
 			want: []string{"aircall.base_url", "user:password@", "api.aircall.io"}, noValue: "hunter2-pw"},
 		{name: "request timeout that is no duration",
-			edit: func(s string) string { return strings.Replace(s, `request_timeout = "20s"`, `request_timeout = "soon"`, 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, `request_timeout = "20s"`, `request_timeout = "soon"`, 1)
+			},
 			want: []string{"network.request_timeout", `"soon"`, "20s"}},
+		{name: "bulk poll timeout not a duration",
+			edit: func(s string) string {
+				return strings.Replace(s, `bulk_poll_timeout = "30m"`, `bulk_poll_timeout = "30"`, 1)
+			},
+			want: []string{"voiceid.toml", "salesforce.bulk_poll_timeout", `"30"`, `"30m"`}},
+		{name: "bulk poll timeout not positive",
+			edit: func(s string) string {
+				return strings.Replace(s, `bulk_poll_timeout = "30m"`, `bulk_poll_timeout = "-5m"`, 1)
+			},
+			want: []string{"salesforce.bulk_poll_timeout", `"-5m"`, "positive"}},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
 			want: []string{"safety.max_change_ratio", "between 0 and 1"}},

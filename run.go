@@ -70,7 +70,8 @@ func (r *Run) salesforceConfig() writer.Config {
 	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
 		Fields: map[directory.Provider]string{directory.RingCentral: s.RingCentralField, directory.Aircall: s.AircallField},
-		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now, BulkThreshold: r.Cfg.BulkThreshold(), Reserve: r.Cfg.APIReserve()}
+		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now, BulkThreshold: r.Cfg.BulkThreshold(), Reserve: r.Cfg.APIReserve(),
+		BulkPollTimeout: r.Cfg.BulkPollTimeout()}
 }
 
 func (r *Run) ringCentral() *directory.RingCentralReader {

@@ -38,6 +38,10 @@ const (
 	SFDialpadField     = "cnx__Dialpad_User_Identifier__c"
 )
 
+// SFIntegrationUserID is the simulated run-as user: the token's identity URL
+// ends with it and the jobs it creates carry it as createdById.
+const SFIntegrationUserID = "005SIM0000000001AAA"
+
 // Write is one field value the simulator accepted, in order.
 type Write struct {
 	UserID string
@@ -80,6 +84,17 @@ type SalesforceSim struct {
 	LockFor map[string]int
 	Now     func() time.Time
 
+	// HoldJobs keeps every closed ingest job InProgress for ever (a stuck org);
+	// its rows are still processed when it is closed.
+	HoldJobs bool
+	// LoseJobCreate makes this many ingest job POSTs create the job and then
+	// answer 500, as a server failing after the commit would.
+	LoseJobCreate int
+	// BlankFailedIDs leaves sf__Id empty in failed results.
+	BlankFailedIDs bool
+	// JobsPerPage is how many jobs one Get All Jobs page holds (default 1000).
+	JobsPerPage int
+
 	tokens  map[string]bool
 	cursors map[string]cursor
 	writes  []Write
@@ -115,6 +130,7 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 	mux.HandleFunc("PATCH /services/data/{v}/composite/sobjects", s.authed(s.update))
 	mux.HandleFunc("GET /services/data/{v}/limits", s.authed(s.limits))
 	mux.HandleFunc("POST /services/data/{v}/jobs/ingest", s.authed(s.createJob))
+	mux.HandleFunc("GET /services/data/{v}/jobs/ingest", s.authed(s.listJobs))
 	mux.HandleFunc("PUT /services/data/{v}/jobs/ingest/{job}/batches", s.authed(s.uploadJob))
 	mux.HandleFunc("PATCH /services/data/{v}/jobs/ingest/{job}", s.authed(s.closeJob))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}", s.authed(s.getJob))
@@ -214,7 +230,7 @@ func (s *SalesforceSim) token(w http.ResponseWriter, r *http.Request) {
 	s.tokens[tok] = true
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "instance_url": s.srv.URL,
-		"id": s.srv.URL + "/id/00DSIM0000000001AAA/005SIM0000000001AAA", "token_type": "Bearer",
+		"id": s.srv.URL + "/id/00DSIM0000000001AAA/" + SFIntegrationUserID, "token_type": "Bearer",
 		"issued_at": strconv.FormatInt(s.Now().UnixMilli(), 10), "signature": "c2ltdWxhdGVk", "scope": "api"})
 }
 
@@ -633,14 +649,19 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 // ingestJob is one Bulk API 2.0 job.
 type ingestJob struct {
 	ID, State  string
+	created    time.Time
 	csv        []byte
 	ok, failed [][]string // result rows
 	header     []string
 	polls      int
 }
 
+// sfTime is Salesforce's dateTime layout in job infos, e.g. 2025-10-01T17:40:32.000+0000.
+const sfTime = "2006-01-02T15:04:05.000-0700"
+
 func (s *SalesforceSim) jobInfo(j *ingestJob) map[string]any {
 	return map[string]any{"id": j.ID, "object": "User", "operation": "update", "state": j.State, "contentType": "CSV",
+		"jobType": "V2Ingest", "createdById": SFIntegrationUserID, "createdDate": j.created.UTC().Format(sfTime),
 		"numberRecordsProcessed": len(j.ok) + len(j.failed), "numberRecordsFailed": len(j.failed), "apiVersion": 65.0}
 }
 
@@ -653,14 +674,68 @@ func (s *SalesforceSim) createJob(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextCur++
-	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open"}
+	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open", created: s.Now()}
 	if s.jobs == nil {
 		s.jobs = map[string]*ingestJob{}
 	}
 	s.jobs[j.ID] = j
+	if s.LoseJobCreate > 0 {
+		s.LoseJobCreate--
+		sfErr(w, http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
+		return
+	}
 	info := s.jobInfo(j)
 	info["contentUrl"] = fmt.Sprintf("services/data/%s/jobs/ingest/%s/batches", r.PathValue("v"), j.ID)
 	writeJSON(w, http.StatusOK, info)
+}
+
+// listJobs is Get All Jobs: pages of job infos, in job id order, followed
+// through nextRecordsUrl?queryLocator=.
+func (s *SalesforceSim) listJobs(w http.ResponseWriter, r *http.Request) {
+	per := 1000
+	if s.JobsPerPage > 0 {
+		per = s.JobsPerPage
+	}
+	from := 0
+	if loc := r.URL.Query().Get("queryLocator"); loc != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(loc, "01gSIMJOBS"))
+		if err != nil || n < 0 {
+			sfErr(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+			return
+		}
+		from = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.jobs))
+	if jt := r.URL.Query().Get("jobType"); jt == "" || jt == "V2Ingest" {
+		for id := range s.jobs {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	from = min(from, len(ids))
+	end := min(len(ids), from+per)
+	records := []map[string]any{}
+	for _, id := range ids[from:end] {
+		records = append(records, s.jobInfo(s.jobs[id]))
+	}
+	body := map[string]any{"done": end == len(ids), "records": records}
+	if end < len(ids) {
+		body["nextRecordsUrl"] = fmt.Sprintf("/services/data/%s/jobs/ingest?queryLocator=01gSIMJOBS%d", r.PathValue("v"), end)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// Jobs maps each ingest job's id to its state.
+func (s *SalesforceSim) Jobs() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for id, j := range s.jobs {
+		out[id] = j.State
+	}
+	return out
 }
 
 func (s *SalesforceSim) job(w http.ResponseWriter, r *http.Request) *ingestJob {
@@ -700,7 +775,11 @@ func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if req.State == "Aborted" {
-		j.State = "Aborted"
+		if j.State != "Open" && j.State != "UploadComplete" && j.State != "InProgress" {
+			sfErr(w, http.StatusBadRequest, "INVALIDJOBSTATE", "a "+j.State+" job cannot be aborted")
+			return
+		}
+		j.State = "Aborted" // rows already processed stay written
 		writeJSON(w, http.StatusOK, s.jobInfo(j))
 		return
 	}
@@ -727,11 +806,15 @@ func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if code, msg, _ := s.check(row[0], vals); code != "" {
-			j.failed = append(j.failed, append([]string{row[0], code + ":" + msg}, row[1:]...))
+			id := row[0]
+			if s.BlankFailedIDs {
+				id = ""
+			}
+			j.failed = append(j.failed, append([]string{id, code + ":" + msg}, row...))
 			continue
 		}
 		s.commit(row[0], vals)
-		j.ok = append(j.ok, append([]string{row[0], "false"}, row[1:]...))
+		j.ok = append(j.ok, append([]string{row[0], "false"}, row...))
 	}
 	j.State = "UploadComplete"
 	writeJSON(w, http.StatusOK, s.jobInfo(j))
@@ -746,11 +829,13 @@ func (s *SalesforceSim) getJob(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if j.State == "UploadComplete" || j.State == "InProgress" {
 		j.polls++
-		j.State = map[bool]string{true: "JobComplete", false: "InProgress"}[j.polls > 1]
+		j.State = map[bool]string{true: "JobComplete", false: "InProgress"}[j.polls > 1 && !s.HoldJobs]
 	}
 	writeJSON(w, http.StatusOK, s.jobInfo(j))
 }
 
+// jobResults answers a result CSV: sf__Id, sf__Created or sf__Error, then
+// every uploaded column, Id included.
 func (s *SalesforceSim) jobResults(ok bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		j := s.job(w, r)
@@ -765,7 +850,7 @@ func (s *SalesforceSim) jobResults(ok bool) http.HandlerFunc {
 		if ok {
 			rows, second = j.ok, "sf__Created"
 		}
-		cw.Write(append([]string{"sf__Id", second}, j.header[1:]...))
+		cw.Write(append([]string{"sf__Id", second}, j.header...))
 		cw.WriteAll(rows)
 	}
 }

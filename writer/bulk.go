@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
+	"time"
 
+	"voiceid/internal/httpx"
 	"voiceid/match"
 )
 
@@ -55,8 +58,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 	}
 	w.Flush()
 
-	job, err := s.bulkJSON(ctx, http.MethodPost, s.data("/jobs/ingest"), map[string]string{"object": "User", "operation": "update",
-		"contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"})
+	job, err := s.createJob(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -65,23 +67,11 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 	if _, err := s.api.Do(ctx, http.MethodPut, jobPath+"/batches", nil, buf.Bytes(), http.Header{"Content-Type": {"text/csv"}}); err != nil {
 		return out, err
 	}
-	if _, err := s.bulkJSON(ctx, http.MethodPatch, jobPath, map[string]string{"state": "UploadComplete"}); err != nil {
+	if _, err := s.bulkJSON(ctx, s.api, http.MethodPatch, jobPath, map[string]string{"state": "UploadComplete"}); err != nil {
 		return out, err
 	}
-	for poll := 0; ; poll++ {
-		st, err := s.bulkJSON(ctx, http.MethodGet, jobPath, nil)
-		if err != nil {
-			return out, err
-		}
-		if st.State == "JobComplete" {
-			break
-		}
-		if st.State == "Failed" || st.State == "Aborted" {
-			return out, fmt.Errorf("salesforce: bulk job %s %s: %s", job.ID, strings.ToLower(st.State), st.ErrorMessage)
-		}
-		if err := s.pause(ctx, min(poll+1, 10)); err != nil {
-			return out, err
-		}
+	if err := s.awaitJob(ctx, job.ID, jobPath); err != nil {
+		return out, err
 	}
 	good, err := s.bulkResults(ctx, jobPath+"/successfulResults")
 	if err != nil {
@@ -138,18 +128,136 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 	return out, err
 }
 
+// Poll intervals: the first status check comes soon, later ones back off.
+const (
+	firstPoll = time.Second
+	maxPoll   = 30 * time.Second
+)
+
+// awaitJob polls the job until it is JobComplete. Past bulk_poll_timeout it
+// gives up, so that no run (and no schedule) waits on Salesforce for ever.
+func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
+	timeout := s.cfg.BulkPollTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Minute
+	}
+	deadline := s.cfg.Now().Add(timeout)
+	wait := firstPoll
+	for {
+		st, err := s.bulkJSON(ctx, s.api, http.MethodGet, jobPath, nil)
+		if err != nil {
+			return err
+		}
+		switch st.State {
+		case "JobComplete":
+			return nil
+		case "Failed", "Aborted":
+			return fmt.Errorf("salesforce: bulk job %s %s: %s", id, strings.ToLower(st.State), st.ErrorMessage)
+		}
+		left := deadline.Sub(s.cfg.Now())
+		if left <= 0 {
+			// Abort so no more rows are written unwatched; abort cannot undo rows already processed, so all stay "sending".
+			aborted := "aborted it so it writes no more rows"
+			if _, err := s.bulkJSON(ctx, s.api, http.MethodPatch, jobPath, map[string]string{"state": "Aborted"}); err != nil {
+				aborted = fmt.Sprintf("aborting it failed too (%v)", err)
+			}
+			return fmt.Errorf("%w: job %s was still %s after %s; %s. Its rows stay \"sending\": the next run re-reads Salesforce and converges. If large jobs need longer, raise [salesforce] bulk_poll_timeout",
+				ErrBulkDeadline, id, st.State, timeout, aborted)
+		}
+		if err := s.api.Wait(ctx, min(wait, left)); err != nil {
+			return err
+		}
+		wait = min(2*wait, maxPoll)
+	}
+}
+
+// createJob opens the ingest job. Its POST is never retried blindly: after a
+// 5xx or a lost answer the job may exist, and a second POST would orphan it.
+// Abort-then-create is chosen over adopting the orphan: an Open job holds no
+// data, so aborting it loses nothing, and rows never go into a job this run
+// did not see created. Orphans are found with Get All Jobs (Bulk API 2.0
+// guide, get_all_jobs: GET /jobs/ingest?jobType=V2Ingest, pages of records[]
+// {id, object, operation, state, createdById, createdDate} until done,
+// following nextRecordsUrl; isPkChunkingEnabled is not used).
+func (s *Salesforce) createJob(ctx context.Context) (bulkJob, error) {
+	spec := map[string]string{"object": "User", "operation": "update", "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"}
+	since := s.cfg.Now()
+	job, err := s.bulkJSON(ctx, s.once, http.MethodPost, s.data("/jobs/ingest"), spec)
+	if err == nil || !batchFailure(ctx, err) {
+		return job, err
+	}
+	if aerr := s.abortOrphans(ctx, since); aerr != nil {
+		return bulkJob{}, fmt.Errorf("salesforce: creating the bulk job failed (%v) and looking for a job it may have left open failed too: %w", err, aerr)
+	}
+	return s.bulkJSON(ctx, s.once, http.MethodPost, s.data("/jobs/ingest"), spec)
+}
+
+// orphanSkew is how far Salesforce's clock may trail ours when matching a
+// job's createdDate to the POST that made it.
+const orphanSkew = 5 * time.Minute
+
+// abortOrphans aborts the Open User update jobs this integration user created
+// since the failed POST: the ones it may have left behind.
+func (s *Salesforce) abortOrphans(ctx context.Context, since time.Time) error {
+	me := s.auth.userID()
+	if me == "" {
+		return fmt.Errorf("the sign-in did not say which user this is, so its jobs cannot be told from others'")
+	}
+	next, q := s.data("/jobs/ingest"), url.Values{"jobType": {"V2Ingest"}}
+	for next != "" {
+		resp, err := s.api.Get(ctx, next, q)
+		if err != nil {
+			return err
+		}
+		var page struct {
+			Done           bool   `json:"done"`
+			NextRecordsURL string `json:"nextRecordsUrl"`
+			Records        []struct {
+				ID          string `json:"id"`
+				Object      string `json:"object"`
+				Operation   string `json:"operation"`
+				State       string `json:"state"`
+				CreatedByID string `json:"createdById"`
+				CreatedDate string `json:"createdDate"`
+			} `json:"records"`
+		}
+		if err := json.Unmarshal(resp.Body, &page); err != nil {
+			return fmt.Errorf("salesforce: GET %s: malformed job list: %w", next, err)
+		}
+		for _, j := range page.Records {
+			created, err := time.Parse(sfDateTime, j.CreatedDate)
+			if err != nil || j.Object != "User" || j.Operation != "update" || j.State != "Open" ||
+				j.CreatedByID != me || created.Before(since.Add(-orphanSkew)) {
+				continue
+			}
+			if _, err := s.bulkJSON(ctx, s.api, http.MethodPatch, s.data("/jobs/ingest/"+j.ID), map[string]string{"state": "Aborted"}); err != nil {
+				return err
+			}
+		}
+		next, q = "", nil
+		if !page.Done {
+			next = page.NextRecordsURL
+		}
+	}
+	return nil
+}
+
+// sfDateTime parses job infos' createdDate, 2025-10-01T17:40:32.000+0000 or
+// ...000Z (Bulk API 1.0's examples): Go accepts the fraction without a layout for it.
+const sfDateTime = "2006-01-02T15:04:05Z0700"
+
 type bulkJob struct {
 	ID           string `json:"id"`
 	State        string `json:"state"`
 	ErrorMessage string `json:"errorMessage"`
 }
 
-func (s *Salesforce) bulkJSON(ctx context.Context, method, path string, body any) (bulkJob, error) {
+func (s *Salesforce) bulkJSON(ctx context.Context, api *httpx.Client, method, path string, body any) (bulkJob, error) {
 	var raw []byte
 	if body != nil {
 		raw, _ = json.Marshal(body)
 	}
-	resp, err := s.api.Do(ctx, method, path, nil, raw, http.Header{"Content-Type": {"application/json"}})
+	resp, err := api.Do(ctx, method, path, nil, raw, http.Header{"Content-Type": {"application/json"}})
 	if err != nil {
 		return bulkJob{}, err
 	}
@@ -160,7 +268,9 @@ func (s *Salesforce) bulkJSON(ctx context.Context, method, path string, body any
 	return j, nil
 }
 
-// bulkResults maps sf__Id to sf__Error ("" for successful results).
+// bulkResults maps each row's user id to sf__Error ("" for successful
+// results). The id is sf__Id, or the uploaded Id column where sf__Id is
+// blank, as it can be for failed rows.
 func (s *Salesforce) bulkResults(ctx context.Context, path string) (map[string]string, error) {
 	resp, err := s.api.Do(ctx, http.MethodGet, path, nil, nil, http.Header{"Accept": {"text/csv"}})
 	if err != nil {
@@ -175,13 +285,15 @@ func (s *Salesforce) bulkResults(ctx context.Context, path string) (map[string]s
 	if err != nil {
 		return nil, fmt.Errorf("salesforce: GET %s: malformed CSV: %w", path, err)
 	}
-	idCol, errCol := -1, -1
+	idCol, errCol, upCol := -1, -1, -1
 	for i, h := range head {
 		switch h {
 		case "sf__Id":
 			idCol = i
 		case "sf__Error":
 			errCol = i
+		case "Id":
+			upCol = i
 		}
 	}
 	if idCol < 0 {
@@ -196,13 +308,21 @@ func (s *Salesforce) bulkResults(ctx context.Context, path string) (map[string]s
 		if err != nil {
 			return nil, fmt.Errorf("salesforce: GET %s: malformed CSV: %w", path, err)
 		}
-		if idCol >= len(row) {
+		id := cell(row, idCol)
+		if id == "" {
+			id = cell(row, upCol)
+		}
+		if id == "" {
 			continue
 		}
-		e := ""
-		if errCol >= 0 && errCol < len(row) {
-			e = row[errCol]
-		}
-		out[row[idCol]] = e
+		out[id] = cell(row, errCol)
 	}
+}
+
+// cell is row[i], or "" when the row has no such column.
+func cell(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return row[i]
 }

@@ -45,6 +45,8 @@ type Config struct {
 	Now            func() time.Time
 	// BulkThreshold: more changes than this go through Bulk API 2.0 (default 10,000).
 	BulkThreshold int
+	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (default 30 minutes).
+	BulkPollTimeout time.Duration
 	// Reserve is the part of the org's daily API allowance voiceid leaves untouched.
 	Reserve int
 }
@@ -95,10 +97,11 @@ var FieldLabels = map[directory.Provider]string{
 
 // Sentinel errors callers branch on.
 var (
-	ErrAuth       = errors.New("salesforce sign-in failed")
-	ErrField      = errors.New("identifier field problem")
-	ErrAPILimit   = errors.New("salesforce daily API limit reached")
-	ErrConfigured = errors.New("salesforce configuration problem")
+	ErrAuth         = errors.New("salesforce sign-in failed")
+	ErrField        = errors.New("identifier field problem")
+	ErrAPILimit     = errors.New("salesforce daily API limit reached")
+	ErrConfigured   = errors.New("salesforce configuration problem")
+	ErrBulkDeadline = errors.New("salesforce bulk job did not finish before bulk_poll_timeout")
 )
 
 // Field is an identifier field found on User.
@@ -113,9 +116,11 @@ type Field struct {
 
 // Salesforce is a signed-in connection to one org.
 type Salesforce struct {
-	cfg    Config
-	auth   *sfAuth
-	api    *httpx.Client
+	cfg  Config
+	auth *sfAuth
+	api  *httpx.Client
+	// once sends requests that must not be repeated blindly (a job-creating POST).
+	once   *httpx.Client
 	fields map[directory.Provider]Field
 	// described are the User fields describe listed: an org without State and
 	// Country/Territory Picklists has no CountryCode (salesforce.md §6).
@@ -153,11 +158,13 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 	}
 	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
+	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
+		Sleep: cfg.Sleep, Now: cfg.Now, MaxAttempts: 1}
 	return s, nil
 }
 
 // Calls counts the HTTP requests made, sign-ins included.
-func (s *Salesforce) Calls() int64 { return s.api.Calls() + s.auth.api.Calls() }
+func (s *Salesforce) Calls() int64 { return s.api.Calls() + s.once.Calls() + s.auth.api.Calls() }
 
 // Usage is the org's daily API usage from the last Sforce-Limit-Info header (0/0 if none seen).
 func (s *Salesforce) Usage() (used, limit int) {
@@ -690,6 +697,7 @@ type sfAuth struct {
 	mu   sync.Mutex
 	tok  string
 	inst string
+	user string // the run-as user's id, from the token's identity URL
 }
 
 func newAuth(cfg Config, api *httpx.Client) (*sfAuth, error) {
@@ -810,11 +818,13 @@ func (a *sfAuth) signIn(ctx context.Context) error {
 	var t struct {
 		AccessToken string `json:"access_token"`
 		InstanceURL string `json:"instance_url"`
+		ID          string `json:"id"` // https://<host>/id/<orgId>/<userId>
 	}
 	if err := json.Unmarshal(resp.Body, &t); err != nil || t.AccessToken == "" || t.InstanceURL == "" {
 		return fmt.Errorf("%w: the token endpoint answered without access_token and instance_url", ErrAuth)
 	}
 	a.tok, a.inst = t.AccessToken, strings.TrimRight(t.InstanceURL, "/")
+	a.user = t.ID[strings.LastIndex(t.ID, "/")+1:]
 	return nil
 }
 
@@ -901,4 +911,10 @@ func (s *Salesforce) CheckVersion(ctx context.Context) (newest string, err error
 			strings.TrimPrefix(s.cfg.APIVersion, "v"), vs[0], newest, newest)
 	}
 	return newest, nil
+}
+
+func (a *sfAuth) userID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.user
 }
