@@ -24,7 +24,6 @@ func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sand
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	sb.Aircall.RateLimit = 0 // pacing is tested in directory/
 	cfg, err := LoadConfig(sb.ConfigPath)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,11 @@ const (
 	SFUsername     = "integration@example.com.prod"
 )
 
+// StackAircallLimit is the stack's Aircall company limit per minute: raised
+// (Aircall raises limits on request) so that demo and tests run fast, while
+// the answers keep their strict shape. voiceid's config takes half of it.
+const StackAircallLimit = 6_000_000
+
 // Stack is the three simulators seeded with one organisation, and a config
 // file that points voiceid at them.
 type Stack struct {
@@ -46,6 +51,7 @@ func Start(org *Org, dir, extra string) (*Stack, error) {
 		Aircall:     NewAircall(org.Aircall, org.AircallNumbers, ACID, ACToken),
 		Salesforce:  NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, Username: SFUsername, PublicKey: &key.PublicKey}),
 	}
+	s.Aircall.RateLimit = StackAircallLimit
 	keyPath := filepath.Join(dir, "salesforce.key")
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		s.Close()
@@ -62,6 +68,7 @@ jwt = %q
 base_url = %q
 api_id = %q
 api_token = %q
+requests_per_minute = %d
 
 [salesforce]
 login_url = %q
@@ -76,7 +83,7 @@ default_region = "US"
 [state]
 path = %q
 %s`, s.RingCentral.URL(), RCClientID, RCClientSecret, RCJWT,
-		s.Aircall.URL(), ACID, ACToken,
+		s.Aircall.URL(), ACID, ACToken, StackAircallLimit/2,
 		s.Salesforce.URL(), SFClientID, SFUsername, keyPath,
 		filepath.Join(dir, "voiceid.db"), extra)
 	s.ConfigPath = filepath.Join(dir, "voiceid.toml")

@@ -87,7 +87,6 @@ func measure(bin, dir string, n int) result {
 	stack, err := sandbox.Start(org, dir, "\n[safety]\nmax_changes = 10000000\nmax_change_ratio = 1\n")
 	check(err)
 	defer stack.Close()
-	stack.Aircall.RateLimit = 0 // the real bound is reported from the call count
 	stack.Salesforce.DailyLimit = 10_000_000
 
 	res := result{n: n, calls: map[string]int{}, minimum: map[string]int{}}
