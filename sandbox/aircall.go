@@ -171,11 +171,20 @@ func (s *AircallSim) paging(w http.ResponseWriter, r *http.Request) (page, per i
 		}
 	}
 	if page*per > s.Cap {
-		acError(w, http.StatusBadRequest, fmt.Sprintf("Pagination is limited to %d items", s.Cap),
+		acError(w, http.StatusBadRequest, "Pagination is limited to "+thousands(s.Cap)+" items",
 			"Split the query with from and to (created_at, UNIX seconds)")
 		return 0, 0, false
 	}
 	return page, per, true
+}
+
+// thousands writes n with comma separators, as Aircall's messages do (10,000).
+func thousands(n int) string {
+	d := strconv.Itoa(n)
+	for i := len(d) - 3; i > 0; i -= 3 {
+		d = d[:i] + "," + d[i:]
+	}
+	return d
 }
 
 func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
