@@ -108,7 +108,9 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 			edit: func(s string) string { return strings.Replace(s, `auth = "jwt"`, `auth = "password"`, 1) },
 			want: []string{"salesforce.auth", "password"}},
 		{name: "aircall budget not positive",
-			edit: func(s string) string { return strings.Replace(s, "requests_per_minute = 60", "requests_per_minute = 0", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "requests_per_minute = 60", "requests_per_minute = 0", 1)
+			},
 			want: []string{"aircall.requests_per_minute", `"0"`, "1 or more"}},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
