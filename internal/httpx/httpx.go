@@ -331,6 +331,7 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	now := c.now()
 	r := c.Limiter.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
+		d = (d + time.Microsecond - 1).Truncate(time.Microsecond) // the bucket's float arithmetic can come out a nanosecond short
 		if err := c.Wait(ctx, d); err != nil {
 			r.CancelAt(c.now()) // the turn was not taken: give it back
 			return err
