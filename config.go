@@ -18,6 +18,7 @@ import (
 	"github.com/agnivade/levenshtein"
 	"github.com/robfig/cron/v3"
 
+	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/match"
 	"voiceid/writer"
@@ -37,6 +38,8 @@ type Config struct {
 		APIID    string `toml:"api_id"`
 		APIToken string `toml:"api_token"`
 		Enabled  *bool  `toml:"enabled"`
+		// RequestsPerMinute is voiceid's part of the company's Aircall budget.
+		RequestsPerMinute *int `toml:"requests_per_minute"`
 	} `toml:"aircall"`
 	Salesforce struct {
 		LoginURL         string `toml:"login_url"`
@@ -189,6 +192,11 @@ func (c *Config) RingCentralEnabled() bool {
 // AircallEnabled is true unless the section says enabled = false.
 func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.Aircall.Enabled }
 
+// AircallRequestsPerMinute is voiceid's Aircall budget (default 60).
+func (c *Config) AircallRequestsPerMinute() int {
+	return orDefault(c.Aircall.RequestsPerMinute, directory.DefaultAircallRequestsPerMinute)
+}
+
 // MaxChanges is the safety threshold's absolute bound.
 func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, DefaultMaxChanges) }
 
@@ -301,6 +309,9 @@ func (c *Config) check() error {
 	case "", "off", "fill-empty":
 	default:
 		return bad("salesforce.write_phone", c.Salesforce.WritePhone, "use \"fill-empty\" or leave it empty (off)")
+	}
+	if n := c.Aircall.RequestsPerMinute; n != nil && *n <= 0 {
+		return bad("aircall.requests_per_minute", fmt.Sprint(*n), "must be 1 or more (default 60, half of Aircall's 120 per company); leave it out for the default")
 	}
 	for _, n := range []struct {
 		key string
@@ -433,7 +444,7 @@ func knownKeys() []string {
 		out = append(out, f.key)
 	}
 	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio",
-		"salesforce.bulk_threshold", "salesforce.api_reserve")
+		"salesforce.bulk_threshold", "salesforce.api_reserve", "aircall.requests_per_minute")
 	sort.Strings(out)
 	return out
 }

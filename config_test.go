@@ -140,6 +140,11 @@ func TestConfigErrorsNameFileKeyAndValue(t *testing.T) {
 				return strings.Replace(s, `bulk_poll_timeout = "30m"`, `bulk_poll_timeout = "-5m"`, 1)
 			},
 			want: []string{"salesforce.bulk_poll_timeout", `"-5m"`, "positive"}},
+		{name: "aircall budget not positive",
+			edit: func(s string) string {
+				return strings.Replace(s, "requests_per_minute = 60", "requests_per_minute = 0", 1)
+			},
+			want: []string{"aircall.requests_per_minute", `"0"`, "1 or more"}},
 		{name: "ratio out of range",
 			edit: func(s string) string { return strings.Replace(s, "max_change_ratio = 0.2", "max_change_ratio = 2", 1) },
 			want: []string{"safety.max_change_ratio", "between 0 and 1"}},

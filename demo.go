@@ -33,7 +33,6 @@ plans nothing.`, stderr)
 		return err
 	}
 	defer sb.Close()
-	sb.Aircall.RateLimit = 6000 // a raised company limit keeps the demo quick; real accounts pace at 120/min
 	cfg, err := LoadConfig(sb.ConfigPath)
 	if err != nil {
 		return err

@@ -24,7 +24,6 @@ func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sand
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	sb.Aircall.RateLimit = 0 // pacing is tested in directory/
 	cfg, err := LoadConfig(sb.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +46,11 @@ func TestSyncEndToEnd(t *testing.T) {
 	org, p := sb.Org, sb.Org.Planted
 	dir := filepath.Dir(sb.ConfigPath)
 
+	// The stack's Aircall answers in the strict, documented shape (sandbox/FACTS.md).
+	if ac := sb.Aircall; ac.RateHeaders || ac.NumbersList != sandbox.ListOmitsUsers || ac.Cap != 10000 || ac.TotalCapped {
+		t.Fatal("the e2e Aircall simulator is not in its strict default shape")
+	}
+
 	// 1. A dry run writes nothing to Salesforce.
 	dry := sync(t, cfg, true, filepath.Join(dir, "dry.json"))
 	if n := len(sb.Salesforce.Writes()); n != 0 {
@@ -58,6 +62,9 @@ func TestSyncEndToEnd(t *testing.T) {
 
 	// 2. The applying run.
 	applied := sync(t, cfg, false, filepath.Join(dir, "apply.json"))
+	if sb.Aircall.Requests("/v1/numbers/") == 0 {
+		t.Error("no single Aircall number was read: assignments come only from GET /v1/numbers/:id")
+	}
 	if applied.Run.Status != "ok" || applied.Counts.Applied != applied.Counts.Changes {
 		t.Fatalf("apply: status %s, applied %d of %d", applied.Run.Status, applied.Counts.Applied, applied.Counts.Changes)
 	}

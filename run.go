@@ -82,8 +82,10 @@ func (r *Run) ringCentral() *directory.RingCentralReader {
 
 func (r *Run) aircall() *directory.AircallReader {
 	c := r.Cfg.Aircall
+	log := r.logger()
 	return directory.NewAircall(directory.AircallConfig{BaseURL: c.BaseURL, APIID: c.APIID, APIToken: c.APIToken,
-		HTTP: r.HTTP, Sleep: r.Sleep})
+		HTTP: r.HTTP, Sleep: r.Sleep, RequestsPerMinute: r.Cfg.AircallRequestsPerMinute(),
+		Log: func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }})
 }
 
 // Sync performs one run and returns its report. The report is also returned

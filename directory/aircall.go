@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
 )
@@ -22,37 +24,51 @@ type AircallConfig struct {
 	APIToken string
 	HTTP     *http.Client
 	Sleep    func(context.Context, time.Duration) error
-	// Share is the part of the company's rate limit voiceid may use (default
-	// 0.5): the budget is shared with every other integration of the company.
-	Share float64
+	// RequestsPerMinute is voiceid's own budget (default 60): half of the
+	// company's documented 120/min, which every integration shares.
+	RequestsPerMinute int
 	// MinBackoff is the first retry delay (default 1 s).
 	MinBackoff time.Duration
-	// Now is the clock the rate-limit reset times are read against (tests).
+	// Now is the clock of the budget and of the rate-limit reset times (tests).
 	Now func() time.Time
+	// Log, when set, hears how the reader settled what the API leaves open
+	// (whether the numbers list carries assignments).
+	Log func(format string, args ...any)
 }
 
 // AircallReader reads the users of one Aircall company and the numbers assigned to them.
 type AircallReader struct {
 	api *httpx.Client
 	cap int // records one list query reaches (AircallListCap)
+	log func(format string, args ...any)
 }
 
 // AircallPageSize is the largest page Aircall's list endpoints allow.
 const AircallPageSize = 50
 
+// DefaultAircallRequestsPerMinute is half of Aircall's 120 requests per
+// minute per company, leaving the rest to the company's other integrations.
+const DefaultAircallRequestsPerMinute = 60
+
 // NewAircall makes a reader; it does not contact the server.
 func NewAircall(cfg AircallConfig) *AircallReader {
-	share := cfg.Share
-	if share <= 0 || share > 1 {
-		share = 0.5
+	rpm := cfg.RequestsPerMinute
+	if rpm <= 0 {
+		rpm = DefaultAircallRequestsPerMinute
 	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
+	logf := cfg.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	// burst 1: the budget holds in every minute, from the very first request
+	limiter := rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
 	auth := staticAuth("Basic " + basic(cfg.APIID, cfg.APIToken))
-	return &AircallReader{cap: AircallListCap, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
-		Classify: classifyAircall(share, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff}}
+	return &AircallReader{cap: AircallListCap, log: logf, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
+		Classify: classifyAircall(rpm, limiter, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff, Limiter: limiter}}
 }
 
 // Calls counts the HTTP requests made.
@@ -77,11 +93,13 @@ func (s staticAuth) Authorize(_ context.Context, req *http.Request) error {
 }
 func (s staticAuth) Invalidate() {}
 
-// classifyAircall treats 401 and 403 alike (bad key: fatal), reads the
-// {"error","troubleshoot"} body, and paces from the X-AircallApi-* headers:
-// once the remaining budget falls to the part left for others, it waits for
-// the window to reset instead of running into 429.
-func classifyAircall(share float64, now func() time.Time) httpx.Classifier {
+// classifyAircall treats 401 and 403 alike (bad key: fatal) and reads the
+// {"error","troubleshoot"} body. A 429 waits for X-AircallApi-Reset (else
+// Retry-After, else backoff). The X-AircallApi-* headers, documented only for
+// when the limit is reached, can only slow the reader down: a company limit
+// below the budget lowers the budget, and a window in which the company has
+// already spent as much as voiceid's budget is waited out.
+func classifyAircall(rpm int, limiter *rate.Limiter, now func() time.Time) httpx.Classifier {
 	return func(status int, h http.Header, body []byte, err error) httpx.Verdict {
 		v := httpx.Classify(status, h, body, err)
 		if err != nil {
@@ -104,14 +122,18 @@ func classifyAircall(share float64, now func() time.Time) httpx.Classifier {
 				}
 			}
 		}
-		reset := aircallReset(h, now())
+		t := now()
+		limit, limitErr := strconv.Atoi(h.Get("X-AircallApi-Limit"))
+		if limitErr == nil && limit > 0 && rate.Limit(float64(limit)/60) < limiter.Limit() {
+			limiter.SetLimitAt(t, rate.Limit(float64(limit)/60))
+		}
+		reset := aircallReset(h, t)
 		switch {
 		case status == http.StatusTooManyRequests && v.After == 0 && reset > 0:
 			v.After = reset + time.Second
-		case v.Action == httpx.Done && reset > 0:
-			limit, _ := strconv.Atoi(h.Get("X-AircallApi-Limit"))
+		case v.Action == httpx.Done && reset > 0 && limitErr == nil:
 			remaining, err := strconv.Atoi(h.Get("X-AircallApi-Remaining"))
-			if err == nil && float64(remaining) <= float64(limit)*(1-share) {
+			if err == nil && remaining <= limit-rpm {
 				v.After = reset + time.Second
 			}
 		}
@@ -143,12 +165,15 @@ type acMeta struct {
 }
 
 type acNumber struct {
-	ID        flexString `json:"id"`
-	Digits    string     `json:"digits"`
-	CreatedAt string     `json:"created_at"`
-	Users     *[]struct {
-		ID flexString `json:"id"`
-	} `json:"users"`
+	ID        flexString   `json:"id"`
+	Digits    string       `json:"digits"`
+	CreatedAt string       `json:"created_at"`
+	Users     *[]acUserRef `json:"users"`
+}
+
+// acUserRef is an abridged user nested in a number.
+type acUserRef struct {
+	ID flexString `json:"id"`
 }
 
 type acUser struct {
@@ -201,35 +226,100 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 }
 
 // numbersByUser maps each user to the digits of the numbers assigned to it.
-// The numbers list does not carry assignments, so each number is read once.
+// The documents put users[] on the number endpoints but do not say whether
+// the list embeds it, so the list is trusted only where evidence says it
+// carries assignments; any other number is read once on its own.
 func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string, error) {
 	nums, err := listAll[acNumber](ctx, c, "/v1/numbers", "numbers", nil)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]string{}
-	for _, n := range nums {
-		if n.Users == nil {
-			resp, err := c.api.Get(ctx, "/v1/numbers/"+url.PathEscape(string(n.ID)), nil)
-			if err != nil {
-				return nil, err
-			}
-			var one struct {
-				Number *acNumber `json:"number"`
-			}
-			if err := json.Unmarshal(resp.Body, &one); err != nil || one.Number == nil {
-				return nil, fmt.Errorf("aircall: GET /v1/numbers/%s: malformed answer", n.ID)
-			}
-			n.Users = one.Number.Users
-		}
-		if n.Users == nil {
-			continue
-		}
-		for _, u := range *n.Users {
-			out[string(u.ID)] = append(out[string(u.ID)], n.Digits)
+	// read[i]: the list cannot say who holds nums[i]
+	read := make([]bool, len(nums))
+	var empty []int
+	carries := false
+	for i, n := range nums {
+		switch {
+		case n.Users == nil:
+			read[i] = true
+		case len(*n.Users) == 0:
+			empty = append(empty, i)
+		default:
+			carries = true
 		}
 	}
+	switch {
+	case len(empty) == 0:
+	case !carries:
+		c.log("aircall: the numbers list shows nobody on any number: reading each of them")
+		for _, i := range empty {
+			read[i] = true
+		}
+	default:
+		// one read of a number the list shows unassigned settles whether the list can be trusted
+		i := empty[0]
+		if err := c.readNumber(ctx, &nums[i]); err != nil {
+			return nil, err
+		}
+		if len(*nums[i].Users) > 0 {
+			c.log("aircall: number %s has users that the numbers list does not show: reading each number the list shows unassigned", nums[i].ID)
+			for _, i := range empty[1:] {
+				read[i] = true
+			}
+		} else {
+			c.log("aircall: the numbers list carries assignments (number %s is unassigned in the list and on its own)", nums[i].ID)
+		}
+	}
+	alone := 0
+	for i := range nums {
+		if read[i] {
+			alone++
+		}
+	}
+	if alone > 0 {
+		c.log("aircall: reading %d of %d numbers one by one for their users", alone, len(nums))
+	}
+	out := map[string][]string{}
+	hidden := 0 // numbers read alone that have users
+	for i := range nums {
+		if read[i] {
+			if err := c.readNumber(ctx, &nums[i]); err != nil {
+				return nil, err
+			}
+			if len(*nums[i].Users) > 0 {
+				hidden++
+			}
+		}
+		if nums[i].Users == nil {
+			continue
+		}
+		for _, u := range *nums[i].Users {
+			out[string(u.ID)] = append(out[string(u.ID)], nums[i].Digits)
+		}
+	}
+	if alone > 0 {
+		c.log("aircall: %d of the %d numbers read one by one have users", hidden, alone)
+	}
 	return out, nil
+}
+
+// readNumber replaces n's users with those GET /v1/numbers/:id names (none: an empty list).
+func (c *AircallReader) readNumber(ctx context.Context, n *acNumber) error {
+	resp, err := c.api.Get(ctx, "/v1/numbers/"+url.PathEscape(string(n.ID)), nil)
+	if err != nil {
+		return err
+	}
+	var one struct {
+		Number *acNumber `json:"number"`
+	}
+	if err := json.Unmarshal(resp.Body, &one); err != nil || one.Number == nil {
+		return fmt.Errorf("aircall: GET /v1/numbers/%s: malformed answer", n.ID)
+	}
+	n.Users = one.Number.Users
+	if n.Users == nil {
+		n.Users = &[]acUserRef{}
+	}
+	return nil
 }
 
 // listed is a list record: an id, and when it was created.
@@ -249,13 +339,16 @@ func createdSecond[T listed](it T) (int64, bool) {
 	return t.Unix(), err == nil
 }
 
-// listAll reads every record of a list. One query reaches 10,000 records
-// (the cap), so a longer list is read in created_at order: each further query
-// starts at the second of the last record read. It reaches one second before
-// that and records are kept once by id, so the records of an edge second are
-// neither lost nor repeated, whether Aircall's from includes its own second or
-// not and however it orders records created in the same second (both
-// UNCONFIRMED). The re-read edge costs at most one page per 10,000 records.
+// listAll reads every record of a list. One query reaches 10,000 records (the
+// cap): the page past it gets a 400 although the last page within it still
+// offers a next_page_link, and meta.total may itself stop at the cap. So a
+// query whose pages reach the cap always goes on in created_at order: each
+// further query starts at the second of the last record read. It reaches one
+// second before that and records are kept once by id, so the records of an
+// edge second are neither lost nor repeated, whether Aircall's from includes
+// its own second or not and however it orders records created in the same
+// second (both UNCONFIRMED). The re-read edge costs at most one page per
+// 10,000 records.
 func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
@@ -270,11 +363,11 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 			progress(len(out))
 		}
 	}
-	last, meta, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
+	last, meta, full, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
 	if err != nil {
 		return nil, err
 	}
-	if meta.Total > c.cap && len(last) > 0 {
+	if full {
 		if err := onwards(ctx, c, path, key, last[len(last)-1], keep); err != nil {
 			return nil, err
 		}
@@ -285,29 +378,35 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 	return out, nil
 }
 
-// readQuery reads one list query to its end (at most the cap), handing each
-// page to keep as it comes. It returns the first page's meta and the last page
-// that held records (empty when none did).
-func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, error) {
+// readQuery reads one list query to its end or to the cap, whichever comes
+// first, handing each page to keep as it comes; it never asks for a page
+// reaching past the cap, whatever next_page_link says. It returns the last
+// page that held records (empty when none did), the first page's meta, and
+// whether the query's pages reached the cap (so more records may follow).
+func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, bool, error) {
 	q.Set("per_page", strconv.Itoa(AircallPageSize))
 	q.Set("page", "1")
 	items, meta, err := decodePage[T](ctx, c.api, path, path, key, q, 1)
 	if err != nil {
-		return nil, meta, err
+		return nil, meta, false, err
 	}
 	keep(items)
-	last, next := items, meta
-	for n := 2; next.NextPageLink != nil && *next.NextPageLink != ""; n++ {
+	last, next, read := items, meta, len(items)
+	for n := 2; next.NextPageLink != nil && *next.NextPageLink != "" && n*AircallPageSize <= c.cap; n++ {
 		if items, next, err = decodePage[T](ctx, c.api, path, *next.NextPageLink, key, nil, n); err != nil {
-			return nil, meta, err
+			return nil, meta, false, err
 		}
 		if len(items) == 0 {
 			break
 		}
 		keep(items)
-		last = items
+		last, read = items, read+len(items)
 	}
-	return last, meta, nil
+	full := read >= c.cap
+	if !full && read < meta.Total {
+		return nil, meta, false, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, read, meta.Total)
+	}
+	return last, meta, full, nil
 }
 
 // onwards reads the records created from last's second on, in created_at
@@ -320,13 +419,13 @@ func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, 
 			return fmt.Errorf("aircall: GET %s: a record without a readable created_at; cannot read past %d records", path, c.cap)
 		}
 		q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(from-1, 10)}}
-		page, meta, err := readQuery(ctx, c, path, key, q, keep)
-		if err != nil || meta.Total <= c.cap || len(page) == 0 {
+		page, _, full, err := readQuery(ctx, c, path, key, q, keep)
+		if err != nil || !full {
 			return err
 		}
 		next, okNext := createdSecond(page[len(page)-1])
 		if okNext && next <= from {
-			return fmt.Errorf("aircall: GET %s: %d records were created within three seconds; more than one list query can reach", path, meta.Total)
+			return fmt.Errorf("aircall: GET %s: more than %d records were created within three seconds; more than one list query can reach", path, c.cap)
 		}
 		from, ok = next, okNext
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,13 @@ func (c *clock) total() time.Duration {
 		sum += d
 	}
 	return sum
+}
+
+// longest is the longest single wait.
+func (c *clock) longest() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Max(append([]time.Duration{0}, c.slept...))
 }
 
 var rcCreds = sandbox.RCCredentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
@@ -373,7 +381,7 @@ func TestAircallUsesEmbeddedUsersWhenTheListHasThem(t *testing.T) {
 	clk := newClock()
 	sim, r := acSim(t, aircallOrg(130, hourly), clk)
 	sim.RateLimit = 0
-	sim.ListEmbedsUsers = true
+	sim.NumbersList = sandbox.ListEmbedsUsers
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -403,15 +411,16 @@ func TestAircallFallsBackToV1Users(t *testing.T) {
 func TestAircallReadsPastTheListCapInWindows(t *testing.T) {
 	// 250 users and numbers created in clumps of 25 per second: window edges
 	// fall on populated seconds, which must be neither lost nor repeated,
-	// whether from/to include their own second or not.
-	for _, exclusive := range []bool{false, true} {
-		t.Run(fmt.Sprintf("exclusive=%v", exclusive), func(t *testing.T) {
+	// whether from/to include their own second or not, and whether meta.total
+	// stops at the cap or not (both UNCONFIRMED).
+	for _, tc := range []struct{ exclusive, capped bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		t.Run(fmt.Sprintf("exclusive=%v,total capped=%v", tc.exclusive, tc.capped), func(t *testing.T) {
 			clk := newClock()
 			clumps := func(i int) time.Time { return time.Unix(1_600_000_000+int64(i/25), 0) } // every second populated
 			sim, r := acSim(t, aircallOrg(250, clumps), clk)
 			sim.RateLimit = 0
 			sim.Cap, r.cap = 100, 100
-			sim.ExclusiveBounds = exclusive
+			sim.ExclusiveBounds, sim.TotalCapped = tc.exclusive, tc.capped
 			people, err := r.People(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -431,9 +440,11 @@ func TestAircallReadsPastTheListCapInWindows(t *testing.T) {
 
 // Past the cap, each further query re-reads only its edge second: 180 users
 // under a cap of 100 cost the 4 pages of 50 they fill, and 200 cost one more
-// (the edge record tips the second query over a page).
+// (the edge record tips the second query over a page). 100 users cost one
+// query more: a query that reaches the cap is always followed, as meta.total
+// may itself stop at the cap.
 func TestAircallPastTheCapCostsAtMostOnePageMore(t *testing.T) {
-	for _, tc := range []struct{ users, pages int }{{100, 2}, {180, 4}, {200, 5}, {230, 5}} {
+	for _, tc := range []struct{ users, pages int }{{100, 3}, {180, 4}, {200, 5}, {230, 5}} {
 		clk := newClock()
 		sim, r := acSim(t, aircallOrg(tc.users, hourly), clk)
 		sim.RateLimit = 0
@@ -490,8 +501,8 @@ func TestAircall429WaitsForTheReset(t *testing.T) {
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(clk.slept) != 1 || clk.slept[0] < 29*time.Second || clk.slept[0] > 32*time.Second {
-		t.Errorf("waits %v, want one until the reset (+1 s)", clk.slept)
+	if long := clk.longest(); long < 29*time.Second || long > 32*time.Second {
+		t.Errorf("longest wait %v, want one until the reset (+1 s)", long)
 	}
 }
 
@@ -566,4 +577,192 @@ func FuzzAircallPage(f *testing.F) {
 		r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: newClock().Sleep})
 		r.People(context.Background(), nil)
 	})
+}
+
+// acReader is a reader of sim on clk whose config the test adjusts; it logs to the returned buffer.
+func acReader(sim *sandbox.AircallSim, clk *clock, adjust func(*AircallConfig)) (*AircallReader, *strings.Builder) {
+	var log strings.Builder
+	cfg := AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now,
+		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	return NewAircall(cfg), &log
+}
+
+// busiestMinute is the most requests any 60 s window [t, t+60 s) holds.
+func busiestMinute(times []time.Time) int {
+	most := 0
+	for i, start := range times {
+		n := 0
+		for _, t := range times[i:] {
+			if !t.Before(start) && t.Sub(start) < time.Minute {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// Aircall documents its rate headers for when the limit is reached only, so
+// the budget must hold without them, from the first request; with them on
+// every answer (UNCONFIRMED) it must hold too.
+func TestAircallNeverExceedsItsBudgetWithoutHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		budget  int // 0: the default
+		want    int
+		headers bool
+	}{{"default budget", 0, 60, false}, {"configured budget", 30, 30, false}, {"headers on every answer", 0, 60, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			sim, _ := acSim(t, aircallOrg(150, hourly), clk) // 3 + 4 + 151 = 158 requests
+			sim.RateHeaders = tc.headers
+			r, _ := acReader(sim, clk, func(c *AircallConfig) { c.RequestsPerMinute = tc.budget })
+			people, err := r.People(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAll(t, people, 150)
+			times := sim.RequestTimes()
+			if got := busiestMinute(times); got > tc.want {
+				t.Errorf("%d requests in one minute, budget %d", got, tc.want)
+			}
+			if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
+				t.Errorf("%d answers were 429", n)
+			}
+			if took, least := times[len(times)-1].Sub(times[0]), time.Duration(len(times)-1)*time.Minute/time.Duration(tc.want); took < least {
+				t.Errorf("%d requests took %v, want at least %v at %d/min", len(times), took, least, tc.want)
+			}
+		})
+	}
+}
+
+// The headers may only slow the reader down: a company limit below voiceid's
+// budget (an old account at 40/min) lowers the budget, and no 429 follows.
+func TestAircallHeadersBelowTheBudgetSlowItDown(t *testing.T) {
+	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	sim, _ := acSim(t, aircallOrg(150, hourly), clk)
+	sim.RateLimit, sim.RateHeaders = 40, true
+	r, _ := acReader(sim, clk, nil)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 150)
+	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
+		t.Errorf("%d answers were 429; the company's 40/min should have lowered the budget", n)
+	}
+	if got := busiestMinute(sim.RequestTimes()); got > 40 {
+		t.Errorf("%d requests in one minute under a company limit of 40", got)
+	}
+}
+
+// Strict shape: the headers come only with a 429. The reader waits for
+// X-AircallApi-Reset, then keeps to the company limit the 429 named.
+func TestAircallWaitsOutA429AndKeepsToTheCompanyLimit(t *testing.T) {
+	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	sim, _ := acSim(t, aircallOrg(150, hourly), clk)
+	sim.RateLimit = 30 // below voiceid's default 60: one 429 is unavoidable without headers
+	r, _ := acReader(sim, clk, nil)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, people, 150)
+	if n := sim.Answered(http.StatusTooManyRequests); n != 1 {
+		t.Errorf("%d answers were 429, want the one that named the limit", n)
+	}
+	if long := clk.longest(); long < 29*time.Second {
+		t.Errorf("longest wait %v, want the rest of the window after the 429", long)
+	}
+}
+
+// A 429 without any rate header or Retry-After falls back to backoff.
+func TestAircall429WithoutHeadersBacksOff(t *testing.T) {
+	clk := newClock()
+	sim, r := acSim(t, aircallOrg(10, hourly), clk)
+	sim.RateLimit = 0
+	sim.Inject(sandbox.Fault{Path: "/v2/users", Status: 429, Times: 2})
+	if _, err := r.People(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// 1 s then 2 s, each with jitter in its upper half; the budget's 1 s turns are shorter
+	if long := clk.longest(); long < time.Second || long > 2*time.Second {
+		t.Errorf("longest wait %v, want a backoff of 1 to 2 s", long)
+	}
+}
+
+// SUP: page 201 of 50 is refused though page 200 offers a next_page_link; a
+// company of 10,050 users is read in two created_at queries, whether meta.total
+// says 10,050 or stops at 10,000 (UNCONFIRMED).
+func TestAircallStopsAtPage200WhateverNextPageLinkSays(t *testing.T) {
+	for _, capped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("total capped=%v", capped), func(t *testing.T) {
+			org := aircallOrg(10_050, hourly)
+			org.AircallNumbers = nil // users only: the numbers list is tested elsewhere
+			clk := newClock()
+			sim, r := acSim(t, org, clk)
+			sim.RateLimit = 0
+			sim.TotalCapped = capped
+			people, err := r.People(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAll(t, people, 10_050)
+			if n := sim.Answered(http.StatusBadRequest); n != 0 {
+				t.Errorf("%d pages past the cap were asked for", n)
+			}
+			if got := sim.Requests("/v2/users"); got != 202 {
+				t.Errorf("%d user list requests, want 200 pages + 2 of the second query", got)
+			}
+		})
+	}
+}
+
+// "users": [] on every listed number must not read as "unassigned": the
+// reader checks single numbers and reads each one once.
+func TestAircallEmptyUsersInTheListAreNotTakenAsUnassigned(t *testing.T) {
+	clk := newClock()
+	sim, _ := acSim(t, aircallOrg(60, hourly), clk)
+	sim.RateLimit = 0
+	sim.NumbersList = sandbox.ListEmptyUsers
+	r, log := acReader(sim, clk, nil)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range people {
+		if len(p.Numbers) == 0 {
+			t.Fatalf("user %s lost its line", p.ID)
+		}
+	}
+	if got, want := sim.Requests("/v1/numbers"), 2+61; got != want {
+		t.Errorf("%d numbers requests, want %d (2 list pages, each number once)", got, want)
+	}
+	if !strings.Contains(log.String(), "shows nobody") || !strings.Contains(log.String(), "61 of the 61 numbers read one by one have users") {
+		t.Errorf("log %q does not say which way the reader went", log.String())
+	}
+}
+
+// A list that embeds users is trusted after one read of a number it shows
+// unassigned confirms it.
+func TestAircallOneSingleReadSettlesWhetherTheListCarriesUsers(t *testing.T) {
+	org := aircallOrg(60, hourly)
+	org.AircallNumbers = append(org.AircallNumbers, sandbox.ACNumber{ID: 9100000, Digits: "+1 718-999-0000"}) // unassigned
+	clk := newClock()
+	sim, _ := acSim(t, org, clk)
+	sim.RateLimit = 0
+	sim.NumbersList = sandbox.ListEmbedsUsers
+	r, log := acReader(sim, clk, nil)
+	if _, err := r.People(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sim.Requests("/v1/numbers"), 2+1; got != want {
+		t.Errorf("%d numbers requests, want %d (2 list pages, one number read)", got, want)
+	}
+	if !strings.Contains(log.String(), "carries assignments") {
+		t.Errorf("log %q does not say the list was trusted", log.String())
+	}
 }

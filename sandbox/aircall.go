@@ -18,25 +18,36 @@ type AircallSim struct {
 	users           []ACUser
 	numbers         []ACNumber
 
-	// RateLimit is the company's requests per minute (default 120); 0 turns limiting off.
+	// RateLimit is the company's requests per minute (default 120, REF via 3P);
+	// 0 turns limiting off. Past it, a 429 until the 60 s window resets.
 	RateLimit int
-	// RateHeaders sends the X-AircallApi-* headers on every answer, not only on 429.
+	// RateHeaders sends the X-AircallApi-* headers on every answer. Aircall
+	// documents them for when the limit is reached, so by default only a 429
+	// carries them; on every answer is the UNCONFIRMED alternative.
 	RateHeaders bool
-	// ListEmbedsUsers makes GET /v1/numbers carry each number's users[]
-	// (the real list does not appear to: a number's users come from GET /v1/numbers/:id).
-	ListEmbedsUsers bool
+	// NumbersList says how GET /v1/numbers shows assignments. The documents put
+	// users[] on the number endpoints only; whether the list embeds them is
+	// UNCONFIRMED, so the default omits them and the options embed or empty them.
+	NumbersList ListUsers
 	// V1UsersRetired answers the v1 user endpoints with 410, as after the retirement.
 	V1UsersRetired bool
 	// V2Missing answers /v2/users with 404, as an account without v2 would.
 	V2Missing bool
-	// Cap is the most records one list query can reach (10,000).
+	// Cap is the most records one list query can reach (10,000, SUP): a page
+	// reaching past it gets a 400, though the last page within it still
+	// offers a next_page_link.
 	Cap int
+	// TotalCapped makes meta.total say at most Cap (UNCONFIRMED: the
+	// documents define it as every record matching the query).
+	TotalCapped bool
 	// ExclusiveBounds makes from/to exclude their own second (whether
 	// Aircall includes it is UNCONFIRMED; readers must work either way).
 	ExclusiveBounds bool
-	Now             func() time.Time
+	// Now is the clock of the rate-limit window and of RequestTimes (tests set it).
+	Now func() time.Time
 
 	bucket   *bucket
+	times    []time.Time // when each request came, on Now
 	userByID map[int64]ACUser
 	numByID  map[int64]ACNumber
 	userNums map[int64][]ACNumber
@@ -45,7 +56,7 @@ type AircallSim struct {
 // NewAircall starts a simulator holding users and numbers.
 func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *AircallSim {
 	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
-		RateLimit: 120, RateHeaders: true, Cap: 10000, Now: time.Now,
+		RateLimit: 120, Cap: 10000, Now: time.Now,
 		userByID: map[int64]ACUser{}, numByID: map[int64]ACNumber{}, userNums: map[int64][]ACNumber{}}
 	s.users = slices.Clone(users)
 	sortByCreation(s.users, userCreated, func(u ACUser) int64 { return u.ID })
@@ -81,12 +92,31 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 	return s
 }
 
+// ListUsers is how the numbers list shows each number's users.
+type ListUsers int
+
+const (
+	ListOmitsUsers  ListUsers = iota // no users key in the list (default)
+	ListEmbedsUsers                  // users[] as on a single number
+	ListEmptyUsers                   // "users": [] on every number, assigned or not
+)
+
+// RequestTimes is when each request came, on the simulator's clock.
+func (s *AircallSim) RequestTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.times)
+}
+
 func acError(w http.ResponseWriter, status int, msg, hint string) {
 	writeJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
 }
 
 func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.times = append(s.times, s.Now())
+		s.mu.Unlock()
 		id, tok, ok := r.BasicAuth()
 		if !ok {
 			acError(w, http.StatusUnauthorized, "Unauthorized", "Use HTTP Basic authentication with your api_id and api_token")
@@ -140,11 +170,21 @@ func (s *AircallSim) paging(w http.ResponseWriter, r *http.Request) (page, per i
 			*dst = n
 		}
 	}
-	if (page-1)*per >= s.Cap {
-		acError(w, http.StatusBadRequest, "Invalid parameter", fmt.Sprintf("list queries are limited to %d records; use from/to", s.Cap))
+	if page*per > s.Cap {
+		acError(w, http.StatusBadRequest, "Pagination is limited to "+thousands(s.Cap)+" items",
+			"Split the query with from and to (created_at, UNIX seconds)")
 		return 0, 0, false
 	}
 	return page, per, true
+}
+
+// thousands writes n with comma separators, as Aircall's messages do (10,000).
+func thousands(n int) string {
+	d := strconv.Itoa(n)
+	for i := len(d) - 3; i > 0; i -= 3 {
+		d = d[:i] + "," + d[i:]
+	}
+	return d
 }
 
 func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
@@ -154,10 +194,14 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 		q.Set("per_page", strconv.Itoa(per))
 		return s.srv.URL + r.URL.Path + "?" + q.Encode()
 	}
-	reach := min(total, s.Cap)
-	m := map[string]any{"count": count, "total": total, "current_page": page, "per_page": per,
+	shown := total
+	if s.TotalCapped {
+		shown = min(total, s.Cap)
+	}
+	m := map[string]any{"count": count, "total": shown, "current_page": page, "per_page": per,
 		"next_page_link": nil, "previous_page_link": nil}
-	if page*per < reach {
+	if page*per < total { // offered even where the next page is past the cap
+
 		m["next_page_link"] = link(page + 1)
 	}
 	if page > 1 {
@@ -174,18 +218,21 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 	if version == 1 {
 		nums := []map[string]any{}
 		for _, n := range s.userNums[u.ID] {
-			nums = append(nums, s.numberJSON(n, false))
+			nums = append(nums, s.numberJSON(n, ListOmitsUsers))
 		}
 		m["numbers"] = nums
 	}
 	return m
 }
 
-func (s *AircallSim) numberJSON(n ACNumber, withUsers bool) map[string]any {
+func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 	m := map[string]any{"id": n.ID, "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
 		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
-	if withUsers {
+	switch users {
+	case ListEmptyUsers:
+		m["users"] = []map[string]any{}
+	case ListEmbedsUsers:
 		users := []map[string]any{}
 		for _, id := range n.UserIDs {
 			if u, ok := s.userByID[id]; ok {
@@ -314,7 +361,7 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	list := s.userNums[u.ID]
 	out := []map[string]any{}
 	for _, n := range window(list, page, per) {
-		out = append(out, s.numberJSON(n, false))
+		out = append(out, s.numberJSON(n, ListOmitsUsers))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
 }
@@ -330,7 +377,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []map[string]any{}
 	for _, n := range window(list, page, per) {
-		out = append(out, s.numberJSON(n, s.ListEmbedsUsers))
+		out = append(out, s.numberJSON(n, s.NumbersList))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
 }
@@ -338,7 +385,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if n, ok := s.numByID[id]; ok {
-		writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, true)})
+		writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, ListEmbedsUsers)})
 		return
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")

@@ -278,7 +278,8 @@ func (g *gen) bulkUser(i int) {
 		}
 		if g.r.Float64() < g.shape.AircallLines {
 			g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
-				Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID}})
+				Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID},
+				CreatedAt: ac.CreatedAt}) // bought for the user: a numbers list past the cap splits by created_at too
 			g.nextNum++
 		}
 		if g.r.IntN(2) == 0 {
@@ -288,6 +289,8 @@ func (g *gen) bulkUser(i int) {
 	g.org.Salesforce = append(g.org.Salesforce, u)
 }
 
+// created spreads Aircall users over six years, so that a list longer than
+// one query's cap is split by created_at as on a real account.
 func (g *gen) created() time.Time {
 	return time.Date(2019, 1, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(g.r.IntN(6*365*24)) * time.Hour)
 }

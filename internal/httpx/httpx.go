@@ -17,6 +17,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	// x/time/rate is the Go team's token bucket; its ReserveN and DelayFrom take
+	// the time as an argument, so a budget runs on the client's (test) clock.
+	"golang.org/x/time/rate"
 )
 
 // Action is what the client does with the outcome of one attempt.
@@ -66,6 +70,8 @@ type Client struct {
 	// Sleep waits for d or until ctx ends; tests replace it, with Now, to keep time virtual.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
+	// Limiter, when set, paces every attempt (retries too) ahead of time, on Now and Sleep.
+	Limiter *rate.Limiter
 
 	calls    atomic.Int64
 	mu       sync.Mutex
@@ -408,6 +414,18 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	c.mu.Unlock()
 	if wait > 0 {
 		if err := c.Wait(ctx, wait); err != nil {
+			return err
+		}
+	}
+	if c.Limiter == nil {
+		return nil
+	}
+	now := c.now()
+	r := c.Limiter.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		d = (d + time.Microsecond - 1).Truncate(time.Microsecond) // the bucket's float arithmetic can come out a nanosecond short
+		if err := c.Wait(ctx, d); err != nil {
+			r.CancelAt(c.now()) // the turn was not taken: give it back
 			return err
 		}
 	}

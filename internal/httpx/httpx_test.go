@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 type bearer string
@@ -131,5 +134,48 @@ func TestRateLimitWaitsDoNotSpendTheRetryBudget(t *testing.T) {
 	ctx := WithPolicy(context.Background(), Policy{Budget: time.Second})
 	if _, err := c.Get(ctx, "/x", nil); err != nil || attempts.Load() != 4 {
 		t.Errorf("three 429s of 30 s under a 1 s budget: %v after %d attempts", err, attempts.Load())
+	}
+}
+
+// A Limiter paces every attempt, retries included, on the client's own clock:
+// at 2 per second, 5 attempts (one retried 503) span 2 s of that clock.
+func TestLimiterPacesEveryAttemptOnTheClientsClock(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		now   = time.Unix(1_700_000_000, 0)
+		times []time.Time
+	)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sleep := func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(d)
+		return nil
+	}
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := clock()
+		mu.Lock()
+		times = append(times, t)
+		mu.Unlock()
+		if calls.Add(1) == 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	c := &Client{Provider: "test", Base: srv.URL, Now: clock, Sleep: sleep, MinBackoff: time.Millisecond,
+		Limiter: rate.NewLimiter(2, 1)}
+	for i := 0; i < 4; i++ {
+		if _, err := c.Get(context.Background(), "/x", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(times) != 5 {
+		t.Fatalf("%d attempts, want 5", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 500*time.Millisecond {
+			t.Errorf("attempt %d came %v after the one before, want at least 500 ms", i+1, gap)
+		}
 	}
 }
