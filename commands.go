@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/user"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
+	"voiceid/writer"
 )
 
 // openState loads the config and opens its state file.
@@ -239,12 +239,15 @@ Examples:
 	default:
 		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
 	}
-	_, db, err := openState(*cfgPath)
+	cfg, db, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	u, err := resolveUser(db, key)
+	if errors.Is(err, errUnseenUser) {
+		u, err = confirmUser(ctx, cfg, key, stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -292,7 +295,7 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	}
 	defer db.Close()
 	u, err := resolveUser(db, key)
-	if err != nil {
+	if err != nil && !errors.Is(err, errUnseenUser) { // a pin may name a user no run has read
 		return err
 	}
 	if err := db.DeletePin(u.ID, prov); err != nil {
@@ -316,8 +319,11 @@ func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, err
 	return args[0], args[1:], nil
 }
 
-// resolveUser finds a user among those the last run read; an 18-character
-// User id the state has not seen yet is accepted as is.
+// errUnseenUser is a well-formed User id the last run did not read.
+var errUnseenUser = errors.New("not among the users of the last run")
+
+// resolveUser finds a user among those the last run read; a 15- or
+// 18-character User id it has not seen yet is errUnseenUser.
 func resolveUser(db *state.DB, key string) (state.UserRef, error) {
 	u, err := db.FindUser(key)
 	if err == nil {
@@ -325,10 +331,35 @@ func resolveUser(db *state.DB, key string) (state.UserRef, error) {
 	}
 	if errors.Is(err, state.ErrNotFound) {
 		if strings.HasPrefix(key, "005") && (len(key) == 15 || len(key) == 18) {
-			fmt.Fprintf(os.Stderr, "voiceid: note: user %s was not among the users of the last run\n", key)
-			return state.UserRef{ID: key, Username: key}, nil
+			return state.UserRef{ID: key, Username: key}, errUnseenUser
 		}
 		return u, &usageError{err.Error() + " (run voiceid sync --dry-run first, or give the 18-character user id)"}
 	}
 	return u, err
+}
+
+// confirmUser asks Salesforce about a user id the state has not seen: an
+// unknown id is refused (a pin nobody can hold would be ignored for ever);
+// when Salesforce cannot be reached, the pin is kept with a warning.
+func confirmUser(ctx context.Context, cfg *Config, id string, stderr io.Writer) (state.UserRef, error) {
+	u := state.UserRef{ID: id, Username: id}
+	r := &Run{Cfg: cfg}
+	ctx = cfg.withPolicy(ctx, nil)
+	sf, err := writer.Connect(ctx, r.salesforceConfig())
+	var name string
+	var eligible bool
+	if err == nil {
+		name, eligible, err = sf.LookupUser(ctx, id)
+	}
+	switch {
+	case errors.Is(err, writer.ErrNoSuchUser):
+		return u, &usageError{fmt.Sprintf("pin: Salesforce has no user %s: check the id (Setup > Users, or the user's URL)", id)}
+	case err != nil:
+		fmt.Fprintf(stderr, "voiceid: warning: user %s was not among the users of the last run, and Salesforce could not be asked whether it exists (%v); the pin is kept\n", id, err)
+		return u, nil
+	case !eligible:
+		fmt.Fprintf(stderr, "voiceid: warning: %s (%s) is inactive or not a standard user: runs do not read it, so the pin has no effect until it is\n", name, id)
+	}
+	u.Username = name
+	return u, nil
 }

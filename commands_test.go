@@ -275,3 +275,23 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 		})
 	}
 }
+
+// Issue 16: a pin to an unknown 18-character id was accepted and then
+// ignored for ever. Salesforce is asked about an id no run has read.
+func TestPinOfAnUnseenUserIdIsCheckedWithSalesforce(t *testing.T) {
+	sb, _ := startTestSandbox(t, 60, 5, "")
+	conf := sb.ConfigPath
+	if code, out := cli(t, "pin", "005000000000000AAA", "--none", "--config", conf); code != exitUsage || !strings.Contains(out, "Salesforce has no user 005000000000000AAA") {
+		t.Errorf("pin of an id Salesforce does not know: %d %s", code, out)
+	}
+	// a user Salesforce has but no run read yet (this state has seen no run)
+	known := sb.Org.Salesforce[3]
+	if code, out := cli(t, "pin", known.ID, "--none", "--provider", "aircall", "--config", conf); code != 0 || !strings.Contains(out, known.Username) {
+		t.Errorf("pin of an existing user: %d %s", code, out)
+	}
+	// Salesforce unreachable: the pin is kept, with a warning that says so
+	sb.Salesforce.Close()
+	if code, out := cli(t, "pin", "005000000000001AAA", "--none", "--config", conf); code != 0 || !strings.Contains(out, "could not be asked") {
+		t.Errorf("pin while Salesforce is down: %d %s", code, out)
+	}
+}

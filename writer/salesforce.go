@@ -918,3 +918,31 @@ func (a *sfAuth) userID() string {
 	defer a.mu.Unlock()
 	return a.user
 }
+
+// ErrNoSuchUser is a User id Salesforce does not know.
+var ErrNoSuchUser = errors.New("no such Salesforce user")
+
+// LookupUser reads one User by id: its username, and whether a run would
+// read it (active and standard).
+func (s *Salesforce) LookupUser(ctx context.Context, id string) (username string, eligible bool, err error) {
+	soql := "SELECT Id, Username, IsActive, UserType FROM User WHERE Id = " + Quote(id)
+	resp, err := s.api.Get(ctx, s.data("/query"), url.Values{"q": {soql}})
+	if err != nil {
+		return "", false, err
+	}
+	var r struct {
+		Records []struct {
+			Username string `json:"Username"`
+			IsActive bool   `json:"IsActive"`
+			UserType string `json:"UserType"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(resp.Body, &r); err != nil {
+		return "", false, fmt.Errorf("salesforce: query User %s: malformed answer", id)
+	}
+	if len(r.Records) == 0 {
+		return "", false, fmt.Errorf("%w: %s", ErrNoSuchUser, id)
+	}
+	u := r.Records[0]
+	return u.Username, u.IsActive && u.UserType == "Standard", nil
+}
