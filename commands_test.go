@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"voiceid/internal/schematest"
+	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
 )
@@ -176,8 +178,12 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	if err != nil || len(runs) != 1 || runs[0].Status != "running" {
 		t.Fatalf("runs after the kill: %+v, %v", runs, err)
 	}
-	// The next run takes the dead process's lock over, closes its run, and converges.
-	rep := sync(t, cfg, false)
+	// Its lock stands while its lease runs (its heartbeat is fresh)...
+	if _, err := (&Run{Cfg: cfg, Backfill: true}).Sync(context.Background()); exitCode(err, io.Discard) != exitLocked {
+		t.Errorf("a run right after the kill: %v, want the lock refused", err)
+	}
+	// ...and the next run after the lease takes it over, closes its run, and converges.
+	rep := syncAfterLease(t, cfg)
 	if rep.Run.Status != "ok" || rep.Counts.Applied == 0 || rep.Counts.Applied != rep.Counts.Changes {
 		t.Errorf("run after the kill: %+v", rep.Counts)
 	}
@@ -190,6 +196,19 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
 		t.Errorf("re-run plans %d changes", again.Counts.Changes)
 	}
+}
+
+// syncAfterLease is an applying run that starts once the lease of a killed
+// run's lock has run out: instead of waiting out the 2 minutes, it holds a
+// lease of a millisecond to be over (the Salesforce sign-in needs the real clock).
+func syncAfterLease(t *testing.T, cfg *Config) *report.Report {
+	t.Helper()
+	r := &Run{Cfg: cfg, Backfill: true, State: []state.Option{state.Lease(time.Millisecond, 20*time.Second)}}
+	rep, err := r.Sync(context.Background())
+	if err != nil {
+		t.Fatalf("run after the lease: %v", err)
+	}
+	return rep
 }
 
 func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
@@ -269,7 +288,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			}
 
 			// Resumed, it ends where an uninterrupted backfill ends, writing no field twice.
-			sync(t, cfg, false)
+			syncAfterLease(t, cfg)
 			noDoubleWrites(t, sb.Salesforce)
 			sameUsers(t, sb.Salesforce.Users(), want)
 		})
