@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -259,9 +261,10 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 				t.Fatalf("state after kill -9 does not open: %v", err)
 			}
 			trail, err := db.ChangesOf(1)
+			runs, _ := db.Runs(1)
 			db.Close()
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || len(runs) != 1 {
+				t.Fatal(err, runs)
 			}
 			// "sending" (sent, outcome unknown) may go either way; nothing else may disagree
 			applied, sending := 0, 0
@@ -280,6 +283,10 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			if applied > len(written) || len(written) > applied+sending {
 				t.Errorf("%d applied and %d sending in the trail, %d values in Salesforce", applied, sending, len(written))
 			}
+			// history counts what the killed run wrote, though it never recorded its end
+			if runs[0].Applied != applied || runs[0].Sending != sending || runs[0].Changes != len(trail) {
+				t.Errorf("history of the killed run: %+v; its trail has %d applied, %d sending of %d", runs[0].Counts, applied, sending, len(trail))
+			}
 			if pt.batch > 0 && sending == 0 {
 				t.Error("the batch in flight when killed is not recorded as sending")
 			}
@@ -292,5 +299,52 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			noDoubleWrites(t, sb.Salesforce)
 			sameUsers(t, sb.Salesforce.Users(), want)
 		})
+	}
+}
+
+// history, conflicts and report read the state: at a mistyped path they say
+// so, and create nothing.
+func TestReadOnlyCommandsNeedAnExistingStateFile(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 60, 3, "") // no run yet: no state file
+	for _, cmd := range [][]string{{"history"}, {"conflicts"}, {"report", "1"}} {
+		code, out := cli(t, append(cmd, "--config", sb.ConfigPath)...)
+		for _, want := range []string{cfg.State.Path, "no state file exists there", "[state] path"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the message does not say %q: %s", cmd[0], want, out)
+			}
+		}
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d", cmd[0], code, exitUsage)
+		}
+	}
+	if _, err := os.Stat(cfg.State.Path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a read-only command created the state file: %v", err)
+	}
+}
+
+// A damaged state file stops every command with exit 1, naming the file and the fix.
+func TestDamagedStateFileExits1WithTheFix(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 300, 5, "")
+	sync(t, cfg, false)
+	raw, err := os.ReadFile(cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const page = 4096
+	mid := len(raw) / page / 2 * page
+	copy(raw[mid:mid+page], bytes.Repeat([]byte{0xA5}, page))
+	if err := os.WriteFile(cfg.State.Path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"history"}, {"sync", "--dry-run"}} {
+		code, out := cli(t, append(cmd, "--config", sb.ConfigPath)...)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d: %s", cmd[0], code, exitFailure, out)
+		}
+		for _, want := range []string{cfg.State.Path, "damaged", "integrity check says", "backup", "move it aside"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the message does not say %q: %s", cmd[0], want, out)
+			}
+		}
 	}
 }

@@ -376,7 +376,7 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 			batchIDs[k], status[k], errs[k] = ids[i], rows[i].Status, rows[i].Error
 		}
 		if err := db.SetChangeStatus(batchIDs, status, errs); err != nil && recordErr == nil {
-			recordErr = fmt.Errorf("state file %s: recording what Salesforce answered: %w", db.Path(), err)
+			recordErr = fmt.Errorf("recording what Salesforce answered: %w", err)
 		}
 	}
 	outcomes, err := sf.Apply(ctx, plan.Changes, writer.Hooks{
@@ -387,7 +387,7 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 					batchIDs[k] = ids[i]
 				}
 				if err := db.MarkSending(batchIDs); err != nil {
-					recordErr = fmt.Errorf("state file %s: marking a batch as sending: %w", db.Path(), err)
+					recordErr = fmt.Errorf("marking a batch as sending: %w", err)
 				}
 			}
 			if recordErr != nil {

@@ -279,7 +279,7 @@ func (s *DB) check() error {
 			return s.damaged(err)
 		}
 		if line != "ok" {
-			found = append(found, line)
+			found = append(found, strings.ReplaceAll(line, "\n", " "))
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -301,8 +301,20 @@ func (s *DB) damaged(err error) error {
 
 // damagedBy is ErrDamaged with what SQLite found and the fix.
 func (s *DB) damagedBy(found string) error {
-	return fmt.Errorf("%w: SQLite's integrity check says: %s; restore the file from a backup, or move it aside (mv %s %s.damaged) so that the next run starts a fresh state without the old history, conflicts and pins",
-		ErrDamaged, found, s.path, s.path)
+	return fmt.Errorf("%w: SQLite's integrity check says: %s; restore the file from a backup, or move it aside (rename it to %s.damaged) so that the next run starts a fresh state, without the old history, conflicts and pins",
+		ErrDamaged, found, filepath.Base(s.path))
+}
+
+// written names the file in SQLite's error from a write, with the fix when
+// the disk (or GrowthLimit) is full; other errors pass as they are.
+func (s *DB) written(err error) error {
+	switch code(err) {
+	case 0:
+		return err
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("state file %s: %w; make room on its disk", s.path, err)
+	}
+	return fmt.Errorf("state file %s: %w", s.path, err)
 }
 
 // code is the primary SQLite result code of err; 0 if err is not from SQLite.
@@ -434,7 +446,7 @@ func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
 	res, err := s.db.Exec("INSERT INTO runs (mode, backfill, started_at, status) VALUES (?, ?, ?, 'running')",
 		mode, backfill, ts(s.Now()))
 	if err != nil {
-		return 0, err
+		return 0, s.written(err)
 	}
 	return res.LastInsertId()
 }
@@ -452,7 +464,7 @@ func (s *DB) FinishRun(r Run) error {
 	}
 	_, err := s.db.Exec(`UPDATE runs SET finished_at = ?, status = ?, reason = ?, conflicts = ?, api_calls = ?, report = ? WHERE id = ?`,
 		ts(s.Now()), r.Status, r.Reason, r.Conflicts, string(calls), report, r.ID)
-	return err
+	return s.written(err)
 }
 
 // compress gzips a report for the runs table: a backfill's report is tens of
@@ -537,7 +549,8 @@ type Change struct {
 }
 
 // RecordChanges stores a run's changes in one transaction and returns their row ids.
-func (s *DB) RecordChanges(runID int64, cs []Change) ([]int64, error) {
+func (s *DB) RecordChanges(runID int64, cs []Change) (_ []int64, err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return nil, err
@@ -595,7 +608,8 @@ func (s *DB) SetChangeStatus(ids []int64, status []string, errs []string) error 
 }
 
 // updateEach runs one statement n times with args(i), in one transaction.
-func (s *DB) updateEach(query string, n int, args func(i int) []any) error {
+func (s *DB) updateEach(query string, n int, args func(i int) []any) (err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
@@ -625,7 +639,8 @@ type Conflict struct {
 // SeeConflicts records that a run found these conflicts: new ones are
 // inserted, known ones get a new last-seen time, and open ones this run no
 // longer finds are resolved. It returns each conflict's first-seen time.
-func (s *DB) SeeConflicts(runID int64, cs []match.Conflict) (map[string]time.Time, error) {
+func (s *DB) SeeConflicts(runID int64, cs []match.Conflict) (_ map[string]time.Time, err error) {
+	defer func() { err = s.written(err) }()
 	now := ts(s.Now())
 	tx, err := s.db.Begin()
 	if err != nil {
@@ -738,7 +753,7 @@ func (s *DB) Pins() ([]Pin, error) {
 func (s *DB) SetPin(p Pin) error {
 	_, err := s.db.Exec(`INSERT OR REPLACE INTO pins (user_id, provider, person_id, none, note, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.UserID, string(p.Provider), p.PersonID, p.None, p.Note, p.CreatedBy, ts(s.Now()))
-	return err
+	return s.written(err)
 }
 
 // DeletePin removes a pin; ErrNotFound if there was none.
@@ -759,7 +774,8 @@ type UserRef struct {
 }
 
 // RememberUsers replaces the remembered users with those a run just read.
-func (s *DB) RememberUsers(users []UserRef) error {
+func (s *DB) RememberUsers(users []UserRef) (err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
