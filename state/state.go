@@ -106,6 +106,9 @@ func openState(path string, create bool, opts []Option) (*DB, error) {
 	for _, f := range opts {
 		f(&o)
 	}
+	if o.heartbeat <= 0 {
+		o.heartbeat = 20 * time.Second // a ticker needs a period
+	}
 	if err := prepareFile(path, create); err != nil {
 		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}

@@ -439,15 +439,7 @@ func TestStatePathWithAnyCharacter(t *testing.T) {
 func TestDamagedFileIsRefusedWithTheFix(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	db := open(t, path)
-	run, _ := db.StartRun("apply", true)
-	changes := make([]Change, 3000)
-	for i := range changes {
-		changes[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
-			Field: "cnx__RingCentral_User_Identifier__c", Status: "applied"}
-	}
-	if _, err := db.RecordChanges(run, changes); err != nil {
-		t.Fatal(err)
-	}
+	plannedRun(t, db, 3000)
 	db.Close() // checkpoints the WAL into the file
 
 	raw, err := os.ReadFile(path)
@@ -469,6 +461,25 @@ func TestDamagedFileIsRefusedWithTheFix(t *testing.T) {
 			t.Errorf("the error does not say %q: %v", want, err)
 		}
 	}
+}
+
+// plannedRun starts a run with n planned changes and returns their row ids.
+func plannedRun(t *testing.T, db *DB, n int) (int64, []int64) {
+	t.Helper()
+	run, err := db.StartRun("apply", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := make([]Change, n)
+	for i := range cs {
+		cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
+			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
+	}
+	ids, err := db.RecordChanges(run, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, ids
 }
 
 func TestEmptyFileBecomesANewStateAt0600(t *testing.T) {
@@ -517,16 +528,7 @@ func TestRunCountsComeFromTheTrail(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "state.db"))
 	record := func(n int) (int64, []int64) {
 		t.Helper()
-		run, _ := db.StartRun("apply", true)
-		cs := make([]Change, n)
-		for i := range cs {
-			cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(i), Rule: match.RuleEmail},
-				Field: "F", Status: "planned"}
-		}
-		ids, err := db.RecordChanges(run, cs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		run, ids := plannedRun(t, db, n)
 		if err := db.MarkSending(ids); err != nil {
 			t.Fatal(err)
 		}
@@ -574,16 +576,7 @@ func TestRunCountsComeFromTheTrail(t *testing.T) {
 func TestMarksFailLoudlyWhenTheFileIsFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	db := open(t, path)
-	run, _ := db.StartRun("apply", true)
-	cs := make([]Change, 600)
-	for i := range cs {
-		cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(i), Rule: match.RuleEmail},
-			Field: "F", Status: "planned"}
-	}
-	ids, err := db.RecordChanges(run, cs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, ids := plannedRun(t, db, 600)
 	db.Close()
 
 	full, err := Open(path, GrowthLimit(0))
