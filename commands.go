@@ -20,13 +20,14 @@ import (
 	"voiceid/writer"
 )
 
-// openState loads the config and opens its state file.
-func openState(cfgPath string) (*Config, *state.DB, error) {
+// openState loads the config and opens its state file with open
+// (state.OpenExisting for commands that only read it).
+func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*Config, *state.DB, error) {
 	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := state.Open(cfg.State.Path)
+	db, err := open(cfg.State.Path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -63,7 +64,7 @@ Examples:
 	if *prov != "" && *prov != string(directory.RingCentral) && *prov != string(directory.Aircall) {
 		return &usageError{fmt.Sprintf("conflicts: --provider %q: use ringcentral or aircall", *prov)}
 	}
-	cfg, db, err := openState(*cfgPath)
+	cfg, db, err := openState(*cfgPath, state.OpenExisting)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 	if *limit < 1 {
 		return &usageError{"history: --limit must be 1 or more"}
 	}
-	cfg, db, err := openState(*cfgPath)
+	cfg, db, err := openState(*cfgPath, state.OpenExisting)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 		return err
 	}
 	tw := table(stdout)
-	fmt.Fprintln(tw, "RUN\tMODE\tSTATUS\tSTARTED\tTOOK\tCHANGES\tAPPLIED\tFAILED\tCONFLICTS\tREASON")
+	fmt.Fprintln(tw, "RUN\tMODE\tSTATUS\tSTARTED\tTOOK\tCHANGES\tAPPLIED\tFAILED\tSENDING\tCONFLICTS\tREASON")
 	for _, r := range runs {
 		mode := r.Mode
 		if r.Backfill {
@@ -148,8 +149,8 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 		if !r.FinishedAt.IsZero() {
 			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, mode, r.Status, when(r.StartedAt, cfg.Location()), took,
-			r.Changes, r.Applied, r.Failed, r.Conflicts, r.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, mode, r.Status, when(r.StartedAt, cfg.Location()), took,
+			r.Changes, r.Applied, r.Failed, r.Sending, r.Conflicts, r.Reason)
 	}
 	return tw.Flush()
 }
@@ -175,7 +176,7 @@ Example:
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, db, err := openState(*cfgPath)
+	cfg, db, err := openState(*cfgPath, state.OpenExisting)
 	if err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ Examples:
 	default:
 		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
 	}
-	cfg, db, err := openState(*cfgPath)
+	cfg, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
 		return err
 	}
@@ -289,7 +290,7 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if *ac {
 		prov = directory.Aircall
 	}
-	_, db, err := openState(*cfgPath)
+	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
 		return err
 	}

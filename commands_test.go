@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"voiceid/internal/schematest"
+	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
 )
@@ -176,8 +180,12 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	if err != nil || len(runs) != 1 || runs[0].Status != "running" {
 		t.Fatalf("runs after the kill: %+v, %v", runs, err)
 	}
-	// The next run takes the dead process's lock over, closes its run, and converges.
-	rep := sync(t, cfg, false)
+	// Its lock stands while its lease runs (its heartbeat is fresh)...
+	if _, err := (&Run{Cfg: cfg, Backfill: true}).Sync(context.Background()); exitCode(err, io.Discard) != exitLocked {
+		t.Errorf("a run right after the kill: %v, want the lock refused", err)
+	}
+	// ...and the next run after the lease takes it over, closes its run, and converges.
+	rep := syncAfterLease(t, cfg)
 	if rep.Run.Status != "ok" || rep.Counts.Applied == 0 || rep.Counts.Applied != rep.Counts.Changes {
 		t.Errorf("run after the kill: %+v", rep.Counts)
 	}
@@ -190,6 +198,19 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
 		t.Errorf("re-run plans %d changes", again.Counts.Changes)
 	}
+}
+
+// syncAfterLease is an applying run that starts once the lease of a killed
+// run's lock has run out: instead of waiting out the 2 minutes, it holds a
+// lease of a millisecond to be over (the Salesforce sign-in needs the real clock).
+func syncAfterLease(t *testing.T, cfg *Config) *report.Report {
+	t.Helper()
+	r := &Run{Cfg: cfg, Backfill: true, State: []state.Option{state.Lease(time.Millisecond, 20*time.Second)}}
+	rep, err := r.Sync(context.Background())
+	if err != nil {
+		t.Fatalf("run after the lease: %v", err)
+	}
+	return rep
 }
 
 func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
@@ -240,6 +261,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 				t.Fatalf("state after kill -9 does not open: %v", err)
 			}
 			trail, err := db.ChangesOf(1)
+			runs, _ := db.Runs(1)
 			db.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -261,6 +283,10 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			if applied > len(written) || len(written) > applied+sending {
 				t.Errorf("%d applied and %d sending in the trail, %d values in Salesforce", applied, sending, len(written))
 			}
+			// history counts what the killed run wrote, though it never recorded its end
+			if len(runs) == 1 && (runs[0].Applied != applied || runs[0].Sending != sending || runs[0].Changes != len(trail)) {
+				t.Errorf("history of the killed run: %+v; its trail has %d applied, %d sending of %d", runs[0].Counts, applied, sending, len(trail))
+			}
 			if pt.batch > 0 && sending == 0 {
 				t.Error("the batch in flight when killed is not recorded as sending")
 			}
@@ -269,7 +295,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 			}
 
 			// Resumed, it ends where an uninterrupted backfill ends, writing no field twice.
-			sync(t, cfg, false)
+			syncAfterLease(t, cfg)
 			noDoubleWrites(t, sb.Salesforce)
 			sameUsers(t, sb.Salesforce.Users(), want)
 		})
@@ -293,5 +319,52 @@ func TestPinOfAnUnseenUserIdIsCheckedWithSalesforce(t *testing.T) {
 	sb.Salesforce.Close()
 	if code, out := cli(t, "pin", "005000000000001AAA", "--none", "--config", conf); code != 0 || !strings.Contains(out, "could not be asked") {
 		t.Errorf("pin while Salesforce is down: %d %s", code, out)
+	}
+}
+
+// history, conflicts and report read the state: at a mistyped path they say
+// so, and create nothing.
+func TestReadOnlyCommandsNeedAnExistingStateFile(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 60, 3, "") // no run yet: no state file
+	for _, cmd := range [][]string{{"history"}, {"conflicts"}, {"report", "1"}} {
+		code, out := cli(t, append(cmd, "--config", sb.ConfigPath)...)
+		for _, want := range []string{cfg.State.Path, "no state file exists there", "[state] path"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the message does not say %q: %s", cmd[0], want, out)
+			}
+		}
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d", cmd[0], code, exitUsage)
+		}
+	}
+	if _, err := os.Stat(cfg.State.Path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a read-only command created the state file: %v", err)
+	}
+}
+
+// A damaged state file stops every command with exit 1, naming the file and the fix.
+func TestDamagedStateFileExits1WithTheFix(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 300, 5, "")
+	sync(t, cfg, false)
+	raw, err := os.ReadFile(cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const page = 4096
+	mid := len(raw) / page / 2 * page
+	copy(raw[mid:mid+page], bytes.Repeat([]byte{0xA5}, page))
+	if err := os.WriteFile(cfg.State.Path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"history"}, {"sync", "--dry-run"}} {
+		code, out := cli(t, append(cmd, "--config", sb.ConfigPath)...)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d: %s", cmd[0], code, exitFailure, out)
+		}
+		for _, want := range []string{cfg.State.Path, "damaged", "integrity check says", "backup", "move it aside"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the message does not say %q: %s", cmd[0], want, out)
+			}
+		}
 	}
 }

@@ -101,7 +101,7 @@ func exitCode(err error, stderr io.Writer) int {
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
-		errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField):
+		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField):
 		return exitUsage
 	case errors.Is(err, ErrAborted):
 		return exitAborted

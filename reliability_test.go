@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -308,4 +310,92 @@ func TestReportTargetIsCheckedBeforeTheFirstWrite(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "voiceid.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused run opened the state file: %v", err)
 	}
+}
+
+// A state file that fills up while a run writes stops the run before its
+// next batch: Salesforce never holds a value the audit trail does not list
+// as sending or applied, the counts of the report and of history are the
+// trail's, and the run exits 1 saying what Salesforce holds. The budgets
+// (pages the file may grow by) run out at every stage of a run: before the
+// writes, between batches, and after them.
+func TestFullStateStopsWritingAndTheTrailNeverFallsBehind(t *testing.T) {
+	const users, seed = 1000, 21 // about 550 changes: three batches of 200
+	ref, refCfg := startTestSandbox(t, users, seed, "")
+	sync(t, refCfg, false)
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	db, _ := state.Open(fresh)
+	db.Close()
+	need := pageCount(t, refCfg.State.Path) - pageCount(t, fresh) // what a whole run adds to a new file
+	all := len(ref.Salesforce.Writes())
+
+	stages := map[string]int{}
+	for pages := need - 12; pages < need; pages++ {
+		sb, cfg := startTestSandbox(t, users, seed, "")
+		r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, State: []state.Option{state.GrowthLimit(pages)}}
+		rep, err := r.Sync(context.Background())
+		written := sb.Salesforce.Writes()
+		if err == nil && pages >= need-3 {
+			continue // timestamps and the compressed report vary in length: the last pages may suffice
+		}
+		if err == nil || exitCode(err, io.Discard) != exitFailure || !strings.Contains(err.Error(), "make room") {
+			t.Fatalf("%d of %d pages: err = %v, want exit 1 with the fix", pages, need, err)
+		}
+		stage := "after the writes"
+		switch {
+		case len(written) == 0:
+			stage = "before the writes"
+		case len(written) < all:
+			stage = "between batches"
+			if !strings.Contains(err.Error(), "was not sent") || !strings.Contains(err.Error(), "Salesforce holds") {
+				t.Errorf("%d pages: the error does not say what Salesforce holds: %v", pages, err)
+			}
+		}
+		stages[stage]++
+
+		db, err := state.Open(cfg.State.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trail, _ := db.ChangesOf(rep.Run.ID)
+		runs, _ := db.Runs(1)
+		db.Close()
+		status := map[string]string{}
+		var counts state.Counts
+		for _, c := range trail {
+			status[c.UserID+"/"+c.Field] = c.Status
+			switch c.Status {
+			case "applied":
+				counts.Applied++
+			case "sending":
+				counts.Sending++
+			}
+		}
+		for _, w := range written {
+			if st := status[w.UserID+"/"+w.Field]; st != "applied" && st != "sending" {
+				t.Errorf("%d pages (%s): Salesforce holds %s = %q for %s, the trail says %q", pages, stage, w.Field, w.Value, w.UserID, st)
+			}
+		}
+		if rep.Counts.Applied != counts.Applied || rep.Counts.Failed != counts.Sending || runs[0].Applied != counts.Applied || runs[0].Sending != counts.Sending {
+			t.Errorf("%d pages (%s): report counts %+v, history %+v; the trail has %d applied, %d sending",
+				pages, stage, rep.Counts, runs[0].Counts, counts.Applied, counts.Sending)
+		}
+	}
+	if len(stages) != 3 {
+		t.Errorf("the budgets ran out only %v (a whole run adds %d pages): the test no longer covers every stage", stages, need)
+	}
+}
+
+// pageCount is the size of a state file in SQLite pages.
+func pageCount(t *testing.T, path string) int {
+	t.Helper()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int
+	if err := raw.QueryRow("PRAGMA page_count").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

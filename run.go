@@ -38,6 +38,7 @@ type Run struct {
 	Now      func() time.Time
 	HTTP     *http.Client                               // nil: the default client (TLS verified, timeouts)
 	Sleep    func(context.Context, time.Duration) error // nil: real waits (tests pass a fake)
+	State    []state.Option                             // how to open the state file (tests: state.GrowthLimit)
 }
 
 func (r *Run) providers() []directory.Provider {
@@ -98,7 +99,7 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 			return nil, &usageError{"--report: " + err.Error()}
 		}
 	}
-	db, err := state.Open(r.Cfg.State.Path)
+	db, err := state.Open(r.Cfg.State.Path, r.State...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +135,13 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 	default:
 		rep.Run.Status = "ok"
 	}
+	// the counts are the trail's, also when the run failed before its report was filled
+	if c, cerr := db.CountsOf(runID); cerr == nil {
+		rep.Counts.Changes, rep.Counts.Applied, rep.Counts.Failed = c.Changes, c.Applied, c.Failed+c.Sending
+	} else if err == nil {
+		err = cerr
+	}
 	if ferr := db.FinishRun(state.Run{ID: runID, Status: rep.Run.Status, Reason: rep.Run.Reason,
-		Changes: rep.Counts.Changes, Applied: rep.Counts.Applied, Failed: rep.Counts.Failed,
 		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -364,9 +370,11 @@ func (r *Run) threshold(changes []match.Change, linked int) error {
 	return nil
 }
 
-// apply writes the plan. Each batch's outcomes go into the audit trail as
-// soon as Salesforce answers, so a run killed half-way leaves a trail that
-// matches what Salesforce holds; rejected records become write_failed conflicts.
+// apply writes the plan. Each batch is marked "sending" in the audit trail
+// before it goes out and its outcomes go in as soon as Salesforce answers, so
+// a run killed half-way leaves a trail that never says less than Salesforce
+// holds; when the trail cannot be written, nothing more is sent. Rejected
+// records become write_failed conflicts.
 func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, plan match.Plan, rows []state.Change, ids []int64) ([]match.Conflict, error) {
 	log := r.logger()
 	total, done := len(plan.Changes), 0
@@ -377,15 +385,27 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 			batchIDs[k], status[k], errs[k] = ids[i], rows[i].Status, rows[i].Error
 		}
 		if err := db.SetChangeStatus(batchIDs, status, errs); err != nil && recordErr == nil {
-			recordErr = err
+			recordErr = fmt.Errorf("recording what Salesforce answered: %w", err)
 		}
 	}
 	outcomes, err := sf.Apply(ctx, plan.Changes, writer.Hooks{
-		Sending: func(idx []int) { // a kill from here on leaves "sent, outcome unknown", not "planned"
+		Sending: func(idx []int) error { // a kill from here on leaves "sent, outcome unknown", not "planned"
+			if recordErr == nil {
+				batchIDs := make([]int64, len(idx))
+				for k, i := range idx {
+					batchIDs[k] = ids[i]
+				}
+				if err := db.MarkSending(batchIDs); err != nil {
+					recordErr = fmt.Errorf("marking a batch as sending: %w", err)
+				}
+			}
+			if recordErr != nil {
+				return fmt.Errorf("%w; the next batch was not sent and writing stopped: %s", recordErr, trailHolds)
+			}
 			for _, i := range idx {
 				rows[i].Status = "sending"
 			}
-			mark(idx)
+			return nil
 		},
 		Settled: func(settled []int, out []writer.Outcome) {
 			for _, i := range settled {
@@ -401,8 +421,8 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 			r.progress(done, total)
 		}})
 	r.progressDone()
-	if err == nil {
-		err = recordErr
+	if err == nil && recordErr != nil {
+		err = fmt.Errorf("%w: %s", recordErr, trailHolds)
 	}
 	conflicts := append([]match.Conflict(nil), plan.Conflicts...)
 	for i, o := range outcomes {
@@ -419,6 +439,9 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 	}
 	return conflicts, err
 }
+
+// trailHolds says what Salesforce holds when the audit trail could not be written.
+const trailHolds = "Salesforce holds, of this run's changes, those its audit trail lists as applied or sending and no others; make room for the state file or repair it, then run again"
 
 // progress shows how far writing is: a bar on a terminal, log lines otherwise.
 func (r *Run) progress(done, total int) {

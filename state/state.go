@@ -16,14 +16,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"voiceid/directory"
 	"voiceid/match"
@@ -40,53 +42,165 @@ var (
 	ErrNotState = errors.New("not a voiceid state file")
 	ErrTooNew   = errors.New("state file is newer than this voiceid")
 	ErrNotFound = errors.New("not found")
+	ErrNoState  = errors.New("no state file exists there")
+	ErrDamaged  = errors.New("state file is damaged")
 )
 
 // LockedError says another run holds the lock.
 type LockedError struct {
-	PID     int
-	Host    string
-	Started time.Time
+	PID       int
+	Host      string
+	Started   time.Time
+	Heartbeat time.Time     // the holder's last sign of life
+	Lease     time.Duration // how long after it the lock is taken over
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("another voiceid run holds the state lock (pid %d on %s, started %s)", e.PID, e.Host, e.Started.Format(time.RFC3339))
+	return fmt.Sprintf("another voiceid run holds the state lock (pid %d on %s, started %s, last heartbeat %s); it is taken over once its heartbeat is %s old",
+		e.PID, e.Host, e.Started.Format(time.RFC3339), e.Heartbeat.Format(time.RFC3339), e.Lease)
 }
 
 // DB is an open state file.
 type DB struct {
 	db   *sql.DB
 	path string
+	opts options
 	Now  func() time.Time
+
+	stopHeartbeat func() // set while this DB holds the lock
 }
 
-// Open opens (creating it 0600 if missing) and migrates the state file.
-func Open(path string) (*DB, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("state path %s: directory %s does not exist", path, dir)
-		}
+// Option changes how the state file is opened.
+type Option func(*options)
+
+type options struct {
+	lease     time.Duration
+	heartbeat time.Duration
+	growth    int // pages the file may grow by; < 0: no limit
+}
+
+// Lease sets how long a lock holder may go without a heartbeat before
+// another run takes the lock over, and how often a holder heartbeats (well
+// under the lease). The defaults are 2 minutes and 20 seconds.
+func Lease(lease, heartbeat time.Duration) Option {
+	return func(o *options) { o.lease, o.heartbeat = lease, heartbeat }
+}
+
+// GrowthLimit lets the file grow by at most pages pages (SQLite's
+// max_page_count) while open; writes past it fail with SQLite's own
+// "database or disk is full". For tests: a full disk without a full disk.
+func GrowthLimit(pages int) Option {
+	return func(o *options) { o.growth = pages }
+}
+
+// Open opens the state file and migrates it, creating it 0600 if missing
+// (an empty file is taken as a new state, and made 0600 too).
+func Open(path string, opts ...Option) (*DB, error) { return openState(path, true, opts) }
+
+// OpenExisting opens an existing state file; commands that only read the
+// state use it, so that a mistyped [state] path fails instead of creating a file.
+func OpenExisting(path string, opts ...Option) (*DB, error) { return openState(path, false, opts) }
+
+func openState(path string, create bool, opts []Option) (*DB, error) {
+	o := options{lease: 2 * time.Minute, heartbeat: 20 * time.Second, growth: -1}
+	for _, f := range opts {
+		f(&o)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	if o.heartbeat <= 0 {
+		o.heartbeat = 20 * time.Second // a ticker needs a period
+	}
+	if err := prepareFile(path, create); err != nil {
 		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}
-	f.Close()
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("state path %s: %w", path, err)
+	s := &DB{path: path, opts: o, Now: time.Now}
+	if err := s.connect(""); err != nil {
+		return nil, err
 	}
-	s := &DB{db: db, path: path, Now: time.Now}
 	if err := s.migrate(); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("state path %s: %w", path, err)
+	}
+	if o.growth >= 0 {
+		var pages int
+		if err := s.db.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("state path %s: %w", path, err)
+		}
+		s.db.Close() // every connection of the pool must carry the limit: open them again with it
+		if err := s.connect(fmt.Sprintf("max_page_count(%d)", pages+o.growth)); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
 
+// prepareFile makes sure a file is at path for SQLite to open, 0600 when
+// this creates it or it is empty (SQLite would create it 0644; its -wal and
+// -shm files take the mode of the database file).
+func prepareFile(path string, create bool) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !create:
+		return fmt.Errorf("%w; check [state] path in the config (a sync creates the file)", ErrNoState)
+	case errors.Is(err, fs.ErrNotExist):
+		if dir, derr := os.Stat(filepath.Dir(path)); derr != nil || !dir.IsDir() {
+			return fmt.Errorf("directory %s does not exist", filepath.Dir(path))
+		}
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	case err != nil:
+		return err
+	case st.IsDir():
+		return fmt.Errorf("it is a directory; [state] path names the file, e.g. %s", filepath.Join(path, "voiceid.db"))
+	case st.Size() == 0:
+		return os.Chmod(path, 0o600)
+	}
+	return nil
+}
+
+// connect opens the pool on the file with the pragmas every connection needs, and extra.
+func (s *DB) connect(extra string) error {
+	// synchronous=FULL syncs the WAL at every commit, so a "sending" mark
+	// survives a power loss too, not only a crash; one fsync per batch of 200.
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"}
+	if extra != "" {
+		pragmas = append(pragmas, extra)
+	}
+	name, err := dsn(s.path, pragmas...)
+	if err == nil {
+		s.db, err = sql.Open("sqlite", name)
+	}
+	if err != nil {
+		return fmt.Errorf("state path %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// dsn is a file: URI for path with these pragmas. The path is escaped, so
+// that %, ?, # and spaces in a directory name stay part of the path instead
+// of ending it (the driver and SQLite split the name at the first ?).
+func dsn(path string, pragmas ...string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String() + "?" + url.Values{"_pragma": pragmas}.Encode(), nil
+}
+
 // Close closes the file.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	if s.stopHeartbeat != nil {
+		s.stopHeartbeat()
+	}
+	return s.db.Close()
+}
 
 // Version is the schema version this binary writes.
 func Version() int {
@@ -103,19 +217,19 @@ func latest() (int, []string) {
 func (s *DB) migrate() error {
 	var ver, app int
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&ver); err != nil {
-		if strings.Contains(err.Error(), "not a database") {
+		if code(err) == sqlite3.SQLITE_NOTADB {
 			return fmt.Errorf("%w: the file is not a SQLite database", ErrNotState)
 		}
-		return err
+		return s.damaged(err)
 	}
 	if err := s.db.QueryRow("PRAGMA application_id").Scan(&app); err != nil {
-		return err
+		return s.damaged(err)
 	}
 	want, names := latest()
 	if ver == 0 {
 		var tables int
 		if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
-			return err
+			return s.damaged(err)
 		}
 		if tables > 0 {
 			return fmt.Errorf("%w: it is a SQLite database with other tables", ErrNotState)
@@ -125,6 +239,9 @@ func (s *DB) migrate() error {
 	}
 	if ver > want {
 		return fmt.Errorf("%w: schema version %d, this binary knows up to %d; use a newer voiceid", ErrTooNew, ver, want)
+	}
+	if err := s.check(); err != nil {
+		return err
 	}
 	for i := ver; i < want; i++ {
 		src, err := migrations.ReadFile(names[i])
@@ -150,6 +267,68 @@ func (s *DB) migrate() error {
 	return nil
 }
 
+// check runs SQLite's quick_check: a damaged file is refused before a run
+// adds to it, with what SQLite found and what to do.
+func (s *DB) check() error {
+	rows, err := s.db.Query("PRAGMA quick_check(5)")
+	if err != nil {
+		return s.damaged(err)
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return s.damaged(err)
+		}
+		if line != "ok" {
+			found = append(found, strings.ReplaceAll(line, "\n", " "))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.damaged(err)
+	}
+	if len(found) > 0 {
+		return s.damagedBy(strings.Join(found, "; "))
+	}
+	return nil
+}
+
+// damaged names SQLite's corruption errors as ErrDamaged; other errors pass.
+func (s *DB) damaged(err error) error {
+	if c := code(err); c != sqlite3.SQLITE_CORRUPT && c != sqlite3.SQLITE_NOTADB {
+		return err
+	}
+	return s.damagedBy(err.Error())
+}
+
+// damagedBy is ErrDamaged with what SQLite found and the fix.
+func (s *DB) damagedBy(found string) error {
+	return fmt.Errorf("%w: SQLite's integrity check says: %s; restore the file from a backup, or move it aside (rename it to %s.damaged) so that the next run starts a fresh state, without the old history, conflicts and pins",
+		ErrDamaged, found, filepath.Base(s.path))
+}
+
+// written names the file in SQLite's error from a write, with the fix when
+// the disk (or GrowthLimit) is full; other errors pass as they are.
+func (s *DB) written(err error) error {
+	switch code(err) {
+	case 0:
+		return err
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("state file %s: %w; make room on its disk", s.path, err)
+	}
+	return fmt.Errorf("state file %s: %w", s.path, err)
+}
+
+// code is the primary SQLite result code of err; 0 if err is not from SQLite.
+func code(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
+}
+
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func parseTS(s string) time.Time {
@@ -157,8 +336,10 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-// Lock takes the one-run lock. A lock whose holder process is gone (killed)
-// on this host is taken over. release gives the lock back.
+// Lock takes the one-run lock. The lock is a lease: until release, a
+// goroutine refreshes its heartbeat, and a lock whose heartbeat is older than
+// the lease is taken over, whatever host and pid took it (a container's run
+// is pid 1 on a new hostname each time). release gives the lock back.
 func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 	host, _ := os.Hostname()
 	b := make([]byte, 8)
@@ -179,41 +360,59 @@ func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 			conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
+	now := s.Now()
 	var pid int
-	var h, started string
-	switch err := conn.QueryRowContext(ctx, "SELECT pid, host, started_at FROM lock WHERE id = 1").Scan(&pid, &h, &started); {
+	var h, started, beat string
+	switch err := conn.QueryRowContext(ctx, "SELECT pid, host, started_at, heartbeat_at FROM lock WHERE id = 1").Scan(&pid, &h, &started, &beat); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, err
-	case h != host || alive(pid):
-		return nil, &LockedError{PID: pid, Host: h, Started: parseTS(started)}
+	case now.Sub(parseTS(beat)) < s.opts.lease:
+		return nil, &LockedError{PID: pid, Host: h, Started: parseTS(started), Heartbeat: parseTS(beat), Lease: s.opts.lease}
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO lock (id, pid, host, started_at, token) VALUES (1, ?, ?, ?, ?)",
-		os.Getpid(), host, ts(s.Now()), token); err != nil {
+	if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO lock (id, pid, host, started_at, heartbeat_at, token) VALUES (1, ?, ?, ?, ?, ?)",
+		os.Getpid(), host, ts(now), ts(now), token); err != nil {
 		return nil, err
 	}
-	// runs still "running" belong to a process that is gone: say so
+	// runs still "running" belong to a holder that is gone: say so
 	if _, err := conn.ExecContext(ctx, `UPDATE runs SET status = 'failed', finished_at = ?,
-		reason = 'interrupted: the process ended before the run finished' WHERE status = 'running'`, ts(s.Now())); err != nil {
+		reason = 'interrupted: the run ended without recording its end (killed, or its state file could not be written)' WHERE status = 'running'`, ts(now)); err != nil {
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, err
 	}
 	commit = true
+	s.stopHeartbeat = s.heartbeat(token)
 	return func() error {
+		s.stopHeartbeat()
 		_, err := s.db.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
 		return err
 	}, nil
 }
 
-// alive reports whether a process with this pid runs on this host.
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
+// heartbeat refreshes the lock's heartbeat until the returned stop is called.
+// A beat that fails (the file busy, full) is tried again at the next tick,
+// well before the lease runs out.
+func (s *DB) heartbeat(token string) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(s.opts.heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				s.db.Exec("UPDATE lock SET heartbeat_at = ? WHERE id = 1 AND token = ?", ts(s.Now()), token)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(quit); <-done })
 	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Run is one row of the run history.
@@ -225,21 +424,32 @@ type Run struct {
 	FinishedAt time.Time
 	Status     string // running | ok | partial | aborted | failed
 	Reason     string
-	Changes    int
-	Applied    int
-	Failed     int
+	Counts     // from the audit trail; FinishRun does not take them
 	Conflicts  int
 	APICalls   map[string]int64
 	// Report writes the run's JSON report (FinishRun stores it compressed); nil: none.
 	Report func(io.Writer) error
 }
 
+// Counts are a run's changes by their status in the audit trail.
+type Counts struct {
+	Changes int
+	Applied int
+	Failed  int
+	Sending int // sent, no answer recorded: the run stopped with the batch in flight
+}
+
+// counts sums each run's changes by status: the trail is the one
+// source, for runs that were killed or failed too.
+const counts = `count(*) AS changes, coalesce(sum(status = 'applied'), 0) AS applied,
+	coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'sending'), 0) AS sending`
+
 // StartRun records the start of a run and returns its id.
 func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
 	res, err := s.db.Exec("INSERT INTO runs (mode, backfill, started_at, status) VALUES (?, ?, ?, 'running')",
 		mode, backfill, ts(s.Now()))
 	if err != nil {
-		return 0, err
+		return 0, s.written(err)
 	}
 	return res.LastInsertId()
 }
@@ -255,10 +465,9 @@ func (s *DB) FinishRun(r Run) error {
 		}
 		report = b
 	}
-	_, err := s.db.Exec(`UPDATE runs SET finished_at = ?, status = ?, reason = ?, changes = ?, applied = ?, failed = ?,
-		conflicts = ?, api_calls = ?, report = ? WHERE id = ?`,
-		ts(s.Now()), r.Status, r.Reason, r.Changes, r.Applied, r.Failed, r.Conflicts, string(calls), report, r.ID)
-	return err
+	_, err := s.db.Exec(`UPDATE runs SET finished_at = ?, status = ?, reason = ?, conflicts = ?, api_calls = ?, report = ? WHERE id = ?`,
+		ts(s.Now()), r.Status, r.Reason, r.Conflicts, string(calls), report, r.ID)
+	return s.written(err)
 }
 
 // compress gzips a report for the runs table: a backfill's report is tens of
@@ -278,8 +487,9 @@ func compress(write func(io.Writer) error) ([]byte, error) {
 
 // Runs lists the most recent runs first.
 func (s *DB) Runs(limit int) ([]Run, error) {
-	rows, err := s.db.Query(`SELECT id, mode, backfill, started_at, coalesce(finished_at, ''), status, reason, changes, applied,
-		failed, conflicts, api_calls FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := s.db.Query(`SELECT id, mode, backfill, started_at, coalesce(finished_at, ''), status, reason,
+		coalesce(c.changes, 0), coalesce(c.applied, 0), coalesce(c.failed, 0), coalesce(c.sending, 0), conflicts, api_calls
+		FROM runs LEFT JOIN (SELECT run_id, `+counts+` FROM changes GROUP BY run_id) c ON c.run_id = runs.id ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +499,7 @@ func (s *DB) Runs(limit int) ([]Run, error) {
 		var r Run
 		var started, finished, calls string
 		if err := rows.Scan(&r.ID, &r.Mode, &r.Backfill, &started, &finished, &r.Status, &r.Reason, &r.Changes,
-			&r.Applied, &r.Failed, &r.Conflicts, &calls); err != nil {
+			&r.Applied, &r.Failed, &r.Sending, &r.Conflicts, &calls); err != nil {
 			return nil, err
 		}
 		r.StartedAt, r.FinishedAt = parseTS(started), parseTS(finished)
@@ -297,6 +507,13 @@ func (s *DB) Runs(limit int) ([]Run, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// CountsOf counts a run's changes by status in the audit trail.
+func (s *DB) CountsOf(runID int64) (Counts, error) {
+	var c Counts
+	err := s.db.QueryRow("SELECT "+counts+" FROM changes WHERE run_id = ?", runID).Scan(&c.Changes, &c.Applied, &c.Failed, &c.Sending)
+	return c, err
 }
 
 // Report returns the JSON report a run wrote.
@@ -330,12 +547,13 @@ func (s *DB) Report(runID int64) ([]byte, error) {
 type Change struct {
 	match.Change
 	Field  string
-	Status string // planned | applied | failed | skipped
+	Status string // planned | sending | applied | failed | skipped
 	Error  string
 }
 
 // RecordChanges stores a run's changes in one transaction and returns their row ids.
-func (s *DB) RecordChanges(runID int64, cs []Change) ([]int64, error) {
+func (s *DB) RecordChanges(runID int64, cs []Change) (_ []int64, err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return nil, err
@@ -379,20 +597,34 @@ func (s *DB) ChangesOf(runID int64) ([]Change, error) {
 	return out, rows.Err()
 }
 
+// MarkSending records that these changes (row ids) are about to go to
+// Salesforce. When it returns nil the marks are committed, and durable
+// (synchronous=FULL); on an error the batch must not be sent.
+func (s *DB) MarkSending(ids []int64) error {
+	now := ts(s.Now())
+	return s.updateEach("UPDATE changes SET status = 'sending', sent_at = ? WHERE id = ?", len(ids), func(i int) []any { return []any{now, ids[i]} })
+}
+
 // SetChangeStatus records the outcome of written changes, by row id, in one transaction.
 func (s *DB) SetChangeStatus(ids []int64, status []string, errs []string) error {
+	return s.updateEach("UPDATE changes SET status = ?, error = ? WHERE id = ?", len(ids), func(i int) []any { return []any{status[i], errs[i], ids[i]} })
+}
+
+// updateEach runs one statement n times with args(i), in one transaction.
+func (s *DB) updateEach(query string, n int, args func(i int) []any) (err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.Prepare("UPDATE changes SET status = ?, error = ? WHERE id = ?")
+	stmt, err := tx.Prepare(query)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	for i, id := range ids {
-		if _, err := stmt.Exec(status[i], errs[i], id); err != nil {
+	for i := range n {
+		if _, err := stmt.Exec(args(i)...); err != nil {
 			return err
 		}
 	}
@@ -410,7 +642,8 @@ type Conflict struct {
 // SeeConflicts records that a run found these conflicts: new ones are
 // inserted, known ones get a new last-seen time, and open ones this run no
 // longer finds are resolved. It returns each conflict's first-seen time.
-func (s *DB) SeeConflicts(runID int64, cs []match.Conflict) (map[string]time.Time, error) {
+func (s *DB) SeeConflicts(runID int64, cs []match.Conflict) (_ map[string]time.Time, err error) {
+	defer func() { err = s.written(err) }()
 	now := ts(s.Now())
 	tx, err := s.db.Begin()
 	if err != nil {
@@ -523,7 +756,7 @@ func (s *DB) Pins() ([]Pin, error) {
 func (s *DB) SetPin(p Pin) error {
 	_, err := s.db.Exec(`INSERT OR REPLACE INTO pins (user_id, provider, person_id, none, note, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.UserID, string(p.Provider), p.PersonID, p.None, p.Note, p.CreatedBy, ts(s.Now()))
-	return err
+	return s.written(err)
 }
 
 // DeletePin removes a pin; ErrNotFound if there was none.
@@ -544,7 +777,8 @@ type UserRef struct {
 }
 
 // RememberUsers replaces the remembered users with those a run just read.
-func (s *DB) RememberUsers(users []UserRef) error {
+func (s *DB) RememberUsers(users []UserRef) (err error) {
+	defer func() { err = s.written(err) }()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err

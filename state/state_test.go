@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"voiceid/directory"
@@ -30,7 +30,11 @@ func open(t *testing.T, path string) *DB {
 
 func pragma(t *testing.T, path, name string) int {
 	t.Helper()
-	raw, err := sql.Open("sqlite", path)
+	uri, err := dsn(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", uri)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +181,7 @@ func TestConflictLifecycleAcrossThreeRuns(t *testing.T) {
 	}
 }
 
-func TestLockIsExclusiveAndTakesOverFromTheDead(t *testing.T) {
+func TestLockIsExclusiveUntilReleased(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	db := open(t, path)
 	release, err := db.Lock(context.Background())
@@ -187,7 +191,7 @@ func TestLockIsExclusiveAndTakesOverFromTheDead(t *testing.T) {
 	other := open(t, path)
 	_, err = other.Lock(context.Background())
 	var le *LockedError
-	if !errors.As(err, &le) || le.PID != os.Getpid() {
+	if !errors.As(err, &le) || le.PID != os.Getpid() || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("second lock: %v", err)
 	}
 	if err := release(); err != nil {
@@ -198,26 +202,110 @@ func TestLockIsExclusiveAndTakesOverFromTheDead(t *testing.T) {
 	} else {
 		r2()
 	}
+}
 
-	// A lock left by a process that died, and its unfinished run.
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
+// A run killed in a container leaves a lock from pid 1 on a hostname no
+// later pod has: it is taken over once its heartbeat is older than the lease.
+func TestLockOfASilentHolderIsTakenOverAfterTheLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := open(t, path)
+	killed := time.Date(2026, 11, 1, 2, 30, 0, 0, time.UTC)
+	db.Now = func() time.Time { return killed }
 	runID, _ := db.StartRun("apply", false)
-	host, _ := os.Hostname()
-	if _, err := db.db.Exec("INSERT INTO lock (id, pid, host, started_at, token) VALUES (1, ?, ?, '2026-01-01T00:00:00Z', 'x')", dead.Process.Pid, host); err != nil {
+	if _, err := db.db.Exec("INSERT INTO lock (id, pid, host, started_at, heartbeat_at, token) VALUES (1, 1, 'voiceid-7f9c-x2', ?, ?, 'x')",
+		ts(killed.Add(-time.Hour)), ts(killed)); err != nil {
 		t.Fatal(err)
 	}
-	release, err = other.Lock(context.Background())
+	other, err := Open(path, Lease(2*time.Minute, 20*time.Second))
 	if err != nil {
-		t.Fatalf("a dead holder's lock was not taken over: %v", err)
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.Now = func() time.Time { return killed.Add(2*time.Minute - time.Second) }
+	_, err = other.Lock(context.Background())
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 1 || le.Host != "voiceid-7f9c-x2" || !le.Heartbeat.Equal(killed) {
+		t.Fatalf("within the lease: %v", err)
+	}
+	other.Now = func() time.Time { return killed.Add(2*time.Minute + time.Second) }
+	release, err := other.Lock(context.Background())
+	if err != nil {
+		t.Fatalf("a holder silent for longer than the lease was not taken over: %v", err)
 	}
 	defer release()
 	runs, _ := db.Runs(1)
-	if runs[0].ID != runID || runs[0].Status != "failed" || runs[0].Reason == "" {
-		t.Errorf("the dead process's run: %+v", runs[0])
+	if runs[0].ID != runID || runs[0].Status != "failed" || !strings.Contains(runs[0].Reason, "interrupted") {
+		t.Errorf("the silent holder's run: %+v", runs[0])
 	}
+}
+
+// A holder heartbeats while it lives, so it is never taken over however long
+// it runs; its heartbeat stops when it releases the lock; and one that stops
+// heartbeating without releasing (killed) loses the lock after the lease.
+func TestLockHeartbeatKeepsALiveHolderAndStopsOnRelease(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(dir, "state.db")
+		opt := Lease(2*time.Minute, 20*time.Second)
+		holder, err := Open(path, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Close()
+		other, err := Open(path, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		heartbeat := func() time.Time {
+			var beat string
+			holder.db.QueryRow("SELECT coalesce((SELECT heartbeat_at FROM lock), '')").Scan(&beat)
+			return parseTS(beat)
+		}
+
+		release, err := holder.Lock(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 10 { // a long run: 10 leases
+			time.Sleep(2 * time.Minute)
+			synctest.Wait()
+			if _, err := other.Lock(context.Background()); err == nil {
+				t.Fatalf("a live holder's lock was taken over after %s", time.Since(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)))
+			}
+			if age := time.Since(heartbeat()); age > 20*time.Second {
+				t.Fatalf("heartbeat %s old while the holder lives", age)
+			}
+		}
+		if err := release(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if !heartbeat().IsZero() {
+			t.Error("the lock row is still there after release")
+		}
+
+		// killed: the heartbeat stops, the lock row stays
+		if _, err := holder.Lock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		holder.stopHeartbeat()
+		last := heartbeat()
+		time.Sleep(2*time.Minute - time.Second)
+		if !heartbeat().Equal(last) {
+			t.Error("the heartbeat went on after it was stopped")
+		}
+		if _, err := other.Lock(context.Background()); err == nil {
+			t.Fatal("taken over before the lease ran out")
+		}
+		time.Sleep(2 * time.Second)
+		release, err = other.Lock(context.Background())
+		if err != nil {
+			t.Fatalf("a holder that stopped heartbeating was not taken over after the lease: %v", err)
+		}
+		release()
+	})
 }
 
 func TestPinsAndUsers(t *testing.T) {
@@ -308,5 +396,206 @@ func TestReportsAreStoredCompressedAndReadBackWhole(t *testing.T) {
 	unfinished, _ := db.StartRun("apply", false)
 	if _, err := db.Report(unfinished); err == nil || !strings.Contains(err.Error(), "no report") {
 		t.Errorf("unfinished run: err = %v, want 'has no report'", err)
+	}
+}
+
+// The path reaches SQLite as a path: characters that mean something in a
+// URI (%, ?, #, space) or are not ASCII neither move the file nor drop the
+// settings that follow the path.
+func TestStatePathWithAnyCharacter(t *testing.T) {
+	for _, name := range []string{"a%41b", "q?x", "h#x", "with space", "ünïcødé", "a&b=c;d+e"} {
+		t.Run(name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, name)
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "state.db")
+			db := open(t, path)
+			if _, err := db.StartRun("dry-run", false); err != nil {
+				t.Fatal(err)
+			}
+			for pragma, want := range map[string]string{"busy_timeout": "10000", "synchronous": "2", "journal_mode": "wal", "foreign_keys": "1"} {
+				var got string
+				if err := db.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+					t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
+				}
+			}
+			db.Close()
+			if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+				t.Fatalf("no state at %s: %v", path, err)
+			}
+			if v := pragma(t, path, "user_version"); v != Version() {
+				t.Errorf("the file at the path has schema version %d", v)
+			}
+			entries, _ := os.ReadDir(parent)
+			if len(entries) != 1 {
+				t.Errorf("files beside the directory: %v", entries)
+			}
+		})
+	}
+}
+
+func TestDamagedFileIsRefusedWithTheFix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := open(t, path)
+	plannedRun(t, db, 3000)
+	db.Close() // checkpoints the WAL into the file
+
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const page = 4096
+	mid := len(raw) / page / 2 * page
+	copy(raw[mid:mid+page], bytes.Repeat([]byte{0xA5}, page))
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path)
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a damaged file opened: %v", err)
+	}
+	for _, want := range []string{path, "integrity check says", "backup", "move it aside"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
+
+// plannedRun starts a run with n planned changes and returns their row ids.
+func plannedRun(t *testing.T, db *DB, n int) (int64, []int64) {
+	t.Helper()
+	run, err := db.StartRun("apply", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := make([]Change, n)
+	for i := range cs {
+		cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
+			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
+	}
+	ids, err := db.RecordChanges(run, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, ids
+}
+
+func TestEmptyFileBecomesANewStateAt0600(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644)
+	db := open(t, path)
+	if _, err := db.StartRun("dry-run", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, want mode 0600", f, err)
+		}
+	}
+	db.Close()
+	if v := pragma(t, path, "user_version"); v != Version() {
+		t.Errorf("user_version %d, want %d", v, Version())
+	}
+}
+
+func TestOpenExistingNeverCreatesAFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "voicied.db")
+	_, err := OpenExisting(missing)
+	if !errors.Is(err, ErrNoState) || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "[state] path") {
+		t.Errorf("a missing state file: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("OpenExisting created %v", entries)
+	}
+	path := filepath.Join(dir, "state.db")
+	open(t, path).Close()
+	db, err := OpenExisting(path)
+	if err != nil {
+		t.Fatalf("an existing state file: %v", err)
+	}
+	db.Close()
+}
+
+// A run killed after writing, or one that failed, never records totals: the
+// counts come from its changes in the trail.
+func TestRunCountsComeFromTheTrail(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	record := func(n int) (int64, []int64) {
+		t.Helper()
+		run, ids := plannedRun(t, db, n)
+		if err := db.MarkSending(ids); err != nil {
+			t.Fatal(err)
+		}
+		return run, ids
+	}
+	settle := func(ids []int64, status string) {
+		t.Helper()
+		st, errs := make([]string, len(ids)), make([]string, len(ids))
+		for i := range st {
+			st[i] = status
+		}
+		if err := db.SetChangeStatus(ids, st, errs); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	killed, ids := record(400) // 358 applied, 42 in flight, never finished
+	settle(ids[:358], "applied")
+	failed, ids := record(150) // 120 applied, 30 rejected, then the run failed
+	settle(ids[:120], "applied")
+	settle(ids[120:], "failed")
+	if err := db.FinishRun(Run{ID: failed, Status: "failed", Reason: "conflicts not recorded"}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := db.Runs(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]Counts{killed: {Changes: 400, Applied: 358, Sending: 42}, failed: {Changes: 150, Applied: 120, Failed: 30}}
+	for _, r := range runs {
+		if r.Counts != want[r.ID] {
+			t.Errorf("run %d (%s) counts %+v, want %+v", r.ID, r.Status, r.Counts, want[r.ID])
+		}
+		if c, err := db.CountsOf(r.ID); err != nil || c != want[r.ID] {
+			t.Errorf("CountsOf(%d) = %+v, %v", r.ID, c, err)
+		}
+	}
+	if c, err := db.CountsOf(99); err != nil || c != (Counts{}) {
+		t.Errorf("a run without changes: %+v, %v", c, err)
+	}
+}
+
+// When the file cannot grow, marking a batch "sending" fails with SQLite's
+// own error and leaves the batch as it was: the caller must not send it.
+func TestMarksFailLoudlyWhenTheFileIsFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := open(t, path)
+	run, ids := plannedRun(t, db, 600)
+	db.Close()
+
+	full, err := Open(path, GrowthLimit(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	err = full.MarkSending(ids)
+	if err == nil || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("marking 600 changes sending in a full file: %v", err)
+	}
+	if c, _ := full.CountsOf(run); c.Sending != 0 {
+		t.Errorf("%d marks of a failed transaction were kept", c.Sending)
+	}
+	st, errs := make([]string, len(ids)), make([]string, len(ids))
+	for i := range st {
+		st[i], errs[i] = "failed", strings.Repeat("FIELD_CUSTOM_VALIDATION_EXCEPTION: rejected. ", 3)
+	}
+	if err := full.SetChangeStatus(ids, st, errs); err == nil {
+		t.Error("recording outcomes in a full file did not fail")
 	}
 }

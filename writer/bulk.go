@@ -63,7 +63,9 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 		return out, err
 	}
 	jobPath := s.data("/jobs/ingest/" + job.ID)
-	h.Sending(p.indexes(users))
+	if err := h.Sending(p.indexes(users)); err != nil {
+		return out, err
+	}
 	if _, err := s.api.Do(ctx, http.MethodPut, jobPath+"/batches", nil, buf.Bytes(), http.Header{"Content-Type": {"text/csv"}}); err != nil {
 		return out, err
 	}
@@ -115,7 +117,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 		return back
 	}
 	res, err := s.applyCollections(ctx, again, Hooks{
-		Sending: func(idx []int) { h.Sending(remap(idx)) },
+		Sending: func(idx []int) error { return h.Sending(remap(idx)) },
 		Settled: func(idx []int, res []Outcome) {
 			for _, j := range idx {
 				out[locked[j]] = res[j]

@@ -55,7 +55,7 @@ func TestBulkPollGivesUpAtTheDeadlineAndSettlesNothing(t *testing.T) {
 	changes := changesFor(users, 30)
 	sent, settled := 0, 0
 	out, err := sf.Apply(context.Background(), changes, Hooks{
-		Sending: func(idx []int) { sent += len(idx) },
+		Sending: func(idx []int) error { sent += len(idx); return nil },
 		Settled: func(idx []int, _ []Outcome) { settled += len(idx) }})
 	if !errors.Is(err, ErrBulkDeadline) {
 		t.Fatalf("err = %v, want the poll deadline", err)

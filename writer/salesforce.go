@@ -451,9 +451,10 @@ const BatchSize = 200
 type Settled func(done []int, outcomes []Outcome)
 
 // Hooks follow the writing: Sending before a batch goes out, Settled once its
-// outcomes are final. Either may be nil.
+// outcomes are final. Either may be nil. An error from Sending stops the
+// writing before that batch is sent; Apply returns it.
 type Hooks struct {
-	Sending func(idx []int)
+	Sending func(idx []int) error
 	Settled Settled
 }
 
@@ -467,7 +468,7 @@ func (s *Salesforce) Apply(ctx context.Context, changes []match.Change, h Hooks)
 		h.Settled = func([]int, []Outcome) {}
 	}
 	if h.Sending == nil {
-		h.Sending = func([]int) {}
+		h.Sending = func([]int) error { return nil }
 	}
 	if len(changes) > s.bulkThreshold() {
 		return s.applyBulk(ctx, changes, h)
@@ -548,7 +549,9 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 		var again []string
 		for start := 0; start < len(pending); start += BatchSize {
 			batch := pending[start:min(len(pending), start+BatchSize)]
-			h.Sending(p.indexes(batch))
+			if err := h.Sending(p.indexes(batch)); err != nil {
+				return out, err
+			}
 			locked, err := s.writeBatch(ctx, batch, p.byUser, changes, out, round < retries)
 			if err != nil && !batchFailure(ctx, err) {
 				return out, err

@@ -374,10 +374,11 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	reported := make([]int, len(changes))
 	sent := make([]int, len(changes))
 	out, err := sf.Apply(context.Background(), changes, Hooks{
-		Sending: func(idx []int) {
+		Sending: func(idx []int) error {
 			for _, i := range idx {
 				sent[i]++
 			}
+			return nil
 		},
 		Settled: func(done []int, _ []Outcome) {
 			for _, i := range done {
@@ -415,6 +416,33 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	}
 	if u5, _ := sim.User(users[5].ID); u5.RingCentral != "" {
 		t.Errorf("rejected record was written: %q", u5.RingCentral)
+	}
+}
+
+// A batch whose Sending hook fails is not sent, nor is any after it: the
+// caller could not record it, so Salesforce must not receive it.
+func TestSendingErrorStopsBeforeTheBatchGoesOut(t *testing.T) {
+	for _, bulk := range []int{10_000, 100} {
+		users := orgUsers(450)
+		sim, sf := mustStart(t, users, func(c *Config) { c.BulkThreshold = bulk })
+		stop := errors.New("the audit trail is full")
+		batches := 0
+		_, err := sf.Apply(context.Background(), changesFor(users, 450), Hooks{Sending: func([]int) error {
+			if batches++; batches == 2 || bulk == 100 {
+				return stop
+			}
+			return nil
+		}})
+		if !errors.Is(err, stop) {
+			t.Errorf("bulk threshold %d: err = %v, want the hook's", bulk, err)
+		}
+		want := BatchSize // the first batch only
+		if bulk == 100 {
+			want = 0
+		}
+		if n := len(sim.Writes()); n != want {
+			t.Errorf("bulk threshold %d: %d records written, want %d", bulk, n, want)
+		}
 	}
 }
 
