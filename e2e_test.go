@@ -18,8 +18,13 @@ import (
 // startTestSandbox runs the simulators for a generated org in t.TempDir().
 func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sandbox.Stack, *Config) {
 	t.Helper()
-	dir := t.TempDir()
-	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed), dir, extra)
+	return startShaped(t, sandbox.GenerateOrg(users, seed), sandbox.Options{}, extra)
+}
+
+// startShaped is startTestSandbox for an org and options of the test's own.
+func startShaped(t *testing.T, org *sandbox.Org, opts sandbox.Options, extra string) (*sandbox.Stack, *Config) {
+	t.Helper()
+	sb, err := sandbox.StartWith(org, t.TempDir(), extra, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,17 +325,8 @@ func TestStrictSalesforceShapesConverge(t *testing.T) {
 		{"client credentials on a My Domain URL", 5, sandbox.Options{ClientCredentials: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
 			org := sandbox.GenerateOrg(120, tc.seed)
-			sb, err := sandbox.StartWith(org, dir, "", tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(sb.Close)
-			cfg, err := LoadConfig(sb.ConfigPath)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sb, cfg := startShaped(t, org, tc.opts, "")
 			if cfg.Salesforce.APIVersion != "v59.0" || sb.Salesforce.NoCountryCode != org.NoCountryPicklists {
 				t.Fatalf("shape not as set up: api_version %s, NoCountryCode %v", cfg.Salesforce.APIVersion, sb.Salesforce.NoCountryCode)
 			}
