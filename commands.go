@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"voiceid/directory"
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
@@ -61,7 +60,7 @@ Examples:
 	if *kind != "" && !validKind(*kind) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
-	if *prov != "" && *prov != string(directory.RingCentral) && *prov != string(directory.Aircall) {
+	if *prov != "" && *prov != string(match.RingCentral) && *prov != string(match.Aircall) {
 		return &usageError{fmt.Sprintf("conflicts: --provider %q: use ringcentral or aircall", *prov)}
 	}
 	cfg, db, err := openState(*cfgPath, state.OpenExisting)
@@ -223,7 +222,7 @@ Examples:
 	var pins []state.Pin
 	switch {
 	case *none && *rc == "" && *ac == "":
-		for _, p := range directory.Providers {
+		for _, p := range match.Providers {
 			if *prov == "" || *prov == string(p) {
 				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
 			}
@@ -233,9 +232,9 @@ Examples:
 		}
 	case !*none && (*rc == "") != (*ac == ""):
 		if *rc != "" {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.RingCentral, PersonID: *rc}})
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: match.RingCentral, PersonID: *rc}})
 		} else {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.Aircall, PersonID: *ac}})
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: match.Aircall, PersonID: *ac}})
 		}
 	default:
 		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
@@ -286,9 +285,9 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if *rc == *ac {
 		return &usageError{"unpin: give exactly one of --ringcentral or --aircall"}
 	}
-	prov := directory.RingCentral
+	prov := match.RingCentral
 	if *ac {
-		prov = directory.Aircall
+		prov = match.Aircall
 	}
 	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/robfig/cron/v3"
 	"golang.org/x/term"
 
-	"voiceid/directory"
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
@@ -219,7 +218,7 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
 		each := true
 		for _, p := range r.providers() {
-			fields, err := sf.Discover(ctx, []directory.Provider{p})
+			fields, err := sf.Discover(ctx, []match.Provider{p})
 			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabels[p])
 			if err == nil {
 				f := fields[p]

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"voiceid/directory"
 	"voiceid/internal/schematest"
+	"voiceid/match"
 	"voiceid/sandbox"
 	"voiceid/state"
 )
@@ -167,7 +167,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	db.Close()
 	for _, c := range changes {
 		u, _ := sb.Salesforce.User(c.UserID)
-		if got := u.RingCentral; c.Provider == directory.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+		if got := u.RingCentral; c.Provider == match.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
 			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
 		}
 	}

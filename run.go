@@ -41,13 +41,13 @@ type Run struct {
 	State    []state.Option                             // how to open the state file (tests: state.GrowthLimit)
 }
 
-func (r *Run) providers() []directory.Provider {
-	var out []directory.Provider
+func (r *Run) providers() []match.Provider {
+	var out []match.Provider
 	if r.Cfg.RingCentralEnabled() {
-		out = append(out, directory.RingCentral)
+		out = append(out, match.RingCentral)
 	}
 	if r.Cfg.AircallEnabled() {
-		out = append(out, directory.Aircall)
+		out = append(out, match.Aircall)
 	}
 	return out
 }
@@ -70,7 +70,7 @@ func (r *Run) salesforceConfig() writer.Config {
 	s := r.Cfg.Salesforce
 	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
-		Fields: map[directory.Provider]string{directory.RingCentral: s.RingCentralField, directory.Aircall: s.AircallField},
+		Fields: map[match.Provider]string{match.RingCentral: s.RingCentralField, match.Aircall: s.AircallField},
 		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now, BulkThreshold: r.Cfg.BulkThreshold(), Reserve: r.Cfg.APIReserve(),
 		BulkPollTimeout: r.Cfg.BulkPollTimeout()}
 }
@@ -158,7 +158,7 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 // sources is everything one run reads.
 type sources struct {
 	users  []match.User
-	people map[directory.Provider][]directory.Person
+	people map[match.Provider][]match.Person
 }
 
 func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error {
@@ -218,8 +218,8 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	}
 	plan := match.Build(in)
 	rep.Counts.SalesforceUsers = len(src.users)
-	rep.Counts.RingCentralPeople = len(src.people[directory.RingCentral])
-	rep.Counts.AircallPeople = len(src.people[directory.Aircall])
+	rep.Counts.RingCentralPeople = len(src.people[match.RingCentral])
+	rep.Counts.AircallPeople = len(src.people[match.Aircall])
 	names := refsFor(plan, src) // src is not used after this line: its memory goes
 	linked := 0
 	for _, p := range provs {
@@ -288,8 +288,8 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 // run, because a partial directory must never look like people leaving.
 func (r *Run) read(ctx context.Context, sf *writer.Salesforce, rc *directory.RingCentralReader, ac *directory.AircallReader) (sources, error) {
 	log := r.logger()
-	src := sources{people: map[directory.Provider][]directory.Person{}}
-	var rcPeople, acPeople []directory.Person
+	src := sources{people: map[match.Provider][]match.Person{}}
+	var rcPeople, acPeople []match.Person
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
@@ -315,10 +315,10 @@ func (r *Run) read(ctx context.Context, sf *writer.Salesforce, rc *directory.Rin
 		return src, err
 	}
 	if r.Cfg.RingCentralEnabled() {
-		src.people[directory.RingCentral] = rcPeople
+		src.people[match.RingCentral] = rcPeople
 	}
 	if r.Cfg.AircallEnabled() {
-		src.people[directory.Aircall] = acPeople
+		src.people[match.Aircall] = acPeople
 	}
 	return src, nil
 }
@@ -329,7 +329,7 @@ var ErrEmptyDirectory = errors.New("directory lists no eligible people")
 // emptyDirectoryGuard refuses to plan from a directory with no eligible
 // people while Salesforce users hold that provider's identifiers: an empty
 // answer (a wrong account, lost permissions) must never look like everyone left.
-func emptyDirectoryGuard(provs []directory.Provider, src sources) error {
+func emptyDirectoryGuard(provs []match.Provider, src sources) error {
 	for _, p := range provs {
 		eligible := 0
 		for _, x := range src.people[p] {
@@ -473,13 +473,13 @@ func nonEmpty(v string) []string {
 // bulk of a large run's memory, are let go before writing.
 type refs struct {
 	users  map[string]report.UserRef
-	people map[directory.Provider]map[string]report.PersonRef
+	people map[match.Provider]map[string]report.PersonRef
 }
 
 func refsFor(plan match.Plan, src sources) refs {
-	r := refs{users: map[string]report.UserRef{}, people: map[directory.Provider]map[string]report.PersonRef{}}
-	wantPeople := map[directory.Provider]map[string]bool{}
-	want := func(prov directory.Provider, id string) {
+	r := refs{users: map[string]report.UserRef{}, people: map[match.Provider]map[string]report.PersonRef{}}
+	wantPeople := map[match.Provider]map[string]bool{}
+	want := func(prov match.Provider, id string) {
 		if wantPeople[prov] == nil {
 			wantPeople[prov] = map[string]bool{}
 		}
@@ -515,7 +515,7 @@ func refsFor(plan match.Plan, src sources) refs {
 }
 
 // fill copies the run's rows into the report.
-func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []directory.Person, firstSeen map[string]time.Time, names refs) {
+func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []match.Person, firstSeen map[string]time.Time, names refs) {
 	var changed map[string]report.UserRef // users of the changes, for write failures
 	for _, c := range rows {
 		if c.Status == "sending" { // the run stopped with this batch in flight

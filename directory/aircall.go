@@ -15,6 +15,7 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
+	"voiceid/match"
 )
 
 // AircallConfig is the [aircall] section.
@@ -190,7 +191,7 @@ const AircallListCap = 10000
 // People reads every user and the numbers assigned to each. Users come from
 // /v2/users (falling back to /v1/users where v2 is missing); their numbers
 // from the v1 user list when it embeds them, else from the numbers.
-func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]Person, error) {
+func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
 	users, err := listAll[acUser](ctx, c, "/v2/users", "users", progress)
 	v1 := false
 	var he *httpx.Error
@@ -213,12 +214,12 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 	} else if byUser, err = c.numbersByUser(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Person, 0, len(users))
+	out := make([]match.Person, 0, len(users))
 	for _, u := range users {
-		p := Person{Provider: Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
+		p := match.Person{Provider: match.Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
 		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
-			p.Numbers = append(p.Numbers, Number{Raw: d, UsageType: UsageDirect})
+			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
 		}
 		out = append(out, p)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/match"
 	"voiceid/sandbox"
 )
 
@@ -87,7 +88,7 @@ func manyEntries(n int) []sandbox.RCEntry {
 	return out
 }
 
-func checkAll(t *testing.T, people []Person, want int) {
+func checkAll(t *testing.T, people []match.Person, want int) {
 	t.Helper()
 	if len(people) != want {
 		t.Fatalf("read %d people, want %d", len(people), want)
@@ -115,7 +116,7 @@ func TestRingCentralReadsEveryPageAtTheLargestSize(t *testing.T) {
 	if n := sim.Requests("/restapi/oauth/token"); n != 1 {
 		t.Errorf("%d token requests, want 1", n)
 	}
-	var digital, dept Person
+	var digital, dept match.Person
 	for _, p := range people {
 		switch p.ID {
 		case "100000":
@@ -124,7 +125,7 @@ func TestRingCentralReadsEveryPageAtTheLargestSize(t *testing.T) {
 			dept = p
 		}
 	}
-	if digital.Type != "User" || !digital.Eligible() || digital.Numbers[0].Raw != "+16502000000" || digital.Numbers[0].UsageType != UsageDirect {
+	if digital.Type != "User" || !digital.Eligible() || digital.Numbers[0].Raw != "+16502000000" || digital.Numbers[0].UsageType != match.UsageDirect {
 		t.Errorf("DigitalUser entry mapped to %+v", digital)
 	}
 	if dept.Eligible() || dept.Name != "Support" || len(dept.Numbers) != 1 {
@@ -357,7 +358,7 @@ func TestAircallReadsUsersAndTheirNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAll(t, people, 130)
-	byID := map[string]Person{}
+	byID := map[string]match.Person{}
 	for _, p := range people {
 		byID[p.ID] = p
 	}
@@ -365,7 +366,7 @@ func TestAircallReadsUsersAndTheirNumbers(t *testing.T) {
 	if !first.Eligible() || first.Email != "agent0@example.com" || len(first.Numbers) != 2 {
 		t.Fatalf("user 51000 = %+v, want eligible with its own line and the team line", first)
 	}
-	if n := byID["51100"].Numbers; len(n) != 1 || n[0].Raw != "+1 718-200-0100" || n[0].UsageType != UsageDirect {
+	if n := byID["51100"].Numbers; len(n) != 1 || n[0].Raw != "+1 718-200-0100" || n[0].UsageType != match.UsageDirect {
 		t.Errorf("user 51100 numbers = %+v", n)
 	}
 	// users: 3 pages of 50; numbers: 3 list pages + one read per number (the list carries no users)
@@ -556,7 +557,7 @@ func FuzzRingCentralPage(f *testing.F) {
 		people, err := r.People(context.Background(), nil)
 		if err == nil {
 			for _, p := range people {
-				if p.ID == "" || p.Provider != RingCentral {
+				if p.ID == "" || p.Provider != match.RingCentral {
 					t.Fatalf("accepted a person without an id: %+v", p)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
+	"voiceid/match"
 )
 
 // RingCentralConfig is the [ringcentral] section.
@@ -225,9 +226,9 @@ var ErrIncomplete = errors.New("directory read is incomplete")
 
 // People reads every directory entry of the account, all types, in pages of
 // DirectoryPageSize. progress, if set, is told the running count.
-func (c *RingCentralReader) People(ctx context.Context, progress func(read int)) ([]Person, error) {
+func (c *RingCentralReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
 	const endpoint = "/restapi/v1.0/account/~/directory/entries"
-	var out []Person
+	var out []match.Person
 	seen := map[string]bool{}
 	total := -1
 	for page := 1; ; page++ {
@@ -267,19 +268,19 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 	return out, nil
 }
 
-func (r rcContact) person() Person {
+func (r rcContact) person() match.Person {
 	name := strings.TrimSpace(r.FirstName + " " + r.LastName)
 	if name == "" {
 		name = r.Name
 	}
-	p := Person{Provider: RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
+	p := match.Person{Provider: match.RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
 		Email: r.Email, Extension: r.ExtensionNumber}
 	own := []*string{&p.ID, &p.Name, &p.Email, &p.Extension}
 	if len(r.PhoneNumbers) > 0 {
-		p.Numbers = make([]Number, len(r.PhoneNumbers))
+		p.Numbers = make([]match.Number, len(r.PhoneNumbers))
 	}
 	for i, n := range r.PhoneNumbers {
-		p.Numbers[i] = Number{Raw: n.PhoneNumber, UsageType: pack.Common(n.UsageType)}
+		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(n.UsageType)}
 		own = append(own, &p.Numbers[i].Raw)
 	}
 	pack.Strings(own...)

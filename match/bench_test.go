@@ -3,8 +3,6 @@ package match
 import (
 	"fmt"
 	"testing"
-
-	"voiceid/directory"
 )
 
 // benchOrg makes n Salesforce users, n/2 RingCentral people and n/5 Aircall
@@ -16,8 +14,8 @@ func benchOrg(n int) Input {
 		a, x, l := areas[i%len(areas)], 201+(i/len(areas))%700, (i/len(areas)/700)%10000
 		return fmt.Sprintf("+1%s%03d%04d", a, x, l), fmt.Sprintf("(%s) %03d-%04d", a, x, l)
 	}
-	in := Input{People: map[directory.Provider][]directory.Person{},
-		Options: Options{DefaultRegion: "US", Providers: []directory.Provider{directory.RingCentral, directory.Aircall}}}
+	in := Input{People: map[Provider][]Person{},
+		Options: Options{DefaultRegion: "US", Providers: []Provider{RingCentral, Aircall}}}
 	for i := 0; i < n; i++ {
 		e164, local := number(i)
 		u := User{ID: fmt.Sprintf("005B%014d", i), Username: fmt.Sprintf("user%d@example.com.prod", i),
@@ -29,22 +27,22 @@ func benchOrg(n int) Input {
 			u.Extension = fmt.Sprintf("x%d", 10000+i)
 		}
 		if i < n/2 {
-			p := directory.Person{Provider: directory.RingCentral, ID: fmt.Sprint(62804120004 + i*1000), Type: "User", Status: "Enabled",
+			p := Person{Provider: RingCentral, ID: fmt.Sprint(62804120004 + i*1000), Type: "User", Status: "Enabled",
 				Email: fmt.Sprintf("user%d@example.com", i), Extension: fmt.Sprint(10000 + i),
-				Numbers: []directory.Number{{Raw: e164, UsageType: directory.UsageDirect}}}
+				Numbers: []Number{{Raw: e164, UsageType: UsageDirect}}}
 			if i%11 == 0 {
 				p.Email = fmt.Sprintf("other%d@example.com", i) // only phone or extension can link
 			}
 			if i%10 == 0 {
 				u.Fields.RingCentral = p.ID
 			}
-			in.People[directory.RingCentral] = append(in.People[directory.RingCentral], p)
+			in.People[RingCentral] = append(in.People[RingCentral], p)
 		}
 		if i < n/5 {
 			ae, _ := number(n + i)
-			p := directory.Person{Provider: directory.Aircall, ID: fmt.Sprint(51000 + i), Type: "User", Status: "Enabled",
-				Email: fmt.Sprintf("user%d@example.com", i), Numbers: []directory.Number{{Raw: ae, UsageType: directory.UsageDirect}}}
-			in.People[directory.Aircall] = append(in.People[directory.Aircall], p)
+			p := Person{Provider: Aircall, ID: fmt.Sprint(51000 + i), Type: "User", Status: "Enabled",
+				Email: fmt.Sprintf("user%d@example.com", i), Numbers: []Number{{Raw: ae, UsageType: UsageDirect}}}
+			in.People[Aircall] = append(in.People[Aircall], p)
 		}
 		in.Users = append(in.Users, u)
 	}
@@ -78,10 +76,10 @@ func TestBenchOrgIsRealistic(t *testing.T) {
 		}
 	}
 	plan := Build(benchOrg(n))
-	if got := plan.Linked(directory.RingCentral); got != wantRC {
+	if got := plan.Linked(RingCentral); got != wantRC {
 		t.Errorf("RingCentral links = %d, want %d", got, wantRC)
 	}
-	if got := plan.Linked(directory.Aircall); got != n/5 {
+	if got := plan.Linked(Aircall); got != n/5 {
 		t.Errorf("Aircall links = %d, want all %d people linked", got, n/5)
 	}
 	if len(plan.Conflicts) != 0 {

@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"voiceid/directory"
 )
 
 // User is an active Salesforce user as the writer reads it.
@@ -39,16 +37,16 @@ type Fields struct {
 }
 
 // Get is the value of a provider's field.
-func (f Fields) Get(p directory.Provider) string {
-	if p == directory.Aircall {
+func (f Fields) Get(p Provider) string {
+	if p == Aircall {
 		return f.Aircall
 	}
 	return f.RingCentral
 }
 
 // Set changes the value of a provider's field.
-func (f *Fields) Set(p directory.Provider, v string) {
-	if p == directory.Aircall {
+func (f *Fields) Set(p Provider, v string) {
+	if p == Aircall {
 		f.Aircall = v
 	} else {
 		f.RingCentral = v
@@ -58,7 +56,7 @@ func (f *Fields) Set(p directory.Provider, v string) {
 // Pin is an administrator's decision for one user and provider; it outranks every rule.
 type Pin struct {
 	UserID   string
-	Provider directory.Provider
+	Provider Provider
 	PersonID string // empty when None
 	None     bool   // the user must hold no identifier for this provider
 }
@@ -70,13 +68,13 @@ type Options struct {
 	// FillPhone writes a RingCentral person's one direct number into the empty
 	// Phone of the user linked to it, when nobody else holds that number.
 	FillPhone bool
-	Providers []directory.Provider // enabled providers, in report order
+	Providers []Provider // enabled providers, in report order
 }
 
 // Input is everything one plan is made from.
 type Input struct {
 	Users   []User
-	People  map[directory.Provider][]directory.Person
+	People  map[Provider][]Person
 	Pins    []Pin
 	Options Options
 }
@@ -114,7 +112,7 @@ var Kinds = []Kind{DuplicateEmail, SharedNumber, AmbiguousMatch, RuleDisagreemen
 
 // Link joins one user to one person for one provider.
 type Link struct {
-	Provider directory.Provider
+	Provider Provider
 	UserID   string
 	PersonID string
 	Rule     Rule
@@ -122,7 +120,7 @@ type Link struct {
 
 // Change is one identifier field whose value the plan changes.
 type Change struct {
-	Provider directory.Provider
+	Provider Provider
 	UserID   string
 	Username string
 	Name     string
@@ -137,7 +135,7 @@ type Change struct {
 // (Kind, Provider, Value, PersonIDs, UserIDs).
 type Conflict struct {
 	Kind      Kind
-	Provider  directory.Provider
+	Provider  Provider
 	Value     string
 	PersonIDs []string
 	UserIDs   []string
@@ -155,11 +153,11 @@ type Plan struct {
 	Links     []Link
 	Changes   []Change
 	Conflicts []Conflict
-	Unmatched []directory.Person // eligible people no user is linked to
+	Unmatched []Person // eligible people no user is linked to
 }
 
 // Linked counts the users linked for a provider, links that need no write included.
-func (p Plan) Linked(prov directory.Provider) int {
+func (p Plan) Linked(prov Provider) int {
 	n := 0
 	for _, l := range p.Links {
 		if l.Provider == prov {
@@ -211,7 +209,7 @@ func (u *nuser) numbers() []string { return u.nums[:u.n] }
 
 // nperson is a directory entry with its evidence normalised.
 type nperson struct {
-	*directory.Person
+	*Person
 	email    string
 	ext      string
 	numbers  []string // distinct valid E.164 direct numbers
@@ -397,7 +395,7 @@ func both(a, b func()) {
 // normalizePeople normalises one provider's entries. A number written
 // exactly as a number some user holds (already valid E.164) is taken as it
 // is: parsing it again would give the same number, at libphonenumber's cost.
-func normalizePeople(in []directory.Person, known *holders) *personSet {
+func normalizePeople(in []Person, known *holders) *personSet {
 	order := make([]int32, len(in))
 	for i := range order {
 		order[i] = int32(i)
@@ -421,7 +419,7 @@ func normalizePeople(in []directory.Person, known *holders) *personSet {
 			*n = nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
 			mine := len(bad)
 			for _, num := range p.Numbers {
-				if num.UsageType != directory.UsageDirect {
+				if num.UsageType != UsageDirect {
 					continue
 				}
 				e, ok := num.Raw, true
@@ -462,7 +460,7 @@ func appendUnique[T comparable](s []T, v T) []T {
 	return append(s, v)
 }
 
-func pinsFor(pins []Pin, prov directory.Provider) []Pin {
+func pinsFor(pins []Pin, prov Provider) []Pin {
 	var out []Pin
 	for _, p := range pins {
 		if p.Provider == prov {
@@ -476,7 +474,7 @@ func pinsFor(pins []Pin, prov directory.Provider) []Pin {
 // pass links one provider's people to the users. Users and people are named
 // by their positions in us.list and ps.list.
 type pass struct {
-	prov   directory.Provider
+	prov   Provider
 	opts   Options
 	us     *userSet
 	ps     *personSet
@@ -494,10 +492,10 @@ type pass struct {
 	changes   []Change
 	conflicts []Conflict
 	seen      map[string]bool
-	unmatched []directory.Person
+	unmatched []Person
 }
 
-func newPass(prov directory.Provider, us *userSet, people []directory.Person, opts Options) *pass {
+func newPass(prov Provider, us *userSet, people []Person, opts Options) *pass {
 	ps := normalizePeople(people, &us.num)
 	nu, np := len(us.list), len(ps.list)
 	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
@@ -541,7 +539,7 @@ func (p *pass) run(pins []Pin) {
 	p.evidenceConflicts()
 	p.applyPins(pins)
 	p.linkRule(RuleEmail, p.uniquePairs(RuleEmail))
-	if p.prov == directory.RingCentral {
+	if p.prov == RingCentral {
 		p.linkRule(RuleExtension, p.uniquePairs(RuleExtension))
 	}
 	p.linkRule(RulePhone, p.phoneCandidates())
@@ -845,7 +843,7 @@ func (p *pass) decide() {
 				Old: cur, New: want, Rule: rule})
 		}
 	}
-	if p.opts.FillPhone && p.prov == directory.RingCentral {
+	if p.opts.FillPhone && p.prov == RingCentral {
 		p.fillPhones()
 	}
 	for pi := range p.people {
@@ -899,8 +897,8 @@ func (p *pass) personIDs(at []int32) []string {
 	return out
 }
 
-func sortConflicts(cs []Conflict, provs []directory.Provider) {
-	rank := func(p directory.Provider) int { return slices.Index(provs, p) }
+func sortConflicts(cs []Conflict, provs []Provider) {
+	rank := func(p Provider) int { return slices.Index(provs, p) }
 	sort.SliceStable(cs, func(i, j int) bool {
 		a, b := cs[i], cs[j]
 		if a.Provider != b.Provider {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"voiceid/directory"
 )
 
 // randomOrg makes a small organisation dense with collisions: emails, numbers
@@ -21,30 +19,30 @@ func randomOrg(r *rand.Rand) Input {
 		"020 7946 0106", "+33 1 23 45 67 89", "not a number", "+16505550107 x12"}
 	exts := []string{"", "101", "x102", "103", "104"}
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
-	var people = map[directory.Provider][]directory.Person{}
+	var people = map[Provider][]Person{}
 	var ids []string
-	mk := func(prov directory.Provider, n int) {
+	mk := func(prov Provider, n int) {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("%s%d", prov[:1], i)
-			p := directory.Person{Provider: prov, ID: id, Type: "User", Status: "Enabled", Email: pick(emails)}
-			if prov == directory.RingCentral {
+			p := Person{Provider: prov, ID: id, Type: "User", Status: "Enabled", Email: pick(emails)}
+			if prov == RingCentral {
 				p.Type = []string{"User", "User", "User", "Department", "IvrMenu"}[r.IntN(5)]
 				p.Status = []string{"Enabled", "Enabled", "Enabled", "Disabled", "NotActivated"}[r.IntN(5)]
 				p.Extension = pick(exts)
 			}
 			for k := r.IntN(3); k > 0; k-- {
-				usage := directory.UsageDirect
+				usage := UsageDirect
 				if r.IntN(6) == 0 {
 					usage = "MainCompanyNumber"
 				}
-				p.Numbers = append(p.Numbers, directory.Number{Raw: pick(numbers), UsageType: usage})
+				p.Numbers = append(p.Numbers, Number{Raw: pick(numbers), UsageType: usage})
 			}
 			people[prov] = append(people[prov], p)
 			ids = append(ids, id)
 		}
 	}
-	mk(directory.RingCentral, nRC)
-	mk(directory.Aircall, nAC)
+	mk(RingCentral, nRC)
+	mk(Aircall, nAC)
 	fieldValue := func() string {
 		switch r.IntN(4) {
 		case 0:
@@ -62,7 +60,7 @@ func randomOrg(r *rand.Rand) Input {
 		return v
 	}
 	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0, FillPhone: r.IntN(2) == 0,
-		Providers: []directory.Provider{directory.RingCentral, directory.Aircall}}}
+		Providers: []Provider{RingCentral, Aircall}}}
 	for i := 0; i < nUsers; i++ {
 		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
 			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)],
@@ -84,9 +82,9 @@ func shuffled(r *rand.Rand, in Input) Input {
 	out := in
 	out.Users = append([]User(nil), in.Users...)
 	r.Shuffle(len(out.Users), func(i, j int) { out.Users[i], out.Users[j] = out.Users[j], out.Users[i] })
-	out.People = map[directory.Provider][]directory.Person{}
+	out.People = map[Provider][]Person{}
 	for prov, ps := range in.People {
-		cp := append([]directory.Person(nil), ps...)
+		cp := append([]Person(nil), ps...)
 		r.Shuffle(len(cp), func(i, j int) { cp[i], cp[j] = cp[j], cp[i] })
 		out.People[prov] = cp
 	}
@@ -176,7 +174,7 @@ func justify(in Input, l Link) string {
 			u = &in.Users[i]
 		}
 	}
-	var p *directory.Person
+	var p *Person
 	for i := range in.People[l.Provider] {
 		if in.People[l.Provider][i].ID == l.PersonID {
 			p = &in.People[l.Provider][i]
@@ -201,7 +199,7 @@ func justify(in Input, l Link) string {
 		}
 		return n
 	}
-	peopleWith := func(key func(directory.Person) []string, v string, eligibleOnly bool) int {
+	peopleWith := func(key func(Person) []string, v string, eligibleOnly bool) int {
 		n := 0
 		for _, x := range in.People[l.Provider] {
 			if eligibleOnly && !x.Eligible() {
@@ -227,7 +225,7 @@ func justify(in Input, l Link) string {
 	case RuleEmail:
 		ue, pe := NormalizeEmail(u.Email), NormalizeEmail(p.Email)
 		userEmail := func(x User) []string { return []string{NormalizeEmail(x.Email)} }
-		personEmail := func(x directory.Person) []string { return []string{NormalizeEmail(x.Email)} }
+		personEmail := func(x Person) []string { return []string{NormalizeEmail(x.Email)} }
 		if ue == "" || ue != pe || usersWith(userEmail, ue) != 1 || peopleWith(personEmail, pe, true) != 1 {
 			return "email evidence is not unique on both sides"
 		}
@@ -235,8 +233,8 @@ func justify(in Input, l Link) string {
 	case RuleExtension:
 		ux, px := NormalizeExtension(u.Extension), NormalizeExtension(p.Extension)
 		userExt := func(x User) []string { return []string{NormalizeExtension(x.Extension)} }
-		personExt := func(x directory.Person) []string { return []string{NormalizeExtension(x.Extension)} }
-		if l.Provider != directory.RingCentral || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
+		personExt := func(x Person) []string { return []string{NormalizeExtension(x.Extension)} }
+		if l.Provider != RingCentral || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
 			return "extension evidence is not unique on both sides"
 		}
 		return ""
@@ -250,10 +248,10 @@ func justify(in Input, l Link) string {
 			}
 			return out
 		}
-		personNums := func(x directory.Person) []string {
+		personNums := func(x Person) []string {
 			var out []string
 			for _, n := range x.Numbers {
-				if e := normPhone(n.Raw, ""); e != "" && n.UsageType == directory.UsageDirect {
+				if e := normPhone(n.Raw, ""); e != "" && n.UsageType == UsageDirect {
 					out = append(out, e)
 				}
 			}

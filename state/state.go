@@ -27,7 +27,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"voiceid/directory"
 	"voiceid/match"
 )
 
@@ -591,7 +590,7 @@ func (s *DB) ChangesOf(runID int64) ([]Change, error) {
 		if err := rows.Scan(&c.UserID, &c.Username, &c.Name, &prov, &c.Field, &c.Old, &c.New, &rule, &c.Status, &c.Error); err != nil {
 			return nil, err
 		}
-		c.Provider, c.Rule = directory.Provider(prov), match.Rule(rule)
+		c.Provider, c.Rule = match.Provider(prov), match.Rule(rule)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -712,7 +711,7 @@ func (s *DB) Conflicts(all bool) ([]Conflict, error) {
 		if err := rows.Scan(&kind, &prov, &c.Value, &pids, &uids, &c.Detail, &first, &last, &resolved); err != nil {
 			return nil, err
 		}
-		c.Kind, c.Provider = match.Kind(kind), directory.Provider(prov)
+		c.Kind, c.Provider = match.Kind(kind), match.Provider(prov)
 		json.Unmarshal([]byte(pids), &c.PersonIDs)
 		json.Unmarshal([]byte(uids), &c.UserIDs)
 		c.FirstSeen, c.LastSeen = parseTS(first), parseTS(last)
@@ -746,7 +745,7 @@ func (s *DB) Pins() ([]Pin, error) {
 		if err := rows.Scan(&p.UserID, &prov, &p.PersonID, &p.None, &p.Note, &p.CreatedBy, &created); err != nil {
 			return nil, err
 		}
-		p.Provider, p.CreatedAt = directory.Provider(prov), parseTS(created)
+		p.Provider, p.CreatedAt = match.Provider(prov), parseTS(created)
 		out = append(out, p)
 	}
 	return out, rows.Err()
@@ -760,7 +759,7 @@ func (s *DB) SetPin(p Pin) error {
 }
 
 // DeletePin removes a pin; ErrNotFound if there was none.
-func (s *DB) DeletePin(userID string, prov directory.Provider) error {
+func (s *DB) DeletePin(userID string, prov match.Provider) error {
 	res, err := s.db.Exec("DELETE FROM pins WHERE user_id = ? AND provider = ?", userID, string(prov))
 	if err != nil {
 		return err

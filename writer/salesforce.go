@@ -22,7 +22,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
 	"voiceid/match"
@@ -36,8 +35,8 @@ type Config struct {
 	ClientSecret   string
 	Username       string
 	PrivateKeyFile string
-	APIVersion     string                        // "v65.0" or "65.0"; NormalizeAPIVersion
-	Fields         map[directory.Provider]string // configured API names; "" = discover by label
+	APIVersion     string                    // "v65.0" or "65.0"; NormalizeAPIVersion
+	Fields         map[match.Provider]string // configured API names; "" = discover by label
 	HTTP           *http.Client
 	Sleep          func(context.Context, time.Duration) error
 	MinBackoff     time.Duration
@@ -90,9 +89,9 @@ func CheckLoginURL(auth, loginURL string) error {
 }
 
 // Field labels the Voice Connector package gives the identifier fields.
-var FieldLabels = map[directory.Provider]string{
-	directory.RingCentral: "RingCentral User Identifier",
-	directory.Aircall:     "Aircall User Identifier",
+var FieldLabels = map[match.Provider]string{
+	match.RingCentral: "RingCentral User Identifier",
+	match.Aircall:     "Aircall User Identifier",
 }
 
 // Sentinel errors callers branch on.
@@ -121,7 +120,7 @@ type Salesforce struct {
 	api  *httpx.Client
 	// once sends requests that must not be repeated blindly (a job-creating POST).
 	once   *httpx.Client
-	fields map[directory.Provider]Field
+	fields map[match.Provider]Field
 	// described are the User fields describe listed: an org without State and
 	// Country/Territory Picklists has no CountryCode (salesforce.md §6).
 	described map[string]bool
@@ -266,7 +265,7 @@ func guard(f Field, key string) error {
 
 // Discover finds the identifier field of each provider: the configured API
 // name, else the one User field whose label matches (case-insensitively).
-func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (map[directory.Provider]Field, error) {
+func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[match.Provider]Field, error) {
 	resp, err := s.api.Get(ctx, s.data("/sobjects/User/describe"), nil)
 	if err != nil {
 		return nil, err
@@ -289,7 +288,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []directory.Provider) (
 	for _, f := range d.Fields {
 		s.described[f.Name] = true
 	}
-	out := map[directory.Provider]Field{}
+	out := map[match.Provider]Field{}
 	for _, p := range provs {
 		want := s.cfg.Fields[p]
 		var found []Field
@@ -342,7 +341,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		return nil, fmt.Errorf("salesforce: Users called before Discover")
 	}
 	var fields []string
-	column := make([]int, len(userQueryFields)+len(directory.Providers)) // selected column of each, or -1
+	column := make([]int, len(userQueryFields)+len(match.Providers)) // selected column of each, or -1
 	for i, f := range userQueryFields {
 		column[i] = -1
 		if i < 2 || s.described[f] {
@@ -350,7 +349,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 			fields = append(fields, f)
 		}
 	}
-	for j, p := range directory.Providers {
+	for j, p := range match.Providers {
 		column[len(userQueryFields)+j] = -1
 		if f, ok := s.fields[p]; ok {
 			column[len(userQueryFields)+j] = len(fields)
@@ -429,7 +428,7 @@ func toUser(rec reflect.Value, column []int) match.User {
 	}
 	u := match.User{ID: str(0), Username: str(1), Name: str(2), Email: str(3), Phone: str(4), MobilePhone: str(5),
 		Extension: str(6), CountryCode: pack.Common(str(7)), Country: pack.Common(str(8))}
-	for j, p := range directory.Providers {
+	for j, p := range match.Providers {
 		u.Fields.Set(p, str(len(userQueryFields)+j))
 	}
 	pack.Strings(&u.ID, &u.Username, &u.Name, &u.Email, &u.Phone, &u.MobilePhone, &u.Extension, &u.Fields.RingCentral, &u.Fields.Aircall)
@@ -869,7 +868,7 @@ func orUnset(s string) string {
 }
 
 // fieldKey is the config key naming a provider's field API name.
-func fieldKey(p directory.Provider) string { return string(p) + "_field" }
+func fieldKey(p match.Provider) string { return string(p) + "_field" }
 
 // Versions lists the REST API versions the org serves ("65.0"...), oldest
 // first, from GET /services/data (which does not count against the limits).

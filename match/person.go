@@ -1,7 +1,7 @@
-// Package directory reads the people of the telephony providers (RingCentral's
-// company directory and Aircall's users) and turns them into Person values.
-// The HTTP details of each API stay here; the rest of voiceid sees only Person.
-package directory
+package match
+
+// The domain types every package shares live in match, a leaf: the readers
+// (directory) make Person values, the writer makes Users, match decides.
 
 // Provider names a telephony system whose user identifier voiceid maintains.
 type Provider string
