@@ -64,17 +64,17 @@ func writeMetrics(path string, rep *report.Report) error {
 	gauge("last_run_timestamp_seconds", "When the last run finished (UNIX time).").WithLabelValues().Set(float64(rep.Run.FinishedAt.Unix()))
 	gauge("last_run_duration_seconds", "How long the last run took.").WithLabelValues().Set(rep.Run.FinishedAt.Sub(rep.Run.StartedAt).Seconds())
 	status := gauge("last_run_status", "1 for the last run's status, 0 for the others.", "status", "mode")
-	for _, s := range []string{"ok", "partial", "aborted", "failed"} {
+	for _, s := range []match.RunStatus{match.RunOK, match.RunPartial, match.RunAborted, match.RunFailed} {
 		v := 0.0
 		if s == rep.Run.Status {
 			v = 1
 		}
-		status.WithLabelValues(s, rep.Run.Mode).Set(v)
+		status.WithLabelValues(string(s), rep.Run.Mode).Set(v)
 	}
 	counts := gauge("last_run_fields", "Identifier fields the last run planned, applied and failed to write.", "state")
-	counts.WithLabelValues("planned").Set(float64(rep.Counts.Changes))
-	counts.WithLabelValues("applied").Set(float64(rep.Counts.Applied))
-	counts.WithLabelValues("failed").Set(float64(rep.Counts.Failed))
+	counts.WithLabelValues(string(match.ChangePlanned)).Set(float64(rep.Counts.Changes))
+	counts.WithLabelValues(string(match.ChangeApplied)).Set(float64(rep.Counts.Applied))
+	counts.WithLabelValues(string(match.ChangeFailed)).Set(float64(rep.Counts.Failed))
 	linked := gauge("linked_users", "Salesforce users linked to a person, by provider.", "provider")
 	for p, n := range rep.Counts.Linked {
 		linked.WithLabelValues(p).Set(float64(n))

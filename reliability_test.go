@@ -359,7 +359,7 @@ func TestFullStateStopsWritingAndTheTrailNeverFallsBehind(t *testing.T) {
 		trail, _ := db.ChangesOf(rep.Run.ID)
 		runs, _ := db.Runs(1)
 		db.Close()
-		status := map[string]string{}
+		status := map[string]match.ChangeStatus{}
 		var counts state.Counts
 		for _, c := range trail {
 			status[c.UserID+"/"+c.Field] = c.Status

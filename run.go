@@ -127,13 +127,13 @@ func (r *Run) Sync(ctx context.Context) (*report.Report, error) {
 	rep.Run.FinishedAt = r.now().UTC()
 	switch {
 	case errors.Is(err, ErrAborted):
-		rep.Run.Status = "aborted"
+		rep.Run.Status = match.RunAborted
 	case errors.Is(err, ErrPartial):
-		rep.Run.Status = "partial"
+		rep.Run.Status = match.RunPartial
 	case err != nil:
-		rep.Run.Status, rep.Run.Reason = "failed", err.Error()
+		rep.Run.Status, rep.Run.Reason = match.RunFailed, err.Error()
 	default:
-		rep.Run.Status = "ok"
+		rep.Run.Status = match.RunOK
 	}
 	// the counts are the trail's, also when the run failed before its report was filled
 	if c, cerr := db.CountsOf(runID); cerr == nil {
@@ -234,7 +234,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 		if err != nil {
 			return err
 		}
-		rows[i] = state.Change{Change: c, Field: f.Name, Status: "planned"}
+		rows[i] = state.Change{Change: c, Field: f.Name, Status: match.ChangePlanned}
 	}
 	applying := !r.DryRun
 	var abort error
@@ -248,7 +248,7 @@ func (r *Run) sync(ctx context.Context, db *state.DB, rep *report.Report) error 
 	}
 	if abort != nil {
 		for i := range rows {
-			rows[i].Status = "skipped"
+			rows[i].Status = match.ChangeSkipped
 		}
 	}
 	ids, err := db.RecordChanges(rep.Run.ID, rows)
@@ -380,7 +380,7 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 	total, done := len(plan.Changes), 0
 	var recordErr error
 	mark := func(idx []int) {
-		batchIDs, status, errs := make([]int64, len(idx)), make([]string, len(idx)), make([]string, len(idx))
+		batchIDs, status, errs := make([]int64, len(idx)), make([]match.ChangeStatus, len(idx)), make([]string, len(idx))
 		for k, i := range idx {
 			batchIDs[k], status[k], errs[k] = ids[i], rows[i].Status, rows[i].Error
 		}
@@ -403,15 +403,15 @@ func (r *Run) apply(ctx context.Context, sf *writer.Salesforce, db *state.DB, pl
 				return fmt.Errorf("%w; the next batch was not sent and writing stopped: %s", recordErr, trailHolds)
 			}
 			for _, i := range idx {
-				rows[i].Status = "sending"
+				rows[i].Status = match.ChangeSending
 			}
 			return nil
 		},
 		Settled: func(settled []int, out []writer.Outcome) {
 			for _, i := range settled {
-				rows[i].Status, rows[i].Error = "failed", ""
+				rows[i].Status, rows[i].Error = match.ChangeFailed, ""
 				if out[i].Applied {
-					rows[i].Status = "applied"
+					rows[i].Status = match.ChangeApplied
 				} else {
 					rows[i].Error = out[i].Code + ": " + out[i].Message
 				}
@@ -518,15 +518,15 @@ func refsFor(plan match.Plan, src sources) refs {
 func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []match.Person, firstSeen map[string]time.Time, names refs) {
 	var changed map[string]report.UserRef // users of the changes, for write failures
 	for _, c := range rows {
-		if c.Status == "sending" { // the run stopped with this batch in flight
-			c.Status, c.Error = "failed", "sent, but no answer came before the run stopped; the next run checks it again"
+		if c.Status == match.ChangeSending { // the run stopped with this batch in flight
+			c.Status, c.Error = match.ChangeFailed, "sent, but no answer came before the run stopped; the next run checks it again"
 		}
 		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
 			Provider: string(c.Provider), Field: c.Field, Old: c.Old, New: c.New, Rule: string(c.Rule), Status: c.Status, Error: c.Error})
 		switch c.Status {
-		case "applied":
+		case match.ChangeApplied:
 			rep.Counts.Applied++
-		case "failed":
+		case match.ChangeFailed:
 			rep.Counts.Failed++
 		}
 	}

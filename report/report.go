@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"voiceid/match"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -40,13 +41,13 @@ type Report struct {
 
 // Run describes the run.
 type Run struct {
-	ID         int64     `json:"id"`
-	Mode       string    `json:"mode"` // dry-run | apply
-	Backfill   bool      `json:"backfill"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
-	Status     string    `json:"status"` // ok | partial | aborted | failed
-	Reason     string    `json:"reason,omitempty"`
+	ID         int64           `json:"id"`
+	Mode       string          `json:"mode"` // dry-run | apply
+	Backfill   bool            `json:"backfill"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt time.Time       `json:"finished_at"`
+	Status     match.RunStatus `json:"status"`
+	Reason     string          `json:"reason,omitempty"`
 }
 
 // Counts are the run's totals.
@@ -63,16 +64,16 @@ type Counts struct {
 
 // Change is one identifier field the run changes (or would change).
 type Change struct {
-	SalesforceUserID   string `json:"salesforce_user_id"`
-	SalesforceUsername string `json:"salesforce_username,omitempty"`
-	Name               string `json:"name,omitempty"`
-	Provider           string `json:"provider"`
-	Field              string `json:"field"`
-	Old                string `json:"old"`
-	New                string `json:"new"`
-	Rule               string `json:"rule"`
-	Status             string `json:"status"` // planned | applied | failed | skipped
-	Error              string `json:"error,omitempty"`
+	SalesforceUserID   string             `json:"salesforce_user_id"`
+	SalesforceUsername string             `json:"salesforce_username,omitempty"`
+	Name               string             `json:"name,omitempty"`
+	Provider           string             `json:"provider"`
+	Field              string             `json:"field"`
+	Old                string             `json:"old"`
+	New                string             `json:"new"`
+	Rule               string             `json:"rule"`
+	Status             match.ChangeStatus `json:"status"` // planned | applied | failed | skipped
+	Error              string             `json:"error,omitempty"`
 }
 
 // Conflict is one thing the run could not decide.
@@ -352,8 +353,8 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 				break
 			}
 			status := ""
-			if ch.Status != "planned" {
-				status = " [" + ch.Status + "]"
+			if ch.Status != match.ChangePlanned {
+				status = " [" + string(ch.Status) + "]"
 			}
 			if ch.Error != "" {
 				status += " " + ch.Error
@@ -502,7 +503,7 @@ func (r *Report) CSV(w io.Writer) error {
 	}
 	for _, c := range r.Changes {
 		row("change", c.SalesforceUserID, c.SalesforceUsername, c.Name, c.Provider, c.Field,
-			c.Old, c.New, c.Rule, c.Status, c.Error, "", "", "", "", "")
+			c.Old, c.New, c.Rule, string(c.Status), c.Error, "", "", "", "", "")
 	}
 	for _, c := range r.Conflicts {
 		row("conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, c.Value,

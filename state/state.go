@@ -421,7 +421,7 @@ type Run struct {
 	Backfill   bool
 	StartedAt  time.Time
 	FinishedAt time.Time
-	Status     string // running | ok | partial | aborted | failed
+	Status     match.RunStatus
 	Reason     string
 	Counts     // from the audit trail; FinishRun does not take them
 	Conflicts  int
@@ -440,12 +440,12 @@ type Counts struct {
 
 // counts sums each run's changes by status: the trail is the one
 // source, for runs that were killed or failed too.
-const counts = `count(*) AS changes, coalesce(sum(status = 'applied'), 0) AS applied,
-	coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'sending'), 0) AS sending`
+const counts = `count(*) AS changes, coalesce(sum(status = '` + string(match.ChangeApplied) + `'), 0) AS applied,
+	coalesce(sum(status = '` + string(match.ChangeFailed) + `'), 0) AS failed, coalesce(sum(status = '` + string(match.ChangeSending) + `'), 0) AS sending`
 
 // StartRun records the start of a run and returns its id.
 func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
-	res, err := s.db.Exec("INSERT INTO runs (mode, backfill, started_at, status) VALUES (?, ?, ?, 'running')",
+	res, err := s.db.Exec("INSERT INTO runs (mode, backfill, started_at, status) VALUES (?, ?, ?, '"+string(match.RunRunning)+"')",
 		mode, backfill, ts(s.Now()))
 	if err != nil {
 		return 0, s.written(err)
@@ -546,7 +546,7 @@ func (s *DB) Report(runID int64) ([]byte, error) {
 type Change struct {
 	match.Change
 	Field  string
-	Status string // planned | sending | applied | failed | skipped
+	Status match.ChangeStatus
 	Error  string
 }
 
@@ -601,11 +601,11 @@ func (s *DB) ChangesOf(runID int64) ([]Change, error) {
 // (synchronous=FULL); on an error the batch must not be sent.
 func (s *DB) MarkSending(ids []int64) error {
 	now := ts(s.Now())
-	return s.updateEach("UPDATE changes SET status = 'sending', sent_at = ? WHERE id = ?", len(ids), func(i int) []any { return []any{now, ids[i]} })
+	return s.updateEach("UPDATE changes SET status = '"+string(match.ChangeSending)+"', sent_at = ? WHERE id = ?", len(ids), func(i int) []any { return []any{now, ids[i]} })
 }
 
 // SetChangeStatus records the outcome of written changes, by row id, in one transaction.
-func (s *DB) SetChangeStatus(ids []int64, status []string, errs []string) error {
+func (s *DB) SetChangeStatus(ids []int64, status []match.ChangeStatus, errs []string) error {
 	return s.updateEach("UPDATE changes SET status = ?, error = ? WHERE id = ?", len(ids), func(i int) []any { return []any{status[i], errs[i], ids[i]} })
 }
 

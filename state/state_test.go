@@ -354,7 +354,7 @@ func BenchmarkRecordChanges(b *testing.B) {
 		}
 		for i := 0; i < len(ids); i += 200 {
 			end := min(len(ids), i+200)
-			st, errs := make([]string, end-i), make([]string, end-i)
+			st, errs := make([]match.ChangeStatus, end-i), make([]string, end-i)
 			for k := range st {
 				st[k] = "applied"
 			}
@@ -533,9 +533,9 @@ func TestRunCountsComeFromTheTrail(t *testing.T) {
 		}
 		return run, ids
 	}
-	settle := func(ids []int64, status string) {
+	settle := func(ids []int64, status match.ChangeStatus) {
 		t.Helper()
-		st, errs := make([]string, len(ids)), make([]string, len(ids))
+		st, errs := make([]match.ChangeStatus, len(ids)), make([]string, len(ids))
 		for i := range st {
 			st[i] = status
 		}
@@ -590,7 +590,7 @@ func TestMarksFailLoudlyWhenTheFileIsFull(t *testing.T) {
 	if c, _ := full.CountsOf(run); c.Sending != 0 {
 		t.Errorf("%d marks of a failed transaction were kept", c.Sending)
 	}
-	st, errs := make([]string, len(ids)), make([]string, len(ids))
+	st, errs := make([]match.ChangeStatus, len(ids)), make([]string, len(ids))
 	for i := range st {
 		st[i], errs[i] = "failed", strings.Repeat("FIELD_CUSTOM_VALIDATION_EXCEPTION: rejected. ", 3)
 	}
