@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/job"
 	"voiceid/state"
 	"voiceid/writer"
 )
@@ -25,15 +26,16 @@ func TestBulkJobPastTheDeadlineFailsTheRunAndLeavesRowsSending(t *testing.T) {
 	var mu gosync.Mutex
 	start := time.Now() // the simulator checks the sign-in's JWT against real time
 	now := start
-	r := &Run{Cfg: cfg, Backfill: true,
-		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
-		Sleep: func(ctx context.Context, d time.Duration) error { // fake time: a wait only moves the clock
+	rep, err := runJob(cfg, func(o *job.Options) {
+		o.Backfill = true
+		o.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		o.Sleep = func(ctx context.Context, d time.Duration) error { // fake time: a wait only moves the clock
 			mu.Lock()
 			defer mu.Unlock()
 			now = now.Add(d)
 			return ctx.Err()
-		}}
-	rep, err := r.Sync(context.Background())
+		}
+	})
 	if !errors.Is(err, writer.ErrBulkDeadline) || rep == nil || rep.Run.Status != "failed" {
 		t.Fatalf("err %v: want the run to fail on the Bulk poll deadline", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"voiceid/directory"
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
@@ -60,7 +61,7 @@ Examples:
 	if *kind != "" && !validKind(*kind) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
-	if *prov != "" && *prov != string(match.RingCentral) && *prov != string(match.Aircall) {
+	if *prov != "" && *prov != string(directory.RingCentral) && *prov != string(directory.Aircall) {
 		return &usageError{fmt.Sprintf("conflicts: --provider %q: use ringcentral or aircall", *prov)}
 	}
 	cfg, db, err := openState(*cfgPath, state.OpenExisting)
@@ -222,7 +223,7 @@ Examples:
 	var pins []state.Pin
 	switch {
 	case *none && *rc == "" && *ac == "":
-		for _, p := range match.Providers {
+		for _, p := range directory.Names() {
 			if *prov == "" || *prov == string(p) {
 				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
 			}
@@ -232,9 +233,9 @@ Examples:
 		}
 	case !*none && (*rc == "") != (*ac == ""):
 		if *rc != "" {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: match.RingCentral, PersonID: *rc}})
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.RingCentral, PersonID: *rc}})
 		} else {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: match.Aircall, PersonID: *ac}})
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.Aircall, PersonID: *ac}})
 		}
 	default:
 		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
@@ -285,9 +286,9 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if *rc == *ac {
 		return &usageError{"unpin: give exactly one of --ringcentral or --aircall"}
 	}
-	prov := match.RingCentral
+	prov := directory.RingCentral
 	if *ac {
-		prov = match.Aircall
+		prov = directory.Aircall
 	}
 	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
@@ -343,9 +344,9 @@ func resolveUser(db *state.DB, key string) (state.UserRef, error) {
 // when Salesforce cannot be reached, the pin is kept with a warning.
 func confirmUser(ctx context.Context, cfg *Config, id string, stderr io.Writer) (state.UserRef, error) {
 	u := state.UserRef{ID: id, Username: id}
-	r := &Run{Cfg: cfg}
-	ctx = cfg.withPolicy(ctx, nil)
-	sf, err := writer.Connect(ctx, r.salesforceConfig())
+	o := cfg.Job()
+	ctx = o.WithNetwork(ctx)
+	sf, err := writer.Connect(ctx, o.SalesforceConfig())
 	var name string
 	var eligible bool
 	if err == nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"voiceid/internal/schematest"
+	"voiceid/job"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -181,7 +182,7 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 		t.Fatalf("runs after the kill: %+v, %v", runs, err)
 	}
 	// Its lock stands while its lease runs (its heartbeat is fresh)...
-	if _, err := (&Run{Cfg: cfg, Backfill: true}).Sync(context.Background()); exitCode(err, io.Discard) != exitLocked {
+	if _, err := runJob(cfg, func(o *job.Options) { o.Backfill = true }); exitCode(err, io.Discard) != exitLocked {
 		t.Errorf("a run right after the kill: %v, want the lock refused", err)
 	}
 	// ...and the next run after the lease takes it over, closes its run, and converges.
@@ -205,8 +206,9 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 // lease of a millisecond to be over (the Salesforce sign-in needs the real clock).
 func syncAfterLease(t *testing.T, cfg *Config) *report.Report {
 	t.Helper()
-	r := &Run{Cfg: cfg, Backfill: true, State: []state.Option{state.Lease(time.Millisecond, 20*time.Second)}}
-	rep, err := r.Sync(context.Background())
+	rep, err := runJob(cfg, func(o *job.Options) {
+		o.Backfill, o.State = true, []state.Option{state.Lease(time.Millisecond, 20*time.Second)}
+	})
 	if err != nil {
 		t.Fatalf("run after the lease: %v", err)
 	}

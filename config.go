@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -461,12 +459,4 @@ func suggest(key string) string {
 		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return ""
-}
-
-// withPolicy makes every request under ctx follow [network], telling each
-// retry to log.
-func (c *Config) withPolicy(ctx context.Context, log *slog.Logger) context.Context {
-	p := c.policy
-	p.Log = log
-	return httpx.WithPolicy(ctx, p)
 }

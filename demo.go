@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"voiceid/job"
 	"voiceid/report"
 	"voiceid/sandbox"
 )
@@ -42,8 +43,9 @@ plans nothing.`, stderr)
 		logTo = stderr
 	}
 	run := func(dry bool) (*report.Report, error) {
-		r := &Run{Cfg: cfg, DryRun: dry, Backfill: !dry, Log: newLogger(logTo, "text")}
-		return r.Sync(ctx)
+		o := cfg.Job()
+		o.DryRun, o.Backfill, o.Log = dry, !dry, newLogger(logTo, "text")
+		return job.Run(ctx, o)
 	}
 	fmt.Fprintf(stdout, "voiceid demo: %d Salesforce users, %d RingCentral directory entries, %d Aircall users (simulated)\n\n",
 		len(org.Salesforce), len(org.RingCentral), len(org.Aircall))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"voiceid/internal/schematest"
+	"voiceid/job"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -36,10 +37,18 @@ func startShaped(t *testing.T, org *sandbox.Org, opts sandbox.Options, extra str
 	return sb, cfg
 }
 
+// runJob runs one job from cfg; edit sets the run's own options.
+func runJob(cfg *Config, edit func(*job.Options)) (*report.Report, error) {
+	o := cfg.Job()
+	if edit != nil {
+		edit(&o)
+	}
+	return job.Run(context.Background(), o)
+}
+
 func sync(t *testing.T, cfg *Config, dry bool, reports ...string) *report.Report {
 	t.Helper()
-	r := &Run{Cfg: cfg, DryRun: dry, Backfill: true, Reports: reports}
-	rep, err := r.Sync(context.Background())
+	rep, err := runJob(cfg, func(o *job.Options) { o.DryRun, o.Backfill, o.Reports = dry, true, reports })
 	if err != nil {
 		t.Fatalf("sync (dry=%v): %v", dry, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"voiceid/job"
 	"voiceid/report"
 	"voiceid/state"
 	"voiceid/writer"
@@ -101,11 +102,11 @@ func exitCode(err error, stderr io.Writer) int {
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
-		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField):
+		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField), errors.Is(err, job.ErrReportTarget):
 		return exitUsage
-	case errors.Is(err, ErrAborted):
+	case errors.Is(err, job.ErrAborted):
 		return exitAborted
-	case errors.Is(err, ErrPartial):
+	case errors.Is(err, job.ErrPartial):
 		return exitPartial
 	case errors.As(err, &le):
 		return exitLocked
@@ -165,12 +166,13 @@ Examples:
 	if err != nil {
 		return err
 	}
-	r := &Run{Cfg: cfg, DryRun: *dry, Backfill: *backfill, Yes: *yes, Reports: reports,
-		Log: newLogger(stderr, *logFormat), Progress: terminal(stderr)}
+	o := cfg.Job()
+	o.DryRun, o.Backfill, o.Yes, o.Reports = *dry, *backfill, *yes, reports
+	o.Log, o.Progress = newLogger(stderr, *logFormat), terminal(stderr)
 	for _, w := range cfg.Warnings {
-		r.Log.Warn(w)
+		o.Log.Warn(w)
 	}
-	rep, err := syncAndRecord(ctx, r)
+	rep, err := job.Run(ctx, o)
 	if rep != nil {
 		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
 	}

@@ -11,14 +11,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/robfig/cron/v3"
 	"golang.org/x/term"
 
+	"voiceid/job"
 	"voiceid/match"
-	"voiceid/report"
 	"voiceid/state"
 	"voiceid/writer"
 )
@@ -50,58 +47,6 @@ func terminal(w io.Writer) io.Writer {
 		return w
 	}
 	return nil
-}
-
-// writeMetrics writes the run's figures for node_exporter's textfile
-// collector, atomically (client_golang writes a temporary file and renames it).
-func writeMetrics(path string, rep *report.Report) error {
-	reg := prometheus.NewRegistry()
-	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "voiceid", Name: name, Help: help}, labels)
-		reg.MustRegister(g)
-		return g
-	}
-	gauge("last_run_timestamp_seconds", "When the last run finished (UNIX time).").WithLabelValues().Set(float64(rep.Run.FinishedAt.Unix()))
-	gauge("last_run_duration_seconds", "How long the last run took.").WithLabelValues().Set(rep.Run.FinishedAt.Sub(rep.Run.StartedAt).Seconds())
-	status := gauge("last_run_status", "1 for the last run's status, 0 for the others.", "status", "mode")
-	for _, s := range []match.RunStatus{match.RunOK, match.RunPartial, match.RunAborted, match.RunFailed} {
-		v := 0.0
-		if s == rep.Run.Status {
-			v = 1
-		}
-		status.WithLabelValues(string(s), rep.Run.Mode).Set(v)
-	}
-	counts := gauge("last_run_fields", "Identifier fields the last run planned, applied and failed to write.", "state")
-	counts.WithLabelValues(string(match.ChangePlanned)).Set(float64(rep.Counts.Changes))
-	counts.WithLabelValues(string(match.ChangeApplied)).Set(float64(rep.Counts.Applied))
-	counts.WithLabelValues(string(match.ChangeFailed)).Set(float64(rep.Counts.Failed))
-	linked := gauge("linked_users", "Salesforce users linked to a person, by provider.", "provider")
-	for p, n := range rep.Counts.Linked {
-		linked.WithLabelValues(p).Set(float64(n))
-	}
-	conflicts := gauge("conflicts", "Conflicts the last run found, by kind.", "kind")
-	for _, k := range match.Kinds {
-		conflicts.WithLabelValues(string(k)).Set(0)
-	}
-	for _, c := range rep.Conflicts {
-		conflicts.WithLabelValues(c.Kind).Add(1)
-	}
-	calls := gauge("api_calls", "HTTP requests the last run made, by service.", "service")
-	for svc, n := range rep.APICalls {
-		calls.WithLabelValues(svc).Set(float64(n))
-	}
-	return prometheus.WriteToTextfile(path, reg)
-}
-
-// syncAndRecord runs one sync and writes the metrics file if configured.
-func syncAndRecord(ctx context.Context, r *Run) (*report.Report, error) {
-	rep, err := r.Sync(ctx)
-	if rep != nil && r.Cfg.Metrics.Textfile != "" {
-		if merr := writeMetrics(r.Cfg.Metrics.Textfile, rep); merr != nil {
-			r.logger().Error("metrics not written", "file", r.Cfg.Metrics.Textfile, "error", merr)
-		}
-	}
-	return rep, err
 }
 
 func cmdSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -136,47 +81,19 @@ Example (systemd, or a terminal):
 		case <-runCtx.Done():
 		}
 	}()
-	return schedule(ctx, runCtx, cfg, log, func() *Run { return &Run{Cfg: cfg, Log: log} })
-}
-
-// schedule runs syncs on the config's cron until ctx ends, then waits for the
-// run in progress. Runs never overlap: a tick during a run is skipped.
-func schedule(ctx, runCtx context.Context, cfg *Config, log *slog.Logger, newRun func() *Run) error {
-	c := cron.New(cron.WithLocation(cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cronLog{log})))
-	var id cron.EntryID
-	id, err := c.AddFunc(cfg.Schedule.Cron, func() {
-		rep, err := syncAndRecord(runCtx, newRun())
+	err = job.Schedule(ctx, cfg.Schedule.Cron, cfg.Location(), log, func() bool {
+		o := cfg.Job()
+		o.Log = log
+		rep, err := job.Run(runCtx, o)
 		if err != nil {
 			log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
 		}
-		if rep != nil {
-			log.Info("next run", "at", c.Entry(id).Next.Format(time.RFC3339))
-		}
+		return rep != nil
 	})
 	if err != nil {
 		return &ConfigError{File: cfg.path, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
 	}
-	c.Start()
-	log.Info("schedule started", "cron", cfg.Schedule.Cron, "timezone", cfg.Location().String(), "next", c.Entry(id).Next.Format(time.RFC3339))
-	<-ctx.Done()
-	log.Info("stopping: waiting for the run in progress to finish")
-	<-c.Stop().Done()
-	log.Info("schedule stopped")
 	return nil
-}
-
-// cronLog passes robfig/cron's skipped ticks and errors to slog, and drops
-// its chatter (wake, run, ...).
-type cronLog struct{ log *slog.Logger }
-
-func (c cronLog) Info(msg string, kv ...any) {
-	if msg == "skip" {
-		c.log.Warn("tick skipped: the previous run is still going")
-	}
-}
-
-func (c cronLog) Error(err error, msg string, kv ...any) {
-	c.log.Error("schedule: "+msg, append(kv, "error", err)...)
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -210,23 +127,23 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	}
 	mark(checkState(ctx, cfg.State.Path), "state file "+cfg.State.Path+" is writable", "make the directory writable by this user, or set [state] path")
 
-	r := &Run{Cfg: cfg}
-	ctx = cfg.withPolicy(ctx, nil)
-	sf, err := writer.Connect(ctx, r.salesforceConfig())
+	o := cfg.Job()
+	ctx = o.WithNetwork(ctx)
+	sf, err := writer.Connect(ctx, o.SalesforceConfig())
 	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
 		newest, err := sf.CheckVersion(ctx)
 		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
 		each := true
-		for _, p := range r.providers() {
+		for _, p := range o.Names() {
 			fields, err := sf.Discover(ctx, []match.Provider{p})
-			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabels[p])
+			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabel(p))
 			if err == nil {
 				f := fields[p]
 				what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
 			}
 			each = mark(err, what, "") && each
 		}
-		if _, err := sf.Discover(ctx, r.providers()); each && err != nil {
+		if _, err := sf.Discover(ctx, o.Names()); each && err != nil {
 			mark(err, "each provider has an identifier field of its own", "")
 		}
 		if sf.HasCountryCode() {
@@ -241,11 +158,11 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 			mark(err, "Salesforce API allowance", "")
 		}
 	}
-	if cfg.RingCentralEnabled() {
-		mark(r.ringCentral().Check(ctx), "RingCentral sign-in with the JWT credential at "+cfg.RingCentral.Server, "")
-	}
-	if cfg.AircallEnabled() {
-		mark(r.aircall().Check(ctx), "Aircall API key at "+cfg.Aircall.BaseURL, "check [aircall] api_id and api_token (Company Settings -> API Keys)")
+	for _, sec := range sections {
+		if sec.enabled(cfg) {
+			what, fix := sec.check(cfg)
+			mark(sec.open(cfg, o.Env()).Check(ctx), what, fix)
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("check: %d of the checks failed", failed)

@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"voiceid/match"
 	"voiceid/sandbox"
-	"voiceid/state"
 )
 
 func TestCheckPassesAndNamesEachFailure(t *testing.T) {
@@ -104,69 +99,6 @@ func TestThresholdAbortsBeforeAnyWrite(t *testing.T) {
 	}
 	if code, out := cli(t, "sync", "--config", sb.ConfigPath, "--yes"); code != 0 || len(sb.Salesforce.Writes()) == 0 {
 		t.Errorf("--yes: exit %d, %d writes\n%s", code, len(sb.Salesforce.Writes()), out)
-	}
-}
-
-func TestThresholdCountsClearsDouble(t *testing.T) {
-	_, cfg := startTestSandbox(t, 60, 1, "\n[safety]\nmax_changes = 3\nmax_change_ratio = 1\n")
-	r := &Run{Cfg: cfg}
-	weigh := func(news ...string) error {
-		var cs []match.Change
-		for _, n := range news {
-			cs = append(cs, match.Change{New: n})
-		}
-		return r.threshold(cs, 100)
-	}
-	for _, ok := range [][]string{{"1", "2", "3"}, {"1", ""}} {
-		if err := weigh(ok...); err != nil {
-			t.Errorf("%q (weight 3) under max_changes = 3: %v", ok, err)
-		}
-	}
-	for _, over := range [][]string{{"", ""}, {"1", "2", ""}, {"1", "2", "3", "4"}} {
-		if err := weigh(over...); !errors.Is(err, ErrAborted) {
-			t.Errorf("%q (weight 4) passed max_changes = 3", over)
-		}
-	}
-	r.Cfg.Safety.MaxChanges = nil // default 500, ratio 1: the ratio decides
-	ratio := 0.1
-	r.Cfg.Safety.MaxChangeRatio = &ratio
-	if err := r.threshold(make([]match.Change, 11), 100); !errors.Is(err, ErrAborted) {
-		t.Error("11 changes for 100 linked users passed max_change_ratio = 0.1")
-	}
-}
-
-func TestScheduleRunsOnTheCronAndNeverOverlaps(t *testing.T) {
-	sb, cfg := startTestSandbox(t, 60, 8, "\n[schedule]\ncron = \"@every 1s\"\n")
-	// every run takes about 1.6 s: the tick in the middle of a run must be skipped
-	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/sobjects/User/describe", Delay: 1600 * time.Millisecond, Times: 100})
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	var started atomic.Int32
-	ctx, stop := context.WithTimeout(context.Background(), 4200*time.Millisecond)
-	defer stop()
-	err := schedule(ctx, context.Background(), cfg, log, func() *Run {
-		started.Add(1)
-		return &Run{Cfg: cfg, DryRun: true, Log: log}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, _ := state.Open(cfg.State.Path)
-	defer db.Close()
-	runs, _ := db.Runs(20)
-	if len(runs) < 2 || int(started.Load()) != len(runs) {
-		t.Fatalf("%d runs recorded, %d started:\n%s", len(runs), started.Load(), logs.String())
-	}
-	for i, r := range runs {
-		if r.Status != "ok" {
-			t.Errorf("run %d: %s %s", r.ID, r.Status, r.Reason)
-		}
-		if i+1 < len(runs) && runs[i+1].FinishedAt.After(r.StartedAt) {
-			t.Errorf("runs %d and %d overlap", runs[i+1].ID, r.ID)
-		}
-	}
-	if !strings.Contains(logs.String(), "tick skipped") || !strings.Contains(logs.String(), "next run") {
-		t.Errorf("no skipped tick or next-run time logged:\n%s", logs.String())
 	}
 }
 

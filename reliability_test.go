@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/directory"
 	"voiceid/internal/schematest"
+	"voiceid/job"
 	"voiceid/match"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -54,8 +56,9 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 	sf.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 429, Times: 2, Header: map[string]string{"Retry-After": "5"}})
 	sf.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Delay: 2 * time.Second})
 	rc.ExpireTokens()
-	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, HTTP: &http.Client{Timeout: 500 * time.Millisecond}}
-	rep, err := r.Sync(context.Background())
+	rep, err := runJob(cfg, func(o *job.Options) {
+		o.Backfill, o.Sleep, o.HTTP = true, noWait, &http.Client{Timeout: 500 * time.Millisecond}
+	})
 	if err != nil {
 		t.Fatalf("run under faults: %v", err)
 	}
@@ -101,8 +104,7 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 			before := sb.Salesforce.Users()
 			writes := len(sb.Salesforce.Writes())
 			tc.fault(sb)
-			r := &Run{Cfg: mustLoad(t, sb.ConfigPath), Sleep: noWait}
-			rep, err := r.Sync(context.Background())
+			rep, err := runJob(mustLoad(t, sb.ConfigPath), func(o *job.Options) { o.Sleep = noWait })
 			if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.want)) {
 				t.Fatalf("err = %v, want one mentioning %q", err, tc.want)
 			}
@@ -136,9 +138,8 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	// the whole first batch keeps failing with 500s
 	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 500, Times: 6})
 	cfg := mustLoad(t, sb.ConfigPath)
-	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait}
-	rep, err := r.Sync(context.Background())
-	if !errors.Is(err, ErrPartial) || exitCode(err, new(bytes.Buffer)) != exitPartial {
+	rep, err := runJob(cfg, func(o *job.Options) { o.Backfill, o.Sleep = true, noWait })
+	if !errors.Is(err, job.ErrPartial) || exitCode(err, new(bytes.Buffer)) != exitPartial {
 		t.Fatalf("err = %v, want a partial run (exit 4)", err)
 	}
 	if rep.Counts.Failed <= 200 || rep.Counts.Applied == 0 {
@@ -167,7 +168,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	db.Close()
 	for _, c := range changes {
 		u, _ := sb.Salesforce.User(c.UserID)
-		if got := u.RingCentral; c.Provider == match.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+		if got := u.RingCentral; c.Provider == directory.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
 			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
 		}
 	}
@@ -248,8 +249,9 @@ func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 	// Salesforce's writes keep failing with 403s that are not the API limit: the run stops
 	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 403, Body: `[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]`, Times: 10})
 	dir := filepath.Dir(sb.ConfigPath)
-	r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, Reports: []string{filepath.Join(dir, "stopped.json")}}
-	rep, err := r.Sync(context.Background())
+	rep, err := runJob(cfg, func(o *job.Options) {
+		o.Backfill, o.Sleep, o.Reports = true, noWait, []string{filepath.Join(dir, "stopped.json")}
+	})
 	if err == nil || rep.Run.Status != "failed" {
 		t.Fatalf("err %v, status %s", err, rep.Run.Status)
 	}
@@ -331,8 +333,9 @@ func TestFullStateStopsWritingAndTheTrailNeverFallsBehind(t *testing.T) {
 	stages := map[string]int{}
 	for pages := need - 12; pages < need; pages++ {
 		sb, cfg := startTestSandbox(t, users, seed, "")
-		r := &Run{Cfg: cfg, Backfill: true, Sleep: noWait, State: []state.Option{state.GrowthLimit(pages)}}
-		rep, err := r.Sync(context.Background())
+		rep, err := runJob(cfg, func(o *job.Options) {
+			o.Backfill, o.Sleep, o.State = true, noWait, []state.Option{state.GrowthLimit(pages)}
+		})
 		written := sb.Salesforce.Writes()
 		if err == nil && pages >= need-3 {
 			continue // timestamps and the compressed report vary in length: the last pages may suffice

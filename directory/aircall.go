@@ -18,6 +18,12 @@ import (
 	"voiceid/match"
 )
 
+// Aircall is the provider name of Aircall's users.
+const Aircall match.Provider = "aircall"
+
+// AircallPlugin: Aircall users have no extension numbers (aircall.md §6).
+var AircallPlugin = Plugin{Name: Aircall, Title: "Aircall", Label: "Aircall User Identifier"}
+
 // AircallConfig is the [aircall] section.
 type AircallConfig struct {
 	BaseURL  string // https://api.aircall.io
@@ -216,7 +222,7 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 	}
 	out := make([]match.Person, 0, len(users))
 	for _, u := range users {
-		p := match.Person{Provider: match.Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
+		p := match.Person{Provider: Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
 		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
 			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})

@@ -557,7 +557,7 @@ func FuzzRingCentralPage(f *testing.F) {
 		people, err := r.People(context.Background(), nil)
 		if err == nil {
 			for _, p := range people {
-				if p.ID == "" || p.Provider != match.RingCentral {
+				if p.ID == "" || p.Provider != RingCentral {
 					t.Fatalf("accepted a person without an id: %+v", p)
 				}
 			}

@@ -17,6 +17,14 @@ import (
 	"voiceid/match"
 )
 
+// RingCentral is the provider name of RingCentral's company directory.
+const RingCentral match.Provider = "ringcentral"
+
+// RingCentralPlugin: people carry extension numbers, and a person's one direct
+// number may fill a linked user's empty Phone.
+var RingCentralPlugin = Plugin{Name: RingCentral, Title: "RingCentral", Label: "RingCentral User Identifier",
+	Rules: match.Rules{Extensions: true, PhoneSource: true}}
+
 // RingCentralConfig is the [ringcentral] section.
 type RingCentralConfig struct {
 	Server       string // https://platform.ringcentral.com
@@ -273,7 +281,7 @@ func (r rcContact) person() match.Person {
 	if name == "" {
 		name = r.Name
 	}
-	p := match.Person{Provider: match.RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
+	p := match.Person{Provider: RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
 		Email: r.Email, Extension: r.ExtensionNumber}
 	own := []*string{&p.ID, &p.Name, &p.Email, &p.Extension}
 	if len(r.PhoneNumbers) > 0 {

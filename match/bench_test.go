@@ -15,7 +15,7 @@ func benchOrg(n int) Input {
 		return fmt.Sprintf("+1%s%03d%04d", a, x, l), fmt.Sprintf("(%s) %03d-%04d", a, x, l)
 	}
 	in := Input{People: map[Provider][]Person{},
-		Options: Options{DefaultRegion: "US", Providers: []Provider{RingCentral, Aircall}}}
+		Options: Options{DefaultRegion: "US", Providers: []Provider{RingCentral, Aircall}, Rules: testRules}}
 	for i := 0; i < n; i++ {
 		e164, local := number(i)
 		u := User{ID: fmt.Sprintf("005B%014d", i), Username: fmt.Sprintf("user%d@example.com.prod", i),
@@ -34,7 +34,7 @@ func benchOrg(n int) Input {
 				p.Email = fmt.Sprintf("other%d@example.com", i) // only phone or extension can link
 			}
 			if i%10 == 0 {
-				u.Fields.RingCentral = p.ID
+				u.Fields.Set(RingCentral, p.ID)
 			}
 			in.People[RingCentral] = append(in.People[RingCentral], p)
 		}

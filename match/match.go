@@ -29,28 +29,52 @@ type User struct {
 	Fields Fields
 }
 
-// Fields are a user's identifier field values, one per provider. (A struct,
-// not a map: at 100,000 users a map each costs about 30 MB.)
-type Fields struct {
-	RingCentral string
-	Aircall     string
+// Fields are a user's identifier field values by provider. Most users hold
+// one or two, so it is a short list, not a map (at 100,000 users a map each
+// costs about 30 MB), and it names no provider: a new one is an addition.
+type Fields []FieldValue
+
+// FieldValue is one provider's identifier field value on a user.
+type FieldValue struct {
+	Provider Provider
+	Value    string
 }
 
-// Get is the value of a provider's field.
+// Get is the value of a provider's field ("" when it is empty).
 func (f Fields) Get(p Provider) string {
-	if p == Aircall {
-		return f.Aircall
+	for _, v := range f {
+		if v.Provider == p {
+			return v.Value
+		}
 	}
-	return f.RingCentral
+	return ""
 }
 
-// Set changes the value of a provider's field.
+// Set changes the value of a provider's field ("" empties it). It never
+// writes into the list it was given, which copies of the user may share.
 func (f *Fields) Set(p Provider, v string) {
-	if p == Aircall {
-		f.Aircall = v
-	} else {
-		f.RingCentral = v
+	out := make(Fields, 0, len(*f)+1)
+	for _, x := range *f {
+		if x.Provider != p {
+			out = append(out, x)
+		}
 	}
+	if v != "" {
+		out = append(out, FieldValue{p, v})
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*f = out
+}
+
+// Rules say which linking rules a provider's directory supports.
+type Rules struct {
+	// Extensions: people carry extension numbers that a user's Extension can name.
+	Extensions bool
+	// PhoneSource: a person's one direct number may fill the empty Phone of the
+	// user linked to it (Options.FillPhone).
+	PhoneSource bool
 }
 
 // Pin is an administrator's decision for one user and provider; it outranks every rule.
@@ -65,10 +89,12 @@ type Pin struct {
 type Options struct {
 	DefaultRegion string
 	ClearStale    bool
-	// FillPhone writes a RingCentral person's one direct number into the empty
-	// Phone of the user linked to it, when nobody else holds that number.
+	// FillPhone writes a person's one direct number into the empty Phone of
+	// the user linked to it, when nobody else holds that number (providers
+	// whose Rules say PhoneSource).
 	FillPhone bool
-	Providers []Provider // enabled providers, in report order
+	Providers []Provider         // enabled providers, in report order
+	Rules     map[Provider]Rules // what each provider's directory supports
 }
 
 // Input is everything one plan is made from.
@@ -539,7 +565,7 @@ func (p *pass) run(pins []Pin) {
 	p.evidenceConflicts()
 	p.applyPins(pins)
 	p.linkRule(RuleEmail, p.uniquePairs(RuleEmail))
-	if p.prov == RingCentral {
+	if p.opts.Rules[p.prov].Extensions {
 		p.linkRule(RuleExtension, p.uniquePairs(RuleExtension))
 	}
 	p.linkRule(RulePhone, p.phoneCandidates())
@@ -843,7 +869,7 @@ func (p *pass) decide() {
 				Old: cur, New: want, Rule: rule})
 		}
 	}
-	if p.opts.FillPhone && p.prov == RingCentral {
+	if p.opts.FillPhone && p.opts.Rules[p.prov].PhoneSource {
 		p.fillPhones()
 	}
 	for pi := range p.people {

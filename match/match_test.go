@@ -343,7 +343,7 @@ func TestRules(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := Build(Input{Users: tc.users, People: map[Provider][]Person{rc: tc.people, ac: tc.ac},
-				Pins: tc.pins, Options: Options{DefaultRegion: "US", ClearStale: tc.clear, Providers: []Provider{rc, ac}}})
+				Pins: tc.pins, Options: Options{DefaultRegion: "US", ClearStale: tc.clear, Providers: []Provider{rc, ac}, Rules: testRules}})
 			check := func(what string, got, want []string) {
 				t.Helper()
 				if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
@@ -373,7 +373,7 @@ func TestFillPhoneWritesTheOneUniqueDirectNumber(t *testing.T) {
 			per("S", "Email=d@x.com", "Direct=+16505550105"), per("T", "Direct=+16505550105"), // shared
 			per("U", "Email=e@x.com", "Direct=+16505550106"), // F holds it as a mobile
 		}},
-		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []Provider{rc}},
+		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []Provider{rc}, Rules: testRules},
 	}
 	var got []string
 	for _, c := range Build(in).Changes {
@@ -396,7 +396,7 @@ func TestUnmatchedAreEligiblePeopleNobodyHolds(t *testing.T) {
 	plan := Build(Input{
 		Users:   []User{usr("A", "Email=a@x.com"), usr("B", "RC=Q")},
 		People:  map[Provider][]Person{rc: {per("P", "Email=a@x.com"), per("Q"), per("R"), per("S", "Status=Disabled"), per("D", "Type=Department")}},
-		Options: Options{Providers: []Provider{rc}},
+		Options: Options{Providers: []Provider{rc}, Rules: testRules},
 	})
 	var got []string
 	for _, p := range plan.Unmatched {

@@ -3,16 +3,9 @@ package match
 // The domain types every package shares live in match, a leaf: the readers
 // (directory) make Person values, the writer makes Users, match decides.
 
-// Provider names a telephony system whose user identifier voiceid maintains.
+// Provider names a telephony system whose user identifier voiceid maintains
+// ("ringcentral"); the providers themselves are plug-ins (package directory).
 type Provider string
-
-const (
-	RingCentral Provider = "ringcentral"
-	Aircall     Provider = "aircall"
-)
-
-// Providers lists every provider in the order reports show them.
-var Providers = []Provider{RingCentral, Aircall}
 
 // UsageDirect marks a number that dials one person directly. Only such numbers
 // may link a person to a Salesforce user (SPEC: company numbers never link anyone).

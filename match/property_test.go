@@ -60,11 +60,12 @@ func randomOrg(r *rand.Rand) Input {
 		return v
 	}
 	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0, FillPhone: r.IntN(2) == 0,
-		Providers: []Provider{RingCentral, Aircall}}}
+		Providers: []Provider{RingCentral, Aircall}, Rules: testRules}}
 	for i := 0; i < nUsers; i++ {
 		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
-			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)],
-			Fields: Fields{RingCentral: fieldValue(), Aircall: fieldValue()}}
+			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)]}
+		u.Fields.Set(RingCentral, fieldValue())
+		u.Fields.Set(Aircall, fieldValue())
 		in.Users = append(in.Users, u)
 		if r.IntN(8) == 0 {
 			prov := in.Options.Providers[r.IntN(2)]

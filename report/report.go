@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,14 +53,81 @@ type Run struct {
 
 // Counts are the run's totals.
 type Counts struct {
-	SalesforceUsers   int            `json:"salesforce_users"`
-	RingCentralPeople int            `json:"ringcentral_people"`
-	AircallPeople     int            `json:"aircall_people"`
-	Linked            map[string]int `json:"linked"`
-	Changes           int            `json:"changes"`
-	Applied           int            `json:"applied"`
-	Failed            int            `json:"failed"`
-	Conflicts         int            `json:"conflicts"`
+	SalesforceUsers int
+	// People read per provider; in JSON "<provider>_people", where the schema
+	// requires ringcentral_people and aircall_people (0 when off).
+	People    map[string]int
+	Linked    map[string]int
+	Changes   int
+	Applied   int
+	Failed    int
+	Conflicts int
+}
+
+// requiredPeople are the providers whose people count the schema requires.
+var requiredPeople = []string{"ringcentral", "aircall"}
+
+// countsJSON is Counts as the schema spells it, but for the people counts.
+type countsJSON struct {
+	SalesforceUsers int            `json:"salesforce_users"`
+	Linked          map[string]int `json:"linked"`
+	Changes         int            `json:"changes"`
+	Applied         int            `json:"applied"`
+	Failed          int            `json:"failed"`
+	Conflicts       int            `json:"conflicts"`
+}
+
+// MarshalJSON writes one "<provider>_people" key per provider read.
+func (c Counts) MarshalJSON() ([]byte, error) {
+	fixed, err := json.Marshal(countsJSON{c.SalesforceUsers, c.Linked, c.Changes, c.Applied, c.Failed, c.Conflicts})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString("{")
+	for _, p := range peopleOrder(c.People) {
+		fmt.Fprintf(&b, "%q:%d,", p+"_people", c.People[p])
+	}
+	b.Write(fixed[1:])
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (stored reports).
+func (c *Counts) UnmarshalJSON(data []byte) error {
+	var fixed countsJSON
+	if err := json.Unmarshal(data, &fixed); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return err
+	}
+	*c = Counts{SalesforceUsers: fixed.SalesforceUsers, Linked: fixed.Linked, Changes: fixed.Changes, Applied: fixed.Applied,
+		Failed: fixed.Failed, Conflicts: fixed.Conflicts, People: map[string]int{}}
+	for k, v := range all {
+		if p, ok := strings.CutSuffix(k, "_people"); ok {
+			var n int
+			if err := json.Unmarshal(v, &n); err != nil {
+				return fmt.Errorf("counts.%s: %w", k, err)
+			}
+			c.People[p] = n
+		}
+	}
+	return nil
+}
+
+// peopleOrder lists the providers of a people count: the required ones
+// first, always, then the others by name.
+func peopleOrder(people map[string]int) []string {
+	out := slices.Clone(requiredPeople)
+	var rest []string
+	for p := range people {
+		if !slices.Contains(requiredPeople, p) {
+			rest = append(rest, p)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // Change is one identifier field the run changes (or would change).
@@ -294,7 +362,15 @@ type TextOptions struct {
 	Limit    int            // rows shown per group; 0 = all
 }
 
-var providerTitle = map[string]string{"ringcentral": "RingCentral", "aircall": "Aircall"}
+var providerTitle = map[string]string{"ringcentral": "RingCentral", "aircall": "Aircall", "dialpad": "Dialpad"}
+
+// title is a provider's name as people write it.
+func title(p string) string {
+	if t, ok := providerTitle[p]; ok {
+		return t
+	}
+	return p
+}
 
 // Advice says what an administrator can do about each conflict kind.
 var Advice = map[string]string{
@@ -321,8 +397,13 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 	}
 	p("  started %s, finished %s\n", r.Run.StartedAt.In(loc).Format("2006-01-02 15:04:05 MST"), r.Run.FinishedAt.In(loc).Format("15:04:05"))
 	c := r.Counts
-	p("\nRead: %d Salesforce users, %d RingCentral people, %d Aircall people\n", c.SalesforceUsers, c.RingCentralPeople, c.AircallPeople)
-	p("Linked: RingCentral %d, Aircall %d\n", c.Linked["ringcentral"], c.Linked["aircall"])
+	var read, linked []string
+	for _, prov := range peopleOrder(c.People) {
+		read = append(read, fmt.Sprintf("%d %s people", c.People[prov], title(prov)))
+		linked = append(linked, fmt.Sprintf("%s %d", title(prov), c.Linked[prov]))
+	}
+	p("\nRead: %d Salesforce users, %s\n", c.SalesforceUsers, strings.Join(read, ", "))
+	p("Linked: %s\n", strings.Join(linked, ", "))
 	verb := "would change"
 	if r.Run.Mode == "apply" {
 		verb = "changes"

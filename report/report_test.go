@@ -24,7 +24,7 @@ func fixedReport() *Report {
 	return &Report{SchemaVersion: 1,
 		Run: Run{ID: 42, Mode: "dry-run", StartedAt: time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC),
 			FinishedAt: time.Date(2026, 11, 23, 2, 30, 4, 0, time.UTC), Status: "ok"},
-		Counts: Counts{SalesforceUsers: 5, RingCentralPeople: 4, AircallPeople: 2, Linked: map[string]int{"ringcentral": 3, "aircall": 1},
+		Counts: Counts{SalesforceUsers: 5, People: map[string]int{"ringcentral": 4, "aircall": 2}, Linked: map[string]int{"ringcentral": 3, "aircall": 1},
 			Changes: 3, Conflicts: 2},
 		Changes: []Change{
 			{SalesforceUserID: "005A00000000001AAA", SalesforceUsername: "ann@example.com.prod", Name: `Ann "Annie" Lee, Jr.`, Provider: "ringcentral",

@@ -14,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"voiceid/directory"
 	"voiceid/match"
 )
 
@@ -135,9 +136,9 @@ func TestConflictLifecycleAcrossThreeRuns(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "state.db"))
 	clock := time.Date(2026, 11, 1, 2, 30, 0, 0, time.UTC)
 	db.Now = func() time.Time { return clock }
-	a := match.Conflict{Kind: match.SharedNumber, Provider: match.RingCentral, Value: "+16505550100", PersonIDs: []string{"1", "2"}, UserIDs: []string{}}
-	b := match.Conflict{Kind: match.DuplicateEmail, Provider: match.Aircall, Value: "x@y", PersonIDs: []string{"9"}, UserIDs: []string{"005A", "005B"}}
-	c := match.Conflict{Kind: match.StaleIdentifier, Provider: match.RingCentral, Value: "999", PersonIDs: []string{"999"}, UserIDs: []string{"005C"}}
+	a := match.Conflict{Kind: match.SharedNumber, Provider: directory.RingCentral, Value: "+16505550100", PersonIDs: []string{"1", "2"}, UserIDs: []string{}}
+	b := match.Conflict{Kind: match.DuplicateEmail, Provider: directory.Aircall, Value: "x@y", PersonIDs: []string{"9"}, UserIDs: []string{"005A", "005B"}}
+	c := match.Conflict{Kind: match.StaleIdentifier, Provider: directory.RingCentral, Value: "999", PersonIDs: []string{"999"}, UserIDs: []string{"005C"}}
 	see := func(cs ...match.Conflict) map[string]time.Time {
 		t.Helper()
 		id, _ := db.StartRun("apply", false)
@@ -318,17 +319,17 @@ func TestPinsAndUsers(t *testing.T) {
 	if _, err := db.FindUser("bob"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: match.RingCentral, PersonID: "1"}, Note: "first"})
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: match.RingCentral, PersonID: "2"}, Note: "second"})
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: match.Aircall, None: true}})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.RingCentral, PersonID: "1"}, Note: "first"})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.RingCentral, PersonID: "2"}, Note: "second"})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.Aircall, None: true}})
 	pins, _ := db.Pins()
 	if len(pins) != 2 || pins[1].PersonID != "2" || pins[1].Note != "second" || !pins[0].None {
 		t.Errorf("pins %+v", pins)
 	}
-	if err := db.DeletePin("005A", match.Aircall); err != nil {
+	if err := db.DeletePin("005A", directory.Aircall); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeletePin("005A", match.Aircall); !errors.Is(err, ErrNotFound) {
+	if err := db.DeletePin("005A", directory.Aircall); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
 }
@@ -338,7 +339,7 @@ func TestPinsAndUsers(t *testing.T) {
 func BenchmarkRecordChanges(b *testing.B) {
 	changes := make([]Change, 35_000)
 	for i := range changes {
-		changes[i] = Change{Change: match.Change{Provider: match.RingCentral, UserID: fmt.Sprintf("005B%014d", i),
+		changes[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i),
 			Username: fmt.Sprintf("user%d@example.com.prod", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
 			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
 	}
@@ -471,7 +472,7 @@ func plannedRun(t *testing.T, db *DB, n int) (int64, []int64) {
 	}
 	cs := make([]Change, n)
 	for i := range cs {
-		cs[i] = Change{Change: match.Change{Provider: match.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
+		cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
 			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
 	}
 	ids, err := db.RecordChanges(run, cs)

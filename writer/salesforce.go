@@ -22,6 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
 	"voiceid/match"
@@ -88,10 +89,11 @@ func CheckLoginURL(auth, loginURL string) error {
 	return nil
 }
 
-// Field labels the Voice Connector package gives the identifier fields.
-var FieldLabels = map[match.Provider]string{
-	match.RingCentral: "RingCentral User Identifier",
-	match.Aircall:     "Aircall User Identifier",
+// FieldLabel is the label of the User field the Voice Connector adds for a
+// provider (the provider's plug-in says it).
+func FieldLabel(p match.Provider) string {
+	pl, _ := directory.Lookup(p)
+	return pl.Label
 }
 
 // Sentinel errors callers branch on.
@@ -293,7 +295,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[
 		want := s.cfg.Fields[p]
 		var found []Field
 		for _, f := range d.Fields {
-			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabels[p])) {
+			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabel(p))) {
 				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable,
 					Custom: f.Custom && !f.Calculated})
 			}
@@ -303,13 +305,13 @@ func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[
 		case len(found) == 0 && want != "":
 			return nil, fmt.Errorf("%w: [salesforce] %s = %q: no such field on User (or it is hidden from the integration user by field-level security)", ErrField, key, want)
 		case len(found) == 0:
-			return nil, fmt.Errorf("%w: no User field is labelled %q: install the Voice Connector package, or set [salesforce] %s to the field's API name", ErrField, FieldLabels[p], key)
+			return nil, fmt.Errorf("%w: no User field is labelled %q: install the Voice Connector package, or set [salesforce] %s to the field's API name", ErrField, FieldLabel(p), key)
 		case len(found) > 1:
 			var names []string
 			for _, f := range found {
 				names = append(names, f.Name)
 			}
-			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabels[p], strings.Join(names, ", "), key)
+			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabel(p), strings.Join(names, ", "), key)
 		}
 		if err := guard(found[0], key); err != nil {
 			return nil, err
@@ -341,7 +343,8 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 		return nil, fmt.Errorf("salesforce: Users called before Discover")
 	}
 	var fields []string
-	column := make([]int, len(userQueryFields)+len(match.Providers)) // selected column of each, or -1
+	provs := directory.Names()
+	column := make([]int, len(userQueryFields)+len(provs)) // selected column of each, or -1
 	for i, f := range userQueryFields {
 		column[i] = -1
 		if i < 2 || s.described[f] {
@@ -349,7 +352,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 			fields = append(fields, f)
 		}
 	}
-	for j, p := range match.Providers {
+	for j, p := range provs {
 		column[len(userQueryFields)+j] = -1
 		if f, ok := s.fields[p]; ok {
 			column[len(userQueryFields)+j] = len(fields)
@@ -383,7 +386,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 			out = make([]match.User, 0, min(max(total, records.Len()), 250_000)) // a wrong totalSize cannot make a huge slice
 		}
 		for i := range records.Len() {
-			out = append(out, toUser(records.Index(i), column))
+			out = append(out, toUser(records.Index(i), column, provs))
 		}
 		if progress != nil {
 			progress(len(out))
@@ -415,7 +418,7 @@ func recordType(fields []string) reflect.Type {
 // toUser reads one record: column maps userQueryFields, then the providers'
 // identifier fields, to the record's columns (-1: not selected); the
 // record's strings share one allocation.
-func toUser(rec reflect.Value, column []int) match.User {
+func toUser(rec reflect.Value, column []int, provs []match.Provider) match.User {
 	str := func(i int) string {
 		c := column[i]
 		if c < 0 {
@@ -428,10 +431,17 @@ func toUser(rec reflect.Value, column []int) match.User {
 	}
 	u := match.User{ID: str(0), Username: str(1), Name: str(2), Email: str(3), Phone: str(4), MobilePhone: str(5),
 		Extension: str(6), CountryCode: pack.Common(str(7)), Country: pack.Common(str(8))}
-	for j, p := range match.Providers {
-		u.Fields.Set(p, str(len(userQueryFields)+j))
+	for j, p := range provs {
+		if v := str(len(userQueryFields) + j); v != "" {
+			u.Fields = append(u.Fields, match.FieldValue{Provider: p, Value: v})
+		}
 	}
-	pack.Strings(&u.ID, &u.Username, &u.Name, &u.Email, &u.Phone, &u.MobilePhone, &u.Extension, &u.Fields.RingCentral, &u.Fields.Aircall)
+	ptrs := make([]*string, 0, 7+len(u.Fields))
+	ptrs = append(ptrs, &u.ID, &u.Username, &u.Name, &u.Email, &u.Phone, &u.MobilePhone, &u.Extension)
+	for i := range u.Fields {
+		ptrs = append(ptrs, &u.Fields[i].Value)
+	}
+	pack.Strings(ptrs...)
 	return u
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"voiceid/directory"
 	"voiceid/match"
 	"voiceid/sandbox"
 )
@@ -67,7 +68,7 @@ func mustStart(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandb
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sf.Discover(context.Background(), match.Providers); err != nil {
+	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
 		t.Fatal(err)
 	}
 	return sim, sf
@@ -202,7 +203,7 @@ func TestUsersOfAnOrgWithoutCountryPicklists(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.NoCountryCode = true
-	if _, err := sf.Discover(context.Background(), match.Providers); err != nil {
+	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
 		t.Fatal(err)
 	}
 	if sf.HasCountryCode() {
@@ -236,7 +237,7 @@ func TestClientCredentialsFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sf.Discover(context.Background(), match.Providers); err != nil {
+	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = start(t, nil, func(c *Config) { c.Auth, c.ClientSecret = "client_credentials", "wrong" })
@@ -250,45 +251,45 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, err := sf.Discover(context.Background(), match.Providers)
+	fields, err := sf.Discover(context.Background(), directory.Names())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// the simulated org labels one "Ringcentral User Identifier": labels match case-insensitively
-	if fields[match.RingCentral].Name != sandbox.SFRingCentralField || fields[match.Aircall].Name != sandbox.SFAircallField {
+	if fields[directory.RingCentral].Name != sandbox.SFRingCentralField || fields[directory.Aircall].Name != sandbox.SFAircallField {
 		t.Errorf("discovered %+v", fields)
 	}
 
 	sim, sf, _ := start(t, nil, func(c *Config) {
-		c.Fields = map[match.Provider]string{match.RingCentral: "other__RingCentral_Id__c"}
+		c.Fields = map[match.Provider]string{directory.RingCentral: "other__RingCentral_Id__c"}
 	})
 	sim.ExtraFields = map[string]string{"other__RingCentral_Id__c": "Legacy RC id"}
-	if f, err := sf.Discover(context.Background(), []match.Provider{match.RingCentral}); err != nil || f[match.RingCentral].Name != "other__RingCentral_Id__c" {
+	if f, err := sf.Discover(context.Background(), []match.Provider{directory.RingCentral}); err != nil || f[directory.RingCentral].Name != "other__RingCentral_Id__c" {
 		t.Errorf("configured API name: %+v, %v", f, err)
 	}
 
 	sim, sf, _ = start(t, nil, nil)
 	sim.ExtraFields = map[string]string{"old__Aircall__c": "Aircall User Identifier"}
-	_, err = sf.Discover(context.Background(), match.Providers)
+	_, err = sf.Discover(context.Background(), directory.Names())
 	if !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "old__Aircall__c") || !strings.Contains(err.Error(), "aircall_field") {
 		t.Errorf("two fields with one label: %v", err)
 	}
 
 	sim, sf, _ = start(t, nil, nil)
 	sim.FieldsUpdateable = false
-	if _, err = sf.Discover(context.Background(), match.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "field-level security") {
+	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "field-level security") {
 		t.Errorf("read-only field: %v", err)
 	}
 
 	// a field of another type would be read as numbers or booleans, and written wrongly
-	sim, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{match.RingCentral: "x__Active__c"} })
+	sim, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{directory.RingCentral: "x__Active__c"} })
 	sim.ExtraFields, sim.ExtraFieldTypes = map[string]string{"x__Active__c": "Active?"}, map[string]string{"x__Active__c": "boolean"}
-	if _, err = sf.Discover(context.Background(), match.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
+	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
 		t.Errorf("non-text field: %v", err)
 	}
 
-	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{match.Aircall: "nope__c"} })
-	if _, err = sf.Discover(context.Background(), match.Providers); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
+	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{directory.Aircall: "nope__c"} })
+	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
 		t.Errorf("unknown configured field: %v", err)
 	}
 }
@@ -301,10 +302,10 @@ func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
 		fields map[match.Provider]string
 		want   []string
 	}{
-		{"Email", map[match.Provider]string{match.RingCentral: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
-		{"Phone", map[match.Provider]string{match.Aircall: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
-		{"IsActive", map[match.Provider]string{match.RingCentral: "IsActive"}, []string{"User.IsActive", "standard User field"}},
-		{"one field for two providers", map[match.Provider]string{match.RingCentral: sandbox.SFAircallField},
+		{"Email", map[match.Provider]string{directory.RingCentral: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
+		{"Phone", map[match.Provider]string{directory.Aircall: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
+		{"IsActive", map[match.Provider]string{directory.RingCentral: "IsActive"}, []string{"User.IsActive", "standard User field"}},
+		{"one field for two providers", map[match.Provider]string{directory.RingCentral: sandbox.SFAircallField},
 			[]string{"ringcentral_field", "aircall_field", sandbox.SFAircallField, "overwrite each other"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -312,7 +313,7 @@ func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = sf.Discover(context.Background(), match.Providers)
+			_, err = sf.Discover(context.Background(), directory.Names())
 			for _, w := range tc.want {
 				if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
 					t.Errorf("Discover = %v; want ErrField naming %q", err, w)
@@ -358,7 +359,7 @@ func TestSessionExpiryMidRunSignsInAgain(t *testing.T) {
 func changesFor(users []sandbox.SFUser, n int) []match.Change {
 	var out []match.Change
 	for i := 0; i < n; i++ {
-		out = append(out, match.Change{Provider: match.RingCentral, UserID: users[i].ID, Username: users[i].Username, New: fmt.Sprint(800000 + i), Rule: match.RuleEmail})
+		out = append(out, match.Change{Provider: directory.RingCentral, UserID: users[i].ID, Username: users[i].Username, New: fmt.Sprint(800000 + i), Rule: match.RuleEmail})
 	}
 	return out
 }
@@ -367,7 +368,7 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	users := orgUsers(450)
 	sim, sf := mustStart(t, users, nil)
 	changes := changesFor(users, 450)
-	changes = append(changes, match.Change{Provider: match.Aircall, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
+	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
 	sim.Reject[users[5].ID] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sim.LockFor[users[7].ID] = 2
 	reported := make([]int, len(changes))
@@ -463,12 +464,12 @@ func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 	users[0].RingCentral = "old"
 	sim, sf := mustStart(t, users, nil)
 	sim.FieldLength = 10
-	if _, err := sf.Discover(context.Background(), match.Providers); err != nil {
+	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
 		t.Fatal(err)
 	}
 	out, err := sf.Apply(context.Background(), []match.Change{
-		{Provider: match.RingCentral, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
-		{Provider: match.RingCentral, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
+		{Provider: directory.RingCentral, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
+		{Provider: directory.RingCentral, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
 	}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
@@ -491,7 +492,7 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	sim, sf := mustStart(t, users, func(c *Config) { c.BulkThreshold = 100 })
 	changes := changesFor(users, 300)
 	changes[3].New = "" // a clear goes as #N/A
-	changes = append(changes, match.Change{Provider: match.Aircall, UserID: users[2].ID, New: "51234", Rule: match.RuleEmail})
+	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[2].ID, New: "51234", Rule: match.RuleEmail})
 	sim.Reject[users[9].ID] = "INSUFFICIENT_ACCESS_OR_READONLY"
 	sim.LockFor[users[11].ID] = 1
 	settled := 0

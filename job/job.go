@@ -1,0 +1,218 @@
+// Package job is one voiceid run as a library: read Salesforce and the
+// directories, plan, guard, write, record, report. It takes typed Options, not
+// the TOML file: the command line (package main) only builds them, and tests
+// and other programs can run a job without a config file.
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"voiceid/internal/httpx"
+	"voiceid/match"
+	"voiceid/report"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// Errors callers branch on (main turns them into exit statuses).
+var (
+	ErrAborted = errors.New("aborted by the safety threshold")
+	ErrPartial = errors.New("some records failed to write")
+	// ErrEmptyDirectory is a directory that lists nobody while users hold its identifiers.
+	ErrEmptyDirectory = errors.New("directory lists no eligible people")
+	// ErrReportTarget is a --report file that could not be written.
+	ErrReportTarget = errors.New("report file cannot be written")
+)
+
+// Directory is a provider's reader as the job uses it.
+type Directory interface {
+	People(ctx context.Context, progress func(read int)) ([]match.Person, error)
+	Check(ctx context.Context) error
+	Calls() int64
+}
+
+// Env is what the job lends each reader it opens: the HTTP client, the
+// clock and waits (tests make them virtual), and the log.
+type Env struct {
+	HTTP  *http.Client
+	Sleep func(context.Context, time.Duration) error
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// Provider is one enabled provider of a run.
+type Provider struct {
+	Name  match.Provider
+	Field string // the identifier field's configured API name; "" finds it by label
+	Rules match.Rules
+	Open  func(Env) Directory
+}
+
+// Safety bounds what one applying run may change without --yes or --backfill.
+type Safety struct {
+	MaxChanges     int     // absolute
+	MaxChangeRatio float64 // share of linked users
+}
+
+// Options are one run. The zero values of the seams (Log, Now, HTTP, Sleep)
+// are the real ones.
+type Options struct {
+	Providers  []Provider
+	Salesforce writer.Config // its Fields, HTTP, Sleep and Now are set from the run
+	Match      match.Options // its Providers and Rules are set from Providers
+	Safety     Safety
+	StatePath  string
+	State      []state.Option // how to open the state file (tests: state.GrowthLimit)
+	Network    httpx.Policy   // request timeout and retry budget; its Log is the run's
+	Location   *time.Location // of the times in report files
+	Metrics    string         // node_exporter textfile to write after the run; "" = none
+
+	DryRun   bool
+	Backfill bool     // the one-shot backfill: no safety threshold
+	Yes      bool     // accept a run over the safety threshold
+	Reports  []string // files to write the report to; the extension picks the format
+
+	Log      *slog.Logger
+	Progress io.Writer // a terminal to draw a progress bar on; nil: log lines
+	Now      func() time.Time
+	HTTP     *http.Client                               // nil: the default client (TLS verified, timeouts)
+	Sleep    func(context.Context, time.Duration) error // nil: real waits
+}
+
+// Names are the enabled providers, in report order.
+func (o *Options) Names() []match.Provider {
+	out := make([]match.Provider, len(o.Providers))
+	for i, p := range o.Providers {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// SalesforceConfig is the writer's configuration with the run's seams.
+func (o *Options) SalesforceConfig() writer.Config {
+	c := o.Salesforce
+	c.Fields = map[match.Provider]string{}
+	for _, p := range o.Providers {
+		c.Fields[p.Name] = p.Field
+	}
+	c.HTTP, c.Sleep, c.Now = o.HTTP, o.Sleep, o.Now
+	return c
+}
+
+// Env is what readers opened for this run get.
+func (o *Options) Env() Env { return Env{HTTP: o.HTTP, Sleep: o.Sleep, Now: o.Now, Log: o.logger()} }
+
+// WithNetwork makes ctx carry the run's request timeout, retry budget and log.
+func (o *Options) WithNetwork(ctx context.Context) context.Context {
+	p := o.Network
+	p.Log = o.Log
+	return httpx.WithPolicy(ctx, p)
+}
+
+func (o *Options) logger() *slog.Logger {
+	if o.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Log
+}
+
+func (o *Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+// reportTargetError is a --report file that could not be written; it is ErrReportTarget.
+type reportTargetError struct{ error }
+
+func (reportTargetError) Is(target error) bool { return target == ErrReportTarget }
+
+// Run performs one run and returns its report. The report is also returned
+// with ErrAborted and ErrPartial; other errors mean the run failed.
+func Run(ctx context.Context, o Options) (*report.Report, error) {
+	log := o.logger()
+	ctx = o.WithNetwork(ctx)
+	for _, path := range o.Reports { // found now, not after the writes
+		if err := report.CheckTarget(path); err != nil {
+			return nil, reportTargetError{fmt.Errorf("--report: %w", err)}
+		}
+	}
+	db, err := state.Open(o.StatePath, o.State...)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	db.Now = o.now
+	release, err := db.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	mode := "apply"
+	if o.DryRun {
+		mode = "dry-run"
+	}
+	runID, err := db.StartRun(mode, o.Backfill)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("run started", "run", runID, "mode", mode, "backfill", o.Backfill)
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Changes: []report.Change{}, Conflicts: []report.Conflict{},
+		Unmatched: []report.Unmatched{}, Run: report.Run{ID: runID, Mode: mode, Backfill: o.Backfill, StartedAt: o.now().UTC()},
+		Counts: report.Counts{Linked: map[string]int{}}}
+	r := &run{Options: &o, db: db, rep: rep, log: log}
+	err = r.sync(ctx)
+	err = r.finish(err)
+	if rep != nil && o.Metrics != "" {
+		if merr := WriteMetrics(o.Metrics, rep); merr != nil {
+			log.Error("metrics not written", "file", o.Metrics, "error", merr)
+		}
+	}
+	return rep, err
+}
+
+// finish records how the run ended (its counts are the trail's, also when
+// it failed before its report was filled) and writes the report files.
+func (r *run) finish(err error) error {
+	rep, db := r.rep, r.db
+	rep.Run.FinishedAt = r.now().UTC()
+	switch {
+	case errors.Is(err, ErrAborted):
+		rep.Run.Status = match.RunAborted
+	case errors.Is(err, ErrPartial):
+		rep.Run.Status = match.RunPartial
+	case err != nil:
+		rep.Run.Status, rep.Run.Reason = match.RunFailed, err.Error()
+	default:
+		rep.Run.Status = match.RunOK
+	}
+	if c, cerr := db.CountsOf(rep.Run.ID); cerr == nil {
+		rep.Counts.Changes, rep.Counts.Applied, rep.Counts.Failed = c.Changes, c.Applied, c.Failed+c.Sending
+	} else if err == nil {
+		err = cerr
+	}
+	if ferr := db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
+		err = ferr
+	}
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, path := range r.Reports {
+		if werr := rep.WriteFile(path, loc); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	r.log.Info("run finished", "run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
+		"applied", rep.Counts.Applied, "failed", rep.Counts.Failed, "conflicts", rep.Counts.Conflicts)
+	return err
+}

@@ -1,0 +1,223 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"voiceid/match"
+	"voiceid/report"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// run is one job in progress: what it has opened and what it has learnt.
+type run struct {
+	*Options
+	db   *state.DB
+	rep  *report.Report
+	log  *slog.Logger
+	sf   *writer.Salesforce
+	dirs map[match.Provider]Directory
+}
+
+// sources is everything one run reads.
+type sources struct {
+	users  []match.User
+	people map[match.Provider][]match.Person
+}
+
+// sync is the run itself: read, decide, guard, write, record, report.
+func (r *run) sync(ctx context.Context) error {
+	if err := r.connect(ctx); err != nil {
+		return err
+	}
+	defer r.countCalls()
+	src, err := r.read(ctx)
+	if err != nil {
+		return err
+	}
+	defer budgetMemory(r.log)()
+	if err := emptyDirectoryGuard(r.Names(), src); err != nil {
+		return err
+	}
+	plan, names, err := r.plan(src) // src is not used after this: its memory goes
+	if err != nil {
+		return err
+	}
+	t, err := r.record(plan)
+	if err != nil {
+		return err
+	}
+	return r.write(ctx, plan, t, names)
+}
+
+// connect signs in to Salesforce, finds the identifier fields, and opens
+// each provider's reader.
+func (r *run) connect(ctx context.Context) error {
+	sf, err := writer.Connect(ctx, r.SalesforceConfig())
+	if err != nil {
+		return err
+	}
+	r.sf = sf
+	r.dirs = map[match.Provider]Directory{}
+	for _, p := range r.Providers {
+		r.dirs[p.Name] = p.Open(r.Env())
+	}
+	fields, err := sf.Discover(ctx, r.Names())
+	if err != nil {
+		r.countCalls()
+		return err
+	}
+	for _, p := range r.Names() {
+		r.log.Info("identifier field", "provider", p, "field", fields[p].Name, "label", fields[p].Label)
+	}
+	return sf.CheckReserve(3) // the user query is a page per 2,000 users; a few to start
+}
+
+// countCalls puts each service's API calls, and Salesforce's daily usage, in the report.
+func (r *run) countCalls() {
+	r.rep.APICalls = map[string]int64{"salesforce": r.sf.Calls()}
+	for name, d := range r.dirs {
+		r.rep.APICalls[string(name)] = d.Calls()
+	}
+	if used, limit := r.sf.Usage(); limit > 0 {
+		r.rep.SalesforceAPIUsage = &report.Usage{Used: used, Limit: limit}
+	}
+}
+
+// read fetches the users and every directory at once; any failure fails the
+// run, because a partial directory must never look like people leaving.
+func (r *run) read(ctx context.Context) (sources, error) {
+	src := sources{people: map[match.Provider][]match.Person{}}
+	read := make([][]match.Person, len(r.Providers))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		src.users, err = r.sf.Users(gctx, nil)
+		r.log.Info("read Salesforce users", "count", len(src.users))
+		return err
+	})
+	for i, p := range r.Providers {
+		g.Go(func() error {
+			var err error
+			read[i], err = r.dirs[p.Name].People(gctx, func(n int) { r.log.Info("reading directory", "provider", p.Name, "people", n) })
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return src, err
+	}
+	for i, p := range r.Providers {
+		src.people[p.Name] = read[i]
+	}
+	return src, nil
+}
+
+// plan remembers the users for later commands, then decides.
+func (r *run) plan(src sources) (match.Plan, refs, error) {
+	ur := make([]state.UserRef, len(src.users))
+	for i, u := range src.users {
+		ur[i] = state.UserRef{ID: u.ID, Username: u.Username, Name: u.Name}
+	}
+	if err := r.db.RememberUsers(ur); err != nil {
+		return match.Plan{}, refs{}, err
+	}
+	pins, err := r.db.Pins()
+	if err != nil {
+		return match.Plan{}, refs{}, err
+	}
+	opts := r.Match
+	opts.Providers, opts.Rules = r.Names(), map[match.Provider]match.Rules{}
+	for _, p := range r.Providers {
+		opts.Rules[p.Name] = p.Rules
+	}
+	in := match.Input{Users: src.users, People: src.people, Options: opts}
+	for _, p := range pins {
+		in.Pins = append(in.Pins, p.Pin)
+	}
+	plan := match.Build(in)
+	r.rep.Counts.SalesforceUsers = len(src.users)
+	r.rep.Counts.People = map[string]int{}
+	for _, p := range r.Names() {
+		r.rep.Counts.People[string(p)] = len(src.people[p])
+		r.rep.Counts.Linked[string(p)] = plan.Linked(p)
+	}
+	r.log.Info("plan made", "links", len(plan.Links), "changes", len(plan.Changes), "conflicts", len(plan.Conflicts))
+	return plan, refsFor(plan, src), nil
+}
+
+// trail is a run's changes as recorded: rows and their ids in the state
+// file, and why the run stops before writing, if it does.
+type trail struct {
+	rows  []state.Change
+	ids   []int64
+	abort error
+}
+
+// record puts the plan's changes in the audit trail, as skipped when the
+// safety threshold or the API reserve stops the run before writing.
+func (r *run) record(plan match.Plan) (trail, error) {
+	rows := make([]state.Change, len(plan.Changes))
+	for i, c := range plan.Changes {
+		f, err := r.sf.FieldOf(c)
+		if err != nil {
+			return trail{}, err
+		}
+		rows[i] = state.Change{Change: c, Field: f.Name, Status: match.ChangePlanned}
+	}
+	var abort error
+	if !r.DryRun && !r.Yes && !r.Backfill {
+		linked := 0
+		for _, p := range r.Names() {
+			linked += plan.Linked(p)
+		}
+		abort = r.Safety.check(plan.Changes, linked)
+	}
+	if !r.DryRun && abort == nil {
+		abort = r.sf.CheckReserve(r.sf.WriteCalls(len(plan.Changes)))
+	}
+	if abort != nil {
+		for i := range rows {
+			rows[i].Status = match.ChangeSkipped
+		}
+	}
+	ids, err := r.db.RecordChanges(r.rep.Run.ID, rows)
+	return trail{rows: rows, ids: ids, abort: abort}, err
+}
+
+// write applies the plan unless this is a dry run or the run was stopped,
+// follows the conflicts' lifecycle, and fills the report.
+func (r *run) write(ctx context.Context, plan match.Plan, t trail, names refs) error {
+	rows, abort, applying := t.rows, t.abort, !r.DryRun
+	conflicts := plan.Conflicts
+	var applyErr error
+	if applying && abort == nil && len(plan.Changes) > 0 {
+		conflicts, applyErr = r.apply(ctx, plan, rows, t.ids)
+	}
+	// conflict lifecycle belongs to applying runs; a dry run only looks
+	var firstSeen map[string]time.Time
+	var err error
+	if applying && applyErr == nil {
+		firstSeen, err = r.db.SeeConflicts(r.rep.Run.ID, conflicts)
+	} else {
+		firstSeen, err = r.db.FirstSeen()
+	}
+	if err != nil {
+		return err
+	}
+	fill(r.rep, rows, conflicts, plan.Unmatched, firstSeen, names)
+	switch {
+	case applyErr != nil:
+		return applyErr
+	case abort != nil:
+		r.rep.Run.Reason = abort.Error()
+		return abort
+	case r.rep.Counts.Failed > 0:
+		return fmt.Errorf("%w: %d of %d", ErrPartial, r.rep.Counts.Failed, r.rep.Counts.Changes)
+	}
+	return nil
+}

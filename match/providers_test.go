@@ -1,0 +1,10 @@
+package match
+
+// The tests' providers: match names none itself (the providers are plug-ins),
+// so these stand for two of them with the rules each directory supports.
+const (
+	RingCentral Provider = "ringcentral"
+	Aircall     Provider = "aircall"
+)
+
+var testRules = map[Provider]Rules{RingCentral: {Extensions: true, PhoneSource: true}}
