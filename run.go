@@ -68,7 +68,7 @@ func (r *Run) now() time.Time {
 func (r *Run) salesforceConfig() writer.Config {
 	s := r.Cfg.Salesforce
 	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
+		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, TargetOrg: s.TargetOrg, APIVersion: s.APIVersion,
 		Fields: map[directory.Provider]string{directory.RingCentral: s.RingCentralField, directory.Aircall: s.AircallField},
 		HTTP:   r.HTTP, Sleep: r.Sleep, Now: r.Now, BulkThreshold: r.Cfg.BulkThreshold(), Reserve: r.Cfg.APIReserve(),
 		BulkPollTimeout: r.Cfg.BulkPollTimeout()}
