@@ -46,6 +46,7 @@ type Config struct {
 		ClientSecret     string `toml:"client_secret"`
 		Username         string `toml:"username"`
 		PrivateKeyFile   string `toml:"private_key_file"`
+		TargetOrg        string `toml:"target_org"`
 		APIVersion       string `toml:"api_version"`
 		RingCentralField string `toml:"ringcentral_field"`
 		AircallField     string `toml:"aircall_field"`
@@ -172,6 +173,7 @@ func (c *Config) strings() []strField {
 		{"salesforce.login_url", &c.Salesforce.LoginURL}, {"salesforce.auth", &c.Salesforce.Auth},
 		{"salesforce.client_id", &c.Salesforce.ClientID}, {"salesforce.client_secret", &c.Salesforce.ClientSecret},
 		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
+		{"salesforce.target_org", &c.Salesforce.TargetOrg},
 		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
 		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
 		{"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
@@ -259,7 +261,8 @@ func (c *Config) check() error {
 		strField{"aircall.api_id", &c.Aircall.APIID}, strField{"aircall.api_token", &c.Aircall.APIToken}); err != nil {
 		return err
 	}
-	if err := need("salesforce", true, strField{"salesforce.login_url", &c.Salesforce.LoginURL},
+	// with sf-cli the Salesforce CLI holds the app, the user and the instance URL
+	if err := need("salesforce", c.Salesforce.Auth != "sf-cli", strField{"salesforce.login_url", &c.Salesforce.LoginURL},
 		strField{"salesforce.client_id", &c.Salesforce.ClientID}); err != nil {
 		return err
 	}
@@ -292,8 +295,12 @@ func (c *Config) check() error {
 		if c.Salesforce.ClientSecret == "" {
 			return bad("salesforce.client_secret", "", "required with auth = \"client_credentials\"")
 		}
+	case "sf-cli":
+		if strings.TrimSpace(c.Salesforce.TargetOrg) == "" {
+			return bad("salesforce.target_org", "", "required with auth = \"sf-cli\": the alias of an org the Salesforce CLI is signed in to (sf org login web --alias ALIAS)")
+		}
 	default:
-		return bad("salesforce.auth", c.Salesforce.Auth, "use \"jwt\" or \"client_credentials\"")
+		return bad("salesforce.auth", c.Salesforce.Auth, "use \"jwt\", \"client_credentials\" or \"sf-cli\"")
 	}
 	v, err := writer.NormalizeAPIVersion(c.Salesforce.APIVersion)
 	if err != nil {

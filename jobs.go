@@ -16,7 +16,7 @@ func (c *Config) Job() job.Options {
 	return job.Options{
 		Providers: c.providers(),
 		Salesforce: writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-			Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, APIVersion: s.APIVersion,
+			Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, TargetOrg: s.TargetOrg, APIVersion: s.APIVersion,
 			BulkThreshold: c.BulkThreshold(), Reserve: c.APIReserve(), BulkPollTimeout: c.BulkPollTimeout()},
 		Match:     match.Options{DefaultRegion: c.Match.DefaultRegion, ClearStale: c.Match.ClearStale, FillPhone: s.WritePhone == "fill-empty"},
 		Safety:    job.Safety{MaxChanges: c.MaxChanges(), MaxChangeRatio: c.MaxChangeRatio()},

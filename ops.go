@@ -63,6 +63,10 @@ Example (systemd, or a terminal):
 	if err != nil {
 		return err
 	}
+	if cfg.Salesforce.Auth == "sf-cli" { // a nightly job must not hang on a person's CLI session
+		return &ConfigError{File: *cfgPath, Key: "salesforce.auth", Value: "sf-cli",
+			Problem: "voiceid schedule needs a server-to-server sign-in, not a person's Salesforce CLI session: set auth = \"jwt\" (or \"client_credentials\") for scheduled runs; sf-cli is for an administrator's own runs (sync, check)"}
+	}
 	if cfg.Schedule.Cron == "" {
 		return &ConfigError{File: *cfgPath, Key: "schedule.cron", Problem: "required by voiceid schedule (e.g. \"30 2 * * *\")"}
 	}
@@ -130,7 +134,11 @@ and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`,
 	o := cfg.Job()
 	ctx = o.WithNetwork(ctx)
 	sf, err := writer.Connect(ctx, o.SalesforceConfig())
-	if mark(err, "Salesforce sign-in ("+cfg.Salesforce.Auth+") at "+cfg.Salesforce.LoginURL, "") {
+	signIn := "Salesforce sign-in (" + cfg.Salesforce.Auth + ") at " + cfg.Salesforce.LoginURL
+	if cfg.Salesforce.Auth == "sf-cli" {
+		signIn = "Salesforce sign-in (sf-cli, org " + cfg.Salesforce.TargetOrg + ")"
+	}
+	if mark(err, signIn, "") {
 		newest, err := sf.CheckVersion(ctx)
 		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
 		each := true

@@ -9,8 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
@@ -36,14 +37,15 @@ type RingCentralConfig struct {
 	Sleep func(context.Context, time.Duration) error
 	// MinBackoff is the first retry delay (default 2 s, as RingCentral advises).
 	MinBackoff time.Duration
-	// Now is the clock for pauses and token lifetimes (tests).
+	// Now is the clock for pauses (tests); token lifetimes run on the wall clock, as x/oauth2 judges them.
 	Now func() time.Time
 }
 
 // RingCentralReader reads the company directory of one RingCentral account.
 type RingCentralReader struct {
-	api  *httpx.Client
-	auth *rcAuth
+	api      *httpx.Client
+	tokenAPI *httpx.Client
+	auth     *httpx.TokenAuth
 }
 
 // DirectoryPageSize is the largest page the directory endpoint allows.
@@ -60,69 +62,49 @@ func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
 	}
 	tokenAPI := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff, MaxAttempts: 4}
-	auth := &rcAuth{api: tokenAPI, cfg: cfg}
+	// a token is presented again a minute before it expires, not mid-page
+	auth := httpx.NewTokenAuth(time.Minute, rcSignIn(tokenAPI, cfg))
 	api := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Auth: auth, Classify: classifyRC,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff}
-	return &RingCentralReader{api: api, auth: auth}
+	return &RingCentralReader{api: api, tokenAPI: tokenAPI, auth: auth}
 }
 
 // Calls counts the HTTP requests made, token requests included.
-func (c *RingCentralReader) Calls() int64 { return c.api.Calls() + c.auth.api.Calls() }
+func (c *RingCentralReader) Calls() int64 { return c.api.Calls() + c.tokenAPI.Calls() }
 
 // Check obtains a token, proving the credentials.
 func (c *RingCentralReader) Check(ctx context.Context) error {
-	_, err := c.auth.token(ctx)
+	_, err := c.auth.Token(ctx)
 	return err
 }
 
-// rcAuth holds one access token for the whole run: RingCentral caps parallel
-// sessions, so the JWT is presented again only when the token dies.
-type rcAuth struct {
-	api     *httpx.Client
-	cfg     RingCentralConfig
-	mu      sync.Mutex
-	access  string
-	expires time.Time
-}
-
-func (a *rcAuth) Authorize(ctx context.Context, req *http.Request) error {
-	tok, err := a.token(ctx)
-	if err != nil {
-		return err
+// rcSignIn is the JWT grant (RFC 7523): the JWT credential is presented for
+// an access token. One token serves the whole run, since RingCentral caps
+// parallel sessions; TokenAuth presents the JWT again only when it dies.
+func rcSignIn(api *httpx.Client, cfg RingCentralConfig) httpx.Fetch {
+	return func(ctx context.Context) (*oauth2.Token, error) {
+		form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {cfg.JWT}}
+		req := http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+			"Authorization": {"Basic " + basic(cfg.ClientID, cfg.ClientSecret)}}
+		resp, err := api.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), req)
+		if err != nil {
+			return nil, fmt.Errorf("ringcentral: sign-in with the JWT credential failed: %w%s", err, rcAuthHint(err))
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+			TokenType   string `json:"token_type"`
+			ExpiresIn   int64  `json:"expires_in"`
+		}
+		if err := json.Unmarshal(resp.Body, &tok); err != nil || tok.AccessToken == "" {
+			return nil, fmt.Errorf("ringcentral: the token endpoint answered without an access token")
+		}
+		t := &oauth2.Token{AccessToken: tok.AccessToken, TokenType: tok.TokenType}
+		if tok.ExpiresIn > 0 {
+			// x/oauth2 judges expiry on the wall clock, so the lifetime starts from it too
+			t.Expiry = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+		}
+		return t, nil
 	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	return nil
-}
-
-func (a *rcAuth) Invalidate() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.access = ""
-}
-
-func (a *rcAuth) token(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.access != "" && a.expires.Sub(a.cfg.Now()) > time.Minute {
-		return a.access, nil
-	}
-	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {a.cfg.JWT}}
-	req := http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
-		"Authorization": {"Basic " + basic(a.cfg.ClientID, a.cfg.ClientSecret)}}
-	resp, err := a.api.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), req)
-	if err != nil {
-		return "", fmt.Errorf("ringcentral: sign-in with the JWT credential failed: %w%s", err, rcAuthHint(err))
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-	}
-	if err := json.Unmarshal(resp.Body, &tok); err != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("ringcentral: the token endpoint answered without an access token")
-	}
-	a.access = tok.AccessToken
-	a.expires = a.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
-	return a.access, nil
 }
 
 func rcAuthHint(err error) string {

@@ -180,6 +180,17 @@ func (s *SalesforceSim) ExpireTokens() {
 	clear(s.tokens)
 }
 
+// IssueToken mints a session as `sf org login web` would have done for a
+// person, for tests of auth = "sf-cli": the token is accepted like one from
+// the token endpoint and ends with ExpireTokens.
+func (s *SalesforceSim) IssueToken() string {
+	tok := "00DSIM0000000001!" + randHex(20)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[tok] = true
+	return tok
+}
+
 // GenerateKey makes an RSA key pair for the JWT flow and its PEM (PKCS#8) encoding.
 func GenerateKey() (*rsa.PrivateKey, []byte, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -201,7 +201,7 @@ const orphanSkew = 5 * time.Minute
 // abortOrphans aborts the Open User update jobs this integration user created
 // since the failed POST: the ones it may have left behind.
 func (s *Salesforce) abortOrphans(ctx context.Context, since time.Time) error {
-	me := s.auth.userID()
+	me := s.userID(ctx)
 	if me == "" {
 		return fmt.Errorf("the sign-in did not say which user this is, so its jobs cannot be told from others'")
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
 
 	"voiceid/directory"
 	"voiceid/internal/httpx"
@@ -31,7 +32,8 @@ import (
 // Config is the [salesforce] section.
 type Config struct {
 	LoginURL       string // https://login.salesforce.com, https://test.salesforce.com or a My Domain URL
-	Auth           string // "jwt" or "client_credentials"
+	Auth           string // "jwt", "client_credentials" or "sf-cli"
+	TargetOrg      string // sf-cli: the alias or username given to sf org login
 	ClientID       string
 	ClientSecret   string
 	Username       string
@@ -117,9 +119,10 @@ type Field struct {
 
 // Salesforce is a signed-in connection to one org.
 type Salesforce struct {
-	cfg  Config
-	auth *sfAuth
-	api  *httpx.Client
+	cfg      Config
+	auth     *httpx.TokenAuth
+	tokenAPI *httpx.Client // the token endpoint's, at login_url
+	api      *httpx.Client
 	// once sends requests that must not be repeated blindly (a job-creating POST).
 	once   *httpx.Client
 	fields map[match.Provider]Field
@@ -148,24 +151,24 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 	s := &Salesforce{cfg: cfg}
 	tokenAPI := &httpx.Client{Provider: "salesforce", Base: cfg.LoginURL, HTTP: cfg.HTTP, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff, MaxAttempts: 4}
-	a, err := newAuth(cfg, tokenAPI)
+	fetch, err := signIn(cfg, tokenAPI)
 	if err != nil {
 		return nil, err
 	}
-	s.auth = a
-	inst, err := a.instance(ctx)
+	s.auth, s.tokenAPI = httpx.NewTokenAuth(0, fetch), tokenAPI
+	inst, err := s.instance(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
+	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
-	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: a, Classify: s.classify,
+	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MaxAttempts: 1}
 	return s, nil
 }
 
 // Calls counts the HTTP requests made, sign-ins included.
-func (s *Salesforce) Calls() int64 { return s.api.Calls() + s.once.Calls() + s.auth.api.Calls() }
+func (s *Salesforce) Calls() int64 { return s.api.Calls() + s.once.Calls() + s.tokenAPI.Calls() }
 
 // Usage is the org's daily API usage from the last Sforce-Limit-Info header (0/0 if none seen).
 func (s *Salesforce) Usage() (used, limit int) {
@@ -701,19 +704,9 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// sfAuth signs in and keeps the session; on a 401 it signs in again.
-type sfAuth struct {
-	cfg  Config
-	api  *httpx.Client
-	key  any // *rsa.PrivateKey for the JWT flow
-	mu   sync.Mutex
-	tok  string
-	inst string
-	user string // the run-as user's id, from the token's identity URL
-}
-
-func newAuth(cfg Config, api *httpx.Client) (*sfAuth, error) {
-	a := &sfAuth{cfg: cfg, api: api}
+// signIn returns the Fetch of the configured flow; each answers a token
+// whose Extra holds instance_url and id (the run-as user's identity URL).
+func signIn(cfg Config, api *httpx.Client) (httpx.Fetch, error) {
 	switch cfg.Auth {
 	case "jwt", "":
 		if cfg.ClientID == "" || cfg.Username == "" || cfg.PrivateKeyFile == "" {
@@ -727,42 +720,72 @@ func newAuth(cfg Config, api *httpx.Client) (*sfAuth, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: private_key_file %s is not a PEM RSA private key: %v", ErrConfigured, cfg.PrivateKeyFile, err)
 		}
-		a.key = key
+		return func(ctx context.Context) (*oauth2.Token, error) {
+			claims := assertion{Iss: cfg.ClientID, Sub: cfg.Username, Aud: Audience(cfg.LoginURL),
+				Exp: cfg.Now().Add(3 * time.Minute).Unix()}
+			signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+			if err != nil {
+				return nil, fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
+			}
+			return tokenRequest(ctx, api, cfg, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {signed}})
+		}, nil
 	case "client_credentials":
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
 			return nil, fmt.Errorf("%w: auth = \"client_credentials\" needs client_id and client_secret", ErrConfigured)
 		}
-	default:
-		return nil, fmt.Errorf("%w: auth = %q: use \"jwt\" or \"client_credentials\"", ErrConfigured, cfg.Auth)
-	}
-	return a, nil
-}
-
-func (a *sfAuth) Authorize(ctx context.Context, req *http.Request) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.tok == "" {
-		if err := a.signIn(ctx); err != nil {
-			return err
+		return func(ctx context.Context) (*oauth2.Token, error) {
+			return tokenRequest(ctx, api, cfg, url.Values{"grant_type": {"client_credentials"},
+				"client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}})
+		}, nil
+	case "sf-cli":
+		if cfg.TargetOrg == "" {
+			return nil, fmt.Errorf("%w: auth = \"sf-cli\" needs target_org (the alias given to sf org login web --alias)", ErrConfigured)
 		}
+		return sfCLI(cfg.TargetOrg), nil
 	}
-	req.Header.Set("Authorization", "Bearer "+a.tok)
-	return nil
+	return nil, fmt.Errorf("%w: auth = %q: use \"jwt\", \"client_credentials\" or \"sf-cli\"", ErrConfigured, cfg.Auth)
 }
 
-func (a *sfAuth) Invalidate() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.tok = ""
+// tokenRequest posts one grant to the token endpoint (salesforce.md §1c).
+// Salesforce sends no expires_in: the token's zero Expiry keeps it until a 401.
+func tokenRequest(ctx context.Context, api *httpx.Client, cfg Config, form url.Values) (*oauth2.Token, error) {
+	resp, err := api.Do(ctx, http.MethodPost, "/services/oauth2/token", nil, []byte(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v%s", ErrAuth, err, AuthHint(err, cfg))
+	}
+	var t struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		InstanceURL string `json:"instance_url"`
+		ID          string `json:"id"` // https://<host>/id/<orgId>/<userId>
+	}
+	if err := json.Unmarshal(resp.Body, &t); err != nil || t.AccessToken == "" || t.InstanceURL == "" {
+		return nil, fmt.Errorf("%w: the token endpoint answered without access_token and instance_url", ErrAuth)
+	}
+	return (&oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType}).
+		WithExtra(map[string]any{"instance_url": t.InstanceURL, "id": t.ID}), nil
 }
 
-func (a *sfAuth) instance(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.signIn(ctx); err != nil {
+// instance is the API base the current token was issued for.
+func (s *Salesforce) instance(ctx context.Context) (string, error) {
+	t, err := s.auth.Token(ctx)
+	if err != nil {
 		return "", err
 	}
-	return a.inst, nil
+	inst, _ := t.Extra("instance_url").(string)
+	return strings.TrimRight(inst, "/"), nil
+}
+
+// userID is the run-as user's id, the end of the token's identity URL; ""
+// when the sign-in did not say (the Salesforce CLI does not).
+func (s *Salesforce) userID(ctx context.Context) string {
+	t, err := s.auth.Token(ctx)
+	if err != nil {
+		return ""
+	}
+	id, _ := t.Extra("id").(string)
+	return id[strings.LastIndex(id, "/")+1:]
 }
 
 // Audience is the JWT "aud" Salesforce expects for a login URL: the sandbox
@@ -804,40 +827,6 @@ func (a assertion) GetIssuer() (string, error)            { return a.Iss, nil }
 func (a assertion) GetSubject() (string, error)           { return a.Sub, nil }
 func (a assertion) GetAudience() (jwt.ClaimStrings, error) {
 	return jwt.ClaimStrings{a.Aud}, nil
-}
-
-func (a *sfAuth) signIn(ctx context.Context) error {
-	form := url.Values{}
-	if a.key != nil {
-		claims := assertion{Iss: a.cfg.ClientID, Sub: a.cfg.Username, Aud: Audience(a.cfg.LoginURL),
-			Exp: a.cfg.Now().Add(3 * time.Minute).Unix()}
-		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
-		if err != nil {
-			return fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
-		}
-		form.Set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
-		form.Set("assertion", signed)
-	} else {
-		form.Set("grant_type", "client_credentials")
-		form.Set("client_id", a.cfg.ClientID)
-		form.Set("client_secret", a.cfg.ClientSecret)
-	}
-	resp, err := a.api.Do(ctx, http.MethodPost, "/services/oauth2/token", nil, []byte(form.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-	if err != nil {
-		return fmt.Errorf("%w: %v%s", ErrAuth, err, AuthHint(err, a.cfg))
-	}
-	var t struct {
-		AccessToken string `json:"access_token"`
-		InstanceURL string `json:"instance_url"`
-		ID          string `json:"id"` // https://<host>/id/<orgId>/<userId>
-	}
-	if err := json.Unmarshal(resp.Body, &t); err != nil || t.AccessToken == "" || t.InstanceURL == "" {
-		return fmt.Errorf("%w: the token endpoint answered without access_token and instance_url", ErrAuth)
-	}
-	a.tok, a.inst = t.AccessToken, strings.TrimRight(t.InstanceURL, "/")
-	a.user = t.ID[strings.LastIndex(t.ID, "/")+1:]
-	return nil
 }
 
 // AuthHint turns Salesforce's OAuth error (its error and error_description,
@@ -923,12 +912,6 @@ func (s *Salesforce) CheckVersion(ctx context.Context) (newest string, err error
 			strings.TrimPrefix(s.cfg.APIVersion, "v"), vs[0], newest, newest)
 	}
 	return newest, nil
-}
-
-func (a *sfAuth) userID() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.user
 }
 
 // ErrNoSuchUser is a User id Salesforce does not know.
