@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"voiceid/directory"
 	"voiceid/job"
 	"voiceid/report"
 	"voiceid/sandbox"
@@ -59,9 +61,14 @@ plans nothing.`, stderr)
 	fmt.Fprintln(stdout, "\n== 2. Applying run (the one-shot backfill) ==")
 	applied, err := run(false)
 	if applied != nil {
-		fmt.Fprintf(stdout, "run %d: %s; %d fields written, %d failed; API calls: Salesforce %d, RingCentral %d, Aircall %d\n",
-			applied.Run.ID, applied.Run.Status, applied.Counts.Applied, applied.Counts.Failed,
-			applied.APICalls["salesforce"], applied.APICalls["ringcentral"], applied.APICalls["aircall"])
+		calls := []string{fmt.Sprintf("Salesforce %d", applied.APICalls["salesforce"])}
+		for _, p := range directory.Registered {
+			if n, ok := applied.APICalls[string(p.Name)]; ok {
+				calls = append(calls, fmt.Sprintf("%s %d", p.Title, n))
+			}
+		}
+		fmt.Fprintf(stdout, "run %d: %s; %d fields written, %d failed; API calls: %s\n",
+			applied.Run.ID, applied.Run.Status, applied.Counts.Applied, applied.Counts.Failed, strings.Join(calls, ", "))
 	}
 	if err != nil {
 		return err
