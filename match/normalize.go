@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,6 +44,12 @@ func NormalizePhone(raw, region string) (e164 string, ok bool) {
 			return "", false
 		}
 		return raw, true // Parse would read it as written: cc and nsn, no extension
+	}
+	if cc, nsn, plain := plainNational(raw, region); plain {
+		if !phoneValid(cc, nsn, region) {
+			return "", false
+		}
+		return "+" + strconv.Itoa(cc) + nsn, true
 	}
 	num, err := phonenumbers.Parse(raw, region)
 	if err != nil || !phoneValid(int(num.GetCountryCode()), phonenumbers.GetNationalSignificantNumber(num), region) {

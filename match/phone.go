@@ -3,6 +3,7 @@ package match
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -13,7 +14,8 @@ import (
 // against the library by phone_test.go and FuzzPhoneMatchesLibrary):
 //
 //   - plainE164 reads a number written "+" and digits, the form directories
-//     return, without phonenumbers.Parse and its extension regexp;
+//     return, and plainNational one written in digits and simple punctuation,
+//     the form users type, without phonenumbers.Parse and its extension regexp;
 //   - phoneValid is phonenumbers.IsValidNumberForRegion/IsValidNumber on
 //     regexps compiled once, where the library builds each pattern's string
 //     and looks it up in a locked cache twice per number type.
@@ -51,6 +53,46 @@ func plainE164(raw string) (cc int, nsn string, ok bool) {
 	}
 	if p := m.nationalPrefix(); p != nil && p.MatchString(nsn) {
 		return 0, "", false // Parse might strip a national prefix
+	}
+	return cc, nsn, true
+}
+
+// plainNational reports whether Parse would read raw, written in region as
+// ASCII digits with only spaces, dashes, dots and brackets between them
+// ("(650) 555-0101"), as the region's calling code and those digits: no
+// extension can be written with these characters, Parse keeps only the digits
+// of such a string, and they neither start with the region's international
+// prefix, its calling code nor its national prefix, so nothing is stripped.
+// Whatever else it returns false for is left to Parse.
+func plainNational(raw, region string) (cc int, nsn string, ok bool) {
+	if len(raw) > 40 || region == "" {
+		return 0, "", false
+	}
+	var buf [40]byte
+	digits := buf[:0]
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return 0, "", false
+		}
+	}
+	if len(digits) < 3 || len(digits) > 17 {
+		return 0, "", false
+	}
+	m := phoneTables().region(region)
+	if m == nil {
+		return 0, "", false
+	}
+	nsn = string(digits)
+	cc = int(m.pm.GetCountryCode())
+	if strings.HasPrefix(nsn, strconv.Itoa(cc)) || m.internationalPrefix().MatchString(nsn) {
+		return 0, "", false
+	}
+	if p := m.nationalPrefix(); p != nil && p.MatchString(nsn) {
+		return 0, "", false
 	}
 	return cc, nsn, true
 }
@@ -152,6 +194,8 @@ type metaRegexps struct {
 
 	prefixOnce sync.Once
 	prefix     *regexp.Regexp
+	iddOnce    sync.Once
+	idd        *regexp.Regexp
 }
 
 type compiledMeta struct {
@@ -231,4 +275,14 @@ func (m *metaRegexps) nationalPrefix() *regexp.Regexp {
 		}
 	})
 	return m.prefix
+}
+
+// internationalPrefix matches where Parse takes a national number to start
+// with the region's international dialling prefix (the library searches the
+// unanchored pattern and accepts a match at 0 only: the same strings).
+func (m *metaRegexps) internationalPrefix() *regexp.Regexp {
+	m.iddOnce.Do(func() {
+		m.idd = regexp.MustCompile("^(?:" + m.pm.GetInternationalPrefix() + ")")
+	})
+	return m.idd
 }
