@@ -200,11 +200,19 @@ func (p Plan) Linked(prov Provider) int {
 // only for the keys held more than once, and the users' indexes serve every
 // provider's pass.
 func Build(in Input) Plan {
-	users := normalizeUsers(in.Users, in.Options.DefaultRegion)
+	return build(in, NormalizePhone)
+}
+
+// phoneFunc normalises a phone number: NormalizePhone, or in tests the
+// library's plain parse that it must agree with.
+type phoneFunc func(raw, region string) (string, bool)
+
+func build(in Input, norm phoneFunc) Plan {
+	users := normalizeUsers(in.Users, in.Options.DefaultRegion, norm)
 	var plan Plan
 	userOnly := map[string]bool{} // kind|value|users already reported
 	for _, prov := range in.Options.Providers {
-		pp := newPass(prov, users, in.People[prov], in.Options)
+		pp := newPass(prov, users, in.People[prov], in.Options, norm)
 		pp.run(pinsFor(in.Pins, prov))
 		plan.Links = append(plan.Links, pp.links...)
 		plan.Changes = append(plan.Changes, pp.changes...)
@@ -323,7 +331,7 @@ func (h *holders) all(key string) []int32 {
 	return h.shared[-v-1]
 }
 
-func normalizeUsers(in []User, defaultRegion string) *userSet {
+func normalizeUsers(in []User, defaultRegion string, norm phoneFunc) *userSet {
 	order := make([]int32, len(in))
 	for i := range order {
 		order[i] = int32(i)
@@ -331,7 +339,7 @@ func normalizeUsers(in []User, defaultRegion string) *userSet {
 	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(in[a].ID, in[b].ID) })
 	s := &userSet{list: make([]nuser, len(in))}
 	s.invalid = parallel(len(in), func(lo, hi int) []invalid {
-		phones := phoneCache{}
+		phones := phoneCache{norm: norm, seen: map[[2]string]phoneResult{}}
 		var bad []invalid
 		for i := lo; i < hi; i++ {
 			u := &in[order[i]]
@@ -376,7 +384,10 @@ func normalizeUsers(in []User, defaultRegion string) *userSet {
 
 // phoneCache parses each distinct (number, region) once: libphonenumber's
 // parsing dominates planning, and orgs repeat numbers (desks, switchboards).
-type phoneCache map[[2]string]phoneResult
+type phoneCache struct {
+	norm phoneFunc
+	seen map[[2]string]phoneResult
+}
 
 type phoneResult struct {
 	e164 string
@@ -385,11 +396,11 @@ type phoneResult struct {
 
 func (c phoneCache) normalize(raw, region string) (string, bool) {
 	k := [2]string{raw, region}
-	if r, hit := c[k]; hit {
+	if r, hit := c.seen[k]; hit {
 		return r.e164, r.ok
 	}
-	e, ok := NormalizePhone(raw, region)
-	c[k] = phoneResult{e, ok}
+	e, ok := c.norm(raw, region)
+	c.seen[k] = phoneResult{e, ok}
 	return e, ok
 }
 
@@ -421,7 +432,7 @@ func both(a, b func()) {
 // normalizePeople normalises one provider's entries. A number written
 // exactly as a number some user holds (already valid E.164) is taken as it
 // is: parsing it again would give the same number, at libphonenumber's cost.
-func normalizePeople(in []Person, known *holders) *personSet {
+func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 	order := make([]int32, len(in))
 	for i := range order {
 		order[i] = int32(i)
@@ -437,7 +448,7 @@ func normalizePeople(in []Person, known *holders) *personSet {
 	order = slices.CompactFunc(order, func(a, b int32) bool { return in[a].ID == in[b].ID })
 	s := &personSet{list: make([]nperson, len(order))}
 	s.invalid = parallel(len(order), func(lo, hi int) []invalid {
-		phones := phoneCache{}
+		phones := phoneCache{norm: norm, seen: map[[2]string]phoneResult{}}
 		var bad []invalid
 		for i := lo; i < hi; i++ {
 			p := &in[order[i]]
@@ -521,8 +532,8 @@ type pass struct {
 	unmatched []Person
 }
 
-func newPass(prov Provider, us *userSet, people []Person, opts Options) *pass {
-	ps := normalizePeople(people, &us.num)
+func newPass(prov Provider, us *userSet, people []Person, opts Options, norm phoneFunc) *pass {
+	ps := normalizePeople(people, &us.num, norm)
 	nu, np := len(us.list), len(ps.list)
 	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
 		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), ownerOf: make([]int32, np),

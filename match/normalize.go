@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,26 +39,23 @@ func NormalizePhone(raw, region string) (e164 string, ok bool) {
 		return "", true
 	}
 	region = strings.ToUpper(region)
+	if cc, nsn, plain := plainE164(raw); plain {
+		if !phoneValid(cc, nsn, region) {
+			return "", false
+		}
+		return raw, true // Parse would read it as written: cc and nsn, no extension
+	}
+	if cc, nsn, plain := plainNational(raw, region); plain {
+		if !phoneValid(cc, nsn, region) {
+			return "", false
+		}
+		return "+" + strconv.Itoa(cc) + nsn, true
+	}
 	num, err := phonenumbers.Parse(raw, region)
-	if err != nil || !valid(num, region) {
+	if err != nil || !phoneValid(int(num.GetCountryCode()), phonenumbers.GetNationalSignificantNumber(num), region) {
 		return "", false
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), true
-}
-
-// valid is phonenumbers.IsValidNumber made cheap for the usual case: a number
-// valid in the expected region (the user's, or the country code's main
-// region) is valid; only the others pay for the search over every region
-// sharing the country code (25 of them for +1).
-func valid(num *phonenumbers.PhoneNumber, region string) bool {
-	main := phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode()))
-	if region == "" || phonenumbers.GetCountryCodeForRegion(region) != int(num.GetCountryCode()) {
-		region = main
-	}
-	if phonenumbers.IsValidNumberForRegion(num, region) {
-		return true
-	}
-	return phonenumbers.IsValidNumber(num)
 }
 
 // Region picks the region a Salesforce user's numbers are parsed in: the
