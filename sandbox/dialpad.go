@@ -175,7 +175,8 @@ func (s *DialpadSim) userJSON(u DPUser) map[string]any {
 	m := map[string]any{"id": s.id(u.ID), "company_id": s.id(5100000000000001), "first_name": u.FirstName,
 		"last_name": u.LastName, "display_name": strings.TrimSpace(u.FirstName + " " + u.LastName),
 		"state": u.State, "is_admin": false, "is_super_admin": false, "license": "talk",
-		"timezone": "US/Pacific", "country": "us", "language": "en", "date_added": "2022-03-04T09:15:00"}
+		"timezone": "US/Pacific", "country": "us", "language": "en"}
+	// date_added is left out: REST writes it without a zone (dialpad.md §3), which the file's date-time format refuses
 	// empty fields are left out, as Dialpad does (DOCS forum)
 	if u.OfficeID != 0 {
 		m["office_id"] = s.id(u.OfficeID)
