@@ -53,7 +53,7 @@ Examples:
   voiceid conflicts --kind shared_number
   voiceid conflicts --provider aircall --all`, stderr)
 	kind := fs.String("kind", "", "only this `KIND` (duplicate_email, shared_number, ...)")
-	prov := fs.String("provider", "", "only this provider (ringcentral or aircall)")
+	prov := fs.String("provider", "", "only this provider ("+providerList("or")+")")
 	all := fs.Bool("all", false, "include resolved conflicts")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -61,8 +61,8 @@ Examples:
 	if *kind != "" && !validKind(*kind) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
-	if *prov != "" && *prov != string(directory.RingCentral) && *prov != string(directory.Aircall) {
-		return &usageError{fmt.Sprintf("conflicts: --provider %q: use ringcentral or aircall", *prov)}
+	if _, ok := directory.Lookup(match.Provider(*prov)); *prov != "" && !ok {
+		return &usageError{fmt.Sprintf("conflicts: --provider %q: use %s", *prov, providerList("or"))}
 	}
 	cfg, db, err := openState(*cfgPath, state.OpenExisting)
 	if err != nil {
@@ -199,17 +199,19 @@ Example:
 }
 
 func cmdPin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("pin", `voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
+	fs, cfgPath := newFlags("pin", `voiceid pin USER (`+providerFlags(" ID")+` | --none [--provider P]) [--note TEXT]
 
 A manual decision that outranks every rule: USER (a Salesforce user id or
 username) is linked to this person, or (--none) must hold no identifier, for
-both providers unless --provider names one. The next run applies it.
+every provider unless --provider names one. The next run applies it.
 
 Examples:
   voiceid pin ann.lee@example.com --ringcentral 814243005 --note "ticket 4411"
   voiceid pin 005Dn0000000222AAA --none --provider aircall`, stderr)
-	rc := fs.String("ringcentral", "", "RingCentral extension `ID`")
-	ac := fs.String("aircall", "", "Aircall user `ID`")
+	ids := map[match.Provider]*string{}
+	for _, p := range directory.Registered {
+		ids[p.Name] = fs.String(string(p.Name), "", "the "+p.Title+" `ID` (the value of the "+p.Label+" field)")
+	}
 	none := fs.Bool("none", false, "the user must hold no identifier")
 	prov := fs.String("provider", "", "with --none: only this provider")
 	note := fs.String("note", "", "why, for the audit trail")
@@ -221,24 +223,24 @@ Examples:
 		return err
 	}
 	var pins []state.Pin
+	for _, p := range directory.Names() {
+		if *ids[p] != "" {
+			pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}})
+		}
+	}
 	switch {
-	case *none && *rc == "" && *ac == "":
+	case *none && len(pins) == 0:
 		for _, p := range directory.Names() {
 			if *prov == "" || *prov == string(p) {
 				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
 			}
 		}
 		if len(pins) == 0 {
-			return &usageError{fmt.Sprintf("pin: --provider %q: use ringcentral or aircall", *prov)}
+			return &usageError{fmt.Sprintf("pin: --provider %q: use %s", *prov, providerList("or"))}
 		}
-	case !*none && (*rc == "") != (*ac == ""):
-		if *rc != "" {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.RingCentral, PersonID: *rc}})
-		} else {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: directory.Aircall, PersonID: *ac}})
-		}
+	case !*none && len(pins) == 1:
 	default:
-		return &usageError{"pin: give exactly one of --ringcentral ID, --aircall ID or --none"}
+		return &usageError{"pin: give exactly one of " + providerFlags(" ID") + " or --none"}
 	}
 	cfg, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
@@ -271,11 +273,13 @@ Examples:
 }
 
 func cmdUnpin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("unpin", `voiceid unpin USER (--ringcentral | --aircall)
+	fs, cfgPath := newFlags("unpin", `voiceid unpin USER (`+providerFlags("")+`)
 
 Removes a pin; the rules decide for that user again on the next run.`, stderr)
-	rc := fs.Bool("ringcentral", false, "remove the RingCentral pin")
-	ac := fs.Bool("aircall", false, "remove the Aircall pin")
+	flags := map[match.Provider]*bool{}
+	for _, p := range directory.Registered {
+		flags[p.Name] = fs.Bool(string(p.Name), false, "remove the "+p.Title+" pin")
+	}
 	key, rest, err := userArg(fs, "unpin", args)
 	if err != nil {
 		return err
@@ -283,13 +287,16 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
-	if *rc == *ac {
-		return &usageError{"unpin: give exactly one of --ringcentral or --aircall"}
+	var chosen []match.Provider
+	for _, p := range directory.Names() {
+		if *flags[p] {
+			chosen = append(chosen, p)
+		}
 	}
-	prov := directory.RingCentral
-	if *ac {
-		prov = directory.Aircall
+	if len(chosen) != 1 {
+		return &usageError{"unpin: give exactly one of " + providerFlags("")}
 	}
+	prov := chosen[0]
 	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
 		return err
@@ -363,4 +370,26 @@ func confirmUser(ctx context.Context, cfg *Config, id string, stderr io.Writer) 
 	}
 	u.Username = name
 	return u, nil
+}
+
+// providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").
+func providerFlags(arg string) string {
+	var out []string
+	for _, p := range directory.Names() {
+		out = append(out, "--"+string(p)+arg)
+	}
+	return strings.Join(out, " | ")
+}
+
+// providerList names the registered providers ("ringcentral, aircall or dialpad").
+func providerList(and string) string {
+	names := directory.Names()
+	out := make([]string, len(names))
+	for i, p := range names {
+		out[i] = string(p)
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " " + and + " " + out[len(out)-1]
 }

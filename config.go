@@ -39,6 +39,14 @@ type Config struct {
 		// RequestsPerMinute is voiceid's part of the company's Aircall budget.
 		RequestsPerMinute *int `toml:"requests_per_minute"`
 	} `toml:"aircall"`
+	// Dialpad is off unless its section is present: configs written before
+	// Dialpad support keep working unchanged (SPEC).
+	Dialpad struct {
+		BaseURL           string `toml:"base_url"`
+		APIKey            string `toml:"api_key"`
+		Enabled           *bool  `toml:"enabled"`
+		RequestsPerSecond *int   `toml:"requests_per_second"`
+	} `toml:"dialpad"`
 	Salesforce struct {
 		LoginURL         string `toml:"login_url"`
 		Auth             string `toml:"auth"`
@@ -50,6 +58,7 @@ type Config struct {
 		APIVersion       string `toml:"api_version"`
 		RingCentralField string `toml:"ringcentral_field"`
 		AircallField     string `toml:"aircall_field"`
+		DialpadField     string `toml:"dialpad_field"`
 		WritePhone       string `toml:"write_phone"`
 		BulkThreshold    *int   `toml:"bulk_threshold"`
 		APIReserve       *int   `toml:"api_reserve"`
@@ -78,9 +87,10 @@ type Config struct {
 		RetryBudget    string `toml:"retry_budget"`
 	} `toml:"network"`
 
-	path   string
-	loc    *time.Location
-	policy httpx.Policy // from [network]; zero fields take httpx's defaults
+	path       string
+	dialpadSet bool // the file has a [dialpad] section
+	loc        *time.Location
+	policy     httpx.Policy // from [network]; zero fields take httpx's defaults
 	// pollTimeout is bulk_poll_timeout, parsed (0: the default).
 	pollTimeout time.Duration
 	// Warnings are problems worth telling that do not stop a run.
@@ -129,6 +139,7 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, &ConfigError{File: path, Key: key, Problem: "unknown key" + suggest(key)}
 	}
 	c.path = path
+	c.dialpadSet = md.IsDefined("dialpad")
 	if err := c.expand(); err != nil {
 		return nil, err
 	}
@@ -177,6 +188,7 @@ func (c *Config) strings() []strField {
 		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
 		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
 		{"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
+		{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}, {"salesforce.dialpad_field", &c.Salesforce.DialpadField},
 		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
 		{"metrics.textfile", &c.Metrics.Textfile},
@@ -195,6 +207,37 @@ func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.A
 // AircallRequestsPerMinute is voiceid's Aircall budget (default 60).
 func (c *Config) AircallRequestsPerMinute() int {
 	return orDefault(c.Aircall.RequestsPerMinute, directory.DefaultAircallRequestsPerMinute)
+}
+
+// DialpadEnabled is true when the file has a [dialpad] section that does not say enabled = false.
+func (c *Config) DialpadEnabled() bool {
+	return c.dialpadSet && (c.Dialpad.Enabled == nil || *c.Dialpad.Enabled)
+}
+
+// DialpadRequestsPerSecond is voiceid's Dialpad budget (default 5).
+func (c *Config) DialpadRequestsPerSecond() int {
+	return orDefault(c.Dialpad.RequestsPerSecond, directory.DefaultDialpadRequestsPerSecond)
+}
+
+// checkDialpad checks the [dialpad] section when it is on.
+func (c *Config) checkDialpad() error {
+	if !c.DialpadEnabled() {
+		return nil
+	}
+	for _, f := range []strField{{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}} {
+		if strings.TrimSpace(*f.ptr) == "" {
+			return &ConfigError{File: c.path, Key: f.key, Problem: "required when [dialpad] is present and enabled (or set enabled = false)"}
+		}
+	}
+	if err := checkBaseURL(c.Dialpad.BaseURL); err != nil {
+		return &ConfigError{File: c.path, Key: "dialpad.base_url", Value: redactURL(c.Dialpad.BaseURL), Problem: err.Error()}
+	}
+	c.Dialpad.BaseURL = strings.TrimRight(c.Dialpad.BaseURL, "/")
+	if n := c.Dialpad.RequestsPerSecond; n != nil && (*n <= 0 || *n > 20) {
+		return &ConfigError{File: c.path, Key: "dialpad.requests_per_second", Value: fmt.Sprint(*n),
+			Problem: "must be 1 to 20 (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
+	}
+	return nil
 }
 
 // MaxChanges is the safety threshold's absolute bound.
@@ -238,8 +281,11 @@ func (c *Config) check() error {
 	bad := func(key, value, problem string) error {
 		return &ConfigError{File: c.path, Key: key, Value: value, Problem: problem}
 	}
-	if !c.RingCentralEnabled() && !c.AircallEnabled() {
-		return &ConfigError{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled: nothing to do"}
+	if !c.RingCentralEnabled() && !c.AircallEnabled() && !c.DialpadEnabled() {
+		return &ConfigError{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled and [dialpad] is absent or disabled: nothing to do"}
+	}
+	if err := c.checkDialpad(); err != nil {
+		return err
 	}
 	need := func(section string, enabled bool, fields ...strField) error {
 		if !enabled {
@@ -449,7 +495,8 @@ func knownKeys() []string {
 		out = append(out, f.key)
 	}
 	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio",
-		"salesforce.bulk_threshold", "salesforce.api_reserve", "aircall.requests_per_minute")
+		"salesforce.bulk_threshold", "salesforce.api_reserve", "aircall.requests_per_minute",
+		"dialpad.enabled", "dialpad.requests_per_second")
 	sort.Strings(out)
 	return out
 }

@@ -19,7 +19,7 @@ func exampleConfig(t *testing.T) string {
 	}
 	dir := t.TempDir()
 	for _, v := range []string{"RINGCENTRAL_CLIENT_ID", "RINGCENTRAL_CLIENT_SECRET", "RINGCENTRAL_JWT",
-		"AIRCALL_API_ID", "AIRCALL_API_TOKEN", "SALESFORCE_CLIENT_ID"} {
+		"AIRCALL_API_ID", "AIRCALL_API_TOKEN", "SALESFORCE_CLIENT_ID", "DIALPAD_API_KEY"} {
 		t.Setenv(v, "value-of-"+v)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "salesforce.key"), []byte("key"), 0o600); err != nil {

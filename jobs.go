@@ -46,6 +46,10 @@ var sections = []section{
 		func(c *Config) (string, string) {
 			return "Aircall API key at " + c.Aircall.BaseURL, "check [aircall] api_id and api_token (Company Settings -> API Keys)"
 		}},
+	{directory.DialpadPlugin, (*Config).DialpadEnabled, func(c *Config) string { return c.Salesforce.DialpadField }, openDialpad,
+		func(c *Config) (string, string) {
+			return "Dialpad API key at " + c.Dialpad.BaseURL, "check [dialpad] api_key; keys expire: a company admin makes one in Admin Settings -> My Company -> Authentication -> API Keys"
+		}},
 }
 
 // providers are the enabled providers, in the registry's order.
@@ -70,5 +74,11 @@ func openAircall(c *Config, e job.Env) job.Directory {
 	ac := c.Aircall
 	return directory.NewAircall(directory.AircallConfig{BaseURL: ac.BaseURL, APIID: ac.APIID, APIToken: ac.APIToken,
 		HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: c.AircallRequestsPerMinute(),
+		Log: func(format string, args ...any) { e.Log.Info(fmt.Sprintf(format, args...)) }})
+}
+
+func openDialpad(c *Config, e job.Env) job.Directory {
+	return directory.NewDialpad(directory.DialpadConfig{BaseURL: c.Dialpad.BaseURL, APIKey: c.Dialpad.APIKey,
+		RequestsPerSecond: c.DialpadRequestsPerSecond(), HTTP: e.HTTP, Sleep: e.Sleep,
 		Log: func(format string, args ...any) { e.Log.Info(fmt.Sprintf(format, args...)) }})
 }

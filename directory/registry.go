@@ -14,7 +14,7 @@ type Plugin struct {
 }
 
 // Registered lists the providers, in the order reports show them.
-var Registered = []Plugin{RingCentralPlugin, AircallPlugin}
+var Registered = []Plugin{RingCentralPlugin, AircallPlugin, DialpadPlugin}
 
 // Names are the registered providers' names, in order.
 func Names() []match.Provider {

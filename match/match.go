@@ -75,6 +75,10 @@ type Rules struct {
 	// PhoneSource: a person's one direct number may fill the empty Phone of the
 	// user linked to it (Options.FillPhone).
 	PhoneSource bool
+	// OwnerLines: a number of an entry that is not a person (Type other than
+	// "User": an office's main line, a department) that a Salesforce user
+	// holds is a shared_number naming that owner (SPEC, Dialpad).
+	OwnerLines bool
 }
 
 // Pin is an administrator's decision for one user and provider; it outranks every rule.
@@ -245,6 +249,7 @@ func (u *nuser) numbers() []string { return u.nums[:u.n] }
 type nperson struct {
 	*Person
 	email    string
+	emails   []string // further distinct normalised emails (Person.Emails)
 	ext      string
 	numbers  []string // distinct valid E.164 direct numbers
 	eligible bool
@@ -454,6 +459,11 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 			p := &in[order[i]]
 			n := &s.list[i]
 			*n = nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
+			for _, e := range p.Emails {
+				if e = NormalizeEmail(e); e != "" && e != n.email {
+					n.emails = appendUnique(n.emails, e)
+				}
+			}
 			mine := len(bad)
 			for _, num := range p.Numbers {
 				if num.UsageType != UsageDirect {
@@ -479,6 +489,11 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 		x := &s.list[i]
 		if x.eligible && x.email != "" {
 			s.email.add(x.email, int32(i))
+		}
+		for _, e := range x.emails {
+			if x.eligible {
+				s.email.add(e, int32(i))
+			}
 		}
 		if x.eligible && x.ext != "" {
 			s.ext.add(x.ext, int32(i))
@@ -632,6 +647,30 @@ func (p *pass) evidenceConflicts() {
 		p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: p.personIDs(ps), UserIDs: p.userIDs(us),
 			Detail: fmt.Sprintf("number held by %d %s entries and %d Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
 	}
+	if p.opts.Rules[p.prov].OwnerLines {
+		p.ownerLines()
+	}
+}
+
+// ownerLines reports a number that one non-person owner holds and Salesforce
+// users hold too (several holders are reported above): the user's Phone is
+// an office's or department's line, so it links nobody.
+func (p *pass) ownerLines() {
+	for pi := range p.people {
+		np := &p.people[pi]
+		if np.Type == "User" {
+			continue
+		}
+		for _, n := range np.numbers {
+			if p.ps.num.count(n) != 1 || p.us.num.count(n) == 0 {
+				continue
+			}
+			us := p.us.num.all(n)
+			p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: []string{np.ID}, UserIDs: p.userIDs(us),
+				Detail: fmt.Sprintf("number is the line of %s %s %s, not a person's, and %d Salesforce users hold it; nobody is linked by it",
+					p.prov, np.Type, label(np.Name, np.ID), len(us))})
+		}
+	}
 }
 
 // sharedKeys are the keys held more than once in either index, sorted, each once.
@@ -702,6 +741,34 @@ func (p *pass) uniquePairs(rule Rule) []candidate {
 		case rule == RuleExtension && np > 0 && (nu > 1 || np > 1):
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: k, PersonIDs: p.personIDs(ps.all(k)), UserIDs: p.userIDs(us.all(k)),
 				Detail: fmt.Sprintf("extension %s is held by %d users and %d %s people; nobody is linked by it", k, nu, np, p.prov)})
+		}
+	}
+	if rule == RuleEmail {
+		out = p.oneUserPerPerson(out)
+	}
+	return out
+}
+
+// oneUserPerPerson drops the email candidates of a person whose several
+// emails point at different users: an ambiguous match, not first come first served.
+func (p *pass) oneUserPerPerson(cands []candidate) []candidate {
+	byPerson := map[int32][]int32{}
+	for _, c := range cands {
+		if len(p.people[c.person].emails) > 0 {
+			byPerson[c.person] = appendUnique(byPerson[c.person], c.user)
+		}
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		us := byPerson[c.person]
+		if len(us) <= 1 {
+			out = append(out, c)
+			continue
+		}
+		if us[0] == c.user { // once per person
+			np := &p.people[c.person]
+			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(append([]string{np.email}, np.emails...), " "), PersonIDs: []string{np.ID}, UserIDs: p.userIDs(us),
+				Detail: fmt.Sprintf("the emails of %s person %s belong to %d different Salesforce users; not linked by email", p.prov, label(np.Name, np.ID), len(us))})
 		}
 	}
 	return out

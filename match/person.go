@@ -13,12 +13,15 @@ const UsageDirect = "DirectNumber"
 
 // Person is one entry of a provider's directory, as read, before any normalisation.
 type Person struct {
-	Provider  Provider
-	ID        string // RingCentral extension id or Aircall user id, as a decimal string
-	Type      string // RingCentral entry type ("User", "Department", ...); "User" for Aircall
-	Status    string // RingCentral status ("Enabled", "Disabled", ...); "Enabled" for Aircall
-	Name      string
-	Email     string
+	Provider Provider
+	ID       string // RingCentral extension id or Aircall user id, as a decimal string
+	Type     string // RingCentral entry type ("User", "Department", ...); "User" for Aircall
+	Status   string // RingCentral status ("Enabled", "Disabled", ...); "Enabled" for Aircall
+	Name     string
+	Email    string
+	// Emails are further addresses of the same person (a Dialpad user may
+	// have several); each links like Email, so none is a second person.
+	Emails    []string
 	Extension string // RingCentral extensionNumber; empty for Aircall
 	Numbers   []Number
 }

@@ -76,6 +76,8 @@ type Org struct {
 	RingCentral    []RCEntry
 	Aircall        []ACUser
 	AircallNumbers []ACNumber
+	Dialpad        []DPUser  // empty unless the Shape puts people on Dialpad
+	DialpadOwners  []DPOwner // offices, departments, rooms owning Dialpad numbers
 	Salesforce     []SFUser
 	Planted        Planted
 	// NoCountryPicklists: the org has no State and Country/Territory
@@ -106,6 +108,7 @@ type Planted struct {
 	AircallSharedNumber              string // E.164 of the team line shared by several Aircall users
 	AircallEmailUser, AircallPerson  string // linked by email in Aircall
 	DepartmentNumberUser, Department string // user's phone is a department's direct number: not linked
+	Dialpad                          DialpadPlanted
 }
 
 var (
@@ -125,6 +128,9 @@ type Shape struct {
 	RingCentral  float64 // share of users with a RingCentral extension
 	Aircall      float64 // share of users on Aircall
 	AircallLines float64 // share of Aircall users with a line of their own
+	// Dialpad is the share of users also on Dialpad (0: none, and no Dialpad
+	// cases are planted, so orgs made before Dialpad support stay the same).
+	Dialpad float64
 }
 
 // DemoShape is the demo's company: nearly everyone on RingCentral, the
@@ -286,6 +292,9 @@ func (g *gen) bulkUser(i int) {
 			u.Aircall = fmt.Sprint(ac.ID)
 		}
 	}
+	if g.shape.Dialpad > 0 && g.r.Float64() < g.shape.Dialpad { // drawn only then: other orgs stay the same
+		g.dialpadUser(&u, i, first, last, email)
+	}
 	g.org.Salesforce = append(g.org.Salesforce, u)
 }
 
@@ -426,4 +435,7 @@ func (g *gen) plant() {
 	}
 	o.AircallNumbers = append(o.AircallNumbers, team)
 	p.AircallSharedNumber = "+33123456789"
+	if g.shape.Dialpad > 0 {
+		g.plantDialpad(addSF)
+	}
 }

@@ -15,6 +15,7 @@ const (
 	ACToken        = "sim-aircall-token"
 	SFClientID     = "sim-sf-consumer-key"
 	SFUsername     = "integration@example.com.prod"
+	DPKey          = "sim-dialpad-key"
 )
 
 // StackAircallLimit is the stack's Aircall company limit per minute: raised
@@ -29,6 +30,7 @@ type Stack struct {
 	RingCentral *RingCentralSim
 	Aircall     *AircallSim
 	Salesforce  *SalesforceSim
+	Dialpad     *DialpadSim // nil unless the org has Dialpad users
 	ConfigPath  string
 }
 
@@ -37,6 +39,9 @@ func (s *Stack) Close() {
 	s.RingCentral.Close()
 	s.Aircall.Close()
 	s.Salesforce.Close()
+	if s.Dialpad != nil {
+		s.Dialpad.Close()
+	}
 }
 
 // Options choose how the simulated services and the written config look.
@@ -75,6 +80,11 @@ func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 	}
 	s.Salesforce.NoCountryCode = org.NoCountryPicklists
 	s.Aircall.RateLimit = StackAircallLimit
+	dialpad := "" // no section: Dialpad is off, and configs without it stay as they were
+	if len(org.Dialpad) > 0 {
+		s.Dialpad = NewDialpad(org.Dialpad, org.DialpadOwners, DPKey)
+		dialpad = fmt.Sprintf("\n[dialpad]\nbase_url = %q\napi_key = %q\nrequests_per_second = 10\n", s.Dialpad.URL(), DPKey)
+	}
 	keyPath := filepath.Join(dir, "salesforce.key")
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		s.Close()
@@ -92,7 +102,7 @@ base_url = %q
 api_id = %q
 api_token = %q
 requests_per_minute = %d
-
+%s
 [salesforce]
 login_url = %q
 %s
@@ -107,7 +117,7 @@ default_region = "US"
 [state]
 path = %q
 %s`, s.RingCentral.URL(), RCClientID, RCClientSecret, RCJWT,
-		s.Aircall.URL(), ACID, ACToken, StackAircallLimit/2,
+		s.Aircall.URL(), ACID, ACToken, StackAircallLimit/2, dialpad,
 		s.Salesforce.URL(), authLines(opts), SFClientID, SFUsername, keyPath, StackAPIVersion,
 		filepath.Join(dir, "voiceid.db"), extra)
 	s.ConfigPath = filepath.Join(dir, "voiceid.toml")

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// withExample loads config.example.toml after edit.
+func withExample(t *testing.T, edit func(string) string) (*Config, error) {
+	t.Helper()
+	path := exampleConfig(t)
+	src, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(edit(string(src))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return LoadConfig(path)
+}
+
+func TestDialpadIsOffWhenItsSectionIsAbsent(t *testing.T) {
+	cfg, err := withExample(t, func(s string) string {
+		start, end := strings.Index(s, "[dialpad]"), strings.Index(s, "[salesforce]")
+		return s[:start] + s[end:]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DialpadEnabled() || len(cfg.Job().Providers) != 2 {
+		t.Errorf("without [dialpad]: enabled %v, %d providers; want off and 2", cfg.DialpadEnabled(), len(cfg.Job().Providers))
+	}
+}
+
+func TestDialpadSectionIsReadWithItsSecretFromTheEnvironment(t *testing.T) {
+	cfg, err := withExample(t, func(s string) string { return s })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := cfg.Job().Providers
+	if !cfg.DialpadEnabled() || len(ps) != 3 || ps[2].Name != "dialpad" || cfg.Dialpad.APIKey != "value-of-DIALPAD_API_KEY" || cfg.DialpadRequestsPerSecond() != 5 {
+		t.Errorf("[dialpad]: enabled %v, providers %d, key expanded %v, %d/s", cfg.DialpadEnabled(), len(ps), cfg.Dialpad.APIKey == "value-of-DIALPAD_API_KEY", cfg.DialpadRequestsPerSecond())
+	}
+}
+
+func TestDialpadConfigErrorsNameTheKeyAndTheFix(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		want []string
+	}{
+		{"api_key empty", func(s string) string { return strings.Replace(s, `api_key = "${DIALPAD_API_KEY}"`, `api_key = ""`, 1) },
+			[]string{"dialpad.api_key", "required", "enabled = false"}},
+		{"budget above Dialpad's limit", func(s string) string {
+			return strings.Replace(s, "requests_per_second = 5", "requests_per_second = 50", 1)
+		}, []string{"dialpad.requests_per_second", `"50"`, "1 to 20"}},
+		{"base URL with the API path", func(s string) string {
+			return strings.Replace(s, `"https://dialpad.com"`, `"https://dialpad.com/api/v2"`, 1)
+		}, []string{"dialpad.base_url", "scheme and host only"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := withExample(t, tc.edit)
+			if err == nil {
+				t.Fatal("bad config accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "value-of-DIALPAD_API_KEY") {
+				t.Errorf("message prints the key: %q", err)
+			}
+		})
+	}
+}

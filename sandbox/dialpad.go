@@ -1,0 +1,389 @@
+package sandbox
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DPUser is one user of the simulated Dialpad company.
+type DPUser struct {
+	ID        int64 // 16 digits, as Dialpad's; some above 2^53
+	FirstName string
+	LastName  string
+	Emails    []string
+	Numbers   []string // E.164
+	Extension string
+	State     string // active, cancelled, deleted, pending, suspended
+	OfficeID  int64
+}
+
+// DPOwner is an entity other than a user that owns numbers: an office (its
+// main lines), a department, a call center, a room or a call router.
+type DPOwner struct {
+	ID       int64
+	Kind     string // office, department, callcenter, room, callrouter (target_type)
+	Name     string
+	Numbers  []string
+	OfficeID int64
+}
+
+// DialpadSim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
+type DialpadSim struct {
+	base
+	key    string
+	users  []DPUser
+	owners []DPOwner
+
+	// NotAdmin: the key is not a company admin's; /numbers and /company answer 403 (SPEC).
+	NotAdmin bool
+	// Expired: the key has passed its expiry date; every request answers 401
+	// (presumably, DOCS: what an expired key gets is UNCONFIRMED).
+	Expired bool
+	// DefaultState is the state filter of a users query that sends none
+	// (UNCONFIRMED: 3P says active, the default here).
+	DefaultState string
+	// PageSize is a page's length when limit is left out (UNCONFIRMED; default 25, the old SDK's).
+	PageSize int
+	// NumericIDs sends ids as JSON numbers, as webhooks do; REST sends
+	// strings (SPEC examples, 3P), the default.
+	NumericIDs bool
+	// ItemsOnLastPage ends a list on the page holding its last records. By
+	// default a page that carried a cursor is followed by a final page
+	// without an items key (SDK fix d1bdffa).
+	ItemsOnLastPage bool
+	// NullCursor ends a list with "cursor": null instead of leaving it out
+	// (SPEC: both nullable).
+	NullCursor bool
+	// LimitFailEvery answers every Nth request with limit > 100 with a 400
+	// (SPEC: "on purpose ~20% of the time"; default 5, deterministic); the
+	// others are clamped to 100. Negative: never.
+	LimitFailEvery int
+	// RateLimit is the company's requests per second (default 20, DOCS); 0 turns limiting off.
+	RateLimit int
+	// RetryAfter sends Retry-After with a 429 (UNCONFIRMED, default off).
+	RetryAfter bool
+	// Now is the clock of the rate limit and of RequestTimes.
+	Now func() time.Time
+
+	bucket    *bucket
+	times     []time.Time
+	overLimit int
+}
+
+// NewDialpad starts a simulator holding users and other number owners, answering to key.
+func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
+	s := &DialpadSim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
+		DefaultState: "active", PageSize: 25, LimitFailEvery: 5, RateLimit: 20, Now: time.Now}
+	s.errorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v2/users", s.authed(false, s.listUsers))
+	mux.HandleFunc("GET /api/v2/users/{id}", s.authed(false, s.getUser))
+	mux.HandleFunc("GET /api/v2/numbers", s.authed(true, s.listNumbers))
+	mux.HandleFunc("GET /api/v2/company", s.authed(true, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": Domain,
+			"country": "us", "account_type": "standard", "state": "active"})
+	}))
+	for _, k := range []string{"offices", "departments", "callcenters", "rooms", "callrouters"} {
+		kind := strings.TrimSuffix(k, "s")
+		mux.HandleFunc("GET /api/v2/"+k, s.authed(false, func(w http.ResponseWriter, r *http.Request) { s.listOwners(w, r, kind) }))
+	}
+	s.start(mux)
+	return s
+}
+
+// RequestTimes is when each request came, on the simulator's clock.
+func (s *DialpadSim) RequestTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.times)
+}
+
+// dpErrorBody is the Google-Endpoints-style envelope of a 400 (DOCS forum);
+// other statuses are assumed to use it too (UNCONFIRMED).
+func dpErrorBody(status int, msg string) any {
+	reason, ok := map[int]string{400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "notFound",
+		429: "rateLimitExceeded"}[status]
+	if !ok {
+		reason = "backendError"
+	}
+	return map[string]any{"error": map[string]any{"code": status, "message": msg,
+		"errors": []any{map[string]any{"domain": "global", "reason": reason, "message": msg}}}}
+}
+
+func dpError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, dpErrorBody(status, msg))
+}
+
+// authed accepts the key as a Bearer token or ?apikey= (SPEC), then paces the company.
+func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.times = append(s.times, s.Now())
+		s.mu.Unlock()
+		got := r.URL.Query().Get("apikey")
+		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			got = b
+		}
+		if got != s.key || s.Expired {
+			dpError(w, http.StatusUnauthorized, "Invalid or expired API key")
+			return
+		}
+		if admin && s.NotAdmin {
+			dpError(w, http.StatusForbidden, "This operation requires a company admin API key")
+			return
+		}
+		if !s.limit(w) {
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *DialpadSim) limit(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.RateLimit <= 0 {
+		return true
+	}
+	if s.bucket == nil || s.bucket.limit != s.RateLimit {
+		s.bucket = &bucket{limit: s.RateLimit, window: time.Second}
+	}
+	if _, over := s.bucket.take(s.Now()); over {
+		if s.RetryAfter {
+			w.Header().Set("Retry-After", "1")
+		}
+		dpError(w, http.StatusTooManyRequests, "Rate limit exceeded")
+		return false
+	}
+	return true
+}
+
+// id writes an int64 id as Dialpad's REST does (a string) or as a number.
+func (s *DialpadSim) id(v int64) any {
+	if s.NumericIDs {
+		return v
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+func (s *DialpadSim) userJSON(u DPUser) map[string]any {
+	m := map[string]any{"id": s.id(u.ID), "company_id": s.id(5100000000000001), "first_name": u.FirstName,
+		"last_name": u.LastName, "display_name": strings.TrimSpace(u.FirstName + " " + u.LastName),
+		"state": u.State, "is_admin": false, "is_super_admin": false, "license": "talk",
+		"timezone": "US/Pacific", "country": "us", "language": "en"}
+	// date_added is left out: REST writes it without a zone (dialpad.md §3), which the file's date-time format refuses
+	// empty fields are left out, as Dialpad does (DOCS forum)
+	if u.OfficeID != 0 {
+		m["office_id"] = s.id(u.OfficeID)
+	}
+	if len(u.Emails) > 0 {
+		m["emails"] = u.Emails
+	}
+	if len(u.Numbers) > 0 {
+		m["phone_numbers"] = u.Numbers
+	}
+	if u.Extension != "" {
+		m["extension"] = u.Extension
+	}
+	return m
+}
+
+func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		state = s.DefaultState
+	}
+	if !slices.Contains([]string{"active", "all", "cancelled", "deleted", "pending", "suspended"}, state) {
+		dpError(w, http.StatusBadRequest, "Invalid value for state: "+state)
+		return
+	}
+	var items []any
+	for _, u := range s.users {
+		if (state != "all" && u.State != state) || (q.Get("email") != "" && !slices.ContainsFunc(u.Emails, func(e string) bool { return strings.EqualFold(e, q.Get("email")) })) ||
+			(q.Get("number") != "" && !slices.Contains(u.Numbers, q.Get("number"))) {
+			continue
+		}
+		items = append(items, s.userJSON(u))
+	}
+	s.page(w, r, items)
+}
+
+func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
+	for _, u := range s.users {
+		if strconv.FormatInt(u.ID, 10) == r.PathValue("id") {
+			writeJSON(w, 200, s.userJSON(u))
+			return
+		}
+	}
+	dpError(w, http.StatusNotFound, "User not found")
+}
+
+// numberStatus is a number's status for its owner's target_type (SPEC enums).
+var numberStatus = map[string]string{"user": "user", "office": "office", "department": "department",
+	"callcenter": "call_center", "room": "room", "callrouter": "call_router"}
+
+func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
+	var items []any
+	add := func(n, kind string, id, office int64) {
+		m := map[string]any{"number": n, "status": numberStatus[kind], "target_type": kind, "target_id": s.id(id),
+			"company_id": s.id(5100000000000001), "type": "local", "area_code": n[2:5], "deleted": false}
+		if office != 0 {
+			m["office_id"] = s.id(office)
+		}
+		items = append(items, m)
+	}
+	for _, u := range s.users {
+		for _, n := range u.Numbers {
+			add(n, "user", u.ID, u.OfficeID)
+		}
+	}
+	for _, o := range s.owners {
+		for _, n := range o.Numbers {
+			add(n, o.Kind, o.ID, o.OfficeID)
+		}
+	}
+	s.page(w, r, items)
+}
+
+func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
+	var items []any
+	for _, o := range s.owners {
+		if o.Kind != kind {
+			continue
+		}
+		m := map[string]any{"id": s.id(o.ID), "name": o.Name}
+		if len(o.Numbers) > 0 {
+			m["phone_numbers"] = o.Numbers
+		}
+		if o.OfficeID != 0 {
+			m["office_id"] = s.id(o.OfficeID)
+		}
+		if kind != "callrouter" {
+			m["state"] = "active"
+		}
+		items = append(items, m)
+	}
+	s.page(w, r, items)
+}
+
+// page answers one page of items: {"items":[…],"cursor":"…"} with an opaque
+// cursor, clamping limit to 100 (and refusing some limit > 100 with a 400).
+func (s *DialpadSim) page(w http.ResponseWriter, r *http.Request, items []any) {
+	q := r.URL.Query()
+	size := s.PageSize
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			dpError(w, http.StatusBadRequest, "Invalid value for limit: "+v)
+			return
+		}
+		if n > 100 {
+			s.mu.Lock()
+			s.overLimit++
+			fail := s.LimitFailEvery > 0 && s.overLimit%s.LimitFailEvery == 0
+			s.mu.Unlock()
+			if fail {
+				dpError(w, http.StatusBadRequest, "limit must be at most 100")
+				return
+			}
+			n = 100
+		}
+		size = n
+	}
+	q.Del("cursor")
+	q.Del("limit")
+	q.Del("apikey")
+	// the cursor is opaque to clients: a digest of the query, then the offset
+	tag := fmt.Sprintf("%x", sha256.Sum256([]byte(r.URL.Path+"?"+q.Encode())))[:32]
+	from := 0
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		t, off, ok := strings.Cut(c, "-_-")
+		n, err := strconv.Atoi(off)
+		if !ok || t != tag || err != nil || n < 0 || n > len(items) {
+			dpError(w, http.StatusBadRequest, "Invalid cursor")
+			return
+		}
+		from = n
+	}
+	body := map[string]any{}
+	if from < len(items) || from == 0 {
+		body["items"] = append([]any{}, items[from:min(from+size, len(items))]...)
+	}
+	switch next := from + size; {
+	case next < len(items):
+		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, next)
+	case !s.ItemsOnLastPage && from < len(items): // one more page, without items
+		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, len(items))
+	case s.NullCursor:
+		body["cursor"] = nil
+	}
+	writeJSON(w, 200, body)
+}
+
+// DialpadPlanted names the hand-made Dialpad cases of an org (dialpad.md §3, §4).
+type DialpadPlanted struct {
+	EmailUser, EmailPerson         string // linked by the person's second email
+	ExtensionUser, ExtensionPerson string // linked by extension; the id is above 2^53
+	PhoneUser, PhonePerson         string // linked by phone
+	LineUser, Department           string // Phone is the department's line: shared_number, not linked
+	Line                           string // that line, E.164
+	StaleUser, StalePerson         string // field holds a suspended user's id: stale, left as is
+}
+
+// dialpadUser puts the i-th bulk user on Dialpad too, with a line of its own.
+func (g *gen) dialpadUser(u *SFUser, i int, first, last, email string) {
+	line, _ := usNumber(20_000_000 + i)
+	d := DPUser{ID: 5100000000100000 + int64(i)*7, FirstName: first, LastName: last, Emails: []string{email},
+		Numbers: []string{line}, State: "active", OfficeID: dpOffice}
+	g.org.Dialpad = append(g.org.Dialpad, d)
+	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
+		u.Dialpad = fmt.Sprint(d.ID)
+	}
+}
+
+// dpOffice is the generated company's one Dialpad office.
+const dpOffice = 5100000000000011
+
+// plantDialpad adds the Dialpad cases the SPEC and the issue name.
+func (g *gen) plantDialpad(addSF func(SFUser) SFUser) {
+	o, p := g.org, &g.org.Planted.Dialpad
+	add := func(u DPUser) string {
+		if u.State == "" {
+			u.State = "active"
+		}
+		u.OfficeID = dpOffice
+		o.Dialpad = append(o.Dialpad, u)
+		return fmt.Sprint(u.ID)
+	}
+	p.Line = "+16505550161"
+	o.DialpadOwners = append(o.DialpadOwners,
+		DPOwner{ID: dpOffice, Kind: "office", Name: "Example HQ", Numbers: []string{"+16505550160"}},
+		DPOwner{ID: 5100000000000201, Kind: "department", Name: "Sales Line", Numbers: []string{p.Line}, OfficeID: dpOffice},
+		DPOwner{ID: 5100000000000301, Kind: "room", Name: "Boardroom", Numbers: []string{"+16505550162"}, OfficeID: dpOffice})
+	p.Department = "5100000000000201"
+
+	// several emails: Salesforce has the second one
+	p.EmailPerson = add(DPUser{ID: 5100000000000501, FirstName: "Noor", LastName: "Haddad",
+		Emails: []string{"noor@dialpad-signup.example", "noor.haddad@" + Domain}, Numbers: []string{"+16505550164"}})
+	p.EmailUser = addSF(SFUser{FirstName: "Noor", LastName: "Haddad", Email: "Noor.Haddad@" + Domain}).ID
+
+	// an id a float64 cannot hold (2^53 + 1), linked by extension
+	p.ExtensionPerson = add(DPUser{ID: 9007199254740993, FirstName: "Eitan", LastName: "Bar", Emails: []string{"eitan@dp-only.example"}, Extension: "4101"})
+	p.ExtensionUser = addSF(SFUser{FirstName: "Eitan", LastName: "Bar", Email: "eitan.bar@" + Domain, Extension: "x4101"}).ID
+
+	p.PhonePerson = add(DPUser{ID: 5100000000000503, FirstName: "Paz", LastName: "Rivas", Emails: []string{"paz@dp-only.example"}, Numbers: []string{"+16505550163"}})
+	p.PhoneUser = addSF(SFUser{FirstName: "Paz", LastName: "Rivas", Email: "paz.rivas@" + Domain, Phone: "(650) 555-0163"}).ID
+
+	// the department's line typed as a user's phone
+	p.LineUser = addSF(SFUser{FirstName: "Lior", LastName: "Sales", Email: "lior.sales@" + Domain, Phone: "650.555.0161"}).ID
+
+	// a suspended user whose id a Salesforce field still holds
+	p.StalePerson = add(DPUser{ID: 5100000000000505, FirstName: "Sol", LastName: "Gone", Emails: []string{"sol.gone@" + Domain}, State: "suspended"})
+	p.StaleUser = addSF(SFUser{FirstName: "Sol", LastName: "Later", Email: "sol.later@" + Domain, Dialpad: p.StalePerson}).ID
+}
