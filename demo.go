@@ -30,7 +30,9 @@ plans nothing.`, stderr)
 		return err
 	}
 	defer os.RemoveAll(dir)
-	org := sandbox.GenerateOrg(*users, 2026)
+	shape := sandbox.DemoShape
+	shape.Dialpad = 0.1 // the third provider: a tenth of the company on Dialpad
+	org := sandbox.GenerateShapedOrg(*users, 2026, shape)
 	sb, err := sandbox.Start(org, dir, "")
 	if err != nil {
 		return err
@@ -49,8 +51,8 @@ plans nothing.`, stderr)
 		o.DryRun, o.Backfill, o.Log = dry, !dry, newLogger(logTo, "text")
 		return job.Run(ctx, o)
 	}
-	fmt.Fprintf(stdout, "voiceid demo: %d Salesforce users, %d RingCentral directory entries, %d Aircall users (simulated)\n\n",
-		len(org.Salesforce), len(org.RingCentral), len(org.Aircall))
+	fmt.Fprintf(stdout, "voiceid demo: %d Salesforce users, %d RingCentral directory entries, %d Aircall users, %d Dialpad users (simulated)\n\n",
+		len(org.Salesforce), len(org.RingCentral), len(org.Aircall), len(org.Dialpad))
 	fmt.Fprintln(stdout, "== 1. Dry run: the review an administrator reads before anything is written ==")
 	dry, err := run(true)
 	if err != nil {
