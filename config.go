@@ -233,9 +233,11 @@ func (c *Config) checkDialpad() error {
 		return &ConfigError{File: c.path, Key: "dialpad.base_url", Value: redactURL(c.Dialpad.BaseURL), Problem: err.Error()}
 	}
 	c.Dialpad.BaseURL = strings.TrimRight(c.Dialpad.BaseURL, "/")
-	if n := c.Dialpad.RequestsPerSecond; n != nil && (*n <= 0 || *n > 20) {
+	if n := c.Dialpad.RequestsPerSecond; n != nil && *n <= 0 {
 		return &ConfigError{File: c.path, Key: "dialpad.requests_per_second", Value: fmt.Sprint(*n),
-			Problem: "must be 1 to 20 (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
+			Problem: "must be 1 or more (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
+	} else if n != nil && *n > 20 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: dialpad.requests_per_second = %d is above Dialpad's 20 per second per company: keep it only if Dialpad raised your company's limit (voiceid backs off on 429)", c.path, *n))
 	}
 	return nil
 }

@@ -49,9 +49,9 @@ func TestDialpadConfigErrorsNameTheKeyAndTheFix(t *testing.T) {
 	}{
 		{"api_key empty", func(s string) string { return strings.Replace(s, `api_key = "${DIALPAD_API_KEY}"`, `api_key = ""`, 1) },
 			[]string{"dialpad.api_key", "required", "enabled = false"}},
-		{"budget above Dialpad's limit", func(s string) string {
-			return strings.Replace(s, "requests_per_second = 5", "requests_per_second = 50", 1)
-		}, []string{"dialpad.requests_per_second", `"50"`, "1 to 20"}},
+		{"budget of nothing", func(s string) string {
+			return strings.Replace(s, "requests_per_second = 5", "requests_per_second = 0", 1)
+		}, []string{"dialpad.requests_per_second", `"0"`, "1 or more"}},
 		{"base URL with the API path", func(s string) string {
 			return strings.Replace(s, `"https://dialpad.com"`, `"https://dialpad.com/api/v2"`, 1)
 		}, []string{"dialpad.base_url", "scheme and host only"}},
@@ -70,5 +70,17 @@ func TestDialpadConfigErrorsNameTheKeyAndTheFix(t *testing.T) {
 				t.Errorf("message prints the key: %q", err)
 			}
 		})
+	}
+}
+
+func TestDialpadBudgetAboveItsLimitIsWarnedAbout(t *testing.T) {
+	cfg, err := withExample(t, func(s string) string {
+		return strings.Replace(s, "requests_per_second = 5", "requests_per_second = 50", 1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "dialpad.requests_per_second = 50") || !strings.Contains(cfg.Warnings[0], "20 per second") {
+		t.Errorf("warnings %q", cfg.Warnings)
 	}
 }

@@ -59,6 +59,10 @@ const (
 	StackData       = "/services/data/v" + StackAPIVersion
 )
 
+// StackDialpadLimit is the simulated Dialpad company's raised limit (per
+// second), so that demo, tests and bench do not wait a real company's pace.
+const StackDialpadLimit = 10_000
+
 // SFClientSecret is the simulated app's consumer secret (client credentials flow).
 const SFClientSecret = "sim-sf-consumer-secret"
 
@@ -83,7 +87,8 @@ func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 	dialpad := "" // no section: Dialpad is off, and configs without it stay as they were
 	if len(org.Dialpad) > 0 {
 		s.Dialpad = NewDialpad(org.Dialpad, org.DialpadOwners, DPKey)
-		dialpad = fmt.Sprintf("\n[dialpad]\nbase_url = %q\napi_key = %q\nrequests_per_second = 10\n", s.Dialpad.URL(), DPKey)
+		s.Dialpad.RateLimit = StackDialpadLimit // the shapes stay strict; only the company limit is raised
+		dialpad = fmt.Sprintf("\n[dialpad]\nbase_url = %q\napi_key = %q\nrequests_per_second = %d\n", s.Dialpad.URL(), DPKey, StackDialpadLimit/2)
 	}
 	keyPath := filepath.Join(dir, "salesforce.key")
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {

@@ -52,6 +52,7 @@ func main() {
 	sizes := flag.String("n", "10000,100000", "comma-separated organisation sizes (Salesforce users)")
 	gctrace := flag.Bool("gctrace", false, "print the Go GC trace of the measured runs")
 	runs := flag.Int("runs", 1, "measure each size this many times (median and spread)")
+	flag.Float64Var(&shape.Dialpad, "dialpad", 0, "share of the users also on Dialpad (issue 19's shapes have none)")
 	flag.Parse()
 	for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // for the measured runs only, not the simulators
 		if v := os.Getenv("BENCH_" + k); v != "" {
@@ -83,12 +84,12 @@ func main() {
 
 // printSize writes the table of one size's runs, then their medians and spread.
 func printSize(rs []result) {
-	fmt.Println("| N | applying run | peak RSS | re-run | re-run peak RSS | re-run writes | RingCentral calls (min) | Aircall calls (min) | Salesforce calls (min) | fields written |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| N | applying run | peak RSS | re-run | re-run peak RSS | re-run writes | RingCentral calls (min) | Aircall calls (min) | Dialpad calls | Salesforce calls (min) | fields written |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
-		fmt.Printf("| %d | %.2f s | %.0f MiB | %.2f s | %.0f MiB | %d | %d (%d) | %d (%d) | %d (%d) | %d |\n",
+		fmt.Printf("| %d | %.2f s | %.0f MiB | %.2f s | %.0f MiB | %d | %d (%d) | %d (%d) | %d | %d (%d) | %d |\n",
 			r.n, r.wall.Seconds(), r.rssMiB, r.rerunWall.Seconds(), r.rerunRSSMiB, r.rerunWrites,
-			r.calls["ringcentral"], r.minimum["ringcentral"], r.calls["aircall"], r.minimum["aircall"],
+			r.calls["ringcentral"], r.minimum["ringcentral"], r.calls["aircall"], r.minimum["aircall"], r.calls["dialpad"],
 			r.calls["salesforce"], r.minimum["salesforce"], r.changes)
 	}
 	stat := func(name, unit string, v func(result) float64) {
@@ -105,8 +106,9 @@ func printSize(rs []result) {
 	stat("re-run", "s", func(r result) float64 { return r.rerunWall.Seconds() })
 	stat("re-run peak RSS", "MiB", func(r result) float64 { return r.rerunRSSMiB })
 	r := rs[0]
-	fmt.Printf("a real account at the default budgets: RingCentral %.0f min (Medium group, %d calls/min), Aircall %.0f min (%d calls/min)\n\n",
-		r.realMinutes["ringcentral"], rcMediumPerMinute, r.realMinutes["aircall"], directory.DefaultAircallRequestsPerMinute)
+	fmt.Printf("a real account at the default budgets: RingCentral %.0f min (Medium group, %d calls/min), Aircall %.0f min (%d calls/min), Dialpad %.1f min (%d calls/s)\n\n",
+		r.realMinutes["ringcentral"], rcMediumPerMinute, r.realMinutes["aircall"], directory.DefaultAircallRequestsPerMinute,
+		r.realMinutes["dialpad"], directory.DefaultDialpadRequestsPerSecond)
 }
 
 // rcMediumPerMinute is RingCentral's default Medium group limit, the group of
@@ -163,7 +165,8 @@ func measure(bin, dir string, n int) result {
 	res.minimum["salesforce"] = 2 + ceil(rep.Counts.SalesforceUsers, 2000) + ceil(len(records), 200)
 	// a real account: the calls at voiceid's default budget (the stack runs a raised one)
 	res.realMinutes = map[string]float64{"aircall": float64(res.calls["aircall"]) / directory.DefaultAircallRequestsPerMinute,
-		"ringcentral": float64(res.calls["ringcentral"]) / rcMediumPerMinute}
+		"ringcentral": float64(res.calls["ringcentral"]) / rcMediumPerMinute,
+		"dialpad":     float64(res.calls["dialpad"]) / (60 * directory.DefaultDialpadRequestsPerSecond)}
 	// the stack's Aircall is strict: a 400 past 10,000 records, assignments on single-number reads only
 	if n := stack.Aircall.Answered(400); n != 0 {
 		check(fmt.Errorf("voiceid asked Aircall for %d pages past the 10,000-record cap", n))
