@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
 	"encoding/hex"
@@ -778,11 +779,26 @@ type UserRef struct {
 // RememberUsers replaces the remembered users with those a run just read.
 func (s *DB) RememberUsers(users []UserRef) (err error) {
 	defer func() { err = s.written(err) }()
+	h := sha256.New()
+	for _, u := range users {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", u.ID, u.Username, u.Name)
+	}
+	digest := hex.EncodeToString(h.Sum(nil))
+	var last string
+	if err := s.db.QueryRow("SELECT value FROM meta WHERE key = 'users_digest'").Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if last == digest {
+		return nil // the same users as last time: nothing to rewrite
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if _, err := tx.Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('users_digest', ?)", digest); err != nil {
+		return err
+	}
 	if _, err := tx.Exec("DELETE FROM users"); err != nil {
 		return err
 	}

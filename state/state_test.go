@@ -599,3 +599,38 @@ func TestMarksFailLoudlyWhenTheFileIsFull(t *testing.T) {
 		t.Error("recording outcomes in a full file did not fail")
 	}
 }
+
+// The nightly re-run on an unchanged org rewrites no user rows: the users
+// table is rewritten only when the users differ from the last run's.
+func TestRememberUsersRewritesOnlyWhenTheUsersChange(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	users := []UserRef{{ID: "005A", Username: "ann@x", Name: "Ann"}, {ID: "005B", Username: "bob@x", Name: "Bob"}}
+	writes := func() int64 {
+		var n int64
+		db.db.QueryRow("SELECT total_changes()").Scan(&n)
+		return n
+	}
+	if err := db.RememberUsers(users); err != nil {
+		t.Fatal(err)
+	}
+	before := writes()
+	if err := db.RememberUsers(users); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes() - before; w != 0 {
+		t.Errorf("the same users again wrote %d rows", w)
+	}
+	users[1].Name = "Robert"
+	if err := db.RememberUsers(users); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := db.FindUser("bob@x"); err != nil || u.Name != "Robert" {
+		t.Errorf("a renamed user was not remembered: %+v, %v", u, err)
+	}
+	if err := db.RememberUsers(users[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FindUser("bob@x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a user gone from Salesforce is still remembered: %v", err)
+	}
+}

@@ -54,7 +54,7 @@ func main() {
 	runs := flag.Int("runs", 1, "measure each size this many times (median and spread)")
 	flag.Float64Var(&shape.Dialpad, "dialpad", 0, "share of the users also on Dialpad (issue 19's shapes have none)")
 	flag.Parse()
-	for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // for the measured runs only, not the simulators
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "VOICEID_CPUPROFILE"} { // for the measured runs only, not the simulators
 		if v := os.Getenv("BENCH_" + k); v != "" {
 			childEnv = append(childEnv, k+"="+v)
 		}
