@@ -141,7 +141,7 @@ const (
 func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
 	timeout := s.cfg.BulkPollTimeout
 	if timeout <= 0 {
-		timeout = 30 * time.Minute
+		timeout = DefaultBulkPollTimeout
 	}
 	deadline := s.cfg.Now().Add(timeout)
 	wait := firstPoll
