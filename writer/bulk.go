@@ -22,14 +22,11 @@ import (
 // #N/A clears it. Rows Salesforce could not lock are finished through
 // sObject Collections, which retries them.
 func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
-	p, err := s.prepare(changes)
+	p, err := s.prepare(changes, h.Settled)
 	if err != nil {
 		return p.out, err
 	}
 	out := p.out
-	if len(p.early) > 0 {
-		h.Settled(p.early, out)
-	}
 	good, bad, err := s.runBulkJob(ctx, s.bulkCSV(changes, p), func() error { return h.Sending(p.indexes(p.order)) })
 	if err != nil {
 		return out, err

@@ -556,13 +556,11 @@ func (s *Salesforce) FieldOf(c match.Change) (Field, error) {
 	return f, nil
 }
 
-// prepared is a set of changes grouped into one record per user; values
-// longer than their field are refused before anything is sent.
+// prepared is a set of changes grouped into one record per user.
 type prepared struct {
 	out    []Outcome
 	byUser map[string][]int // user id -> indexes into changes
 	order  []string         // users in the order of their first change
-	early  []int            // changes already settled (refused)
 }
 
 // indexes lists the changes of these users.
@@ -574,8 +572,11 @@ func (p prepared) indexes(users []string) []int {
 	return out
 }
 
-func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
+// prepare groups the changes by user. Values longer than their field are
+// refused before anything is sent, and told to settled at once.
+func (s *Salesforce) prepare(changes []match.Change, settled Settled) (prepared, error) {
 	p := prepared{out: make([]Outcome, len(changes)), byUser: map[string][]int{}}
+	var refused []int
 	for i, c := range changes {
 		f, err := s.FieldOf(c)
 		if err != nil {
@@ -583,7 +584,7 @@ func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 		}
 		if len(c.New) > f.Length && f.Length > 0 {
 			p.out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
-			p.early = append(p.early, i)
+			refused = append(refused, i)
 			continue
 		}
 		if _, seen := p.byUser[c.UserID]; !seen {
@@ -591,18 +592,18 @@ func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 		}
 		p.byUser[c.UserID] = append(p.byUser[c.UserID], i)
 	}
+	if len(refused) > 0 {
+		settled(refused, p.out)
+	}
 	return p, nil
 }
 
 func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
-	p, err := s.prepare(changes)
+	p, err := s.prepare(changes, h.Settled)
 	if err != nil {
 		return p.out, err
 	}
 	out := p.out
-	if len(p.early) > 0 {
-		h.Settled(p.early, out)
-	}
 	retries := s.cfg.LockRetries
 	if retries == 0 {
 		retries = 3
