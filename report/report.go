@@ -427,14 +427,7 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 
 // textChanges writes the changes grouped by rule, strongest rule first.
 func (r *Report) textChanges(p printf, limit int) {
-	byRule := map[string][]Change{}
-	var rules []string
-	for _, ch := range r.Changes {
-		if byRule[ch.Rule] == nil {
-			rules = append(rules, ch.Rule)
-		}
-		byRule[ch.Rule] = append(byRule[ch.Rule], ch)
-	}
+	rules, byRule := groupBy(r.Changes, func(ch Change) string { return ch.Rule })
 	sort.SliceStable(rules, func(i, j int) bool { return ruleRank(rules[i]) < ruleRank(rules[j]) })
 	if len(rules) > 0 {
 		p("\nChanges by rule\n")
@@ -465,14 +458,7 @@ func (r *Report) textChanges(p printf, limit int) {
 
 // textConflicts writes the conflicts grouped by kind, each kind with its advice.
 func (r *Report) textConflicts(p printf, limit int) {
-	byKind := map[string][]Conflict{}
-	var kinds []string
-	for _, cf := range r.Conflicts {
-		if byKind[cf.Kind] == nil {
-			kinds = append(kinds, cf.Kind)
-		}
-		byKind[cf.Kind] = append(byKind[cf.Kind], cf)
-	}
+	kinds, byKind := groupBy(r.Conflicts, func(cf Conflict) string { return cf.Kind })
 	if len(kinds) > 0 {
 		p("\nConflicts by kind\n")
 	}
@@ -503,6 +489,19 @@ func (r *Report) textUnmatched(p printf, limit int) {
 		}
 		p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, clean(u.Name), clean(u.Email))
 	}
+}
+
+// groupBy groups items by key; keys are in the order they first appear.
+func groupBy[T any](items []T, key func(T) string) (keys []string, groups map[string][]T) {
+	groups = map[string][]T{}
+	for _, it := range items {
+		k := key(it)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	return keys, groups
 }
 
 // cut writes "... and N more" and says stop when item i of n is past the limit (0: none).
