@@ -18,6 +18,7 @@ import (
 
 	"voiceid/directory"
 	"voiceid/internal/httpx"
+	"voiceid/job"
 	"voiceid/match"
 	"voiceid/writer"
 )
@@ -101,12 +102,6 @@ func (e *ConfigError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s = %q: %s", e.File, e.Key, e.Value, e.Problem)
 }
-
-// Defaults for keys the file leaves out.
-const (
-	DefaultMaxChanges     = 500
-	DefaultMaxChangeRatio = 0.2
-)
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
@@ -198,11 +193,11 @@ func (c *Config) AircallRequestsPerMinute() int {
 }
 
 // MaxChanges is the safety threshold's absolute bound.
-func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, DefaultMaxChanges) }
+func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, job.DefaultMaxChanges) }
 
 // MaxChangeRatio is the safety threshold's bound relative to linked users.
 func (c *Config) MaxChangeRatio() float64 {
-	return orDefault(c.Safety.MaxChangeRatio, DefaultMaxChangeRatio)
+	return orDefault(c.Safety.MaxChangeRatio, job.DefaultMaxChangeRatio)
 }
 
 // BulkThreshold is the number of changes above which Bulk API 2.0 writes them.

@@ -45,9 +45,9 @@ type Config struct {
 	MinBackoff     time.Duration
 	LockRetries    int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
 	Now            func() time.Time
-	// BulkThreshold: more changes than this go through Bulk API 2.0 (default 10,000).
+	// BulkThreshold: more changes than this go through Bulk API 2.0 (0: DefaultBulkThreshold).
 	BulkThreshold int
-	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (default 30 minutes).
+	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (0: DefaultBulkPollTimeout).
 	BulkPollTimeout time.Duration
 	// Reserve is the part of the org's daily API allowance voiceid leaves untouched.
 	Reserve int
