@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -131,19 +132,20 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 
 func TestConcurrentRunsOnlyOneRuns(t *testing.T) {
 	sb, _ := startTestSandbox(t, 60, 2, "")
-	// hold the first run inside Salesforce long enough for the second to arrive
-	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/sobjects/User/describe", Delay: 1500 * time.Millisecond, Times: 2})
+	// the first run, lock taken, is held inside Salesforce until the second has been refused
+	inside, hold := make(chan struct{}, 1), make(chan struct{})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/sobjects/User/describe", Fired: inside, Hold: hold})
 	a, outA := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
+	aDone := startProcess(t, a)
+	select {
+	case <-inside:
+	case err := <-aDone:
+		t.Fatalf("the first run ended (%v) before it reached Salesforce: %s", err, outA)
+	}
 	b, outB := voiceidProcess("sync", "--config", sb.ConfigPath, "--dry-run")
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	a.Wait()
-	b.Wait()
+	b.Run()
+	close(hold)
+	<-aDone
 	codes := []int{a.ProcessState.ExitCode(), b.ProcessState.ExitCode()}
 	if codes[0] != 0 || codes[1] != exitLocked {
 		t.Fatalf("exit statuses %v, want [0 5]\nA: %s\nB: %s", codes, outA, outB)
@@ -153,24 +155,44 @@ func TestConcurrentRunsOnlyOneRuns(t *testing.T) {
 	}
 }
 
-func TestKilledRunLeavesAConsistentState(t *testing.T) {
-	sb, cfg := startTestSandbox(t, 150, 4, "")
-	// the writes hang: the process is killed in the middle of applying
-	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Delay: time.Minute})
-	child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
-	if err := child.Start(); err != nil {
+// startProcess starts cmd; the channel gets Wait's result once it exits.
+func startProcess(t *testing.T, cmd *exec.Cmd) <-chan error {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for sb.Salesforce.Requests(sandbox.StackData+"/composite/sobjects") == 0 {
-		if time.Now().After(deadline) {
-			child.Process.Kill()
-			t.Fatalf("the run never reached its writes: %s", out)
-		}
-		time.Sleep(20 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return done
+}
+
+// faulty is a simulator a test injects faults into.
+type faulty interface{ Inject(sandbox.Fault) }
+
+// killInside runs voiceid ARGS with the fault f injected into sim, and kills it with SIGKILL once f has fired: the child is then held inside
+// that request, which never gets an answer. A child that ends before fails
+// the test.
+func killInside(t *testing.T, sim faulty, f sandbox.Fault, args ...string) {
+	t.Helper()
+	fired, hold := make(chan struct{}, 1), make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	f.Fired, f.Hold = fired, hold
+	sim.Inject(f)
+	child, out := voiceidProcess(args...)
+	done := startProcess(t, child)
+	select {
+	case <-fired:
+		child.Process.Signal(syscall.SIGKILL)
+		<-done
+	case err := <-done:
+		t.Fatalf("voiceid ended (%v) before request %d under %q: %s", err, max(f.Nth, 1), f.Path, out)
 	}
-	child.Process.Signal(syscall.SIGKILL)
-	child.Wait()
+}
+
+func TestKilledRunLeavesAConsistentState(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 150, 4, "")
+	// killed in the middle of applying: while its first write is in flight
+	killInside(t, sb.Salesforce, sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects"}, "sync", "--config", sb.ConfigPath, "--backfill")
 
 	db, err := state.Open(cfg.State.Path)
 	if err != nil {
@@ -215,92 +237,109 @@ func syncAfterLease(t *testing.T, cfg *Config) *report.Report {
 	return rep
 }
 
+// killSeed seeds the kill points drawn at random: the time, or
+// VOICEID_KILL_SEED to replay the seed a failure logged.
+func killSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("VOICEID_KILL_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("VOICEID_KILL_SEED=%q: %v", v, err)
+		}
+	}
+	t.Logf("kill points seeded with %d; replay with VOICEID_KILL_SEED=%d go test -run '^%s$'", seed, seed, t.Name())
+	return seed
+}
+
 func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	const users, seed = 1000, 21 // about 600 changes: several batches of 200
-	want := reference(t, users, seed, "")
-	points := []struct {
-		name   string
-		batch  int           // hang the Nth write, kill once it is sent
-		random time.Duration // or kill after this long, with no fault
-	}{
-		{name: "before the first write lands", batch: 1}, {name: "after one batch", batch: 2}, {name: "after two batches", batch: 3},
-		{name: "at a random moment 1", random: time.Duration(rand.IntN(400)) * time.Millisecond},
-		{name: "at a random moment 2", random: time.Duration(rand.IntN(400)) * time.Millisecond},
-		{name: "at a random moment 3", random: time.Duration(rand.IntN(400)) * time.Millisecond},
+	ref := referenceStack(t, users, seed, "")
+	want := ref.Salesforce.Users()
+	writes := sandbox.StackData + "/composite/sobjects"
+	type killPoint struct {
+		name  string
+		sim   string        // the simulator that holds the request: "" is Salesforce
+		fault sandbox.Fault // the request held when the run is killed
+		batch int           // the write batch held, 0 when the point is not a write
+	}
+	points := []killPoint{
+		{name: "before the first write lands", fault: sandbox.Fault{Path: writes, Nth: 1}, batch: 1},
+		{name: "after one batch", fault: sandbox.Fault{Path: writes, Nth: 2}, batch: 2},
+		{name: "after two batches", fault: sandbox.Fault{Path: writes, Nth: 3}, batch: 3},
+	}
+	// and at any request of an uninterrupted run to any of the APIs, drawn from a logged seed
+	sims := []struct {
+		name  string
+		calls int
+	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ref.RingCentral.Requests("")}, {"aircall", ref.Aircall.Requests("")}}
+	rng := rand.New(rand.NewPCG(killSeed(t), 17))
+	for i := range 3 {
+		s := sims[rng.IntN(len(sims))]
+		n := 1 + rng.IntN(s.calls)
+		points = append(points, killPoint{name: fmt.Sprintf("at random request %d (%s %d of %d)", i+1, s.name, n, s.calls),
+			sim: s.name, fault: sandbox.Fault{Nth: n}})
 	}
 	for _, pt := range points {
 		t.Run(pt.name, func(t *testing.T) {
 			sb, cfg := startTestSandbox(t, users, seed, "")
-			if pt.batch > 0 {
-				sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Nth: pt.batch, Delay: time.Minute})
-			}
-			child, out := voiceidProcess("sync", "--config", sb.ConfigPath, "--backfill")
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if pt.batch > 0 {
-				deadline := time.Now().Add(20 * time.Second)
-				for sb.Salesforce.Requests(sandbox.StackData+"/composite/sobjects") < pt.batch {
-					if time.Now().After(deadline) {
-						child.Process.Kill()
-						t.Fatalf("the backfill never reached write %d: %s", pt.batch, out)
-					}
-					time.Sleep(5 * time.Millisecond)
-				}
-			} else {
-				time.Sleep(pt.random)
-			}
-			child.Process.Signal(syscall.SIGKILL)
-			child.Wait()
-
-			// The file opens, and its audit trail says exactly what Salesforce holds.
-			written := map[string]bool{}
-			for _, w := range sb.Salesforce.Writes() {
-				written[w.UserID+"/"+w.Field] = true
-			}
-			db, err := state.Open(cfg.State.Path)
-			if err != nil {
-				t.Fatalf("state after kill -9 does not open: %v", err)
-			}
-			trail, err := db.ChangesOf(1)
-			runs, _ := db.Runs(1)
-			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			// "sending" (sent, outcome unknown) may go either way; nothing else may disagree
-			applied, sending := 0, 0
-			for _, c := range trail {
-				w := written[c.UserID+"/"+c.Field]
-				switch {
-				case c.Status == "sending":
-					sending++
-				case (c.Status == "applied") != w:
-					t.Errorf("audit trail says %s for %s/%s, Salesforce says written=%v", c.Status, c.UserID, c.Field, w)
-				}
-				if c.Status == "applied" {
-					applied++
-				}
-			}
-			if applied > len(written) || len(written) > applied+sending {
-				t.Errorf("%d applied and %d sending in the trail, %d values in Salesforce", applied, sending, len(written))
-			}
-			// history counts what the killed run wrote, though it never recorded its end
-			if len(runs) == 1 && (runs[0].Applied != applied || runs[0].Sending != sending || runs[0].Changes != len(trail)) {
-				t.Errorf("history of the killed run: %+v; its trail has %d applied, %d sending of %d", runs[0].Counts, applied, sending, len(trail))
-			}
-			if pt.batch > 0 && sending == 0 {
-				t.Error("the batch in flight when killed is not recorded as sending")
-			}
-			if pt.batch > 1 && applied == 0 {
-				t.Errorf("killed after batch %d, yet nothing applied", pt.batch-1)
-			}
+			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": sb.RingCentral, "aircall": sb.Aircall}[pt.sim]
+			killInside(t, sim, pt.fault, "sync", "--config", sb.ConfigPath, "--backfill")
+			trailAgreesWithSalesforce(t, sb.Salesforce, cfg, pt.batch)
 
 			// Resumed, it ends where an uninterrupted backfill ends, writing no field twice.
 			syncAfterLease(t, cfg)
 			noDoubleWrites(t, sb.Salesforce)
 			sameUsers(t, sb.Salesforce.Users(), want)
 		})
+	}
+}
+
+// trailAgreesWithSalesforce: after a kill the state file opens, and its
+// audit trail says exactly what Salesforce holds. batch is the write batch
+// that was in flight (0: none, or not known).
+func trailAgreesWithSalesforce(t *testing.T, sim *sandbox.SalesforceSim, cfg *Config, batch int) {
+	t.Helper()
+	written := map[string]bool{}
+	for _, w := range sim.Writes() {
+		written[w.UserID+"/"+w.Field] = true
+	}
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		t.Fatalf("state after kill -9 does not open: %v", err)
+	}
+	trail, err := db.ChangesOf(1)
+	runs, _ := db.Runs(1)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "sending" (sent, outcome unknown) may go either way; nothing else may disagree
+	applied, sending := 0, 0
+	for _, c := range trail {
+		w := written[c.UserID+"/"+c.Field]
+		switch {
+		case c.Status == "sending":
+			sending++
+		case (c.Status == "applied") != w:
+			t.Errorf("audit trail says %s for %s/%s, Salesforce says written=%v", c.Status, c.UserID, c.Field, w)
+		}
+		if c.Status == "applied" {
+			applied++
+		}
+	}
+	if applied > len(written) || len(written) > applied+sending {
+		t.Errorf("%d applied and %d sending in the trail, %d values in Salesforce", applied, sending, len(written))
+	}
+	// history counts what the killed run wrote, though it never recorded its end
+	if len(runs) == 1 && (runs[0].Applied != applied || runs[0].Sending != sending || runs[0].Changes != len(trail)) {
+		t.Errorf("history of the killed run: %+v; its trail has %d applied, %d sending of %d", runs[0].Counts, applied, sending, len(trail))
+	}
+	if batch > 0 && sending == 0 {
+		t.Error("the batch in flight when killed is not recorded as sending")
+	}
+	if batch > 1 && applied == 0 {
+		t.Errorf("killed after batch %d, yet nothing applied", batch-1)
 	}
 }
 

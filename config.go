@@ -18,6 +18,7 @@ import (
 
 	"voiceid/directory"
 	"voiceid/internal/httpx"
+	"voiceid/job"
 	"voiceid/match"
 	"voiceid/writer"
 )
@@ -111,12 +112,6 @@ func (e *ConfigError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s = %q: %s", e.File, e.Key, e.Value, e.Problem)
 }
-
-// Defaults for keys the file leaves out.
-const (
-	DefaultMaxChanges     = 500
-	DefaultMaxChangeRatio = 0.2
-)
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
@@ -243,26 +238,30 @@ func (c *Config) checkDialpad() error {
 }
 
 // MaxChanges is the safety threshold's absolute bound.
-func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, DefaultMaxChanges) }
+func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, job.DefaultMaxChanges) }
 
 // MaxChangeRatio is the safety threshold's bound relative to linked users.
 func (c *Config) MaxChangeRatio() float64 {
-	return orDefault(c.Safety.MaxChangeRatio, DefaultMaxChangeRatio)
+	return orDefault(c.Safety.MaxChangeRatio, job.DefaultMaxChangeRatio)
 }
 
 // BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
-func (c *Config) BulkThreshold() int { return orDefault(c.Salesforce.BulkThreshold, 10000) }
+func (c *Config) BulkThreshold() int {
+	return orDefault(c.Salesforce.BulkThreshold, writer.DefaultBulkThreshold)
+}
 
 // BulkPollTimeout is how long a run waits for a Bulk API 2.0 job to finish.
 func (c *Config) BulkPollTimeout() time.Duration {
 	if c.pollTimeout == 0 {
-		return 30 * time.Minute
+		return writer.DefaultBulkPollTimeout
 	}
 	return c.pollTimeout
 }
 
 // APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
-func (c *Config) APIReserve() int { return orDefault(c.Salesforce.APIReserve, 1000) }
+func (c *Config) APIReserve() int {
+	return orDefault(c.Salesforce.APIReserve, writer.DefaultAPIReserve)
+}
 
 func orDefault[T any](v *T, def T) T {
 	if v == nil {
@@ -279,10 +278,26 @@ func (c *Config) Location() *time.Location {
 	return c.loc
 }
 
+// check validates the config and fills in what it derives (defaults,
+// absolute paths, parsed durations); each part stops at its first problem.
 func (c *Config) check() error {
-	bad := func(key, value, problem string) error {
-		return &ConfigError{File: c.path, Key: key, Value: value, Problem: problem}
+	for _, part := range []func() error{c.checkProviders, c.checkSalesforce, c.checkLimits, c.checkMatch,
+		c.checkPaths, c.checkNetwork, c.checkSchedule} {
+		if err := part(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// bad is a problem with one key's value.
+func (c *Config) bad(key, value, problem string) error {
+	return &ConfigError{File: c.path, Key: key, Value: value, Problem: problem}
+}
+
+// checkProviders: at least one directory is on, each one on has its
+// credentials, and every base URL is a bare https origin.
+func (c *Config) checkProviders() error {
 	if !c.RingCentralEnabled() && !c.AircallEnabled() && !c.DialpadEnabled() {
 		return &ConfigError{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled and [dialpad] is absent or disabled: nothing to do"}
 	}
@@ -295,7 +310,7 @@ func (c *Config) check() error {
 		}
 		for _, f := range fields {
 			if strings.TrimSpace(*f.ptr) == "" {
-				return bad(f.key, "", "required when ["+section+"] is enabled")
+				return c.bad(f.key, "", "required when ["+section+"] is enabled")
 			}
 		}
 		return nil
@@ -309,90 +324,101 @@ func (c *Config) check() error {
 		strField{"aircall.api_id", &c.Aircall.APIID}, strField{"aircall.api_token", &c.Aircall.APIToken}); err != nil {
 		return err
 	}
-	// with sf-cli the Salesforce CLI holds the app, the user and the instance URL
-	if err := need("salesforce", c.Salesforce.Auth != "sf-cli", strField{"salesforce.login_url", &c.Salesforce.LoginURL},
-		strField{"salesforce.client_id", &c.Salesforce.ClientID}); err != nil {
-		return err
-	}
 	for _, u := range []strField{{"ringcentral.server", &c.RingCentral.Server}, {"aircall.base_url", &c.Aircall.BaseURL},
 		{"salesforce.login_url", &c.Salesforce.LoginURL}} {
 		if *u.ptr == "" {
 			continue
 		}
 		if err := checkBaseURL(*u.ptr); err != nil {
-			return bad(u.key, redactURL(*u.ptr), err.Error())
+			return c.bad(u.key, redactURL(*u.ptr), err.Error())
 		}
 		*u.ptr = strings.TrimRight(*u.ptr, "/")
 	}
-	switch c.Salesforce.Auth {
-	case "", "jwt":
-		c.Salesforce.Auth = "jwt"
-		if c.Salesforce.Username == "" {
-			return bad("salesforce.username", "", "required with auth = \"jwt\" (the integration user's username)")
+	return nil
+}
+
+// checkSalesforce checks the sign-in through the writer's own rules, then
+// the API version and write_phone.
+func (c *Config) checkSalesforce() error {
+	if c.Salesforce.Auth == "" {
+		c.Salesforce.Auth = writer.AuthJWT
+	}
+	if err := writer.CheckAuth(c.writerConfig()); err != nil {
+		var ke *writer.KeyError
+		if errors.As(err, &ke) {
+			return c.bad("salesforce."+ke.Key, ke.Value, ke.Problem)
 		}
-		if c.Salesforce.PrivateKeyFile == "" {
-			return bad("salesforce.private_key_file", "", "required with auth = \"jwt\"")
-		}
+		return err
+	}
+	if c.Salesforce.Auth == writer.AuthJWT {
 		if !filepath.IsAbs(c.Salesforce.PrivateKeyFile) {
 			c.Salesforce.PrivateKeyFile = filepath.Join(filepath.Dir(c.path), c.Salesforce.PrivateKeyFile)
 		}
 		if _, err := os.ReadFile(c.Salesforce.PrivateKeyFile); err != nil {
-			return bad("salesforce.private_key_file", c.Salesforce.PrivateKeyFile, "cannot be read: "+errors.Unwrap(err).Error())
+			return c.bad("salesforce.private_key_file", c.Salesforce.PrivateKeyFile, "cannot be read: "+errors.Unwrap(err).Error())
 		}
-	case "client_credentials":
-		if c.Salesforce.ClientSecret == "" {
-			return bad("salesforce.client_secret", "", "required with auth = \"client_credentials\"")
-		}
-	case "sf-cli":
-		if strings.TrimSpace(c.Salesforce.TargetOrg) == "" {
-			return bad("salesforce.target_org", "", "required with auth = \"sf-cli\": the alias of an org the Salesforce CLI is signed in to (sf org login web --alias ALIAS)")
-		}
-	default:
-		return bad("salesforce.auth", c.Salesforce.Auth, "use \"jwt\", \"client_credentials\" or \"sf-cli\"")
 	}
 	v, err := writer.NormalizeAPIVersion(c.Salesforce.APIVersion)
 	if err != nil {
-		return bad("salesforce.api_version", c.Salesforce.APIVersion, `write the version as Salesforce does, "65.0" (or "v65.0")`)
+		return c.bad("salesforce.api_version", c.Salesforce.APIVersion, `write the version as Salesforce does, "65.0" (or "v65.0")`)
 	}
 	c.Salesforce.APIVersion = v
 	if err := writer.CheckLoginURL(c.Salesforce.Auth, c.Salesforce.LoginURL); err != nil {
-		return bad("salesforce.login_url", c.Salesforce.LoginURL, err.Error())
+		return c.bad("salesforce.login_url", c.Salesforce.LoginURL, err.Error())
 	}
 	switch c.Salesforce.WritePhone {
 	case "", "off", "fill-empty":
 	default:
-		return bad("salesforce.write_phone", c.Salesforce.WritePhone, "use \"fill-empty\" or leave it empty (off)")
+		return c.bad("salesforce.write_phone", c.Salesforce.WritePhone, "use \"fill-empty\" or leave it empty (off)")
 	}
+	return nil
+}
+
+// checkLimits checks the request budget, the bulk threshold, the API reserve
+// and the Bulk poll deadline.
+func (c *Config) checkLimits() error {
 	if n := c.Aircall.RequestsPerMinute; n != nil && *n <= 0 {
-		return bad("aircall.requests_per_minute", fmt.Sprint(*n), "must be 1 or more (default 60, half of Aircall's 120 per company); leave it out for the default")
+		return c.bad("aircall.requests_per_minute", fmt.Sprint(*n), fmt.Sprintf(
+			"must be 1 or more (default %d, half of Aircall's 120 per company); leave it out for the default", directory.DefaultAircallRequestsPerMinute))
 	}
 	for _, n := range []struct {
 		key string
 		v   *int
 	}{{"salesforce.bulk_threshold", c.Salesforce.BulkThreshold}, {"salesforce.api_reserve", c.Salesforce.APIReserve}} {
 		if n.v != nil && *n.v < 0 {
-			return bad(n.key, fmt.Sprint(*n.v), "must be 0 or more")
+			return c.bad(n.key, fmt.Sprint(*n.v), "must be 0 or more")
 		}
 	}
 	if v := c.Salesforce.BulkPollTimeout; v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return bad("salesforce.bulk_poll_timeout", v, "not a positive duration: write it like \"30m\" or \"1h30m\" (default 30m)")
+			return c.bad("salesforce.bulk_poll_timeout", v, "not a positive duration: write it like \"30m\" or \"1h30m\" (default 30m)")
 		}
 		c.pollTimeout = d
 	}
+	return nil
+}
+
+// checkMatch checks the default region and the safety threshold.
+func (c *Config) checkMatch() error {
 	if c.Match.DefaultRegion == "" {
 		c.Match.DefaultRegion = "US"
 	}
 	if !match.ValidRegion(c.Match.DefaultRegion) {
-		return bad("match.default_region", c.Match.DefaultRegion, "not an ISO 3166 region code with a phone numbering plan (US, GB, FR, ...)")
+		return c.bad("match.default_region", c.Match.DefaultRegion, "not an ISO 3166 region code with a phone numbering plan (US, GB, FR, ...)")
 	}
 	if n := c.MaxChanges(); n < 0 {
-		return bad("safety.max_changes", fmt.Sprint(n), "must be 0 or more")
+		return c.bad("safety.max_changes", fmt.Sprint(n), "must be 0 or more")
 	}
 	if r := c.MaxChangeRatio(); r < 0 || r > 1 {
-		return bad("safety.max_change_ratio", fmt.Sprint(r), "must be between 0 and 1")
+		return c.bad("safety.max_change_ratio", fmt.Sprint(r), "must be between 0 and 1")
 	}
+	return nil
+}
+
+// checkPaths makes the state and metrics files absolute (relative to the
+// config file) and checks their directories exist.
+func (c *Config) checkPaths() error {
 	if c.State.Path == "" {
 		c.State.Path = "voiceid.db"
 	}
@@ -400,16 +426,21 @@ func (c *Config) check() error {
 		c.State.Path = filepath.Join(filepath.Dir(c.path), c.State.Path)
 	}
 	if dir := filepath.Dir(c.State.Path); !isDir(dir) {
-		return bad("state.path", c.State.Path, "directory "+dir+" does not exist")
+		return c.bad("state.path", c.State.Path, "directory "+dir+" does not exist")
 	}
 	if m := c.Metrics.Textfile; m != "" {
 		if !filepath.IsAbs(m) {
 			c.Metrics.Textfile = filepath.Join(filepath.Dir(c.path), m)
 		}
 		if dir := filepath.Dir(c.Metrics.Textfile); !isDir(dir) {
-			return bad("metrics.textfile", m, "directory "+dir+" does not exist")
+			return c.bad("metrics.textfile", m, "directory "+dir+" does not exist")
 		}
 	}
+	return nil
+}
+
+// checkNetwork parses [network]'s durations into the HTTP policy.
+func (c *Config) checkNetwork() error {
 	for _, d := range []struct {
 		key string
 		raw string
@@ -420,21 +451,26 @@ func (c *Config) check() error {
 		}
 		v, err := time.ParseDuration(d.raw)
 		if err != nil || v <= 0 {
-			return bad(d.key, d.raw, `a positive duration such as "20s" or "1m"`)
+			return c.bad(d.key, d.raw, `a positive duration such as "20s" or "1m"`)
 		}
 		*d.to = v
 	}
+	return nil
+}
+
+// checkSchedule loads the time zone and parses the cron expression.
+func (c *Config) checkSchedule() error {
 	c.loc = time.UTC
 	if tz := c.Schedule.Timezone; tz != "" {
 		loc, err := time.LoadLocation(tz)
 		if err != nil {
-			return bad("schedule.timezone", tz, "not an IANA time zone (Europe/Paris, America/New_York, UTC)")
+			return c.bad("schedule.timezone", tz, "not an IANA time zone (Europe/Paris, America/New_York, UTC)")
 		}
 		c.loc = loc
 	}
 	if c.Schedule.Cron != "" {
 		if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
-			return bad("schedule.cron", c.Schedule.Cron, "not a cron expression: "+err.Error())
+			return c.bad("schedule.cron", c.Schedule.Cron, "not a cron expression: "+err.Error())
 		}
 	}
 	return nil

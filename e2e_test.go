@@ -86,6 +86,36 @@ func TestSyncEndToEnd(t *testing.T) {
 		t.Errorf("the applying run changed other fields than its dry run listed:\n dry:   %s\n apply: %s", want, got)
 	}
 
+	checkPlantedLinks(t, sb)
+	// Every clean email pair in the generated org is linked, derived from the
+	// org's data and the SPEC's email rule, not from the plan.
+	checkCleanEmailLinks(t, org, sb.Salesforce.Users())
+	checkOneHolderPerIdentifier(t, sb.Salesforce)
+	checkPlantedConflicts(t, applied, p)
+
+	// 3. A re-run right after plans zero changes and writes nothing.
+	before := len(sb.Salesforce.Writes())
+	again := sync(t, cfg, false)
+	if again.Counts.Changes != 0 || len(sb.Salesforce.Writes()) != before {
+		t.Errorf("re-run planned %d changes and wrote %d values", again.Counts.Changes, len(sb.Salesforce.Writes())-before)
+	}
+	noDoubleWrites(t, sb.Salesforce)
+
+	// 4. The JSON reports are valid, and the state holds the runs.
+	for _, name := range []string{"dry.json", "apply.json"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, raw)
+	}
+}
+
+// checkPlantedLinks: each planted user's fields hold what the SPEC's rules
+// say, and no ineligible record was written or linked.
+func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
+	t.Helper()
+	p := sb.Org.Planted
 	user := func(id string) sandbox.SFUser {
 		t.Helper()
 		u, ok := sb.Salesforce.User(id)
@@ -125,16 +155,15 @@ func TestSyncEndToEnd(t *testing.T) {
 			t.Errorf("a NotActivated entry was linked: %+v", w)
 		}
 	}
+}
 
-	// Every clean email pair in the generated org is linked, derived from the
-	// org's data and the SPEC's email rule, not from the plan.
-	checkCleanEmailLinks(t, org, sb.Salesforce.Users())
-
-	// An identifier belongs to one user.
+// checkOneHolderPerIdentifier: an identifier belongs to one active standard user.
+func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
+	t.Helper()
 	for _, field := range []func(sandbox.SFUser) string{
 		func(u sandbox.SFUser) string { return u.RingCentral }, func(u sandbox.SFUser) string { return u.Aircall }} {
 		holders := map[string][]string{}
-		for _, u := range sb.Salesforce.Users() {
+		for _, u := range sim.Users() {
 			if v := field(u); v != "" && u.IsActive && u.UserType == "Standard" {
 				holders[v] = append(holders[v], u.ID)
 			}
@@ -145,8 +174,11 @@ func TestSyncEndToEnd(t *testing.T) {
 			}
 		}
 	}
+}
 
-	// The conflicts the planted cases must raise.
+// checkPlantedConflicts: the conflicts the planted cases must raise.
+func checkPlantedConflicts(t *testing.T, applied *report.Report, p sandbox.Planted) {
+	t.Helper()
 	want := []struct{ kind, provider, value string }{
 		{"shared_number", "ringcentral", p.SharedNumber},
 		{"duplicate_email", "ringcentral", p.DuplicateEmail},
@@ -162,23 +194,6 @@ func TestSyncEndToEnd(t *testing.T) {
 	}
 	if !hasConflictFor(applied, "rule_disagreement", p.DisagreeUser) {
 		t.Errorf("missing rule_disagreement for user %s", p.DisagreeUser)
-	}
-
-	// 3. A re-run right after plans zero changes and writes nothing.
-	before := len(sb.Salesforce.Writes())
-	again := sync(t, cfg, false)
-	if again.Counts.Changes != 0 || len(sb.Salesforce.Writes()) != before {
-		t.Errorf("re-run planned %d changes and wrote %d values", again.Counts.Changes, len(sb.Salesforce.Writes())-before)
-	}
-	noDoubleWrites(t, sb.Salesforce)
-
-	// 4. The JSON reports are valid, and the state holds the runs.
-	for _, name := range []string{"dry.json", "apply.json"} {
-		raw, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		schematest.Validate(t, raw)
 	}
 }
 

@@ -12,19 +12,24 @@ import (
 // Job turns the config into a job's typed options: package job never sees
 // the TOML file.
 func (c *Config) Job() job.Options {
-	s := c.Salesforce
 	return job.Options{
-		Providers: c.providers(),
-		Salesforce: writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-			Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, TargetOrg: s.TargetOrg, APIVersion: s.APIVersion,
-			BulkThreshold: c.BulkThreshold(), Reserve: c.APIReserve(), BulkPollTimeout: c.BulkPollTimeout()},
-		Match:     match.Options{DefaultRegion: c.Match.DefaultRegion, ClearStale: c.Match.ClearStale, FillPhone: s.WritePhone == "fill-empty"},
-		Safety:    job.Safety{MaxChanges: c.MaxChanges(), MaxChangeRatio: c.MaxChangeRatio()},
-		StatePath: c.State.Path,
-		Network:   c.policy,
-		Location:  c.Location(),
-		Metrics:   c.Metrics.Textfile,
+		Providers:  c.providers(),
+		Salesforce: c.writerConfig(),
+		Match:      match.Options{DefaultRegion: c.Match.DefaultRegion, ClearStale: c.Match.ClearStale, FillPhone: c.Salesforce.WritePhone == "fill-empty"},
+		Safety:     job.Safety{MaxChanges: c.MaxChanges(), MaxChangeRatio: c.MaxChangeRatio()},
+		StatePath:  c.State.Path,
+		Network:    c.policy,
+		Location:   c.Location(),
+		Metrics:    c.Metrics.Textfile,
 	}
+}
+
+// writerConfig is the [salesforce] section as the writer takes it.
+func (c *Config) writerConfig() writer.Config {
+	s := c.Salesforce
+	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, TargetOrg: s.TargetOrg, APIVersion: s.APIVersion,
+		BulkThreshold: c.BulkThreshold(), Reserve: c.APIReserve(), BulkPollTimeout: c.BulkPollTimeout()}
 }
 
 // section is a provider's config section: whether it is on, its field

@@ -27,9 +27,16 @@ func noWait(context.Context, time.Duration) error { return nil }
 // reference is the Salesforce state a clean backfill of the same org ends in.
 func reference(t *testing.T, users int, seed uint64, extra string) []sandbox.SFUser {
 	t.Helper()
+	return referenceStack(t, users, seed, extra).Salesforce.Users()
+}
+
+// referenceStack is the stack after an uninterrupted backfill: its users,
+// and the requests that backfill made.
+func referenceStack(t *testing.T, users int, seed uint64, extra string) *sandbox.Stack {
+	t.Helper()
 	ref, cfg := startTestSandbox(t, users, seed, extra)
 	sync(t, cfg, false)
-	return ref.Salesforce.Users()
+	return ref
 }
 
 func sameUsers(t *testing.T, got, want []sandbox.SFUser) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/internal/fakeclock"
 	"voiceid/match"
 	"voiceid/sandbox"
 )
@@ -46,7 +47,7 @@ func dialpadCompany(n int) ([]sandbox.DPUser, []sandbox.DPOwner) {
 	return users, owners
 }
 
-func dpSim(t *testing.T, n int, clk *clock) *sandbox.DialpadSim {
+func dpSim(t *testing.T, n int, clk *fakeclock.Clock) *sandbox.DialpadSim {
 	t.Helper()
 	users, owners := dialpadCompany(n)
 	sim := sandbox.NewDialpad(users, owners, dpKey)
@@ -55,7 +56,7 @@ func dpSim(t *testing.T, n int, clk *clock) *sandbox.DialpadSim {
 	return sim
 }
 
-func dpReader(sim *sandbox.DialpadSim, clk *clock, adjust func(*DialpadConfig)) (*DialpadReader, *strings.Builder) {
+func dpReader(sim *sandbox.DialpadSim, clk *fakeclock.Clock, adjust func(*DialpadConfig)) (*DialpadReader, *strings.Builder) {
 	var log strings.Builder
 	cfg := DialpadConfig{BaseURL: sim.URL(), APIKey: dpKey, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
@@ -290,7 +291,7 @@ func TestDialpad429BacksOffAndHonoursRetryAfter(t *testing.T) {
 			if len(dpUsersOf(people)) != 10 {
 				t.Errorf("%d users, want 10", len(dpUsersOf(people)))
 			}
-			if long := clk.longest(); long < tc.min || long > tc.max {
+			if long := clk.Longest(); long < tc.min || long > tc.max {
 				t.Errorf("longest wait %v, want %v to %v", long, tc.min, tc.max)
 			}
 		})

@@ -5,64 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"voiceid/internal/fakeclock"
 	"voiceid/match"
 	"voiceid/sandbox"
 )
 
-// clock is virtual time shared by a simulator and a reader: sleeping moves it
-// forward at once, so rate-limit waits cost no real time.
-type clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept []time.Duration
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.slept = append(c.slept, d)
-	return nil
-}
-
-func (c *clock) total() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var sum time.Duration
-	for _, d := range c.slept {
-		sum += d
-	}
-	return sum
-}
-
-// longest is the longest single wait.
-func (c *clock) longest() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Max(append([]time.Duration{0}, c.slept...))
-}
+// newClock is virtual time shared by a simulator and a reader: sleeping
+// moves it forward at once, so rate-limit waits cost no real time.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
 
 var rcCreds = sandbox.RCCredentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
 
-func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *clock) (*sandbox.RingCentralSim, *RingCentralReader) {
+func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *fakeclock.Clock) (*sandbox.RingCentralSim, *RingCentralReader) {
 	t.Helper()
 	sim := sandbox.NewRingCentral(entries, rcCreds)
 	t.Cleanup(sim.Close)
@@ -163,8 +122,8 @@ func TestRingCentralHonoursRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAll(t, people, 11)
-	if len(clk.slept) != 1 || clk.slept[0] != 7*time.Second {
-		t.Errorf("waits %v, want one of 7 s", clk.slept)
+	if len(clk.Slept()) != 1 || clk.Slept()[0] != 7*time.Second {
+		t.Errorf("waits %v, want one of 7 s", clk.Slept())
 	}
 }
 
@@ -175,8 +134,8 @@ func TestRingCentral429WithoutRetryAfterWaitsHalfAMinute(t *testing.T) {
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(clk.slept) != 1 || clk.slept[0] < 30*time.Second {
-		t.Errorf("waits %v, want at least 30 s", clk.slept)
+	if len(clk.Slept()) != 1 || clk.Slept()[0] < 30*time.Second {
+		t.Errorf("waits %v, want at least 30 s", clk.Slept())
 	}
 }
 
@@ -193,8 +152,8 @@ func TestRingCentralSlowsDownBeforeTheLimit(t *testing.T) {
 	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
 		t.Errorf("the reader ran into %d 429s instead of waiting for the window", n)
 	}
-	if clk.total() < 60*time.Second {
-		t.Errorf("waited %v, want one 60 s window", clk.total())
+	if clk.Total() < 60*time.Second {
+		t.Errorf("waited %v, want one 60 s window", clk.Total())
 	}
 }
 
@@ -207,12 +166,12 @@ func TestRingCentralRetries5xxThenSucceeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAll(t, people, 11)
-	if len(clk.slept) != 2 {
-		t.Fatalf("waits %v, want 2 backoffs", clk.slept)
+	if len(clk.Slept()) != 2 {
+		t.Fatalf("waits %v, want 2 backoffs", clk.Slept())
 	}
 	// 2 s then 4 s, each with jitter in its upper half
-	if clk.slept[0] < time.Second || clk.slept[0] > 2*time.Second || clk.slept[1] < 2*time.Second || clk.slept[1] > 4*time.Second {
-		t.Errorf("backoffs %v, want about 2 s then about 4 s", clk.slept)
+	if clk.Slept()[0] < time.Second || clk.Slept()[0] > 2*time.Second || clk.Slept()[1] < 2*time.Second || clk.Slept()[1] > 4*time.Second {
+		t.Errorf("backoffs %v, want about 2 s then about 4 s", clk.Slept())
 	}
 }
 
@@ -225,7 +184,7 @@ func TestRingCentralRetriesConnectionResets(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAll(t, people, 11)
-	if len(clk.slept) == 0 {
+	if len(clk.Slept()) == 0 {
 		t.Error("connection resets were retried without any backoff")
 	}
 }
@@ -246,8 +205,8 @@ func TestRingCentralGivesUpWithAClearError(t *testing.T) {
 	if strings.Contains(err.Error(), "SIM-AT-") || strings.Contains(err.Error(), rcCreds.JWT) {
 		t.Errorf("error prints a credential: %q", err)
 	}
-	if max := 60 * time.Second; clk.slept[len(clk.slept)-1] > max {
-		t.Errorf("backoff %v above the %v cap", clk.slept[len(clk.slept)-1], max)
+	if max := 60 * time.Second; clk.Slept()[len(clk.Slept())-1] > max {
+		t.Errorf("backoff %v above the %v cap", clk.Slept()[len(clk.Slept())-1], max)
 	}
 }
 
@@ -319,7 +278,7 @@ func TestCancellationStopsAWait(t *testing.T) {
 
 const acID, acToken = "api-id", "api-token"
 
-func acSim(t *testing.T, org *sandbox.Org, clk *clock) (*sandbox.AircallSim, *AircallReader) {
+func acSim(t *testing.T, org *sandbox.Org, clk *fakeclock.Clock) (*sandbox.AircallSim, *AircallReader) {
 	t.Helper()
 	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
 	t.Cleanup(sim.Close)
@@ -488,8 +447,8 @@ func TestAircallPacesInsteadOfHitting429(t *testing.T) {
 	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
 		t.Errorf("ran into %d 429s; the budget is shared, so the reader must pace", n)
 	}
-	if clk.total() < 60*time.Second {
-		t.Errorf("waited %v for %d calls at 120/min (using half the budget), want at least a minute", clk.total(), sim.Requests(""))
+	if clk.Total() < 60*time.Second {
+		t.Errorf("waited %v for %d calls at 120/min (using half the budget), want at least a minute", clk.Total(), sim.Requests(""))
 	}
 }
 
@@ -502,7 +461,7 @@ func TestAircall429WaitsForTheReset(t *testing.T) {
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if long := clk.longest(); long < 29*time.Second || long > 32*time.Second {
+	if long := clk.Longest(); long < 29*time.Second || long > 32*time.Second {
 		t.Errorf("longest wait %v, want one until the reset (+1 s)", long)
 	}
 }
@@ -581,7 +540,7 @@ func FuzzAircallPage(f *testing.F) {
 }
 
 // acReader is a reader of sim on clk whose config the test adjusts; it logs to the returned buffer.
-func acReader(sim *sandbox.AircallSim, clk *clock, adjust func(*AircallConfig)) (*AircallReader, *strings.Builder) {
+func acReader(sim *sandbox.AircallSim, clk *fakeclock.Clock, adjust func(*AircallConfig)) (*AircallReader, *strings.Builder) {
 	var log strings.Builder
 	cfg := AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
@@ -643,7 +602,7 @@ func TestAircallNeverExceedsItsBudgetWithoutHeaders(t *testing.T) {
 // The headers may only slow the reader down: a company limit below voiceid's
 // budget (an old account at 40/min) lowers the budget, and no 429 follows.
 func TestAircallHeadersBelowTheBudgetSlowItDown(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0))
 	sim, _ := acSim(t, aircallOrg(150, hourly), clk)
 	sim.RateLimit, sim.RateHeaders = 40, true
 	r, _ := acReader(sim, clk, nil)
@@ -663,7 +622,7 @@ func TestAircallHeadersBelowTheBudgetSlowItDown(t *testing.T) {
 // Strict shape: the headers come only with a 429. The reader waits for
 // X-AircallApi-Reset, then keeps to the company limit the 429 named.
 func TestAircallWaitsOutA429AndKeepsToTheCompanyLimit(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0))
 	sim, _ := acSim(t, aircallOrg(150, hourly), clk)
 	sim.RateLimit = 30 // below voiceid's default 60: one 429 is unavoidable without headers
 	r, _ := acReader(sim, clk, nil)
@@ -675,7 +634,7 @@ func TestAircallWaitsOutA429AndKeepsToTheCompanyLimit(t *testing.T) {
 	if n := sim.Answered(http.StatusTooManyRequests); n != 1 {
 		t.Errorf("%d answers were 429, want the one that named the limit", n)
 	}
-	if long := clk.longest(); long < 29*time.Second {
+	if long := clk.Longest(); long < 29*time.Second {
 		t.Errorf("longest wait %v, want the rest of the window after the 429", long)
 	}
 }
@@ -690,7 +649,7 @@ func TestAircall429WithoutHeadersBacksOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 1 s then 2 s, each with jitter in its upper half; the budget's 1 s turns are shorter
-	if long := clk.longest(); long < time.Second || long > 2*time.Second {
+	if long := clk.Longest(); long < time.Second || long > 2*time.Second {
 		t.Errorf("longest wait %v, want a backoff of 1 to 2 s", long)
 	}
 }

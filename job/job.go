@@ -60,6 +60,12 @@ type Safety struct {
 	MaxChangeRatio float64 // share of linked users
 }
 
+// The safety threshold a config leaves out ([safety] max_changes, max_change_ratio).
+const (
+	DefaultMaxChanges     = 500
+	DefaultMaxChangeRatio = 0.2
+)
+
 // Options are one run. The zero values of the seams (Log, Now, HTTP, Sleep)
 // are the real ones.
 type Options struct {

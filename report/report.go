@@ -386,11 +386,22 @@ var Advice = map[string]string{
 
 // Text writes the report for a person: summary, changes by rule, conflicts by kind.
 func (r *Report) Text(w io.Writer, o TextOptions) error {
-	loc := o.Location
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	r.textSummary(p, o.Location)
+	r.textChanges(p, o.Limit)
+	r.textConflicts(p, o.Limit)
+	r.textUnmatched(p, o.Limit)
+	return nil
+}
+
+// printf is where the text sections write.
+type printf func(format string, a ...any)
+
+// textSummary writes the run's header and its counts.
+func (r *Report) textSummary(p printf, loc *time.Location) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("voiceid run %d: %s%s, %s\n", r.Run.ID, r.Run.Mode, map[bool]string{true: " (backfill)"}[r.Run.Backfill], r.Run.Status)
 	if r.Run.Reason != "" {
 		p("  reason: %s\n", r.Run.Reason)
@@ -412,15 +423,11 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 	if r.SalesforceAPIUsage != nil {
 		p("Salesforce API usage: %d of %d today\n", r.SalesforceAPIUsage.Used, r.SalesforceAPIUsage.Limit)
 	}
+}
 
-	byRule := map[string][]Change{}
-	var rules []string
-	for _, ch := range r.Changes {
-		if byRule[ch.Rule] == nil {
-			rules = append(rules, ch.Rule)
-		}
-		byRule[ch.Rule] = append(byRule[ch.Rule], ch)
-	}
+// textChanges writes the changes grouped by rule, strongest rule first.
+func (r *Report) textChanges(p printf, limit int) {
+	rules, byRule := groupBy(r.Changes, func(ch Change) string { return ch.Rule })
 	sort.SliceStable(rules, func(i, j int) bool { return ruleRank(rules[i]) < ruleRank(rules[j]) })
 	if len(rules) > 0 {
 		p("\nChanges by rule\n")
@@ -429,8 +436,7 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 		list := byRule[rule]
 		p("  %s (%d)\n", rule, len(list))
 		for i, ch := range list {
-			if o.Limit > 0 && i == o.Limit {
-				p("    ... and %d more\n", len(list)-i)
+			if cut(p, limit, i, len(list)) {
 				break
 			}
 			status := ""
@@ -448,14 +454,11 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 				providerTitle[ch.Provider], field, clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
 		}
 	}
-	byKind := map[string][]Conflict{}
-	var kinds []string
-	for _, cf := range r.Conflicts {
-		if byKind[cf.Kind] == nil {
-			kinds = append(kinds, cf.Kind)
-		}
-		byKind[cf.Kind] = append(byKind[cf.Kind], cf)
-	}
+}
+
+// textConflicts writes the conflicts grouped by kind, each kind with its advice.
+func (r *Report) textConflicts(p printf, limit int) {
+	kinds, byKind := groupBy(r.Conflicts, func(cf Conflict) string { return cf.Kind })
 	if len(kinds) > 0 {
 		p("\nConflicts by kind\n")
 	}
@@ -463,8 +466,7 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 		list := byKind[kind]
 		p("  %s (%d): %s\n", kind, len(list), Advice[kind])
 		for i, cf := range list {
-			if o.Limit > 0 && i == o.Limit {
-				p("    ... and %d more\n", len(list)-i)
+			if cut(p, limit, i, len(list)) {
 				break
 			}
 			p("    %-11s %s: %s\n", providerTitle[cf.Provider], clean(Display(cf.Value)), clean(cf.Detail))
@@ -473,17 +475,42 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 			}
 		}
 	}
-	if len(r.Unmatched) > 0 {
-		p("\nUnmatched people (%d): no Salesforce user holds their identifier\n", len(r.Unmatched))
-		for i, u := range r.Unmatched {
-			if o.Limit > 0 && i == o.Limit {
-				p("    ... and %d more\n", len(r.Unmatched)-i)
-				break
-			}
-			p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, clean(u.Name), clean(u.Email))
-		}
+}
+
+// textUnmatched writes the people no Salesforce user is linked to.
+func (r *Report) textUnmatched(p printf, limit int) {
+	if len(r.Unmatched) == 0 {
+		return
 	}
-	return nil
+	p("\nUnmatched people (%d): no Salesforce user holds their identifier\n", len(r.Unmatched))
+	for i, u := range r.Unmatched {
+		if cut(p, limit, i, len(r.Unmatched)) {
+			break
+		}
+		p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, clean(u.Name), clean(u.Email))
+	}
+}
+
+// groupBy groups items by key; keys are in the order they first appear.
+func groupBy[T any](items []T, key func(T) string) (keys []string, groups map[string][]T) {
+	groups = map[string][]T{}
+	for _, it := range items {
+		k := key(it)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	return keys, groups
+}
+
+// cut writes "... and N more" and says stop when item i of n is past the limit (0: none).
+func cut(p printf, limit, i, n int) bool {
+	if limit > 0 && i == limit {
+		p("    ... and %d more\n", n-i)
+		return true
+	}
+	return false
 }
 
 // involved lists the records of a conflict by name.

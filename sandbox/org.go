@@ -309,123 +309,151 @@ func asciiFold(s string) string {
 	return rep.Replace(s)
 }
 
-// plant adds the hand-made cases the SPEC talks about.
+// plant adds the hand-made cases the SPEC talks about, in a fixed order (the
+// generated ids depend on it).
 func (g *gen) plant() {
-	o, p := g.org, &g.org.Planted
-	addRC := func(e RCEntry) RCEntry {
-		if e.ID == 0 {
-			e.ID = g.rcID()
-		}
-		if e.Type == "" {
-			e.Type, e.Status = "User", "Enabled"
-		}
-		o.RingCentral = append(o.RingCentral, e)
-		return e
+	g.plantLinks()
+	g.plantConflicts()
+	g.plantIneligible()
+	g.plantAircall()
+}
+
+// addRC adds a RingCentral entry, by default an enabled user with a new id.
+func (g *gen) addRC(e RCEntry) RCEntry {
+	if e.ID == 0 {
+		e.ID = g.rcID()
 	}
-	addSF := func(u SFUser) SFUser {
-		u.ID = g.sfID()
-		if u.Username == "" {
-			u.Username = strings.ToLower(strings.ReplaceAll(u.FirstName+"."+u.LastName, " ", "")) + "@" + Domain + ".prod"
-		}
-		if u.UserType == "" {
-			u.UserType, u.IsActive = "Standard", true
-		}
-		if u.CountryCode == "" && u.Country == "" {
-			u.CountryCode = "US"
-		}
-		o.Salesforce = append(o.Salesforce, u)
-		return u
+	if e.Type == "" {
+		e.Type, e.Status = "User", "Enabled"
 	}
-	id := func(e RCEntry) string { return fmt.Sprint(e.ID) }
+	g.org.RingCentral = append(g.org.RingCentral, e)
+	return e
+}
+
+// addSF adds a Salesforce user, by default an active standard user in the US.
+func (g *gen) addSF(u SFUser) SFUser {
+	u.ID = g.sfID()
+	if u.Username == "" {
+		u.Username = strings.ToLower(strings.ReplaceAll(u.FirstName+"."+u.LastName, " ", "")) + "@" + Domain + ".prod"
+	}
+	if u.UserType == "" {
+		u.UserType, u.IsActive = "Standard", true
+	}
+	if u.CountryCode == "" && u.Country == "" {
+		u.CountryCode = "US"
+	}
+	g.org.Salesforce = append(g.org.Salesforce, u)
+	return u
+}
+
+func rcid(e RCEntry) string { return fmt.Sprint(e.ID) }
+
+// plantLinks: one user linked by each rule.
+func (g *gen) plantLinks() {
+	p := &g.org.Planted
 
 	// SPEC example: linked by email, whatever the case.
-	ann := addRC(RCEntry{ID: 814243005, FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", Extension: "2001",
+	ann := g.addRC(RCEntry{ID: 814243005, FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", Extension: "2001",
 		Numbers: []RCNumber{g.rcNum("+16505550142", "DirectNumber")}})
-	annU := addSF(SFUser{FirstName: "Ann", LastName: "Lee", Email: "Ann@Example.com"})
-	p.EmailCaseUser, p.EmailCasePerson = annU.ID, id(ann)
+	annU := g.addSF(SFUser{FirstName: "Ann", LastName: "Lee", Email: "Ann@Example.com"})
+	p.EmailCaseUser, p.EmailCasePerson = annU.ID, rcid(ann)
 
 	// SPEC example: linked by phone.
-	ph := addRC(RCEntry{FirstName: "Phil", LastName: "Ortega", Email: "phil.o@ringcentral-only.example", Extension: "2002",
+	ph := g.addRC(RCEntry{FirstName: "Phil", LastName: "Ortega", Email: "phil.o@ringcentral-only.example", Extension: "2002",
 		Numbers: []RCNumber{g.rcNum("+16505550101", "DirectNumber")}})
-	phU := addSF(SFUser{FirstName: "Phil", LastName: "Ortega", Email: "phil.ortega@" + Domain, Phone: "(650) 555-0101"})
-	p.PhoneUser, p.PhonePerson = phU.ID, id(ph)
+	phU := g.addSF(SFUser{FirstName: "Phil", LastName: "Ortega", Email: "phil.ortega@" + Domain, Phone: "(650) 555-0101"})
+	p.PhoneUser, p.PhonePerson = phU.ID, rcid(ph)
 
 	// Linked by extension.
-	ex := addRC(RCEntry{FirstName: "Xia", LastName: "Chen", Email: "xia@other.example", Extension: "2101"})
-	exU := addSF(SFUser{FirstName: "Xia", LastName: "Chen", Email: "xchen@" + Domain, Extension: "x2101"})
-	p.ExtensionUser, p.ExtensionPerson = exU.ID, id(ex)
+	ex := g.addRC(RCEntry{FirstName: "Xia", LastName: "Chen", Email: "xia@other.example", Extension: "2101"})
+	exU := g.addSF(SFUser{FirstName: "Xia", LastName: "Chen", Email: "xchen@" + Domain, Extension: "x2101"})
+	p.ExtensionUser, p.ExtensionPerson = exU.ID, rcid(ex)
 
 	// A London user whose org fills in Country, not CountryCode: linked by phone.
-	uk := addRC(RCEntry{FirstName: "Harriet", LastName: "Wood", Email: "h.wood@uk.example", Extension: "2201", Site: "London",
+	uk := g.addRC(RCEntry{FirstName: "Harriet", LastName: "Wood", Email: "h.wood@uk.example", Extension: "2201", Site: "London",
 		Numbers: []RCNumber{g.rcNum("+442079460999", "DirectNumber")}})
-	ukU := addSF(SFUser{FirstName: "Harriet", LastName: "Wood", Email: "harriet.wood@" + Domain, Phone: "020 7946 0999", Country: "United Kingdom"})
-	p.UKUser, p.UKPerson = ukU.ID, id(uk)
+	ukU := g.addSF(SFUser{FirstName: "Harriet", LastName: "Wood", Email: "harriet.wood@" + Domain, Phone: "020 7946 0999", Country: "United Kingdom"})
+	p.UKUser, p.UKPerson = ukU.ID, rcid(uk)
+}
+
+// plantConflicts: each kind of conflict the matching must report.
+func (g *gen) plantConflicts() {
+	p := &g.org.Planted
 
 	// SPEC example: a number listed by two RingCentral users links nobody by phone.
 	p.SharedNumber = "+16505550100"
-	addRC(RCEntry{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@rc.example", Extension: "2301", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
-	addRC(RCEntry{FirstName: "Sasha", LastName: "Reyes", Email: "sasha.reyes@rc.example", Extension: "2302", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
-	s1 := addSF(SFUser{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@" + Domain, Phone: "650-555-0100"})
+	g.addRC(RCEntry{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@rc.example", Extension: "2301", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
+	g.addRC(RCEntry{FirstName: "Sasha", LastName: "Reyes", Email: "sasha.reyes@rc.example", Extension: "2302", Numbers: []RCNumber{g.rcNum("+16505550100", "DirectNumber")}})
+	s1 := g.addSF(SFUser{FirstName: "Sam", LastName: "Reyes", Email: "sam.reyes@" + Domain, Phone: "650-555-0100"})
 	p.SharedNumberUsers = []string{s1.ID}
 
 	// Two enabled RingCentral users with one email: nobody is linked by it.
 	p.DuplicateEmail = "sales.desk@" + Domain
-	addRC(RCEntry{FirstName: "Desk", LastName: "One", Email: p.DuplicateEmail, Extension: "2401"})
-	addRC(RCEntry{FirstName: "Desk", LastName: "Two", Email: "Sales.Desk@" + Domain, Extension: "2402"})
-	dd := addSF(SFUser{FirstName: "Dee", LastName: "Desk", Email: p.DuplicateEmail})
+	g.addRC(RCEntry{FirstName: "Desk", LastName: "One", Email: p.DuplicateEmail, Extension: "2401"})
+	g.addRC(RCEntry{FirstName: "Desk", LastName: "Two", Email: "Sales.Desk@" + Domain, Extension: "2402"})
+	dd := g.addSF(SFUser{FirstName: "Dee", LastName: "Desk", Email: p.DuplicateEmail})
 	p.DuplicateEmailUser = dd.ID
 
 	// Two active Salesforce users with one email (a shared mailbox).
 	p.DuplicateSFEmail = "team.emea@" + Domain
-	addRC(RCEntry{FirstName: "Team", LastName: "EMEA", Email: p.DuplicateSFEmail, Extension: "2501"})
-	t1 := addSF(SFUser{FirstName: "Tomas", LastName: "Berg", Email: p.DuplicateSFEmail})
-	t2 := addSF(SFUser{FirstName: "Tove", LastName: "Berg", Email: p.DuplicateSFEmail})
+	g.addRC(RCEntry{FirstName: "Team", LastName: "EMEA", Email: p.DuplicateSFEmail, Extension: "2501"})
+	t1 := g.addSF(SFUser{FirstName: "Tomas", LastName: "Berg", Email: p.DuplicateSFEmail})
+	t2 := g.addSF(SFUser{FirstName: "Tove", LastName: "Berg", Email: p.DuplicateSFEmail})
 	p.DuplicateSFEmailUsers = []string{t1.ID, t2.ID}
 
 	// SPEC example: the field names a Disabled entry and no rule links the user.
-	st := addRC(RCEntry{ID: 999, Type: "User", Status: "Disabled", FirstName: "Gone", LastName: "Away", Email: "gone@" + Domain, Extension: "2601"})
-	stU := addSF(SFUser{FirstName: "Stella", LastName: "Marsh", Email: "stella.marsh@" + Domain, RingCentral: id(st)})
-	p.StaleUser, p.StalePerson = stU.ID, id(st)
+	st := g.addRC(RCEntry{ID: 999, Type: "User", Status: "Disabled", FirstName: "Gone", LastName: "Away", Email: "gone@" + Domain, Extension: "2601"})
+	stU := g.addSF(SFUser{FirstName: "Stella", LastName: "Marsh", Email: "stella.marsh@" + Domain, RingCentral: rcid(st)})
+	p.StaleUser, p.StalePerson = stU.ID, rcid(st)
 
 	// SPEC example: email links A to P while A's extension belongs to Q.
-	dp := addRC(RCEntry{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2701"})
-	dq := addRC(RCEntry{FirstName: "Quentin", LastName: "Fo", Email: "quentin@rc.example", Extension: "2702"})
-	dU := addSF(SFUser{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2702"})
-	p.DisagreeUser, p.DisagreePerson, p.DisagreeOther = dU.ID, id(dp), id(dq)
+	dp := g.addRC(RCEntry{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2701"})
+	dq := g.addRC(RCEntry{FirstName: "Quentin", LastName: "Fo", Email: "quentin@rc.example", Extension: "2702"})
+	dU := g.addSF(SFUser{FirstName: "Dario", LastName: "Fo", Email: "dario.fo@" + Domain, Extension: "2702"})
+	p.DisagreeUser, p.DisagreePerson, p.DisagreeOther = dU.ID, rcid(dp), rcid(dq)
 
 	// An identifier moves: B still holds P's id, but P is linked to A by email.
-	mp := addRC(RCEntry{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain, Extension: "2801"})
-	mA := addSF(SFUser{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain})
-	mB := addSF(SFUser{FirstName: "Morgan", LastName: "Vale", Email: "morgan.vale@" + Domain, RingCentral: id(mp)})
-	p.MovedTo, p.MovedFrom, p.MovedPerson = mA.ID, mB.ID, id(mp)
+	mp := g.addRC(RCEntry{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain, Extension: "2801"})
+	mA := g.addSF(SFUser{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain})
+	mB := g.addSF(SFUser{FirstName: "Morgan", LastName: "Vale", Email: "morgan.vale@" + Domain, RingCentral: rcid(mp)})
+	p.MovedTo, p.MovedFrom, p.MovedPerson = mA.ID, mB.ID, rcid(mp)
 
 	// A phone that is no number at all.
-	iv := addSF(SFUser{FirstName: "Ivo", LastName: "Bad", Email: "ivo.bad@" + Domain, Phone: "555-CALL-NOW"})
+	iv := g.addSF(SFUser{FirstName: "Ivo", LastName: "Bad", Email: "ivo.bad@" + Domain, Phone: "555-CALL-NOW"})
 	p.InvalidPhoneUser, p.InvalidPhone = iv.ID, "555-CALL-NOW"
+}
+
+// plantIneligible: records no rule may link.
+func (g *gen) plantIneligible() {
+	p := &g.org.Planted
 
 	// Inactive and non-standard users are never read, whatever they match.
-	ina := addRC(RCEntry{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, Extension: "2901"})
-	inU := addSF(SFUser{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, UserType: "Standard", IsActive: false})
-	addSF(SFUser{FirstName: "Portal", LastName: "Person", Email: "ina.active@" + Domain, UserType: "PowerCustomerSuccess", IsActive: true})
+	ina := g.addRC(RCEntry{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, Extension: "2901"})
+	inU := g.addSF(SFUser{FirstName: "Ina", LastName: "Active", Email: "ina.active@" + Domain, UserType: "Standard", IsActive: false})
+	g.addSF(SFUser{FirstName: "Portal", LastName: "Person", Email: "ina.active@" + Domain, UserType: "PowerCustomerSuccess", IsActive: true})
 	p.InactiveUser = inU.ID
 	_ = ina
 
 	// A NotActivated entry is not eligible, even with a matching email.
-	na := addRC(RCEntry{Type: "User", Status: "NotActivated", FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain, Extension: "2911"})
-	addSF(SFUser{FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain})
-	p.NotActivatedPerson = id(na)
+	na := g.addRC(RCEntry{Type: "User", Status: "NotActivated", FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain, Extension: "2911"})
+	g.addSF(SFUser{FirstName: "Nat", LastName: "Pending", Email: "nat.pending@" + Domain})
+	p.NotActivatedPerson = rcid(na)
 
 	// A department's direct number typed as a user's phone: departments link nobody.
-	dept := addRC(RCEntry{Type: "Department", Status: "Enabled", Name: "Support Queue", Extension: "2000",
+	dept := g.addRC(RCEntry{Type: "Department", Status: "Enabled", Name: "Support Queue", Extension: "2000",
 		Numbers: []RCNumber{g.rcNum("+16505550199", "DirectNumber")}})
-	dpU := addSF(SFUser{FirstName: "Quinn", LastName: "Support", Email: "quinn.support@" + Domain, Phone: "+1 650 555 0199"})
-	p.DepartmentNumberUser, p.Department = dpU.ID, id(dept)
-	addRC(RCEntry{Type: "IvrMenu", Status: "Enabled", Name: "Main IVR", Extension: "1000"})
+	dpU := g.addSF(SFUser{FirstName: "Quinn", LastName: "Support", Email: "quinn.support@" + Domain, Phone: "+1 650 555 0199"})
+	p.DepartmentNumberUser, p.Department = dpU.ID, rcid(dept)
+	g.addRC(RCEntry{Type: "IvrMenu", Status: "Enabled", Name: "Main IVR", Extension: "1000"})
+}
 
+// plantAircall: a team line assigned to several users, and a clean email link.
+func (g *gen) plantAircall() {
+	o, p := g.org, &g.org.Planted
 	// Aircall: a team line assigned to several users, and a clean email link.
 	acP := ACUser{ID: g.acID(), Name: "Ana Beatriz", Email: "ana.beatriz@" + Domain, CreatedAt: g.created(), TimeZone: "Europe/Paris", Language: "fr-FR"}
 	o.Aircall = append(o.Aircall, acP)
-	acU := addSF(SFUser{FirstName: "Ana", LastName: "Beatriz", Email: "ANA.BEATRIZ@" + Domain, CountryCode: "FR"})
+	acU := g.addSF(SFUser{FirstName: "Ana", LastName: "Beatriz", Email: "ANA.BEATRIZ@" + Domain, CountryCode: "FR"})
 	p.AircallEmailUser, p.AircallPerson = acU.ID, fmt.Sprint(acP.ID)
 	team := ACNumber{ID: 2000001, Name: "Support team line", Digits: "+33 1 23 45 67 89", Country: "FR", UserIDs: []int64{acP.ID}}
 	for _, n := range o.Aircall[:min(3, len(o.Aircall))] {
@@ -436,6 +464,6 @@ func (g *gen) plant() {
 	o.AircallNumbers = append(o.AircallNumbers, team)
 	p.AircallSharedNumber = "+33123456789"
 	if g.shape.Dialpad > 0 {
-		g.plantDialpad(addSF)
+		g.plantDialpad(g.addSF)
 	}
 }

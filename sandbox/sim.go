@@ -34,6 +34,14 @@ type Fault struct {
 	Delay time.Duration
 	// Reset closes the connection without an answer.
 	Reset bool
+	// Fired, when set, is sent a value each time the fault fires, once the
+	// request, body included, has arrived: a test waits on it instead of
+	// polling a clock. The send never blocks (a full channel misses it), so
+	// give it room.
+	Fired chan<- struct{}
+	// Hold, when set, holds the answer back until it is closed (or the client
+	// goes away); with Status 0 the real answer follows.
+	Hold <-chan struct{}
 
 	seen, fired int
 }
@@ -120,40 +128,13 @@ func (b *base) wrap(h http.Handler) http.Handler {
 
 func (b *base) faulty(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.mu.Lock()
-		b.count[r.URL.Path]++
-		b.total++
-		var hit *Fault
-		for _, f := range b.faults {
-			if (f.Path != "" && !strings.HasPrefix(r.URL.Path, f.Path)) || (f.Method != "" && f.Method != r.Method) {
-				continue
-			}
-			f.seen++
-			times := max(f.Times, 1)
-			start := max(f.Nth, 1)
-			if f.Nth == 0 {
-				start = f.seen - f.fired // the next one
-			}
-			if f.seen >= start && f.fired < times {
-				f.fired++
-				hit = f
-				break
-			}
-		}
-		b.mu.Unlock()
+		hit := b.fire(r)
 		if hit == nil {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if hit.Delay > 0 {
-			// with the body read, the server notices a client that goes away
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			select {
-			case <-time.After(hit.Delay):
-			case <-r.Context().Done():
-				return
-			}
+		if !hit.wait(r) {
+			return
 		}
 		switch {
 		case hit.Reset:
@@ -187,6 +168,60 @@ func (b *base) faulty(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// fire counts the request and returns the fault it fires, if any.
+func (b *base) fire(r *http.Request) *Fault {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.count[r.URL.Path]++
+	b.total++
+	for _, f := range b.faults {
+		if (f.Path != "" && !strings.HasPrefix(r.URL.Path, f.Path)) || (f.Method != "" && f.Method != r.Method) {
+			continue
+		}
+		f.seen++
+		times := max(f.Times, 1)
+		start := max(f.Nth, 1)
+		if f.Nth == 0 {
+			start = f.seen - f.fired // the next one
+		}
+		if f.seen >= start && f.fired < times {
+			f.fired++
+			return f
+		}
+	}
+	return nil
+}
+
+// wait tells Fired and holds the answer back for Delay or until Hold; it is
+// false when the client went away meanwhile.
+func (f *Fault) wait(r *http.Request) bool {
+	if f.Delay > 0 || f.Hold != nil || f.Fired != nil {
+		// with the body read, the server notices a client that goes away
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if f.Fired != nil {
+		select {
+		case f.Fired <- struct{}{}:
+		default:
+		}
+	}
+	if f.Delay == 0 && f.Hold == nil {
+		return true
+	}
+	var delay <-chan time.Time // nil: no delay, only Hold
+	if f.Delay > 0 {
+		delay = time.After(f.Delay)
+	}
+	select {
+	case <-delay:
+	case <-f.Hold:
+	case <-r.Context().Done():
+		return false
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

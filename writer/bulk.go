@@ -22,14 +22,37 @@ import (
 // #N/A clears it. Rows Salesforce could not lock are finished through
 // sObject Collections, which retries them.
 func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
-	p, err := s.prepare(changes)
+	p, err := s.prepare(changes, h.Settled)
 	if err != nil {
 		return p.out, err
 	}
-	out, byUser, users := p.out, p.byUser, p.order
-	if len(p.early) > 0 {
-		h.Settled(p.early, out)
+	out := p.out
+	good, bad, err := s.runBulkJob(ctx, s.bulkCSV(changes, p), func() error { return h.Sending(p.indexes(p.order)) })
+	if err != nil {
+		return out, err
 	}
+	var locked, done []int
+	for _, id := range p.order {
+		o := bulkOutcome(id, good, bad)
+		for _, ci := range p.byUser[id] {
+			out[ci] = o
+			if o.Code == "UNABLE_TO_LOCK_ROW" {
+				locked = append(locked, ci)
+			} else {
+				done = append(done, ci)
+			}
+		}
+	}
+	h.Settled(done, out)
+	if len(locked) == 0 {
+		return out, nil
+	}
+	return out, s.retryLocked(ctx, changes, locked, out, h)
+}
+
+// bulkCSV is the job's upload: an Id column and one column per field
+// written, one row per user.
+func (s *Salesforce) bulkCSV(changes []match.Change, p prepared) []byte {
 	cols := map[string]bool{}
 	for _, c := range changes {
 		f, _ := s.FieldOf(c)
@@ -43,10 +66,10 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(append([]string{"Id"}, fields...))
-	for _, id := range users {
+	for _, id := range p.order {
 		row := make([]string, len(fields)+1)
 		row[0] = id
-		for _, ci := range byUser[id] {
+		for _, ci := range p.byUser[id] {
 			f, _ := s.FieldOf(changes[ci])
 			v := changes[ci].New
 			if v == "" {
@@ -57,54 +80,55 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 		w.Write(row)
 	}
 	w.Flush()
+	return buf.Bytes()
+}
 
+// runBulkJob creates the job, calls sending (which may stop it before any
+// row goes out), uploads the CSV, closes the job, waits for it, and returns
+// its successful and failed rows by user id.
+func (s *Salesforce) runBulkJob(ctx context.Context, data []byte, sending func() error) (good, bad map[string]string, err error) {
 	job, err := s.createJob(ctx)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	jobPath := s.data("/jobs/ingest/" + job.ID)
-	if err := h.Sending(p.indexes(users)); err != nil {
-		return out, err
+	if err := sending(); err != nil {
+		return nil, nil, err
 	}
-	if _, err := s.api.Do(ctx, http.MethodPut, jobPath+"/batches", nil, buf.Bytes(), http.Header{"Content-Type": {"text/csv"}}); err != nil {
-		return out, err
+	if _, err := s.api.Do(ctx, http.MethodPut, jobPath+"/batches", nil, data, http.Header{"Content-Type": {"text/csv"}}); err != nil {
+		return nil, nil, err
 	}
 	if _, err := s.bulkJSON(ctx, s.api, http.MethodPatch, jobPath, map[string]string{"state": "UploadComplete"}); err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	if err := s.awaitJob(ctx, job.ID, jobPath); err != nil {
-		return out, err
+		return nil, nil, err
 	}
-	good, err := s.bulkResults(ctx, jobPath+"/successfulResults")
-	if err != nil {
-		return out, err
+	if good, err = s.bulkResults(ctx, jobPath+"/successfulResults"); err != nil {
+		return nil, nil, err
 	}
-	bad, err := s.bulkResults(ctx, jobPath+"/failedResults")
-	if err != nil {
-		return out, err
+	if bad, err = s.bulkResults(ctx, jobPath+"/failedResults"); err != nil {
+		return nil, nil, err
 	}
-	var locked, done []int
-	for _, id := range users {
-		o := Outcome{Code: "UNKNOWN", Message: "the bulk job did not report this record"}
-		if _, applied := good[id]; applied {
-			o = Outcome{Applied: true}
-		} else if e, failed := bad[id]; failed {
-			code, msg, _ := strings.Cut(e, ":")
-			o = Outcome{Code: code, Message: strings.TrimSpace(msg)}
-		}
-		for _, ci := range byUser[id] {
-			out[ci] = o
-			if o.Code == "UNABLE_TO_LOCK_ROW" {
-				locked = append(locked, ci)
-			} else {
-				done = append(done, ci)
-			}
-		}
+	return good, bad, nil
+}
+
+// bulkOutcome is a user's row outcome from the job's result files.
+func bulkOutcome(id string, good, bad map[string]string) Outcome {
+	if _, applied := good[id]; applied {
+		return Outcome{Applied: true}
 	}
-	h.Settled(done, out)
-	if len(locked) == 0 {
-		return out, nil
+	if e, failed := bad[id]; failed {
+		code, msg, _ := strings.Cut(e, ":")
+		return Outcome{Code: code, Message: strings.TrimSpace(msg)}
 	}
+	return Outcome{Code: "UNKNOWN", Message: "the bulk job did not report this record"}
+}
+
+// retryLocked writes the changes whose rows Salesforce could not lock (indexes
+// into changes) through sObject Collections, reporting them to h by their
+// indexes in changes, and puts their outcomes into out.
+func (s *Salesforce) retryLocked(ctx context.Context, changes []match.Change, locked []int, out []Outcome, h Hooks) error {
 	again := make([]match.Change, len(locked))
 	for i, ci := range locked {
 		again[i] = changes[ci]
@@ -127,7 +151,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 	for i, ci := range locked {
 		out[ci] = res[i]
 	}
-	return out, err
+	return err
 }
 
 // Poll intervals: the first status check comes soon, later ones back off.
@@ -141,7 +165,7 @@ const (
 func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
 	timeout := s.cfg.BulkPollTimeout
 	if timeout <= 0 {
-		timeout = 30 * time.Minute
+		timeout = DefaultBulkPollTimeout
 	}
 	deadline := s.cfg.Now().Add(timeout)
 	wait := firstPoll

@@ -4,36 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"voiceid/internal/fakeclock"
 	"voiceid/sandbox"
 )
-
-// fakeClock is time that moves only when the code under test sleeps.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.slept = append(c.slept, d)
-	return nil
-}
 
 // jobStates counts the simulator's ingest jobs by state.
 func jobStates(sim *sandbox.SalesforceSim) map[string]int {
@@ -46,7 +22,7 @@ func jobStates(sim *sandbox.SalesforceSim) map[string]int {
 
 func TestBulkPollGivesUpAtTheDeadlineAndSettlesNothing(t *testing.T) {
 	users := orgUsers(30)
-	clk := &fakeClock{now: time.Now()} // the simulator checks the sign-in's JWT against real time
+	clk := fakeclock.New(time.Now()) // the simulator checks the sign-in's JWT against real time
 	start := clk.Now()
 	sim, sf := mustStart(t, users, func(c *Config) {
 		c.BulkThreshold, c.BulkPollTimeout, c.Now, c.Sleep = 10, 30*time.Minute, clk.Now, clk.Sleep
@@ -72,8 +48,8 @@ func TestBulkPollGivesUpAtTheDeadlineAndSettlesNothing(t *testing.T) {
 	if took := clk.Now().Sub(start); took < 30*time.Minute || took > 30*time.Minute+maxPoll {
 		t.Errorf("gave up after %s of fake time, want 30m (+ at most one poll interval)", took)
 	}
-	if clk.slept[0] != firstPoll || clk.slept[1] != 2*firstPoll || max(clk.slept[0], clk.slept[len(clk.slept)-1]) > maxPoll {
-		t.Errorf("poll waits %v: want 1s, 2s, ... backing off to at most %s", clk.slept, maxPoll)
+	if clk.Slept()[0] != firstPoll || clk.Slept()[1] != 2*firstPoll || max(clk.Slept()[0], clk.Slept()[len(clk.Slept())-1]) > maxPoll {
+		t.Errorf("poll waits %v: want 1s, 2s, ... backing off to at most %s", clk.Slept(), maxPoll)
 	}
 	if sent != len(changes) || settled != 0 {
 		t.Errorf("%d sent, %d settled: every row was sent and none may be settled (they stay sending)", sent, settled)

@@ -45,13 +45,20 @@ type Config struct {
 	MinBackoff     time.Duration
 	LockRetries    int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
 	Now            func() time.Time
-	// BulkThreshold: more changes than this go through Bulk API 2.0 (default 10,000).
+	// BulkThreshold: more changes than this go through Bulk API 2.0 (0: DefaultBulkThreshold).
 	BulkThreshold int
-	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (default 30 minutes).
+	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (0: DefaultBulkPollTimeout).
 	BulkPollTimeout time.Duration
 	// Reserve is the part of the org's daily API allowance voiceid leaves untouched.
 	Reserve int
 }
+
+// Defaults of the [salesforce] keys a config leaves out; config reads them from here.
+const (
+	DefaultBulkThreshold   = 10000            // bulk_threshold
+	DefaultBulkPollTimeout = 30 * time.Minute // bulk_poll_timeout
+	DefaultAPIReserve      = 1000             // api_reserve
+)
 
 // DefaultAPIVersion is the REST API version used when api_version is empty (Winter '26).
 const DefaultAPIVersion = "v65.0"
@@ -89,6 +96,55 @@ func CheckLoginURL(auth, loginURL string) error {
 		return fmt.Errorf("%s does not serve auth = \"client_credentials\": set login_url to the org's My Domain URL (Setup > My Domain, e.g. https://acme.my.salesforce.com), or use auth = \"jwt\"", h)
 	}
 	return nil
+}
+
+// Sign-in flows, the values of [salesforce] auth ("" is AuthJWT).
+const (
+	AuthJWT               = "jwt"
+	AuthClientCredentials = "client_credentials"
+	AuthSFCLI             = "sf-cli"
+)
+
+// KeyError names the [salesforce] key a sign-in flow needs and lacks, or
+// the auth value no flow answers to.
+type KeyError struct {
+	Key, Value, Problem string // Key without the section: "username"
+}
+
+func (e *KeyError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s = %q: %s", e.Key, e.Value, e.Problem)
+	}
+	return e.Key + ": " + e.Problem
+}
+
+// CheckAuth is the one rule for what each sign-in flow needs: it returns a
+// *KeyError for the first key the flow of cfg.Auth lacks. The key file's
+// content is read (and checked) at sign-in.
+func CheckAuth(cfg Config) error {
+	need := func(key, value, problem string) error {
+		if strings.TrimSpace(value) == "" {
+			return &KeyError{Key: key, Problem: problem}
+		}
+		return nil
+	}
+	// with sf-cli the Salesforce CLI holds the app, the user and the instance URL
+	if cfg.Auth != AuthSFCLI {
+		if err := cmp.Or(need("login_url", cfg.LoginURL, "required when [salesforce] is enabled"),
+			need("client_id", cfg.ClientID, "required when [salesforce] is enabled")); err != nil {
+			return err
+		}
+	}
+	switch cfg.Auth {
+	case "", AuthJWT:
+		return cmp.Or(need("username", cfg.Username, `required with auth = "jwt" (the integration user's username)`),
+			need("private_key_file", cfg.PrivateKeyFile, `required with auth = "jwt"`))
+	case AuthClientCredentials:
+		return need("client_secret", cfg.ClientSecret, `required with auth = "client_credentials"`)
+	case AuthSFCLI:
+		return need("target_org", cfg.TargetOrg, `required with auth = "sf-cli": the alias of an org the Salesforce CLI is signed in to (sf org login web --alias ALIAS)`)
+	}
+	return &KeyError{Key: "auth", Value: cfg.Auth, Problem: `use "jwt", "client_credentials" or "sf-cli"`}
 }
 
 // FieldLabel is the label of the User field the Voice Connector adds for a
@@ -202,7 +258,7 @@ func (s *Salesforce) WriteCalls(n int) int {
 
 func (s *Salesforce) bulkThreshold() int {
 	if s.cfg.BulkThreshold <= 0 {
-		return 10000
+		return DefaultBulkThreshold
 	}
 	return s.cfg.BulkThreshold
 }
@@ -500,13 +556,11 @@ func (s *Salesforce) FieldOf(c match.Change) (Field, error) {
 	return f, nil
 }
 
-// prepared is a set of changes grouped into one record per user; values
-// longer than their field are refused before anything is sent.
+// prepared is a set of changes grouped into one record per user.
 type prepared struct {
 	out    []Outcome
 	byUser map[string][]int // user id -> indexes into changes
 	order  []string         // users in the order of their first change
-	early  []int            // changes already settled (refused)
 }
 
 // indexes lists the changes of these users.
@@ -518,8 +572,11 @@ func (p prepared) indexes(users []string) []int {
 	return out
 }
 
-func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
+// prepare groups the changes by user. Values longer than their field are
+// refused before anything is sent, and told to settled at once.
+func (s *Salesforce) prepare(changes []match.Change, settled Settled) (prepared, error) {
 	p := prepared{out: make([]Outcome, len(changes)), byUser: map[string][]int{}}
+	var refused []int
 	for i, c := range changes {
 		f, err := s.FieldOf(c)
 		if err != nil {
@@ -527,7 +584,7 @@ func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 		}
 		if len(c.New) > f.Length && f.Length > 0 {
 			p.out[i] = Outcome{Code: "STRING_TOO_LONG", Message: fmt.Sprintf("value is %d characters; %s holds %d", len(c.New), f.Name, f.Length)}
-			p.early = append(p.early, i)
+			refused = append(refused, i)
 			continue
 		}
 		if _, seen := p.byUser[c.UserID]; !seen {
@@ -535,18 +592,18 @@ func (s *Salesforce) prepare(changes []match.Change) (prepared, error) {
 		}
 		p.byUser[c.UserID] = append(p.byUser[c.UserID], i)
 	}
+	if len(refused) > 0 {
+		settled(refused, p.out)
+	}
 	return p, nil
 }
 
 func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
-	p, err := s.prepare(changes)
+	p, err := s.prepare(changes, h.Settled)
 	if err != nil {
 		return p.out, err
 	}
 	out := p.out
-	if len(p.early) > 0 {
-		h.Settled(p.early, out)
-	}
 	retries := s.cfg.LockRetries
 	if retries == 0 {
 		retries = 3
@@ -707,43 +764,35 @@ func Quote(s string) string {
 // signIn returns the Fetch of the configured flow; each answers a token
 // whose Extra holds instance_url and id (the run-as user's identity URL).
 func signIn(cfg Config, api *httpx.Client) (httpx.Fetch, error) {
+	if err := CheckAuth(cfg); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfigured, err)
+	}
 	switch cfg.Auth {
-	case "jwt", "":
-		if cfg.ClientID == "" || cfg.Username == "" || cfg.PrivateKeyFile == "" {
-			return nil, fmt.Errorf("%w: auth = \"jwt\" needs client_id, username and private_key_file", ErrConfigured)
-		}
-		pemBytes, err := os.ReadFile(cfg.PrivateKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: private_key_file: %v", ErrConfigured, err)
-		}
-		key, err := jwt.ParseRSAPrivateKeyFromPEM(pemBytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: private_key_file %s is not a PEM RSA private key: %v", ErrConfigured, cfg.PrivateKeyFile, err)
-		}
-		return func(ctx context.Context) (*oauth2.Token, error) {
-			claims := assertion{Iss: cfg.ClientID, Sub: cfg.Username, Aud: Audience(cfg.LoginURL),
-				Exp: cfg.Now().Add(3 * time.Minute).Unix()}
-			signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
-			if err != nil {
-				return nil, fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
-			}
-			return tokenRequest(ctx, api, cfg, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {signed}})
-		}, nil
-	case "client_credentials":
-		if cfg.ClientID == "" || cfg.ClientSecret == "" {
-			return nil, fmt.Errorf("%w: auth = \"client_credentials\" needs client_id and client_secret", ErrConfigured)
-		}
+	case AuthClientCredentials:
 		return func(ctx context.Context) (*oauth2.Token, error) {
 			return tokenRequest(ctx, api, cfg, url.Values{"grant_type": {"client_credentials"},
 				"client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}})
 		}, nil
-	case "sf-cli":
-		if cfg.TargetOrg == "" {
-			return nil, fmt.Errorf("%w: auth = \"sf-cli\" needs target_org (the alias given to sf org login web --alias)", ErrConfigured)
-		}
+	case AuthSFCLI:
 		return sfCLI(cfg.TargetOrg), nil
 	}
-	return nil, fmt.Errorf("%w: auth = %q: use \"jwt\", \"client_credentials\" or \"sf-cli\"", ErrConfigured, cfg.Auth)
+	pemBytes, err := os.ReadFile(cfg.PrivateKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: private_key_file: %v", ErrConfigured, err)
+	}
+	key, err := jwt.ParseRSAPrivateKeyFromPEM(pemBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: private_key_file %s is not a PEM RSA private key: %v", ErrConfigured, cfg.PrivateKeyFile, err)
+	}
+	return func(ctx context.Context) (*oauth2.Token, error) {
+		claims := assertion{Iss: cfg.ClientID, Sub: cfg.Username, Aud: Audience(cfg.LoginURL),
+			Exp: cfg.Now().Add(3 * time.Minute).Unix()}
+		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: signing the JWT assertion: %v", ErrAuth, err)
+		}
+		return tokenRequest(ctx, api, cfg, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {signed}})
+	}, nil
 }
 
 // tokenRequest posts one grant to the token endpoint (salesforce.md §1c).

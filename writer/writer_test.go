@@ -588,3 +588,44 @@ func FuzzQueryPage(f *testing.F) {
 		sf.Users(context.Background(), nil)
 	})
 }
+
+// One rule for what each sign-in flow needs: config validates through it,
+// and Connect refuses the same configs before any request.
+func TestCheckAuthNamesTheKeyEachFlowLacks(t *testing.T) {
+	full := Config{LoginURL: "https://acme.my.salesforce.com", ClientID: "ck", ClientSecret: "cs", Username: "int@acme.com",
+		PrivateKeyFile: "/keys/sf.key", TargetOrg: "admin"}
+	cases := []struct {
+		auth string
+		edit func(*Config)
+		key  string // "" = accepted
+	}{
+		{"", func(*Config) {}, ""},
+		{AuthJWT, func(c *Config) { c.Username = "" }, "username"},
+		{AuthJWT, func(c *Config) { c.PrivateKeyFile = " " }, "private_key_file"},
+		{AuthJWT, func(c *Config) { c.ClientID = "" }, "client_id"},
+		{AuthClientCredentials, func(c *Config) { c.ClientSecret = "" }, "client_secret"},
+		{AuthClientCredentials, func(c *Config) { c.LoginURL = "" }, "login_url"},
+		{AuthSFCLI, func(c *Config) { c.LoginURL, c.ClientID, c.Username = "", "", "" }, ""},
+		{AuthSFCLI, func(c *Config) { c.TargetOrg = "" }, "target_org"},
+		{"password", func(*Config) {}, "auth"},
+	}
+	for _, tc := range cases {
+		cfg := full
+		cfg.Auth = tc.auth
+		tc.edit(&cfg)
+		err := CheckAuth(cfg)
+		var ke *KeyError
+		switch {
+		case tc.key == "" && err != nil:
+			t.Errorf("auth %q: %v, want accepted", tc.auth, err)
+		case tc.key != "" && (!errors.As(err, &ke) || ke.Key != tc.key):
+			t.Errorf("auth %q: %v, want a problem with %s", tc.auth, err, tc.key)
+		}
+		if tc.key == "" {
+			continue
+		}
+		if _, err := Connect(context.Background(), cfg); !errors.Is(err, ErrConfigured) || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("Connect with auth %q lacking %s: %v", tc.auth, tc.key, err)
+		}
+	}
+}
