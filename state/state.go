@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -205,15 +204,6 @@ func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 		_, err := s.db.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
 		return err
 	}, nil
-}
-
-// alive reports whether a process with this pid runs on this host.
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Run is one row of the run history.
