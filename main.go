@@ -48,6 +48,7 @@ Usage:
   voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
   voiceid unpin USER (--ringcentral | --aircall)
                                        manual decisions that outrank every rule
+  voiceid version                      the build: version, commit, Go version, platform (also --version)
 
 Every command takes --config FILE (default voiceid.toml). Run "voiceid COMMAND --help" for its flags.
 
@@ -85,6 +86,7 @@ func profile(path string) (stop func()) {
 var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
 	"demo": cmdDemo, "sync": cmdSync, "check": cmdCheck, "schedule": cmdSchedule,
 	"conflicts": cmdConflicts, "history": cmdHistory, "report": cmdReport, "pin": cmdPin, "unpin": cmdUnpin,
+	"version": cmdVersion,
 }
 
 // usageError is bad command-line usage (exit 2).
@@ -99,6 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
