@@ -1,6 +1,6 @@
-// Command voiceid keeps the Salesforce Voice Connector's RingCentral and
-// Aircall user identifiers correct. main.go holds the subcommands and their
-// flags only; the job itself is Run (run.go).
+// Command voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall
+// and Dialpad user identifiers correct. The root package holds the
+// subcommands, their flags and the config file; the job itself is package job.
 package main
 
 import (
@@ -32,21 +32,21 @@ const (
 	defaultConfig = "voiceid.toml"
 )
 
-const usage = `voiceid keeps the Salesforce Voice Connector's RingCentral and Aircall user identifiers correct.
+const usage = `voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall and Dialpad user identifiers correct.
 
 Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
   voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
                                        one run; --report may repeat (.txt, .csv, .json, .html)
-  voiceid check                        preflight: config, state file, the three services, the fields
+  voiceid check                        preflight: config, state file, Salesforce, each provider, the fields
   voiceid schedule [--log-format json] runs sync on [schedule] cron; never two at once
   voiceid conflicts [--kind K] [--provider P] [--all]
                                        conflicts that still need a person
   voiceid history [--limit N]          past runs
   voiceid report RUN [--format txt|csv|json|html]
                                        one past run's report
-  voiceid pin USER (--ringcentral ID | --aircall ID | --none [--provider P]) [--note TEXT]
-  voiceid unpin USER (--ringcentral | --aircall)
+  voiceid pin USER (--ringcentral ID | --aircall ID | --dialpad ID | --none [--provider P]) [--note TEXT]
+  voiceid unpin USER (--ringcentral | --aircall | --dialpad)
                                        manual decisions that outrank every rule
   voiceid version                      the build: version, commit, Go version, platform (also --version)
 

@@ -105,7 +105,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 Preflight: the config, the state file, Salesforce sign-in, the identifier
 fields and whether the integration user can edit them, the API allowance,
-and the RingCentral and Aircall credentials. Exit status 0 only when all pass.`, stderr)
+and each enabled provider's credentials. Exit status 0 only when all pass.`, stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
