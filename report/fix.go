@@ -62,6 +62,8 @@ func (c Conflict) pickOne() Fix {
 	switch {
 	case c.Kind == "ambiguous_match" && strings.Contains(c.Detail, " is pinned to "):
 		return Fix{Note: "several users are pinned to this person: unpin all but the right one (voiceid unpin USER --" + c.Provider + ")"}
+	case len(users) > 0 && len(people) == 0 && len(c.ProviderIDs) > 0:
+		return Fix{Note: "no enabled user holds it (a department's or office's line, or someone disabled): correct the Salesforce user's number, or link by email"}
 	case len(users) == 0 || len(people) == 0:
 		return Fix{Note: "no user and person to pin to each other: " + Advice[c.Kind]}
 	case len(users) > 1 && len(people) > 1:
