@@ -42,7 +42,9 @@ func TestPinCommandQuotesEveryArgumentForAPOSIXShell(t *testing.T) {
 // makes, so that a change of match's wording shows here.
 func TestPinCommandPerKindFromMatchsOwnConflicts(t *testing.T) {
 	const rc = match.Provider("ringcentral")
-	people := func(ps ...match.Person) map[match.Provider][]match.Person { return map[match.Provider][]match.Person{rc: ps} }
+	people := func(ps ...match.Person) map[match.Provider][]match.Person {
+		return map[match.Provider][]match.Person{rc: ps}
+	}
 	per := func(id string, f func(*match.Person)) match.Person {
 		p := match.Person{Provider: rc, ID: id, Type: "User", Status: "Enabled", Name: "P" + id}
 		if f != nil {

@@ -88,9 +88,9 @@ type chartBar struct {
 
 const (
 	chartRow    = 18  // px per bar
-	chartLabel  = 150 // px for a bar's label
+	chartLabel  = 175 // px for a bar's label
 	chartBarMax = 90  // px for the longest bar
-	chartWidth  = 290 // px per column
+	chartWidth  = 315 // px per column
 )
 
 func (r *Report) chart() chart {
