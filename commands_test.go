@@ -117,6 +117,20 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 	if !strings.Contains(out, sam.Username) {
 		t.Errorf("conflicts do not name the user %s:\n%s", sam.Username, out)
 	}
+	// the same suggested commands as the report of the run that found them
+	code, out = cli(t, "conflicts", "--config", conf)
+	commands := 0
+	for _, c := range applied.Conflicts {
+		if cmd := report.PinCommand(c).Command; cmd != "" {
+			commands++
+			if !strings.Contains(out, "  "+cmd+"  # ") {
+				t.Errorf("conflicts does not suggest the report's %q for %s %s:\n%s", cmd, c.Kind, c.Value, out)
+			}
+		}
+	}
+	if code != 0 || commands == 0 {
+		t.Errorf("conflicts: exit %d, %d commands in the report to compare", code, commands)
+	}
 	if code, out := cli(t, "conflicts", "--config", conf, "--kind", "nonsense"); code != exitUsage {
 		t.Errorf("bad kind: %d %s", code, out)
 	}
