@@ -78,23 +78,45 @@ Examples:
 		return err
 	}
 	tw := table(stdout)
-	fmt.Fprintln(tw, "KIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
-	n := 0
+	fmt.Fprintln(tw, "#\tKIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
+	var fixes []report.Fix
 	for _, c := range cs {
 		if (*kind != "" && string(c.Kind) != *kind) || (*prov != "" && string(c.Provider) != *prov) {
 			continue
 		}
-		n++
 		st := "open"
 		if !c.ResolvedAt.IsZero() {
 			st = "resolved " + when(c.ResolvedAt, cfg.Location())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, c.Provider, c.Value, names(c.UserIDs, users),
+		fixes = append(fixes, report.PinCommand(reportConflict(c, users)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", len(fixes), c.Kind, c.Provider, c.Value, names(c.UserIDs, users),
 			strings.Join(c.PersonIDs, " "), when(c.FirstSeen, cfg.Location()), when(c.LastSeen, cfg.Location()), st)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\n%d conflicts\n", n)
+	fmt.Fprintf(stdout, "\n%d conflicts\n", len(fixes))
+	if len(fixes) > 0 {
+		fmt.Fprintln(stdout, "\nWhat to do (a suggested command is a proposal: check it first)")
+	}
+	for i, f := range fixes {
+		if f.Command != "" {
+			fmt.Fprintf(stdout, "%3d  %s  # %s\n", i+1, f.Command, f.Note)
+		} else {
+			fmt.Fprintf(stdout, "%3d  %s\n", i+1, f.Note)
+		}
+	}
 	return nil
+}
+
+// reportConflict is a stored conflict as the report names it, so that
+// conflicts and the reports suggest the same commands.
+func reportConflict(c state.Conflict, users map[string]state.UserRef) report.Conflict {
+	rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
+		ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
+	for _, id := range c.UserIDs {
+		u := users[id]
+		rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
+	}
+	return rc
 }
 
 func validKind(k string) bool {

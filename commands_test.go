@@ -117,6 +117,27 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 	if !strings.Contains(out, sam.Username) {
 		t.Errorf("conflicts do not name the user %s:\n%s", sam.Username, out)
 	}
+	// each change names its field by label, its person and its evidence
+	for _, c := range applied.Changes {
+		linked := c.Rule != "moved" && c.Rule != "stale" && c.New != ""
+		if c.FieldLabel == "" || (linked && (c.Person == nil || c.Person.Name == "" || c.Evidence == "")) {
+			t.Errorf("change of %s (%s) lacks its label, person or evidence: %+v", c.SalesforceUsername, c.Rule, c)
+		}
+	}
+	// the same suggested commands as the report of the run that found them
+	code, out = cli(t, "conflicts", "--config", conf)
+	commands := 0
+	for _, c := range applied.Conflicts {
+		if cmd := report.PinCommand(c).Command; cmd != "" {
+			commands++
+			if !strings.Contains(out, "  "+cmd+"  # ") {
+				t.Errorf("conflicts does not suggest the report's %q for %s %s:\n%s", cmd, c.Kind, c.Value, out)
+			}
+		}
+	}
+	if code != 0 || commands == 0 {
+		t.Errorf("conflicts: exit %d, %d commands in the report to compare", code, commands)
+	}
 	if code, out := cli(t, "conflicts", "--config", conf, "--kind", "nonsense"); code != exitUsage {
 		t.Errorf("bad kind: %d %s", code, out)
 	}

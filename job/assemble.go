@@ -1,11 +1,11 @@
 package job
 
 import (
+	"strings"
 	"time"
 
 	"voiceid/match"
 	"voiceid/report"
-	"voiceid/state"
 )
 
 // refs names the records the report may point at: those in conflicts, and
@@ -15,10 +15,12 @@ import (
 type refs struct {
 	users  map[string]report.UserRef
 	people map[match.Provider]map[string]report.PersonRef
+	// phoneOf is the person a Phone write-back comes from, by provider and user.
+	phoneOf map[[2]string]string
 }
 
 func refsFor(plan match.Plan, src sources) refs {
-	r := refs{users: map[string]report.UserRef{}, people: map[match.Provider]map[string]report.PersonRef{}}
+	r := refs{users: map[string]report.UserRef{}, people: map[match.Provider]map[string]report.PersonRef{}, phoneOf: map[[2]string]string{}}
 	wantPeople := map[match.Provider]map[string]bool{}
 	want := func(prov match.Provider, id string) {
 		if wantPeople[prov] == nil {
@@ -34,9 +36,21 @@ func refsFor(plan match.Plan, src sources) refs {
 			want(c.Provider, id)
 		}
 	}
+	phones := map[[2]string]bool{}
 	for _, c := range plan.Changes {
-		if c.New != "" {
+		switch {
+		case c.Phone:
+			phones[[2]string{string(c.Provider), c.UserID}] = true
+		case c.New != "":
 			want(c.Provider, c.New)
+		default: // a clear: the review shows whom the old value named
+			want(c.Provider, strings.TrimSpace(c.Old))
+		}
+	}
+	for _, l := range plan.Links {
+		if k := [2]string{string(l.Provider), l.UserID}; phones[k] {
+			r.phoneOf[k] = l.PersonID
+			want(l.Provider, l.PersonID)
 		}
 	}
 	for _, u := range src.users {
@@ -48,22 +62,30 @@ func refsFor(plan match.Plan, src sources) refs {
 		r.people[prov] = map[string]report.PersonRef{}
 		for _, p := range ps {
 			if wantPeople[prov][p.ID] {
-				r.people[prov][p.ID] = report.PersonRef{ID: p.ID, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+				ref := report.PersonRef{ID: p.ID, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+				for _, n := range p.Numbers {
+					if n.UsageType == match.UsageDirect {
+						ref.Numbers = append(ref.Numbers, n.Raw)
+					}
+				}
+				r.people[prov][p.ID] = ref
 			}
 		}
 	}
 	return r
 }
 
-// fill copies the run's rows into the report.
-func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, unmatched []match.Person, firstSeen map[string]time.Time, names refs) {
+// fill copies the run's rows into the report, in review order.
+func fill(rep *report.Report, t trail, conflicts []match.Conflict, unmatched []match.Person, firstSeen map[string]time.Time, names refs) {
 	var changed map[string]report.UserRef // users of the changes, for write failures
+	rows := t.rows
 	for _, c := range rows {
 		if c.Status == match.ChangeSending { // the run stopped with this batch in flight
 			c.Status, c.Error = match.ChangeFailed, "sent, but no answer came before the run stopped; the next run checks it again"
 		}
 		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
-			Provider: string(c.Provider), Field: c.Field, Old: c.Old, New: c.New, Rule: string(c.Rule), Status: c.Status, Error: c.Error})
+			Provider: string(c.Provider), Field: c.Field, FieldLabel: t.labels[c.Field], Old: c.Old, New: c.New, Rule: string(c.Rule),
+			Status: c.Status, Error: c.Error, Evidence: c.Evidence, Person: names.personOf(c.Change)})
 		switch c.Status {
 		case match.ChangeApplied:
 			rep.Counts.Applied++
@@ -105,4 +127,22 @@ func fill(rep *report.Report, rows []state.Change, conflicts []match.Conflict, u
 	for _, p := range unmatched {
 		rep.Unmatched = append(rep.Unmatched, report.Unmatched{Provider: string(p.Provider), ProviderID: p.ID, Name: p.Name, Email: p.Email})
 	}
+	rep.ReviewFirst()
+}
+
+// personOf is the person a change names: the one its new value links, the
+// one a Phone write-back comes from, or, for a clear, the one the old value named.
+func (r refs) personOf(c match.Change) *report.PersonRef {
+	id := c.New
+	switch {
+	case c.Phone:
+		id = r.phoneOf[[2]string{string(c.Provider), c.UserID}]
+	case c.New == "":
+		id = strings.TrimSpace(c.Old)
+	}
+	p, ok := r.people[c.Provider][id]
+	if !ok {
+		return nil
+	}
+	return &p
 }

@@ -153,21 +153,24 @@ func (r *run) plan(src sources) (match.Plan, refs, error) {
 // trail is a run's changes as recorded: rows and their ids in the state
 // file, and why the run stops before writing, if it does.
 type trail struct {
-	rows  []state.Change
-	ids   []int64
-	abort error
+	rows   []state.Change
+	ids    []int64
+	abort  error
+	labels map[string]string // field API name -> label, for the report
 }
 
 // record puts the plan's changes in the audit trail, as skipped when the
 // safety threshold or the API reserve stops the run before writing.
 func (r *run) record(plan match.Plan) (trail, error) {
 	rows := make([]state.Change, len(plan.Changes))
+	labels := map[string]string{}
 	for i, c := range plan.Changes {
 		f, err := r.sf.FieldOf(c)
 		if err != nil {
 			return trail{}, err
 		}
 		rows[i] = state.Change{Change: c, Field: f.Name, Status: match.ChangePlanned}
+		labels[f.Name] = f.Label
 	}
 	var abort error
 	if !r.DryRun && !r.Yes && !r.Backfill {
@@ -186,7 +189,7 @@ func (r *run) record(plan match.Plan) (trail, error) {
 		}
 	}
 	ids, err := r.db.RecordChanges(r.rep.Run.ID, rows)
-	return trail{rows: rows, ids: ids, abort: abort}, err
+	return trail{rows: rows, ids: ids, abort: abort, labels: labels}, err
 }
 
 // write applies the plan unless this is a dry run or the run was stopped,
@@ -209,7 +212,7 @@ func (r *run) write(ctx context.Context, plan match.Plan, t trail, names refs) e
 	if err != nil {
 		return err
 	}
-	fill(r.rep, rows, conflicts, plan.Unmatched, firstSeen, names)
+	fill(r.rep, t, conflicts, plan.Unmatched, firstSeen, names)
 	switch {
 	case applyErr != nil:
 		return applyErr

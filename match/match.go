@@ -157,6 +157,8 @@ type Change struct {
 	Old      string
 	New      string // "" clears the field
 	Rule     Rule
+	// Evidence is what the rule matched: the email, extension or number(s), or "pin".
+	Evidence string
 	// Phone marks a write-back of the user's Phone (opt-in), not of the identifier field.
 	Phone bool
 }
@@ -533,12 +535,13 @@ type pass struct {
 	users  []nuser
 	people []nperson
 
-	linkOf  []int32 // user -> the person it is linked to, or -1
-	ruleOf  []Rule  // user -> the rule of its link
-	ownerOf []int32 // person -> the user linked to it, or -1
-	locked  []bool  // users decided by a pin (or a broken one): no rule may link them
-	none    []bool  // users pinned to "none"
-	lockedP []bool  // people contested by pins
+	linkOf  []int32  // user -> the person it is linked to, or -1
+	ruleOf  []Rule   // user -> the rule of its link
+	whyOf   []string // user -> the evidence of its link
+	ownerOf []int32  // person -> the user linked to it, or -1
+	locked  []bool   // users decided by a pin (or a broken one): no rule may link them
+	none    []bool   // users pinned to "none"
+	lockedP []bool   // people contested by pins
 
 	links     []Link
 	changes   []Change
@@ -551,7 +554,7 @@ func newPass(prov Provider, us *userSet, people []Person, opts Options, norm pho
 	ps := normalizePeople(people, &us.num, norm)
 	nu, np := len(us.list), len(ps.list)
 	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
-		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), ownerOf: make([]int32, np),
+		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), whyOf: make([]string, nu), ownerOf: make([]int32, np),
 		locked: make([]bool, nu), none: make([]bool, nu), lockedP: make([]bool, np), seen: map[string]bool{}}
 	for i := range p.linkOf {
 		p.linkOf[i] = -1
@@ -617,8 +620,8 @@ func (p *pass) conflict(c Conflict) {
 	}
 }
 
-func (p *pass) link(ui, pi int32, rule Rule) {
-	p.linkOf[ui], p.ruleOf[ui], p.ownerOf[pi] = pi, rule, ui
+func (p *pass) link(ui, pi int32, rule Rule, evidence string) {
+	p.linkOf[ui], p.ruleOf[ui], p.whyOf[ui], p.ownerOf[pi] = pi, rule, evidence, ui
 	p.links = append(p.links, Link{Provider: p.prov, UserID: p.users[ui].ID, PersonID: p.people[pi].ID, Rule: rule})
 }
 
@@ -713,7 +716,7 @@ func (p *pass) applyPins(pins []Pin) {
 				Detail: fmt.Sprintf("%s person %s is pinned to %d users; none of them is linked", p.prov, pid, len(us))})
 			continue
 		}
-		p.link(us[0], pi, RulePin)
+		p.link(us[0], pi, RulePin, string(RulePin))
 	}
 }
 
@@ -844,7 +847,7 @@ func (p *pass) linkRule(rule Rule, cands []candidate) {
 			continue // agrees with the stronger rule
 		}
 		if !uLinked && !pLinked && !p.locked[ui] {
-			p.link(ui, pi, rule)
+			p.link(ui, pi, rule, c.value)
 			continue
 		}
 		if !uLinked && !pLinked {
@@ -903,7 +906,7 @@ func (p *pass) keepExisting() {
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: p.userIDs(us),
 				Detail: fmt.Sprintf("%d users hold %s identifier %s and no rule decides between them; left as they are", k, p.prov, pid)})
 		} else {
-			p.link(claims[0].user, pi, RuleExisting)
+			p.link(claims[0].user, pi, RuleExisting, p.people[pi].ID)
 		}
 		claims = claims[k:]
 	}
@@ -919,12 +922,12 @@ func (p *pass) decide() {
 		if trimmed != "" {
 			named = p.findPerson(trimmed)
 		}
-		want, rule := cur, Rule("")
+		want, rule, evidence := cur, Rule(""), ""
 		switch l := p.linkOf[ui]; {
 		case p.none[ui]:
-			want, rule = "", RulePin
+			want, rule, evidence = "", RulePin, string(RulePin)
 		case l >= 0:
-			want, rule = p.people[l].ID, p.ruleOf[ui]
+			want, rule, evidence = p.people[l].ID, p.ruleOf[ui], p.whyOf[ui]
 		case trimmed == "":
 		case named >= 0 && p.ownerOf[named] >= 0:
 			want, rule = "", RuleMoved // an identifier belongs to one user, even one with a broken pin
@@ -944,7 +947,7 @@ func (p *pass) decide() {
 		}
 		if want != cur && rule != RuleExisting {
 			p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
-				Old: cur, New: want, Rule: rule})
+				Old: cur, New: want, Rule: rule, Evidence: evidence})
 		}
 	}
 	if p.opts.FillPhone && p.opts.Rules[p.prov].PhoneSource {
@@ -974,7 +977,7 @@ func (p *pass) fillPhones() {
 			continue
 		}
 		p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
-			Old: u.Phone, New: n, Rule: p.ruleOf[ui], Phone: true})
+			Old: u.Phone, New: n, Rule: p.ruleOf[ui], Evidence: p.whyOf[ui], Phone: true})
 	}
 }
 

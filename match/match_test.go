@@ -409,3 +409,22 @@ func TestUnmatchedAreEligiblePeopleNobodyHolds(t *testing.T) {
 		t.Errorf("linked = %d, want 2 (email and existing)", plan.Linked(rc))
 	}
 }
+
+func TestChangesCarryTheEvidenceTheirRuleMatched(t *testing.T) {
+	plan := Build(Input{
+		Users: []User{usr("A", "Email=Ann@Example.com"), usr("B", "Ext=x2101"), usr("C", "Phone=(650) 555-0101", "CC=US"),
+			usr("D"), usr("E", "RC=P1"), usr("F", "RC=Q9")},
+		People: map[Provider][]Person{rc: {per("P1", "Email=ann@example.com"), per("P2", "Ext=2101"),
+			per("P3", "Direct=+16505550101"), per("P4")}},
+		Pins:    []Pin{{UserID: "D", Provider: rc, PersonID: "P4"}, {UserID: "F", Provider: rc, None: true}},
+		Options: Options{DefaultRegion: "US", Providers: []Provider{rc}, Rules: testRules}})
+	got := map[string]string{}
+	for _, c := range plan.Changes {
+		got[c.UserID+"("+string(c.Rule)+")"] = c.Evidence
+	}
+	want := map[string]string{"A(email)": "ann@example.com", "B(extension)": "2101", "C(phone)": "+16505550101",
+		"D(pin)": "pin", "E(moved)": "", "F(pin)": "pin"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("evidence by change:\n got  %v\n want %v", got, want)
+	}
+}

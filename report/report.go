@@ -28,12 +28,14 @@ const SchemaVersion = 1
 
 // Report is one run's report; its JSON form follows report-schema.json.
 type Report struct {
-	SchemaVersion int         `json:"schema_version"`
-	Run           Run         `json:"run"`
-	Counts        Counts      `json:"counts"`
-	Changes       []Change    `json:"changes"`
-	Conflicts     []Conflict  `json:"conflicts"`
-	Unmatched     []Unmatched `json:"unmatched"`
+	SchemaVersion int    `json:"schema_version"`
+	Run           Run    `json:"run"`
+	Counts        Counts `json:"counts"`
+	// Conflicts come before the changes: a review starts with what needs a person.
+	Conflicts []Conflict `json:"conflicts"`
+	// Changes are in review order (ReviewFirst) when the job assembles them.
+	Changes   []Change    `json:"changes"`
+	Unmatched []Unmatched `json:"unmatched"`
 	// APICalls counts HTTP requests per service (beyond the schema's required keys).
 	APICalls map[string]int64 `json:"api_calls,omitempty"`
 	// SalesforceAPIUsage is the org's daily API usage after the run, from Sforce-Limit-Info.
@@ -136,12 +138,60 @@ type Change struct {
 	SalesforceUsername string             `json:"salesforce_username,omitempty"`
 	Name               string             `json:"name,omitempty"`
 	Provider           string             `json:"provider"`
-	Field              string             `json:"field"`
+	Field              string             `json:"field"` // API name
+	FieldLabel         string             `json:"field_label,omitempty"`
 	Old                string             `json:"old"`
 	New                string             `json:"new"`
 	Rule               string             `json:"rule"`
 	Status             match.ChangeStatus `json:"status"` // planned | applied | failed | skipped
 	Error              string             `json:"error,omitempty"`
+	// Evidence is what the rule matched: an email, an extension, number(s), or "pin".
+	Evidence string `json:"evidence,omitempty"`
+	// Person is whom the new value names; for a clear, whom the old value named.
+	Person *PersonRef `json:"person,omitempty"`
+}
+
+// Why a change needs a person's eye (Change.NeedsPerson).
+const (
+	WriteFailed = "write failed"
+	Clears      = "clears the field"
+)
+
+// NeedsPerson says why a change needs a person's eye before or after it is
+// written: a failed write or an emptied field; "" when it does not.
+func (c *Change) NeedsPerson() string {
+	switch {
+	case c.Status == match.ChangeFailed:
+		return WriteFailed
+	case c.New == "":
+		return Clears
+	}
+	return ""
+}
+
+// ReviewFirst puts the lists in the order every format shows them: the
+// conflicts by kind; the changes that need a person (failed writes, then
+// clears) before the rest. Each keeps its order within.
+func (r *Report) ReviewFirst() {
+	slices.SortStableFunc(r.Conflicts, func(a, b Conflict) int { return kindRank(a.Kind) - kindRank(b.Kind) })
+	rank := map[string]int{WriteFailed: 0, Clears: 1, "": 2}
+	slices.SortStableFunc(r.Changes, func(a, b Change) int { return rank[a.NeedsPerson()] - rank[b.NeedsPerson()] })
+}
+
+// sections splits the changes in review order: failed writes, clears, the rest.
+func (r *Report) sections() (failed, clears, rest []*Change) {
+	for i := range r.Changes {
+		c := &r.Changes[i]
+		switch c.NeedsPerson() {
+		case WriteFailed:
+			failed = append(failed, c)
+		case Clears:
+			clears = append(clears, c)
+		default:
+			rest = append(rest, c)
+		}
+	}
+	return failed, clears, rest
 }
 
 // Conflict is one thing the run could not decide.
@@ -158,6 +208,16 @@ type Conflict struct {
 	People          []PersonRef `json:"people,omitempty"`
 }
 
+// MarshalJSON writes the conflict with its suggested fix, worked out from the
+// conflict itself when written, so that a stored report never holds a stale one.
+func (c Conflict) MarshalJSON() ([]byte, error) {
+	type plain Conflict // without this method
+	return json.Marshal(struct {
+		plain
+		Fix Fix `json:"fix"`
+	}{plain(c), PinCommand(c)})
+}
+
 // UserRef names a Salesforce user.
 type UserRef struct {
 	ID       string `json:"id"`
@@ -171,6 +231,27 @@ type PersonRef struct {
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
 	State string `json:"state,omitempty"` // "User Enabled", "Department Enabled", "missing"...
+	// Numbers are the person's direct numbers, as the provider wrote them.
+	Numbers []string `json:"numbers,omitempty"`
+}
+
+// describe names a person: name, email, numbers and id, as far as known.
+func (p *PersonRef) describe() string {
+	parts := []string{}
+	if p.Name != "" {
+		parts = append(parts, p.Name)
+	}
+	if p.Email != "" {
+		parts = append(parts, "<"+p.Email+">")
+	}
+	for _, n := range p.Numbers {
+		parts = append(parts, Display(n))
+	}
+	parts = append(parts, "("+p.ID+")")
+	if p.State != "" && p.State != "User Enabled" {
+		parts = append(parts, "["+p.State+"]")
+	}
+	return strings.Join(parts, " ")
 }
 
 // Unmatched is an eligible person no user is linked to.
@@ -216,8 +297,8 @@ func (r *Report) stream(w io.Writer, indent string) error {
 		key   string
 		write func() error
 	}{
-		{"changes", func() error { return writeList(bw, r.Changes, indent) }},
 		{"conflicts", func() error { return writeList(bw, r.Conflicts, indent) }},
+		{"changes", func() error { return writeList(bw, r.Changes, indent) }},
 		{"unmatched", func() error { return writeList(bw, r.Unmatched, indent) }},
 	}
 	for _, l := range lists {
@@ -384,12 +465,21 @@ var Advice = map[string]string{
 	"write_failed":      "read Salesforce's message; the write is tried again on the next run",
 }
 
-// Text writes the report for a person: summary, changes by rule, conflicts by kind.
+// Text writes the report for a person: the summary, what needs a person
+// (conflicts by kind, clears, failed writes), then the changes by rule.
 func (r *Report) Text(w io.Writer, o TextOptions) error {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	r.textSummary(p, o.Location)
-	r.textChanges(p, o.Limit)
-	r.textConflicts(p, o.Limit)
+	failed, clears, rest := r.sections()
+	if len(r.Conflicts)+len(failed)+len(clears) == 0 {
+		p("\nNeeds a person: nothing\n")
+	} else {
+		p("\nNeeds a person: %d conflicts, %d clears, %d failed writes\n", len(r.Conflicts), len(clears), len(failed))
+		r.textConflicts(p, o.Limit)
+		textChangeList(p, fmt.Sprintf("Clears (%d): the field is emptied", len(clears)), clears, o.Limit)
+		textChangeList(p, fmt.Sprintf("Write failures (%d): Salesforce refused these; the next run tries again", len(failed)), failed, o.Limit)
+	}
+	textChanges(p, rest, len(failed)+len(clears), o.Limit)
 	r.textUnmatched(p, o.Limit)
 	return nil
 }
@@ -425,43 +515,90 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 	}
 }
 
-// textChanges writes the changes grouped by rule, strongest rule first.
-func (r *Report) textChanges(p printf, limit int) {
-	rules, byRule := groupBy(r.Changes, func(ch Change) string { return ch.Rule })
+// textChanges writes the changes that link a person, grouped by rule, strongest rule first.
+func textChanges(p printf, rest []*Change, above, limit int) {
+	rules, byRule := groupBy(rest, func(ch *Change) string { return ch.Rule })
 	sort.SliceStable(rules, func(i, j int) bool { return ruleRank(rules[i]) < ruleRank(rules[j]) })
 	if len(rules) > 0 {
-		p("\nChanges by rule\n")
+		p("\nChanges by rule")
+		if above > 0 {
+			p(" (%d more above)", above)
+		}
+		p("\n")
 	}
 	for _, rule := range rules {
-		list := byRule[rule]
-		p("  %s (%d)\n", rule, len(list))
-		for i, ch := range list {
-			if cut(p, limit, i, len(list)) {
-				break
-			}
-			status := ""
-			if ch.Status != match.ChangePlanned {
-				status = " [" + string(ch.Status) + "]"
-			}
-			if ch.Error != "" {
-				status += " " + ch.Error
-			}
-			field := ""
-			if ch.Field == "Phone" {
-				field = "Phone "
-			}
-			p("    %-28s %-11s %s%s -> %s%s\n", clean(userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID)),
-				providerTitle[ch.Provider], field, clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
-		}
+		textChangeList(p, fmt.Sprintf("%s (%d)", rule, len(byRule[rule])), byRule[rule], limit)
 	}
 }
 
-// textConflicts writes the conflicts grouped by kind, each kind with its advice.
-func (r *Report) textConflicts(p printf, limit int) {
-	kinds, byKind := groupBy(r.Conflicts, func(cf Conflict) string { return cf.Kind })
-	if len(kinds) > 0 {
-		p("\nConflicts by kind\n")
+// textChangeList writes one group of changes: each on a line, with the
+// person it names and the evidence on the next.
+func textChangeList(p printf, heading string, list []*Change, limit int) {
+	if len(list) == 0 {
+		return
 	}
+	p("  %s\n", heading)
+	for i, ch := range list {
+		if cut(p, limit, i, len(list)) {
+			break
+		}
+		status := ""
+		if ch.Status != match.ChangePlanned {
+			status = " [" + string(ch.Status) + "]"
+		}
+		if ch.Error != "" {
+			status += " " + ch.Error
+		}
+		p("    %-28s %-11s %s: %s -> %s%s\n", clean(userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID)),
+			title(ch.Provider), clean(ch.label()), clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
+		p("        %s\n", clean(ch.why()))
+	}
+}
+
+// label is the field as Salesforce shows it, or its API name when the label is unknown.
+func (c *Change) label() string {
+	if c.FieldLabel != "" {
+		return c.FieldLabel
+	}
+	return c.Field
+}
+
+// evidence is the rule and what it matched ("email ann@example.com").
+func (c *Change) evidence() string {
+	switch c.Rule {
+	case "pin":
+		return "pinned (voiceid pin)"
+	case "moved":
+		return "moved: the identifier now belongs to another user"
+	case "stale":
+		return "stale: the person is gone or disabled (clear_stale)"
+	}
+	if c.Evidence == "" {
+		return c.Rule
+	}
+	var shown []string
+	for _, v := range strings.Fields(c.Evidence) {
+		shown = append(shown, Display(v))
+	}
+	return c.Rule + " " + strings.Join(shown, ", ")
+}
+
+// why says whom a change links (or unlinks) and on what evidence.
+func (c *Change) why() string {
+	who := "person unknown"
+	if c.Person != nil {
+		who = c.Person.describe()
+	}
+	if c.New == "" {
+		return "was " + who + "; " + c.evidence()
+	}
+	return "links " + who + "; by " + c.evidence()
+}
+
+// textConflicts writes the conflicts grouped by kind, each kind with its
+// advice and each conflict with the command that would resolve it.
+func (r *Report) textConflicts(p printf, limit int) {
+	kinds, byKind := r.conflictsByKind()
 	for _, kind := range kinds {
 		list := byKind[kind]
 		p("  %s (%d): %s\n", kind, len(list), Advice[kind])
@@ -469,12 +606,37 @@ func (r *Report) textConflicts(p printf, limit int) {
 			if cut(p, limit, i, len(list)) {
 				break
 			}
-			p("    %-11s %s: %s\n", providerTitle[cf.Provider], clean(Display(cf.Value)), clean(cf.Detail))
+			p("    %-11s %s: %s\n", title(cf.Provider), clean(Display(cf.Value)), clean(cf.Detail))
 			if names := cf.involved(); names != "" {
 				p("                involved: %s\n", clean(names))
 			}
+			fix := PinCommand(*cf)
+			if fix.Command != "" {
+				p("                run: %s  # %s\n", clean(fix.Command), clean(fix.Note))
+			} else {
+				p("                fix: %s\n", clean(fix.Note))
+			}
 		}
 	}
+}
+
+// conflictsByKind groups the conflicts by kind, in match's order of kinds.
+func (r *Report) conflictsByKind() ([]string, map[string][]*Conflict) {
+	ptrs := make([]*Conflict, len(r.Conflicts))
+	for i := range r.Conflicts {
+		ptrs[i] = &r.Conflicts[i]
+	}
+	kinds, byKind := groupBy(ptrs, func(cf *Conflict) string { return cf.Kind })
+	sort.SliceStable(kinds, func(i, j int) bool { return kindRank(kinds[i]) < kindRank(kinds[j]) })
+	return kinds, byKind
+}
+
+// kindRank orders conflict kinds as match lists them; unknown kinds last.
+func kindRank(k string) int {
+	if i := slices.Index(match.Kinds, match.Kind(k)); i >= 0 {
+		return i
+	}
+	return len(match.Kinds)
 }
 
 // textUnmatched writes the people no Salesforce user is linked to.
@@ -596,26 +758,39 @@ func userLabel(name, username, id string) string {
 	return id
 }
 
-// CSV writes one row per change and per conflict, with the columns Data
-// Loader users expect first. Every cell goes through safeCell: ids and
-// values come from other systems too.
+// CSV writes one row per conflict, then per change, in review order
+// (conflicts, failed writes, clears, the rest), with the columns Data Loader
+// users expect first and the review's columns after. Every cell goes through
+// safeCell: ids and values come from other systems too.
 func (r *Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"record", "user_id", "username", "name", "provider", "field", "old", "new", "rule", "status", "error",
-		"conflict_kind", "value", "provider_ids", "salesforce_user_ids", "detail"})
+		"conflict_kind", "value", "provider_ids", "salesforce_user_ids", "detail",
+		"needs_person", "field_label", "evidence", "person_id", "person_name", "person_email", "person_numbers", "fix_command", "fix_note"})
 	row := func(cells ...string) {
 		for i := range cells {
 			cells[i] = safeCell(cells[i])
 		}
 		cw.Write(cells)
 	}
-	for _, c := range r.Changes {
-		row("change", c.SalesforceUserID, c.SalesforceUsername, c.Name, c.Provider, c.Field,
-			c.Old, c.New, c.Rule, string(c.Status), c.Error, "", "", "", "", "")
+	kinds, byKind := r.conflictsByKind()
+	for _, k := range kinds {
+		for _, c := range byKind[k] {
+			fix := PinCommand(*c)
+			row("conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, c.Value,
+				strings.Join(c.ProviderIDs, " "), strings.Join(c.SalesforceUserIDs, " "), c.Detail,
+				"conflict", "", "", "", "", "", "", fix.Command, fix.Note)
+		}
 	}
-	for _, c := range r.Conflicts {
-		row("conflict", "", "", "", c.Provider, "", "", "", "", "", "", c.Kind, c.Value,
-			strings.Join(c.ProviderIDs, " "), strings.Join(c.SalesforceUserIDs, " "), c.Detail)
+	failed, clears, rest := r.sections()
+	for _, c := range slices.Concat(failed, clears, rest) {
+		var p PersonRef
+		if c.Person != nil {
+			p = *c.Person
+		}
+		row("change", c.SalesforceUserID, c.SalesforceUsername, c.Name, c.Provider, c.Field,
+			c.Old, c.New, c.Rule, string(c.Status), c.Error, "", "", "", "", "",
+			c.NeedsPerson(), c.FieldLabel, c.Evidence, p.ID, p.Name, p.Email, strings.Join(p.Numbers, " "), "", "")
 	}
 	cw.Flush()
 	return cw.Error()

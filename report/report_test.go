@@ -25,14 +25,16 @@ func fixedReport() *Report {
 		Run: Run{ID: 42, Mode: "dry-run", StartedAt: time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC),
 			FinishedAt: time.Date(2026, 11, 23, 2, 30, 4, 0, time.UTC), Status: "ok"},
 		Counts: Counts{SalesforceUsers: 5, People: map[string]int{"ringcentral": 4, "aircall": 2}, Linked: map[string]int{"ringcentral": 3, "aircall": 1},
-			Changes: 3, Conflicts: 2},
+			Changes: 3, Conflicts: 4},
 		Changes: []Change{
 			{SalesforceUserID: "005A00000000001AAA", SalesforceUsername: "ann@example.com.prod", Name: `Ann "Annie" Lee, Jr.`, Provider: "ringcentral",
-				Field: "cnx__RingCentral_User_Identifier__c", New: "814243005", Rule: "email", Status: "planned"},
+				Field: "cnx__RingCentral_User_Identifier__c", FieldLabel: "RingCentral User Identifier", New: "814243005", Rule: "email", Status: "planned",
+				Evidence: "ann@example.com", Person: &PersonRef{ID: "814243005", Name: "Ann Lee", Email: "ann@example.com", State: "User Enabled", Numbers: []string{"+16505550105"}}},
 			{SalesforceUserID: "005A00000000002AAA", SalesforceUsername: "evil@example.com.prod", Name: "<script>alert('x')</script>", Provider: "aircall",
-				Field: "cnx__Aircall_User_Identifier__c", Old: "=HYPERLINK(\"http://x\")", New: "", Rule: "moved", Status: "planned"},
+				Field: "cnx__Aircall_User_Identifier__c", FieldLabel: "Aircall <i>User</i> Identifier", Old: "=HYPERLINK(\"http://x\")", New: "", Rule: "moved", Status: "planned"},
 			{SalesforceUserID: "005A00000000003AAA", SalesforceUsername: "nl@example.com.prod", Name: "Line\nBreak", Provider: "ringcentral",
-				Field: "Phone", New: "+442079460999", Rule: "phone", Status: "planned"},
+				Field: "Phone", FieldLabel: "Business Phone", New: "+442079460999", Rule: "email", Status: "planned",
+				Evidence: "nl@example.com", Person: &PersonRef{ID: "814243007", Name: "Nils <img src=x onerror=alert(1)> Lind", Email: "nl@example.com", Numbers: []string{"+442079460999"}}},
 		},
 		Conflicts: []Conflict{
 			{Kind: "shared_number", Provider: "ringcentral", Value: "+16505550100", ProviderIDs: []string{"1", "2"}, SalesforceUserIDs: []string{"005A00000000004AAA"},
@@ -43,6 +45,15 @@ func fixedReport() *Report {
 				Detail:          "holds identifier 999, which is User Disabled; left as it is",
 				SalesforceUsers: []UserRef{{ID: "005A00000000005AAA", Username: "stella@example.com.prod", Name: "Stella"}},
 				People:          []PersonRef{{ID: "999", Name: "Gone Away", State: "User Disabled"}}},
+			{Kind: "rule_disagreement", Provider: "ringcentral", Value: "102", ProviderIDs: []string{"814243009", "814243010"}, SalesforceUserIDs: []string{"005A00000000006AAA"},
+				Detail: "extension 102 points o'brien@example.com.prod (005A00000000006AAA) at ringcentral person 814243010, " +
+					"but email links o'brien@example.com.prod (005A00000000006AAA) to 814243009, which stands",
+				SalesforceUsers: []UserRef{{ID: "005A00000000006AAA", Username: "o'brien@example.com.prod", Name: "Pat O'Brien"}},
+				People:          []PersonRef{{ID: "814243009", Name: "Pat O'Brien", State: "User Enabled"}, {ID: "814243010", Name: "Quinn", State: "User Enabled"}}},
+			{Kind: "pin_broken", Provider: "aircall", Value: "77", ProviderIDs: []string{"77"}, SalesforceUserIDs: []string{"005A00000000007AAA"},
+				Detail:          "<b>x</b>$(reboot)@example.com (005A00000000007AAA) is pinned to aircall person 77, who does not exist; the field is left as it is",
+				SalesforceUsers: []UserRef{{ID: "005A00000000007AAA", Username: "<b>x</b>$(reboot)@example.com"}},
+				People:          []PersonRef{{ID: "77", State: "missing"}}},
 		},
 		Unmatched: []Unmatched{{Provider: "aircall", ProviderID: "51234", Name: "Zoë ' O'Neil", Email: "zoe@example.com"}},
 	}
@@ -117,23 +128,23 @@ func TestEveryFormatEscapesHostileNames(t *testing.T) {
 		t.Error("HTML loads something from outside the file")
 	}
 
-	rows, err := csv.NewReader(bytes.NewReader(render(t, "csv"))).ReadAll()
-	if err != nil {
-		t.Fatalf("CSV does not parse: %v", err)
+	if strings.Contains(html, "<img") || strings.Contains(html, "<i>User") || strings.Contains(html, "<b>x</b>$(reboot)") {
+		t.Error("HTML carries a person's name, a field label or a username in a command unescaped")
 	}
-	if rows[1][3] != `Ann "Annie" Lee, Jr.` {
-		t.Errorf("CSV name with quotes and a comma = %q", rows[1][3])
+	if !strings.Contains(html, `<code>voiceid unpin &#39;&lt;b&gt;x&lt;/b&gt;$(reboot)@example.com&#39; --aircall</code>`) {
+		t.Error("HTML lost the escaped, shell-quoted unpin command")
 	}
-	if rows[2][6] != "'=HYPERLINK(\"http://x\")" {
-		t.Errorf("CSV formula not neutralised: %q", rows[2][6])
+
+	rows := csvRecords(t, render(t, "csv"))
+	if got := find(rows, "user_id", "005A00000000001AAA"); got["name"] != `Ann "Annie" Lee, Jr.` {
+		t.Errorf("CSV name with quotes and a comma = %q", got["name"])
 	}
-	if rows[3][7] != "+442079460999" || rows[4][12] != "+16505550100" {
-		t.Errorf("E.164 numbers were altered for spreadsheets: %q, %q", rows[3][7], rows[4][12])
+	if got := find(rows, "user_id", "005A00000000002AAA"); got["old"] != "'=HYPERLINK(\"http://x\")" {
+		t.Errorf("CSV formula not neutralised: %q", got["old"])
 	}
-	for _, r := range rows {
-		if len(r) != len(rows[0]) {
-			t.Errorf("CSV row with %d columns, header has %d", len(r), len(rows[0]))
-		}
+	if nl, sh := find(rows, "user_id", "005A00000000003AAA"), find(rows, "conflict_kind", "shared_number"); nl["new"] != "+442079460999" ||
+		nl["person_numbers"] != "+442079460999" || sh["value"] != "+16505550100" {
+		t.Errorf("E.164 numbers were altered for spreadsheets: %q, %q, %q", nl["new"], nl["person_numbers"], sh["value"])
 	}
 
 	txt := string(render(t, "txt"))
@@ -195,7 +206,18 @@ func TestCSVNeutralisesFormulasInEveryColumnIDsIncluded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, row := range rows[1:] {
+	r.Changes[0].Person = &PersonRef{ID: "+1", Name: "=2+3", Email: "@x", Numbers: []string{"-1", "=1"}}
+	r.Changes[0].Evidence, r.Changes[0].FieldLabel = "=evidence()", "+label"
+	r.Conflicts[0].SalesforceUsers = []UserRef{{ID: "@SUM(1+1)", Username: "=user"}}
+	b.Reset()
+	if err := r.CSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	more, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range append(rows[1:], more[1:]...) {
 		for i, cell := range row {
 			c := strings.TrimLeft(cell, " ")
 			if c != "" && strings.ContainsAny(c[:1], "=+-@\t\r") && strings.Trim(c[1:], "0123456789") != "" {
@@ -206,7 +228,7 @@ func TestCSVNeutralisesFormulasInEveryColumnIDsIncluded(t *testing.T) {
 			}
 		}
 	}
-	if rows[2][13] != "'=cmd|' /C calc'!A0 2" || rows[2][14] != "'@SUM(1+1)" || rows[1][1] != "'-2+3" || rows[2][12] != "+16505550100" {
+	if rows[1][13] != "'=cmd|' /C calc'!A0 2" || rows[1][14] != "'@SUM(1+1)" || rows[2][1] != "'-2+3" || rows[1][12] != "+16505550100" {
 		t.Errorf("rows: %q", rows)
 	}
 }
@@ -227,4 +249,36 @@ func TestTextDropsBidiControlsAndCapsAbsurdLengths(t *testing.T) {
 	if strings.Contains(out, strings.Repeat("A", maxShown+1)) || !strings.Contains(out, "…") {
 		t.Error("a 5,000-character detail was not cut")
 	}
+}
+
+// csvRecords parses a CSV report into one map a row, keyed by the header,
+// and checks that every row has the header's columns.
+func csvRecords(t *testing.T, data []byte) []map[string]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV does not parse: %v", err)
+	}
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		if len(r) != len(rows[0]) {
+			t.Fatalf("CSV row with %d columns, header has %d", len(r), len(rows[0]))
+		}
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// find is the first record whose column holds value (none: an empty record).
+func find(rows []map[string]string, column, value string) map[string]string {
+	for _, r := range rows {
+		if r[column] == value {
+			return r
+		}
+	}
+	return map[string]string{}
 }
