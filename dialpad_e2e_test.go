@@ -63,7 +63,7 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 	}
 	if c := findConflict(applied, "shared_number", "dialpad", p.Line); c == nil {
 		t.Errorf("no shared_number for the department's line %s", p.Line)
-	} else if !slices.Equal(c.ProviderIDs, []string{p.Department}) || !slices.Equal(c.SalesforceUserIDs, []string{p.LineUser}) ||
+	} else if !slices.Equal(c.ProviderIDs, []string{"department:" + p.Department}) || !slices.Equal(c.SalesforceUserIDs, []string{p.LineUser}) ||
 		!strings.Contains(c.Detail, "Department") {
 		t.Errorf("shared_number %+v does not name the department and the user", *c)
 	}

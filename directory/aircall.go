@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -208,28 +210,52 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 	if err != nil {
 		return nil, err
 	}
+	// The v1 list's embedded numbers are used only when every user carries
+	// them: one user without the key could hide that a line is shared.
+	embedded := v1
+	for _, u := range users {
+		embedded = embedded && u.Numbers != nil
+	}
 	byUser := map[string][]string{} // user id -> digits
-	if v1 {
+	if embedded {
 		for _, u := range users {
-			if u.Numbers != nil {
-				for _, n := range *u.Numbers {
-					byUser[string(u.ID)] = append(byUser[string(u.ID)], n.Digits)
-				}
+			for _, n := range *u.Numbers {
+				byUser[string(u.ID)] = append(byUser[string(u.ID)], n.Digits)
 			}
 		}
 	} else if byUser, err = c.numbersByUser(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]match.Person, 0, len(users))
+	listed := make(map[string]bool, len(users))
 	for _, u := range users {
 		p := match.Person{Provider: Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
 		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
 			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
 		}
+		listed[p.ID] = true
 		out = append(out, p)
 	}
-	return out, nil
+	return append(out, unlisted(byUser, listed)...), nil
+}
+
+// unlisted are the holders of numbers that the user list did not name (made
+// while voiceid read, or missed by its paging): they link nobody, but their
+// numbers still count, so a line they share never looks like one person's.
+func unlisted(byUser map[string][]string, listed map[string]bool) []match.Person {
+	var out []match.Person
+	for _, id := range slices.Sorted(maps.Keys(byUser)) {
+		if listed[id] {
+			continue
+		}
+		p := match.Person{Provider: Aircall, ID: id, Type: "Unlisted", Status: "Unknown"}
+		for _, d := range byUser[id] {
+			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // numbersByUser maps each user to the digits of the numbers assigned to it.

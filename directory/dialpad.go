@@ -168,7 +168,6 @@ func (c *DialpadReader) People(ctx context.Context, progress func(read int)) ([]
 		return nil, dialpadHint(err)
 	}
 	out := make([]match.Person, 0, len(users))
-	ids := map[string]bool{}
 	for _, u := range users {
 		p := match.Person{Provider: Dialpad, ID: string(u.ID), Type: "User", Status: "Enabled",
 			Name: u.DisplayName, Extension: string(u.Extension)}
@@ -185,7 +184,6 @@ func (c *DialpadReader) People(ctx context.Context, progress func(read int)) ([]
 		for _, n := range u.PhoneNumbers {
 			p.Numbers = append(p.Numbers, match.Number{Raw: n, UsageType: match.UsageDirect})
 		}
-		ids[p.ID] = true
 		out = append(out, p)
 	}
 	owners, err := c.owners(ctx)
@@ -193,9 +191,9 @@ func (c *DialpadReader) People(ctx context.Context, progress func(read int)) ([]
 		return nil, dialpadHint(err)
 	}
 	for _, o := range owners {
-		if ids[o.ID] { // ids of different kinds are not documented to be distinct
-			o.ID = strings.ToLower(o.Type) + ":" + o.ID
-		}
+		// ids of different kinds are not documented to be distinct: an office and
+		// a department with one id must stay two owners (and never a user)
+		o.ID = strings.ToLower(o.Type) + ":" + o.ID
 		out = append(out, o)
 	}
 	return out, nil

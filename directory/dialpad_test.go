@@ -180,9 +180,9 @@ func ownersOf(people []match.Person) map[string]string {
 }
 
 var wantOwners = map[string]string{
-	"5100000000000011": "Office +16505550100",
-	"5100000000000201": "Department +16505550198,+16505550199",
-	"5100000000000301": "Room +16505550197",
+	"office:5100000000000011": "Office +16505550100",
+	"department:5100000000000201": "Department +16505550198,+16505550199",
+	"room:5100000000000301": "Room +16505550197",
 }
 
 func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T) {
@@ -329,5 +329,25 @@ func TestDialpadCheckWithoutAnAdminKeyReadsOnePageOfUsers(t *testing.T) {
 	}
 	if sim.Requests("/api/v2/company") != 1 || sim.Requests("/api/v2/users") != 1 {
 		t.Errorf("requests: company %d, users %d; want one each", sim.Requests("/api/v2/company"), sim.Requests("/api/v2/users"))
+	}
+}
+
+// An office and a department may share an id (Dialpad does not say ids of
+// different kinds are distinct): they stay two owners, each with its lines.
+func TestDialpadOwnersOfTwoKindsWithOneIDStayTwo(t *testing.T) {
+	clk := newClock()
+	users, owners := dialpadCompany(3)
+	owners = append(owners, sandbox.DPOwner{ID: 5100000000000011, Kind: "department", Name: "Twin", Numbers: []string{"+16505550150"}})
+	sim := sandbox.NewDialpad(users, owners, dpKey)
+	sim.Now = clk.Now
+	t.Cleanup(sim.Close)
+	r, _ := dpReader(sim, clk, nil)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ownersOf(people)
+	if got["office:5100000000000011"] == "" || got["department:5100000000000011"] != "Department +16505550150" {
+		t.Errorf("owners %v: an office and a department with one id were not kept apart", got)
 	}
 }

@@ -726,3 +726,35 @@ func TestAircallOneSingleReadSettlesWhetherTheListCarriesUsers(t *testing.T) {
 		t.Errorf("log %q does not say the list was trusted", log.String())
 	}
 }
+
+// A line's holders that the user list does not name (a user made while
+// voiceid read the numbers, one a page missed) still hold it: the line is
+// shared, never one listed person's. Found in review: it once linked a
+// Salesforce user to the one listed holder.
+func TestAircallHoldersMissingFromTheUserListStillHoldTheirLine(t *testing.T) {
+	org := &sandbox.Org{Aircall: []sandbox.ACUser{{ID: 51001, Name: "Ann Listed", Email: "ann@example.com", CreatedAt: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		AircallNumbers: []sandbox.ACNumber{{ID: 7001, Digits: "+1 650-555-0199", Country: "US", UserIDs: []int64{51001, 51002}}}}
+	clk := newClock()
+	_, r := acSim(t, org, clk)
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]match.Person{}
+	for _, p := range people {
+		byID[p.ID] = p
+	}
+	if ann := byID["51001"]; !ann.Eligible() || len(ann.Numbers) != 1 {
+		t.Errorf("the listed holder: %+v", ann)
+	}
+	other, ok := byID["51002"]
+	if !ok || other.Eligible() || len(other.Numbers) != 1 || other.Numbers[0].Raw != "+1 650-555-0199" {
+		t.Fatalf("the unlisted holder of the line: %+v (present %v), want a non-eligible holder of +1 650-555-0199", other, ok)
+	}
+	plan := match.Build(match.Input{People: map[match.Provider][]match.Person{Aircall: people},
+		Users:   []match.User{{ID: "005B", Username: "bob@x", Phone: "(650) 555-0199", CountryCode: "US"}},
+		Options: match.Options{DefaultRegion: "US", Providers: []match.Provider{Aircall}, Rules: RulesOf()}})
+	if len(plan.Changes) != 0 {
+		t.Errorf("a user holding the shared line was linked: %+v", plan.Changes)
+	}
+}

@@ -235,10 +235,12 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 	case ListEmbedsUsers:
 		users := []map[string]any{}
 		for _, id := range n.UserIDs {
-			if u, ok := s.userByID[id]; ok {
-				users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
-					"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
+			u, ok := s.userByID[id]
+			if !ok { // a holder the users list does not show (made or removed while a client reads)
+				u = ACUser{ID: id}
 			}
+			users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+				"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 		}
 		m["users"] = users
 	}
