@@ -180,9 +180,9 @@ func ownersOf(people []match.Person) map[string]string {
 }
 
 var wantOwners = map[string]string{
-	"office:5100000000000011": "Office +16505550100",
+	"office:5100000000000011":     "Office +16505550100",
 	"department:5100000000000201": "Department +16505550198,+16505550199",
-	"room:5100000000000301": "Room +16505550197",
+	"room:5100000000000301":       "Room +16505550197",
 }
 
 func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T) {
