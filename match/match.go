@@ -965,7 +965,9 @@ func (p *pass) decide() {
 func (p *pass) fillPhones() {
 	for ui := range p.users {
 		u, l := &p.users[ui], p.linkOf[ui]
-		if l < 0 || strings.TrimSpace(u.Phone) != "" {
+		// a link kept only because the field already named the person is not
+		// evidence enough to write a user's Phone (nor a rule the report knows)
+		if l < 0 || strings.TrimSpace(u.Phone) != "" || p.ruleOf[ui] == RuleExisting {
 			continue
 		}
 		np := &p.people[l]

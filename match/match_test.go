@@ -365,13 +365,14 @@ func TestRules(t *testing.T) {
 func TestFillPhoneWritesTheOneUniqueDirectNumber(t *testing.T) {
 	in := Input{
 		Users: []User{usr("A", "Email=a@x.com"), usr("B", "Email=b@x.com"), usr("C", "Email=c@x.com", "Phone=+16505550999"),
-			usr("D", "Email=d@x.com"), usr("E", "Email=e@x.com"), usr("F", "Mobile=+16505550106")},
+			usr("D", "Email=d@x.com"), usr("E", "Email=e@x.com"), usr("F", "Mobile=+16505550106"), usr("G", "RC=V")},
 		People: map[Provider][]Person{rc: {
 			per("P", "Email=a@x.com", "Direct=+16505550101"),                                  // A: filled
 			per("Q", "Email=b@x.com", "Direct=+16505550102", "Direct=+16505550103"),           // two numbers: which one?
 			per("R", "Email=c@x.com", "Direct=+16505550104"),                                  // C already has a Phone
 			per("S", "Email=d@x.com", "Direct=+16505550105"), per("T", "Direct=+16505550105"), // shared
 			per("U", "Email=e@x.com", "Direct=+16505550106"), // F holds it as a mobile
+			per("V", "Direct=+16505550107"),                  // G holds V only in its field: no rule confirms it
 		}},
 		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []Provider{rc}, Rules: testRules},
 	}
