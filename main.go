@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -71,7 +72,7 @@ func profile(path string) (stop func()) {
 	if path == "" {
 		return func() {}
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(strings.ReplaceAll(path, "%p", strconv.Itoa(os.Getpid()))) // %p: one profile per process
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
 	}

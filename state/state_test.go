@@ -18,7 +18,7 @@ import (
 	"voiceid/match"
 )
 
-func open(t *testing.T, path string) *DB {
+func open(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(path)
 	if err != nil {
@@ -632,5 +632,21 @@ func TestRememberUsersRewritesOnlyWhenTheUsersChange(t *testing.T) {
 	}
 	if _, err := db.FindUser("bob@x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a user gone from Salesforce is still remembered: %v", err)
+	}
+}
+
+// go test ./state -run XXX -bench RememberUsers: the first run of a 100,000-user org.
+func BenchmarkRememberUsers(b *testing.B) {
+	users := make([]UserRef, 100_000)
+	for i := range users {
+		users[i] = UserRef{ID: fmt.Sprintf("005%015d", i), Username: fmt.Sprintf("user%d@example.com.prod", i), Name: fmt.Sprintf("User %d", i)}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		db := open(b, filepath.Join(b.TempDir(), "state.db"))
+		b.StartTimer()
+		if err := db.RememberUsers(users); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
