@@ -14,13 +14,14 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"display":  Display,
-	"provider": title,
-	"advice":   func(k string) string { return Advice[k] },
-	"fix":      func(c *Conflict) Fix { return PinCommand(*c) },
-	"label":    func(c *Change) string { return c.label() },
-	"evidence": func(c *Change) string { return c.evidence() },
-	"or":       func(v, def string) string { return map[bool]string{true: def, false: v}[v == ""] },
+	"display":     Display,
+	"peopleCards": peopleCards,
+	"provider":    title,
+	"advice":      func(k string) string { return Advice[k] },
+	"fix":         func(c *Conflict) Fix { return PinCommand(*c) },
+	"label":       func(c *Change) string { return c.label() },
+	"evidence":    func(c *Change) string { return c.evidence() },
+	"or":          func(v, def string) string { return map[bool]string{true: def, false: v}[v == ""] },
 	"kindTitle": func(k string) string {
 		return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "_", " ")
 	},
@@ -160,4 +161,24 @@ func providerRank(p string) int {
 		return i
 	}
 	return 99
+}
+
+// card is one figure of the HTML summary.
+type card struct{ Value, Label string }
+
+// peopleCards are the people read per provider, then the users linked per
+// provider: every provider the run read, with no provider named here.
+func peopleCards(c Counts) []card {
+	var out []card
+	var linked, titles []string
+	for _, p := range peopleOrder(c.People) {
+		noun := "users"
+		if p == "ringcentral" {
+			noun = "entries" // the company directory lists more than users
+		}
+		out = append(out, card{fmt.Sprint(c.People[p]), title(p) + " " + noun})
+		linked = append(linked, fmt.Sprint(c.Linked[p]))
+		titles = append(titles, title(p))
+	}
+	return append(out, card{strings.Join(linked, " / "), "linked (" + strings.Join(titles, " / ") + ")"})
 }
