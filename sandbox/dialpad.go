@@ -203,15 +203,17 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 		dpError(w, http.StatusBadRequest, "Invalid value for state: "+state)
 		return
 	}
-	var items []any
+	var users []DPUser
 	for _, u := range s.users {
 		if (state != "all" && u.State != state) || (q.Get("email") != "" && !slices.ContainsFunc(u.Emails, func(e string) bool { return strings.EqualFold(e, q.Get("email")) })) ||
 			(q.Get("number") != "" && !slices.Contains(u.Numbers, q.Get("number"))) {
 			continue
 		}
-		items = append(items, s.userJSON(u))
+		users = append(users, u)
 	}
-	s.page(w, r, items)
+	// only the page's users become JSON: a 20,000-user company read in pages
+	// of 25 must not cost the simulator 800 times the whole list
+	s.pageOf(w, r, len(users), func(i int) any { return s.userJSON(users[i]) })
 }
 
 func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
@@ -229,15 +231,12 @@ var numberStatus = map[string]string{"user": "user", "office": "office", "depart
 	"callcenter": "call_center", "room": "room", "callrouter": "call_router"}
 
 func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
-	var items []any
-	add := func(n, kind string, id, office int64) {
-		m := map[string]any{"number": n, "status": numberStatus[kind], "target_type": kind, "target_id": s.id(id),
-			"company_id": s.id(5100000000000001), "type": "local", "area_code": n[2:5], "deleted": false}
-		if office != 0 {
-			m["office_id"] = s.id(office)
-		}
-		items = append(items, m)
+	type line struct {
+		n, kind    string
+		id, office int64
 	}
+	var lines []line
+	add := func(n, kind string, id, office int64) { lines = append(lines, line{n, kind, id, office}) }
 	for _, u := range s.users {
 		for _, n := range u.Numbers {
 			add(n, "user", u.ID, u.OfficeID)
@@ -248,7 +247,15 @@ func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 			add(n, o.Kind, o.ID, o.OfficeID)
 		}
 	}
-	s.page(w, r, items)
+	s.pageOf(w, r, len(lines), func(i int) any {
+		l := lines[i]
+		m := map[string]any{"number": l.n, "status": numberStatus[l.kind], "target_type": l.kind, "target_id": s.id(l.id),
+			"company_id": s.id(5100000000000001), "type": "local", "area_code": l.n[2:5], "deleted": false}
+		if l.office != 0 {
+			m["office_id"] = s.id(l.office)
+		}
+		return m
+	})
 }
 
 func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
@@ -272,9 +279,15 @@ func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind str
 	s.page(w, r, items)
 }
 
-// page answers one page of items: {"items":[…],"cursor":"…"} with an opaque
-// cursor, clamping limit to 100 (and refusing some limit > 100 with a 400).
+// page answers one page of items (pageOf, for a list built whole).
 func (s *DialpadSim) page(w http.ResponseWriter, r *http.Request, items []any) {
+	s.pageOf(w, r, len(items), func(i int) any { return items[i] })
+}
+
+// pageOf answers one page of a list of n items, item(i) making the i-th:
+// {"items":[…],"cursor":"…"} with an opaque cursor, clamping limit to 100
+// (and refusing some limit > 100 with a 400).
+func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, item func(int) any) {
 	q := r.URL.Query()
 	size := s.PageSize
 	if v := q.Get("limit"); v != "" {
@@ -305,21 +318,25 @@ func (s *DialpadSim) page(w http.ResponseWriter, r *http.Request, items []any) {
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		t, off, ok := strings.Cut(c, "-_-")
 		n, err := strconv.Atoi(off)
-		if !ok || t != tag || err != nil || n < 0 || n > len(items) {
+		if !ok || t != tag || err != nil || n < 0 || n > total {
 			dpError(w, http.StatusBadRequest, "Invalid cursor")
 			return
 		}
 		from = n
 	}
 	body := map[string]any{}
-	if from < len(items) || from == 0 {
-		body["items"] = append([]any{}, items[from:min(from+size, len(items))]...)
+	if from < total || from == 0 {
+		page := []any{}
+		for i := from; i < min(from+size, total); i++ {
+			page = append(page, item(i))
+		}
+		body["items"] = page
 	}
 	switch next := from + size; {
-	case next < len(items):
+	case next < total:
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, next)
-	case !s.ItemsOnLastPage && from < len(items): // one more page, without items
-		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, len(items))
+	case !s.ItemsOnLastPage && from < total: // one more page, without items
+		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total)
 	case s.NullCursor:
 		body["cursor"] = nil
 	}
