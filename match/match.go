@@ -217,8 +217,30 @@ func build(in Input, norm phoneFunc) Plan {
 	users := normalizeUsers(in.Users, in.Options.DefaultRegion, norm)
 	var plan Plan
 	userOnly := map[string]bool{} // kind|value|users already reported
-	for _, prov := range in.Options.Providers {
-		pp := newPass(prov, users, in.People[prov], in.Options, norm)
+	provs := in.Options.Providers
+	passes := make([]*pass, len(provs))
+	if in.Options.FillPhone {
+		// a Phone written from one directory must not be a number another
+		// directory holds: the next run would link by it, and never converge
+		for i, prov := range provs {
+			passes[i] = newPass(prov, users, in.People[prov], in.Options, norm)
+		}
+		for i := range passes {
+			passes[i].elsewhere = func(n string) bool {
+				for j, q := range passes {
+					if j != i && q.ps.num.count(n) > 0 {
+						return true
+					}
+				}
+				return false
+			}
+		}
+	}
+	for i, prov := range provs {
+		pp := passes[i]
+		if pp == nil { // made one at a time otherwise: each pass's memory goes before the next
+			pp = newPass(prov, users, in.People[prov], in.Options, norm)
+		}
 		pp.run(pinsFor(in.Pins, prov))
 		plan.Links = append(plan.Links, pp.links...)
 		plan.Changes = append(plan.Changes, pp.changes...)
@@ -548,6 +570,9 @@ type pass struct {
 	conflicts []Conflict
 	seen      map[string]bool
 	unmatched []Person
+	// elsewhere tells whether another provider's directory holds a number
+	// (set when Phone write-backs are planned)
+	elsewhere func(string) bool
 }
 
 func newPass(prov Provider, us *userSet, people []Person, opts Options, norm phoneFunc) *pass {
@@ -975,7 +1000,7 @@ func (p *pass) fillPhones() {
 			continue
 		}
 		n := np.numbers[0]
-		if p.ps.num.count(n) != 1 || p.us.num.count(n) != 0 {
+		if p.ps.num.count(n) != 1 || p.us.num.count(n) != 0 || (p.elsewhere != nil && p.elsewhere(n)) {
 			continue
 		}
 		p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,

@@ -429,3 +429,26 @@ func TestChangesCarryTheEvidenceTheirRuleMatched(t *testing.T) {
 		t.Errorf("evidence by change:\n got  %v\n want %v", got, want)
 	}
 }
+
+// A Phone written from one directory must not be a number another directory
+// holds: the next run would link the user by it (found by the property test
+// once Dialpad joined its random orgs: a re-run planned an Aircall link).
+func TestFillPhoneSkipsANumberAnotherProviderHolds(t *testing.T) {
+	in := Input{
+		Users: []User{usr("A", "Email=a@x.com"), usr("B", "Email=b@x.com")},
+		People: map[Provider][]Person{
+			rc: {per("P", "Email=a@x.com", "Direct=+16505550101"), per("R", "Email=b@x.com", "Direct=+16505550102")},
+			ac: {{Provider: ac, ID: "Q", Type: "User", Status: "Enabled", Numbers: []Number{{Raw: "+1 650-555-0101", UsageType: UsageDirect}}}},
+		},
+		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []Provider{rc, ac}, Rules: testRules},
+	}
+	var got []string
+	for _, c := range Build(in).Changes {
+		if c.Phone {
+			got = append(got, c.UserID+"="+c.New)
+		}
+	}
+	if strings.Join(got, " ") != "B=+16505550102" {
+		t.Errorf("phone write-backs = %v, want only B=+16505550102 (A's number is also an Aircall person's)", got)
+	}
+}

@@ -13,7 +13,7 @@ import (
 // and extensions come from small pools, so duplicates, shared numbers, stale
 // and moved identifiers, and broken pins all occur often.
 func randomOrg(r *rand.Rand) Input {
-	nUsers, nRC, nAC := 1+r.IntN(40), r.IntN(30), r.IntN(15)
+	nUsers, nRC, nAC, nDP := 1+r.IntN(40), r.IntN(30), r.IntN(15), r.IntN(15)
 	emails := []string{"", "a@x.com", "A@x.com ", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com", "g@x.com"}
 	numbers := []string{"", "+16505550101", "(650) 555-0102", "+1 650 555 0103", "650.555.0104", "+442079460105",
 		"020 7946 0106", "+33 1 23 45 67 89", "not a number", "+16505550107 x12"}
@@ -25,10 +25,17 @@ func randomOrg(r *rand.Rand) Input {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("%s%d", prov[:1], i)
 			p := Person{Provider: prov, ID: id, Type: "User", Status: "Enabled", Email: pick(emails)}
-			if prov == RingCentral {
+			switch prov {
+			case RingCentral:
 				p.Type = []string{"User", "User", "User", "Department", "IvrMenu"}[r.IntN(5)]
 				p.Status = []string{"Enabled", "Enabled", "Enabled", "Disabled", "NotActivated"}[r.IntN(5)]
 				p.Extension = pick(exts)
+			case Dialpad: // several emails, extensions, and lines of offices and departments
+				p.Type = []string{"User", "User", "User", "Department", "Office"}[r.IntN(5)]
+				p.Extension = pick(exts)
+				for k := r.IntN(3); k > 0; k-- {
+					p.Emails = append(p.Emails, pick(emails))
+				}
 			}
 			for k := r.IntN(3); k > 0; k-- {
 				usage := UsageDirect
@@ -43,6 +50,7 @@ func randomOrg(r *rand.Rand) Input {
 	}
 	mk(RingCentral, nRC)
 	mk(Aircall, nAC)
+	mk(Dialpad, nDP)
 	fieldValue := func() string {
 		switch r.IntN(4) {
 		case 0:
@@ -60,12 +68,13 @@ func randomOrg(r *rand.Rand) Input {
 		return v
 	}
 	in := Input{People: people, Options: Options{DefaultRegion: "US", ClearStale: r.IntN(2) == 0, FillPhone: r.IntN(2) == 0,
-		Providers: []Provider{RingCentral, Aircall}, Rules: testRules}}
+		Providers: []Provider{RingCentral, Aircall, Dialpad}, Rules: testRules}}
 	for i := 0; i < nUsers; i++ {
 		u := User{ID: fmt.Sprintf("005U%03d", i), Username: fmt.Sprintf("u%d", i), Email: pick(emails), Phone: pick(numbers),
 			MobilePhone: pick(numbers), Extension: pick(exts), CountryCode: []string{"", "US", "GB", "FR"}[r.IntN(4)]}
 		u.Fields.Set(RingCentral, fieldValue())
 		u.Fields.Set(Aircall, fieldValue())
+		u.Fields.Set(Dialpad, fieldValue())
 		in.Users = append(in.Users, u)
 		if r.IntN(8) == 0 {
 			prov := in.Options.Providers[r.IntN(2)]
@@ -224,10 +233,16 @@ func justify(in Input, l Link) string {
 		}
 		return "no pin"
 	case RuleEmail:
-		ue, pe := NormalizeEmail(u.Email), NormalizeEmail(p.Email)
+		ue := NormalizeEmail(u.Email)
 		userEmail := func(x User) []string { return []string{NormalizeEmail(x.Email)} }
-		personEmail := func(x Person) []string { return []string{NormalizeEmail(x.Email)} }
-		if ue == "" || ue != pe || usersWith(userEmail, ue) != 1 || peopleWith(personEmail, pe, true) != 1 {
+		personEmail := func(x Person) []string { // every email of a person counts alike
+			var out []string
+			for _, e := range append([]string{x.Email}, x.Emails...) {
+				out = append(out, NormalizeEmail(e))
+			}
+			return out
+		}
+		if ue == "" || !slices.Contains(personEmail(*p), ue) || usersWith(userEmail, ue) != 1 || peopleWith(personEmail, ue, true) != 1 {
 			return "email evidence is not unique on both sides"
 		}
 		return ""
@@ -235,7 +250,7 @@ func justify(in Input, l Link) string {
 		ux, px := NormalizeExtension(u.Extension), NormalizeExtension(p.Extension)
 		userExt := func(x User) []string { return []string{NormalizeExtension(x.Extension)} }
 		personExt := func(x Person) []string { return []string{NormalizeExtension(x.Extension)} }
-		if l.Provider != RingCentral || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
+		if !in.Options.Rules[l.Provider].Extensions || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
 			return "extension evidence is not unique on both sides"
 		}
 		return ""
