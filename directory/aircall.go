@@ -65,19 +65,28 @@ func NewAircall(cfg AircallConfig) *AircallReader {
 	if rpm <= 0 {
 		rpm = DefaultAircallRequestsPerMinute
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	logf := cfg.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
+	now, logf := orNow(cfg.Now), orDiscard(cfg.Log)
 	// burst 1: the budget holds in every minute, from the very first request
 	limiter := rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
 	auth := staticAuth("Basic " + basic(cfg.APIID, cfg.APIToken))
 	return &AircallReader{cap: AircallListCap, log: logf, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
 		Classify: classifyAircall(rpm, limiter, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff, Limiter: limiter}}
+}
+
+// orNow is the reader's clock: now, or the real one.
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
+// orDiscard is the reader's log: logf, or nowhere.
+func orDiscard(logf func(string, ...any)) func(string, ...any) {
+	if logf == nil {
+		return func(string, ...any) {}
+	}
+	return logf
 }
 
 // Calls counts the HTTP requests made.

@@ -56,14 +56,7 @@ func NewDialpad(cfg DialpadConfig) *DialpadReader {
 	if rps <= 0 {
 		rps = DefaultDialpadRequestsPerSecond
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	logf := cfg.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
+	now, logf := orNow(cfg.Now), orDiscard(cfg.Log)
 	// burst 1: the budget holds in every second, from the very first request
 	limiter := rate.NewLimiter(rate.Limit(rps), 1)
 	return &DialpadReader{log: logf, api: &httpx.Client{Provider: "dialpad", Base: cfg.BaseURL, HTTP: cfg.HTTP,
