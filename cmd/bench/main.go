@@ -123,63 +123,18 @@ func measure(bin, dir string, n int) result {
 	defer stack.Close()
 	stack.Salesforce.DailyLimit = 10_000_000
 
-	res := result{n: n, calls: map[string]int{}, minimum: map[string]int{}}
+	res := result{n: n}
 	full := filepath.Join(dir, "full.json")
 	var rssKiB int64
 	res.wall, rssKiB = run(bin, "sync", "--config", stack.ConfigPath, "--backfill", "--report", full)
 	res.rssMiB = float64(rssKiB) / 1024
-	var rep struct {
-		Counts struct {
-			Changes         int `json:"changes"`
-			SalesforceUsers int `json:"salesforce_users"`
-		} `json:"counts"`
-		APICalls map[string]int `json:"api_calls"`
-		Changes  []struct {
-			User string `json:"salesforce_user_id"`
-		} `json:"changes"`
-	}
-	raw, err := os.ReadFile(full)
-	check(err)
-	check(json.Unmarshal(raw, &rep))
-	res.changes = rep.Counts.Changes
-	res.calls = rep.APICalls
-
-	entries := 0
-	for _, e := range org.RingCentral {
-		if e.Type != "ApplicationExtension" && (e.Status == "Enabled" || e.Status == "Disabled" || e.Status == "NotActivated") {
-			entries++
-		}
-	}
-	ceil := func(a, b int) int { return (a + b - 1) / b }
-	res.minimum["ringcentral"] = 1 + ceil(max(entries, 1), 2000) // token + pages of 2,000
-	lines := len(org.AircallNumbers)
-	// users and numbers in pages of 50; the numbers list names nobody, so each number is read once
-	res.minimum["aircall"] = ceil(len(org.Aircall), 50) + ceil(lines, 50) + lines
+	rep := readReport(full)
+	res.changes, res.calls = rep.Counts.Changes, rep.APICalls
 	records := map[string]bool{} // one record per user, whatever fields change
 	for _, c := range rep.Changes {
 		records[c.User] = true
 	}
-	// sign-in, describe, query pages of 2,000, and sObject Collections writes of
-	// 200 records; above bulk_threshold voiceid writes with one Bulk API 2.0 job
-	// instead (create, upload, close, status polls, two result files): fewer calls.
-	res.minimum["salesforce"] = 2 + ceil(rep.Counts.SalesforceUsers, 2000) + ceil(len(records), 200)
-	// Dialpad: pages of 25 (limit left out) of the active users and of every
-	// number, each list closed by a last page without items (the simulator's
-	// strict shape): the documents give no way to know the end sooner
-	dpPages := func(k int) int { return ceil(k, 25) + 1 }
-	if len(org.Dialpad) > 0 {
-		active, numbers := 0, 0
-		for _, u := range org.Dialpad {
-			numbers += len(u.Numbers)
-			if u.State == "active" {
-				active++
-			}
-		}
-		for _, o := range org.DialpadOwners {
-			numbers += len(o.Numbers)
-		}
-		res.minimum["dialpad"] = dpPages(active) + dpPages(numbers)
-	}
+	res.minimum = minimums(org, rep.Counts.SalesforceUsers, len(records))
 	// a real account: the calls at voiceid's default budget (the stack runs a raised one)
 	res.realMinutes = map[string]float64{"aircall": float64(res.calls["aircall"]) / directory.DefaultAircallRequestsPerMinute,
 		"ringcentral": float64(res.calls["ringcentral"]) / rcMediumPerMinute,
@@ -188,7 +143,7 @@ func measure(bin, dir string, n int) result {
 	if n := stack.Aircall.Answered(400); n != 0 {
 		check(fmt.Errorf("voiceid asked Aircall for %d pages past the 10,000-record cap", n))
 	}
-	if got := stack.Aircall.Requests("/v1/numbers/"); got != lines {
+	if got, lines := stack.Aircall.Requests("/v1/numbers/"), len(org.AircallNumbers); got != lines {
 		check(fmt.Errorf("voiceid read %d single Aircall numbers, want each of the %d once", got, lines))
 	}
 
@@ -200,14 +155,70 @@ func measure(bin, dir string, n int) result {
 	res.rerunWall, rssKiB = run(bin, "sync", "--config", stack.ConfigPath, "--report", rerun)
 	res.rerunRSSMiB = float64(rssKiB) / 1024
 	res.rerunWrites = writes() - before
-	raw, err = os.ReadFile(rerun)
-	check(err)
-	check(json.Unmarshal(raw, &rep))
-	res.rerunCalls = rep.APICalls
-	if rep.Counts.Changes != 0 || res.rerunWrites != 0 {
-		check(fmt.Errorf("the re-run planned %d changes and sent %d writes, want none", rep.Counts.Changes, res.rerunWrites))
+	again := readReport(rerun)
+	res.rerunCalls = again.APICalls
+	if again.Counts.Changes != 0 || res.rerunWrites != 0 {
+		check(fmt.Errorf("the re-run planned %d changes and sent %d writes, want none", again.Counts.Changes, res.rerunWrites))
 	}
 	return res
+}
+
+// benchReport is the part of a run's JSON report the bench reads.
+type benchReport struct {
+	Counts struct {
+		Changes         int `json:"changes"`
+		SalesforceUsers int `json:"salesforce_users"`
+	} `json:"counts"`
+	APICalls map[string]int `json:"api_calls"`
+	Changes  []struct {
+		User string `json:"salesforce_user_id"`
+	} `json:"changes"`
+}
+
+func readReport(path string) benchReport {
+	raw, err := os.ReadFile(path)
+	check(err)
+	var rep benchReport
+	check(json.Unmarshal(raw, &rep))
+	return rep
+}
+
+// minimums are the fewest calls each API allows for the org's work.
+func minimums(org *sandbox.Org, sfUsers, records int) map[string]int {
+	ceil := func(a, b int) int { return (a + b - 1) / b }
+	entries := 0
+	for _, e := range org.RingCentral {
+		if e.Type != "ApplicationExtension" && (e.Status == "Enabled" || e.Status == "Disabled" || e.Status == "NotActivated") {
+			entries++
+		}
+	}
+	lines := len(org.AircallNumbers)
+	out := map[string]int{
+		"ringcentral": 1 + ceil(max(entries, 1), 2000), // token + pages of 2,000
+		// users and numbers in pages of 50; the numbers list names nobody, so each number is read once
+		"aircall": ceil(len(org.Aircall), 50) + ceil(lines, 50) + lines,
+		// sign-in, describe, query pages of 2,000, and sObject Collections writes of
+		// 200 records; above bulk_threshold voiceid writes with one Bulk API 2.0 job
+		// instead (create, upload, close, status polls, two result files): fewer calls.
+		"salesforce": 2 + ceil(sfUsers, 2000) + ceil(records, 200),
+	}
+	// Dialpad: pages of 25 (limit left out) of the active users and of every
+	// number, each list closed by a last page without items (the simulator's
+	// strict shape): the documents give no way to know the end sooner
+	if len(org.Dialpad) > 0 {
+		active, numbers := 0, 0
+		for _, u := range org.Dialpad {
+			numbers += len(u.Numbers)
+			if u.State == "active" {
+				active++
+			}
+		}
+		for _, o := range org.DialpadOwners {
+			numbers += len(o.Numbers)
+		}
+		out["dialpad"] = ceil(active, 25) + 1 + ceil(numbers, 25) + 1
+	}
+	return out
 }
 
 // run starts voiceid and returns its wall time and peak RSS in KiB.
