@@ -197,33 +197,7 @@ func justify(in Input, l Link) string {
 	if !p.Eligible() {
 		return "person is not eligible"
 	}
-	usersWith := func(key func(User) []string, v string) int {
-		n := 0
-		for _, x := range in.Users {
-			for _, k := range key(x) {
-				if k == v {
-					n++
-					break
-				}
-			}
-		}
-		return n
-	}
-	peopleWith := func(key func(Person) []string, v string, eligibleOnly bool) int {
-		n := 0
-		for _, x := range in.People[l.Provider] {
-			if eligibleOnly && !x.Eligible() {
-				continue
-			}
-			for _, k := range key(x) {
-				if k == v {
-					n++
-					break
-				}
-			}
-		}
-		return n
-	}
+	o := oracle{in: in, prov: l.Provider}
 	switch l.Rule {
 	case RulePin:
 		for _, pin := range in.Pins {
@@ -233,80 +207,11 @@ func justify(in Input, l Link) string {
 		}
 		return "no pin"
 	case RuleEmail:
-		ue := NormalizeEmail(u.Email)
-		userEmail := func(x User) []string { return []string{NormalizeEmail(x.Email)} }
-		personEmail := func(x Person) []string { // every email of a person counts alike
-			var out []string
-			for _, e := range append([]string{x.Email}, x.Emails...) {
-				out = append(out, NormalizeEmail(e))
-			}
-			return out
-		}
-		if ue == "" || !slices.Contains(personEmail(*p), ue) || usersWith(userEmail, ue) != 1 || peopleWith(personEmail, ue, true) != 1 {
-			return "email evidence is not unique on both sides"
-		}
-		return ""
+		return o.email(u, p)
 	case RuleExtension:
-		ux, px := NormalizeExtension(u.Extension), NormalizeExtension(p.Extension)
-		userExt := func(x User) []string { return []string{NormalizeExtension(x.Extension)} }
-		personExt := func(x Person) []string { return []string{NormalizeExtension(x.Extension)} }
-		if !in.Options.Rules[l.Provider].Extensions || ux == "" || ux != px || usersWith(userExt, ux) != 1 || peopleWith(personExt, px, true) != 1 {
-			return "extension evidence is not unique on both sides"
-		}
-		return ""
+		return o.extension(u, p)
 	case RulePhone:
-		userNums := func(x User) []string {
-			var out []string
-			for _, raw := range []string{x.Phone, x.MobilePhone} {
-				if e := normPhone(raw, Region(x.CountryCode, x.Country, in.Options.DefaultRegion)); e != "" {
-					out = append(out, e)
-				}
-			}
-			return out
-		}
-		personNums := func(x Person) []string {
-			var out []string
-			for _, n := range x.Numbers {
-				if e := normPhone(n.Raw, ""); e != "" && n.UsageType == UsageDirect {
-					out = append(out, e)
-				}
-			}
-			return out
-		}
-		shared := false
-		for _, n := range userNums(*u) {
-			for _, m := range personNums(*p) {
-				if n == m && usersWith(userNums, n) == 1 && peopleWith(personNums, n, false) == 1 {
-					shared = true
-				}
-			}
-		}
-		if !shared {
-			return "no number held by exactly this user and this entry"
-		}
-		// none of the user's other unique numbers may point at someone else
-		for _, n := range userNums(*u) {
-			if usersWith(userNums, n) != 1 || peopleWith(personNums, n, false) != 1 {
-				continue
-			}
-			for _, x := range in.People[l.Provider] {
-				if x.ID != p.ID && slices.Contains(personNums(x), n) {
-					return "the user's numbers point at several people"
-				}
-			}
-		}
-		// ... nor the person's other unique numbers at another user
-		for _, n := range personNums(*p) {
-			if usersWith(userNums, n) != 1 || peopleWith(personNums, n, false) != 1 {
-				continue
-			}
-			for _, x := range in.Users {
-				if x.ID != u.ID && slices.Contains(userNums(x), n) {
-					return "the person's numbers point at several users"
-				}
-			}
-		}
-		return ""
+		return o.phone(u, p)
 	case RuleExisting:
 		if strings.TrimSpace(u.Fields.Get(l.Provider)) != p.ID {
 			return "field does not hold the person's id"
@@ -314,6 +219,118 @@ func justify(in Input, l Link) string {
 		return ""
 	}
 	return "unknown rule " + string(l.Rule)
+}
+
+// oracle counts evidence over one provider's input, independently of match.
+type oracle struct {
+	in   Input
+	prov Provider
+}
+
+func (o oracle) usersWith(key func(User) []string, v string) int {
+	n := 0
+	for _, x := range o.in.Users {
+		if slices.Contains(key(x), v) {
+			n++
+		}
+	}
+	return n
+}
+
+func (o oracle) peopleWith(key func(Person) []string, v string, eligibleOnly bool) int {
+	n := 0
+	for _, x := range o.in.People[o.prov] {
+		if (!eligibleOnly || x.Eligible()) && slices.Contains(key(x), v) {
+			n++
+		}
+	}
+	return n
+}
+
+func (o oracle) email(u *User, p *Person) string {
+	ue := NormalizeEmail(u.Email)
+	userEmail := func(x User) []string { return []string{NormalizeEmail(x.Email)} }
+	personEmail := func(x Person) []string { // every email of a person counts alike
+		var out []string
+		for _, e := range append([]string{x.Email}, x.Emails...) {
+			out = append(out, NormalizeEmail(e))
+		}
+		return out
+	}
+	if ue == "" || !slices.Contains(personEmail(*p), ue) || o.usersWith(userEmail, ue) != 1 || o.peopleWith(personEmail, ue, true) != 1 {
+		return "email evidence is not unique on both sides"
+	}
+	return ""
+}
+
+func (o oracle) extension(u *User, p *Person) string {
+	ux, px := NormalizeExtension(u.Extension), NormalizeExtension(p.Extension)
+	userExt := func(x User) []string { return []string{NormalizeExtension(x.Extension)} }
+	personExt := func(x Person) []string { return []string{NormalizeExtension(x.Extension)} }
+	if !o.in.Options.Rules[o.prov].Extensions || ux == "" || ux != px || o.usersWith(userExt, ux) != 1 || o.peopleWith(personExt, px, true) != 1 {
+		return "extension evidence is not unique on both sides"
+	}
+	return ""
+}
+
+func (o oracle) userNums(x User) []string {
+	var out []string
+	for _, raw := range []string{x.Phone, x.MobilePhone} {
+		if e := normPhone(raw, Region(x.CountryCode, x.Country, o.in.Options.DefaultRegion)); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func personNums(x Person) []string {
+	var out []string
+	for _, n := range x.Numbers {
+		if e := normPhone(n.Raw, ""); e != "" && n.UsageType == UsageDirect {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// unique: a number held by exactly one user and one entry of the provider.
+func (o oracle) unique(n string) bool {
+	return o.usersWith(o.userNums, n) == 1 && o.peopleWith(personNums, n, false) == 1
+}
+
+func (o oracle) phone(u *User, p *Person) string {
+	shared := false
+	for _, n := range o.userNums(*u) {
+		if slices.Contains(personNums(*p), n) && o.unique(n) {
+			shared = true
+		}
+	}
+	if !shared {
+		return "no number held by exactly this user and this entry"
+	}
+	// none of the user's other unique numbers may point at someone else
+	for _, n := range o.userNums(*u) {
+		if !o.unique(n) {
+			continue
+		}
+		for _, x := range o.in.People[o.prov] {
+			if x.ID != p.ID && slices.Contains(personNums(x), n) {
+				return "the user's numbers point at several people"
+			}
+		}
+	}
+	// ... nor the person's other unique numbers at another user
+	for _, n := range personNums(*p) {
+		if !o.unique(n) {
+			continue
+		}
+		for _, x := range o.in.Users {
+			if x.ID != u.ID && slices.Contains(o.userNums(x), n) {
+				return "the person's numbers point at several users"
+			}
+		}
+	}
+	return ""
 }
 
 // phoneMemo caches the checker's normalisation, which asks the same numbers
