@@ -20,6 +20,7 @@ import (
 	"voiceid/match"
 	"voiceid/sandbox"
 	"voiceid/state"
+	"voiceid/writer"
 )
 
 func noWait(context.Context, time.Duration) error { return nil }
@@ -408,4 +409,18 @@ func pageCount(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A run the API reserve stops right after signing in still reports the calls
+// it made (and so do its metrics): an empty count would hide them.
+func TestRunStoppedByTheAPIReserveReportsItsCalls(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 60, 3, "")
+	sb.Salesforce.Used = sb.Salesforce.DailyLimit - 1001 // the default reserve is 1,000
+	rep, err := runJob(cfg, nil)
+	if !errors.Is(err, writer.ErrAPILimit) {
+		t.Fatalf("err = %v, want the API reserve", err)
+	}
+	if rep.APICalls["salesforce"] == 0 {
+		t.Errorf("api_calls %v: the sign-in and describe calls are missing", rep.APICalls)
+	}
 }

@@ -231,21 +231,6 @@ func TestDialpadOwnersOfNumbersWithoutAnAdminKeyComeFromEachKind(t *testing.T) {
 	}
 }
 
-// busiestSecond is the most requests any 1 s window [t, t+1 s) holds.
-func busiestSecond(times []time.Time) int {
-	most := 0
-	for i, start := range times {
-		n := 0
-		for _, t := range times[i:] {
-			if !t.Before(start) && t.Sub(start) < time.Second {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
-	return most
-}
-
 func TestDialpadNeverExceedsItsBudget(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -260,7 +245,7 @@ func TestDialpadNeverExceedsItsBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 			times := sim.RequestTimes()
-			if got := busiestSecond(times); got > tc.want {
+			if got := busiest(times, time.Second); got > tc.want {
 				t.Errorf("%d requests in one second, budget %d", got, tc.want)
 			}
 			if took, least := times[len(times)-1].Sub(times[0]), time.Duration(len(times)-1)*time.Second/time.Duration(tc.want); took < least {

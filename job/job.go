@@ -177,7 +177,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	r := &run{Options: &o, db: db, rep: rep, log: log}
 	err = r.sync(ctx)
 	err = r.finish(err)
-	if rep != nil && o.Metrics != "" {
+	if o.Metrics != "" {
 		if merr := WriteMetrics(o.Metrics, rep); merr != nil {
 			log.Error("metrics not written", "file", o.Metrics, "error", merr)
 		}

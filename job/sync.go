@@ -32,10 +32,13 @@ type sources struct {
 
 // sync is the run itself: read, decide, guard, write, record, report.
 func (r *run) sync(ctx context.Context) error {
-	if err := r.connect(ctx); err != nil {
+	err := r.connect(ctx)
+	if r.sf != nil { // signed in: the calls go in the report however the run ends
+		defer r.countCalls()
+	}
+	if err != nil {
 		return err
 	}
-	defer r.countCalls()
 	src, err := r.read(ctx)
 	if err != nil {
 		return err
@@ -69,7 +72,6 @@ func (r *run) connect(ctx context.Context) error {
 	}
 	fields, err := sf.Discover(ctx, r.Names())
 	if err != nil {
-		r.countCalls()
 		return err
 	}
 	for _, p := range r.Names() {

@@ -2,9 +2,7 @@ package sandbox
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -13,8 +11,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // The Dialpad simulator must answer in the shapes of Dialpad's own OpenAPI
@@ -80,25 +76,7 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 	if err != nil {
 		t.Fatalf("loading %s: %v", dialpadSpecFile, err)
 	}
-	clone := *doc
-	clone.Servers = openapi3.Servers{{URL: base}}
-	router, err := gorillamux.NewRouter(&clone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s: status %d, want %d: %s", req.URL, resp.StatusCode, wantStatus, body)
-	}
-	route, params, err := router.FindRoute(req)
-	if err != nil {
-		t.Fatalf("%s: no operation in the spec: %v", req.URL.Path, err)
-	}
+	resp, body, route, params := exchange(t, routerFor(t, doc, base), req, wantStatus)
 	if resp.StatusCode != 200 { // the file declares 200 only
 		var e struct {
 			Error struct {
@@ -111,15 +89,7 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 		}
 		return body
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s -> %d does not match Dialpad's OpenAPI file:\n%v\nbody: %.400s", req.URL, resp.StatusCode, err, body)
-	}
+	conforms(t, "Dialpad's OpenAPI file", req, route, params, resp, body)
 	return body
 }
 

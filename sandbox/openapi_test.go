@@ -86,7 +86,13 @@ func specRouter(t *testing.T, base string) routers.Router {
 	if err != nil {
 		t.Fatalf("loading %s: %v", openAPIFile, err)
 	}
-	// route against the simulator instead of platform.ringcentral.com
+	return routerFor(t, doc, base)
+}
+
+// routerFor routes requests against the simulator at base instead of the
+// servers the spec names.
+func routerFor(t *testing.T, doc *openapi3.T, base string) routers.Router {
+	t.Helper()
 	clone := *doc
 	clone.Servers = openapi3.Servers{{URL: base}}
 	r, err := gorillamux.NewRouter(&clone)
@@ -96,8 +102,9 @@ func specRouter(t *testing.T, base string) routers.Router {
 	return r
 }
 
-// validate sends req to the simulator and checks the answer against the spec.
-func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus int) []byte {
+// exchange sends req to a simulator, requires wantStatus, and finds the
+// spec's operation for it.
+func exchange(t *testing.T, router routers.Router, req *http.Request, wantStatus int) (*http.Response, []byte, *routers.Route, map[string]string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -112,6 +119,28 @@ func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus
 	if err != nil {
 		t.Fatalf("%s %s: no operation in the spec: %v", req.Method, req.URL.Path, err)
 	}
+	return resp, body, route, params
+}
+
+// conforms checks an answer the operation declares against the spec (name
+// says whose spec, in the failure).
+func conforms(t *testing.T, name string, req *http.Request, route *routers.Route, params map[string]string, resp *http.Response, body []byte) {
+	t.Helper()
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s -> %d does not match %s:\n%v\nbody: %.400s", req.Method, req.URL, resp.StatusCode, name, err, body)
+	}
+}
+
+// validate sends req to the simulator and checks the answer against the spec.
+func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus int) []byte {
+	t.Helper()
+	resp, body, route, params := exchange(t, router, req, wantStatus)
 	if route.Operation.Responses.Status(resp.StatusCode) == nil {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -123,15 +152,7 @@ func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus
 		}
 		return body
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s %s -> %d does not match RingCentral's OpenAPI spec:\n%v\nbody: %.400s", req.Method, req.URL, resp.StatusCode, err, body)
-	}
+	conforms(t, "RingCentral's OpenAPI spec", req, route, params, resp, body)
 	return body
 }
 
