@@ -368,6 +368,32 @@ func TestAircallFallsBackToV1Users(t *testing.T) {
 	}
 }
 
+// Whether the v1 list always embeds numbers is UNCONFIRMED: when a user comes
+// without the key, that user's lines are unknown, so every number is read on
+// its own rather than a line looking like its other holders' alone.
+func TestAircallV1UsersWithoutNumbersKeyAreNotTakenAsHoldingNone(t *testing.T) {
+	org := aircallOrg(60, hourly)
+	org.Aircall = append(org.Aircall, sandbox.ACUser{ID: 59999, Name: "No Line", Email: "noline@example.com", CreatedAt: hourly(60)})
+	clk := newClock()
+	sim, r := acSim(t, org, clk)
+	sim.RateLimit, sim.V2Missing, sim.V1OmitsNoNumbers = 0, true, true
+	people, err := r.People(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Requests("/v1/numbers/"); got != len(org.AircallNumbers) {
+		t.Errorf("%d single-number reads, want each of the %d numbers read once", got, len(org.AircallNumbers))
+	}
+	for _, p := range people {
+		if p.ID == "59999" && len(p.Numbers) != 0 {
+			t.Errorf("the user without numbers holds %+v", p.Numbers)
+		}
+	}
+	if len(people[0].Numbers) != 2 {
+		t.Errorf("numbers of the first user, read from the numbers: %+v", people[0].Numbers)
+	}
+}
+
 func TestAircallReadsPastTheListCapInWindows(t *testing.T) {
 	// 250 users and numbers created in clumps of 25 per second: window edges
 	// fall on populated seconds, which must be neither lost nor repeated,

@@ -33,6 +33,9 @@ type AircallSim struct {
 	V1UsersRetired bool
 	// V2Missing answers /v2/users with 404, as an account without v2 would.
 	V2Missing bool
+	// V1OmitsNoNumbers leaves the numbers key out of a v1 user who has none
+	// (whether the v1 list always embeds numbers: UNCONFIRMED, aircall.md §2).
+	V1OmitsNoNumbers bool
 	// Cap is the most records one list query can reach (10,000, SUP): a page
 	// reaching past it gets a 400, though the last page within it still
 	// offers a next_page_link.
@@ -220,7 +223,9 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 		for _, n := range s.userNums[u.ID] {
 			nums = append(nums, s.numberJSON(n, ListOmitsUsers))
 		}
-		m["numbers"] = nums
+		if len(nums) > 0 || !s.V1OmitsNoNumbers {
+			m["numbers"] = nums
+		}
 	}
 	return m
 }
