@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -211,8 +210,7 @@ const AircallListCap = 10000
 func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
 	users, err := listAll[acUser](ctx, c, "/v2/users", "users", progress)
 	v1 := false
-	var he *httpx.Error
-	if errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusGone) {
+	if s := status(err); s == http.StatusNotFound || s == http.StatusGone {
 		users, err = listAll[acUser](ctx, c, "/v1/users", "users", progress)
 		v1 = true
 	}

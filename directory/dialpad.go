@@ -87,6 +87,7 @@ func dialpadHint(err error) error {
 	return err
 }
 
+// status is the HTTP status a request failed with, 0 for none.
 func status(err error) int {
 	var he *httpx.Error
 	if errors.As(err, &he) {

@@ -889,7 +889,7 @@ func AuthHint(err error, cfg Config) string {
 	jwtFlow := cfg.Auth != "client_credentials"
 	switch {
 	case strings.Contains(msg, "approved"):
-		return fmt.Sprintf("\n  cause: the app is not approved for %s. Fix: in the Connected App (Manage > Edit Policies) or External Client App (Policies), set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set it holds", orUnset(cfg.Username))
+		return fmt.Sprintf("\n  cause: the app is not approved for %s. Fix: in the Connected App (Manage > Edit Policies) or External Client App (Policies), set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set it holds", orDefault(cfg.Username, "the integration user"))
 	case strings.Contains(msg, "audience"):
 		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com URL", Audience(cfg.LoginURL), cfg.LoginURL)
 	case strings.Contains(msg, "expired"):
@@ -906,13 +906,6 @@ func AuthHint(err error, cfg Config) string {
 		return "\n  cause: Salesforce could not authenticate the integration user. Fix: check [salesforce] username (the Salesforce username, not the email), that the user is active, and that the certificate uploaded to the app matches private_key_file"
 	}
 	return ""
-}
-
-func orUnset(s string) string {
-	if s == "" {
-		return "the integration user"
-	}
-	return s
 }
 
 // fieldKey is the config key naming a provider's field API name.

@@ -86,6 +86,7 @@ func parseOrgDisplay(out []byte) (orgDisplay, bool) {
 	return d, true
 }
 
+// orDefault is s without its spaces, or def when nothing is left.
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
 		return def
