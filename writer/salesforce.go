@@ -184,7 +184,8 @@ type Salesforce struct {
 	fields map[match.Provider]Field
 	// described are the User fields describe listed: an org without State and
 	// Country/Territory Picklists has no CountryCode (salesforce.md §6).
-	described map[string]bool
+	described    map[string]bool
+	userDescribe *userDescribe // the describe answer, read once
 
 	usageMu   sync.Mutex
 	usageUsed int
@@ -324,26 +325,43 @@ func guard(f Field, key string) error {
 	return nil
 }
 
-// Discover finds the identifier field of each provider: the configured API
-// name, else the one User field whose label matches (case-insensitively).
-func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[match.Provider]Field, error) {
+// userDescribe is the part of describe User that Discover reads.
+type userDescribe struct {
+	Fields []struct {
+		Name       string `json:"name"`
+		Label      string `json:"label"`
+		Type       string `json:"type"`
+		Length     int    `json:"length"`
+		Updateable bool   `json:"updateable"`
+		Custom     bool   `json:"custom"`
+		Calculated bool   `json:"calculated"`
+	} `json:"fields"`
+}
+
+// describeUser describes User once per connection: check asks about each
+// provider's field in turn, and the object does not change between.
+func (s *Salesforce) describeUser(ctx context.Context) (*userDescribe, error) {
+	if s.userDescribe != nil {
+		return s.userDescribe, nil
+	}
 	resp, err := s.api.Get(ctx, s.data("/sobjects/User/describe"), nil)
 	if err != nil {
 		return nil, err
 	}
-	var d struct {
-		Fields []struct {
-			Name       string `json:"name"`
-			Label      string `json:"label"`
-			Type       string `json:"type"`
-			Length     int    `json:"length"`
-			Updateable bool   `json:"updateable"`
-			Custom     bool   `json:"custom"`
-			Calculated bool   `json:"calculated"`
-		} `json:"fields"`
-	}
+	var d userDescribe
 	if err := json.Unmarshal(resp.Body, &d); err != nil {
 		return nil, fmt.Errorf("salesforce: describe User: malformed JSON: %w", err)
+	}
+	s.userDescribe = &d
+	return &d, nil
+}
+
+// Discover finds the identifier field of each provider: the configured API
+// name, else the one User field whose label matches (case-insensitively).
+func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[match.Provider]Field, error) {
+	d, err := s.describeUser(ctx)
+	if err != nil {
+		return nil, err
 	}
 	s.described = make(map[string]bool, len(d.Fields))
 	for _, f := range d.Fields {

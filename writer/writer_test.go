@@ -629,3 +629,22 @@ func TestCheckAuthNamesTheKeyEachFlowLacks(t *testing.T) {
 		}
 	}
 }
+
+// check asks about each provider's field in turn: User is described once.
+func TestUserIsDescribedOncePerConnection(t *testing.T) {
+	sim, sf, err := start(t, orgUsers(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range directory.Names() {
+		if _, err := sf.Discover(context.Background(), []match.Provider{p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+		t.Fatal(err)
+	}
+	if n := sim.Requests("/services/data/v65.0/sobjects/User/describe"); n != 1 {
+		t.Errorf("%d describe calls, want 1", n)
+	}
+}
