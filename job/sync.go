@@ -100,8 +100,11 @@ func (r *run) read(ctx context.Context) (sources, error) {
 	g.Go(func() error {
 		var err error
 		src.users, err = r.sf.Users(gctx, nil)
+		if err != nil {
+			return err
+		}
 		r.log.Info("read Salesforce users", "count", len(src.users))
-		return err
+		return r.rememberUsers(src.users) // while the directories are still being read
 	})
 	for i, p := range r.Providers {
 		g.Go(func() error {
@@ -119,15 +122,17 @@ func (r *run) read(ctx context.Context) (sources, error) {
 	return src, nil
 }
 
-// plan remembers the users for later commands, then decides.
-func (r *run) plan(src sources) (match.Plan, refs, error) {
-	ur := make([]state.UserRef, len(src.users))
-	for i, u := range src.users {
+// rememberUsers keeps the users just read for later commands (pin, history).
+func (r *run) rememberUsers(users []match.User) error {
+	ur := make([]state.UserRef, len(users))
+	for i, u := range users {
 		ur[i] = state.UserRef{ID: u.ID, Username: u.Username, Name: u.Name}
 	}
-	if err := r.db.RememberUsers(ur); err != nil {
-		return match.Plan{}, refs{}, err
-	}
+	return r.db.RememberUsers(ur)
+}
+
+// plan decides, with the pins the administrator set.
+func (r *run) plan(src sources) (match.Plan, refs, error) {
 	pins, err := r.db.Pins()
 	if err != nil {
 		return match.Plan{}, refs{}, err

@@ -236,14 +236,14 @@ func build(in Input, norm phoneFunc) Plan {
 			}
 		}
 	}
+	links, changes := make([][]Link, len(provs)), make([][]Change, len(provs))
 	for i, prov := range provs {
 		pp := passes[i]
 		if pp == nil { // made one at a time otherwise: each pass's memory goes before the next
 			pp = newPass(prov, users, in.People[prov], in.Options, norm)
 		}
 		pp.run(pinsFor(in.Pins, prov))
-		plan.Links = append(plan.Links, pp.links...)
-		plan.Changes = append(plan.Changes, pp.changes...)
+		links[i], changes[i] = pp.links, pp.changes
 		for _, c := range pp.conflicts {
 			k := string(c.Kind) + "|" + c.Value + "|" + strings.Join(c.UserIDs, ",")
 			if len(c.PersonIDs) == 0 && userOnly[k] {
@@ -254,8 +254,21 @@ func build(in Input, norm phoneFunc) Plan {
 		}
 		plan.Unmatched = append(plan.Unmatched, pp.unmatched...)
 	}
+	plan.Links, plan.Changes = join(links), join(changes)
 	sortConflicts(plan.Conflicts, in.Options.Providers)
 	return plan
+}
+
+// join puts the passes' lists end to end, copying them only when there are
+// several; an empty result is nil.
+func join[T any](parts [][]T) []T {
+	if len(parts) == 1 && len(parts[0]) > 0 {
+		return parts[0]
+	}
+	if all := slices.Concat(parts...); len(all) > 0 {
+		return all
+	}
+	return nil
 }
 
 // nuser is a user with its evidence normalised.
@@ -308,6 +321,14 @@ type holders struct {
 	first  map[string]int32 // key -> its holder, or -(k+1) when the holders are shared[k]
 	shared [][]int32
 	keys   []string // the key of each shared list
+}
+
+// expect sizes the index for about n keys, so that filing them does not
+// grow (and copy) the map again and again.
+func (h *holders) expect(n int) {
+	if h.first == nil {
+		h.first = make(map[string]int32, n)
+	}
 }
 
 func (h *holders) add(key string, at int32) {
@@ -392,12 +413,18 @@ func normalizeUsers(in []User, defaultRegion string, norm phoneFunc) *userSet {
 		return bad
 	})
 	both(func() {
+		s.email.expect(len(s.list)) // nearly every user has an email
 		for i := range s.list {
 			if u := &s.list[i]; u.email != "" {
 				s.email.add(u.email, int32(i))
 			}
 		}
 	}, func() {
+		held := 0
+		for i := range s.list {
+			held += int(s.list[i].n)
+		}
+		s.num.expect(held)
 		for i := range s.list {
 			u := &s.list[i]
 			if u.ext != "" {
@@ -509,6 +536,8 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 		}
 		return bad
 	})
+	s.email.expect(len(s.list))
+	s.num.expect(len(s.list))
 	for i := range s.list {
 		x := &s.list[i]
 		if x.eligible && x.email != "" {
@@ -580,7 +609,8 @@ func newPass(prov Provider, us *userSet, people []Person, opts Options, norm pho
 	nu, np := len(us.list), len(ps.list)
 	p := &pass{prov: prov, opts: opts, us: us, ps: ps, users: us.list, people: ps.list,
 		linkOf: make([]int32, nu), ruleOf: make([]Rule, nu), whyOf: make([]string, nu), ownerOf: make([]int32, np),
-		locked: make([]bool, nu), none: make([]bool, nu), lockedP: make([]bool, np), seen: map[string]bool{}}
+		locked: make([]bool, nu), none: make([]bool, nu), lockedP: make([]bool, np), seen: map[string]bool{},
+		links: make([]Link, 0, min(nu, np))} // a person links one user at most
 	for i := range p.linkOf {
 		p.linkOf[i] = -1
 	}

@@ -650,3 +650,86 @@ func BenchmarkRememberUsers(b *testing.B) {
 		}
 	}
 }
+
+// Marks and outcomes are written a stretch of consecutive ids at a time:
+// rows between two stretches, and rows of another run, keep their status.
+func TestMarksAndOutcomesTouchOnlyTheNamedRows(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	other, otherIDs := plannedRun(t, db, 3)
+	run, ids := plannedRun(t, db, 10)
+	if otherIDs[2]+1 != ids[0] {
+		t.Fatalf("ids %v then %v: want one run's ids to follow the other's", otherIDs, ids)
+	}
+	pick := func(at ...int) []int64 {
+		var out []int64
+		for _, i := range at {
+			out = append(out, ids[i])
+		}
+		return out
+	}
+	if err := db.MarkSending(pick(0, 1, 2, 4, 5, 7, 9)); err != nil {
+		t.Fatal(err)
+	}
+	settled := pick(0, 1, 2, 4, 5, 9)
+	st := []match.ChangeStatus{match.ChangeApplied, match.ChangeApplied, match.ChangeFailed, match.ChangeApplied, match.ChangeApplied, match.ChangeFailed}
+	errs := []string{"", "", "FIELD_INTEGRITY_EXCEPTION", "", "", "INVALID_CROSS_REFERENCE_KEY"}
+	if err := db.SetChangeStatus(settled, st, errs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ChangesOf(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		status match.ChangeStatus
+		err    string
+	}{
+		{"applied", ""}, {"applied", ""}, {"failed", "FIELD_INTEGRITY_EXCEPTION"}, {"planned", ""}, {"applied", ""},
+		{"applied", ""}, {"planned", ""}, {"sending", ""}, {"planned", ""}, {"failed", "INVALID_CROSS_REFERENCE_KEY"},
+	}
+	for i, w := range want {
+		if match.ChangeStatus(got[i].Status) != w.status || got[i].Error != w.err {
+			t.Errorf("row %d: %s %q, want %s %q", i, got[i].Status, got[i].Error, w.status, w.err)
+		}
+	}
+	before, err := db.ChangesOf(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range before {
+		if c.Status != "planned" {
+			t.Errorf("the other run's row %d became %s", i, c.Status)
+		}
+	}
+}
+
+// Version 6 moves the remembered users to a table kept in id order; a file
+// from version 5 keeps its users, still found by username in any case.
+func TestUsersSurviveTheMoveToIDOrder(t *testing.T) {
+	_, names := latest()
+	path := filepath.Join(t.TempDir(), "state.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names[:5] {
+		src, _ := migrations.ReadFile(name)
+		if _, err := raw.Exec(string(src)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Exec(fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = 5", applicationID))
+	if _, err := raw.Exec("INSERT INTO users (id, username, name, seen_at) VALUES ('005B', 'Bea@Example.com', 'Bea', '2026-01-01T00:00:00Z'), ('005A', 'al@example.com', 'Al', '2026-01-01T00:00:00Z')"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db := open(t, path)
+	u, err := db.FindUser("bea@EXAMPLE.com")
+	if err != nil || u != (UserRef{ID: "005B", Username: "Bea@Example.com", Name: "Bea"}) {
+		t.Errorf("by username after the move: %+v, %v", u, err)
+	}
+	all, err := db.Users()
+	if err != nil || len(all) != 2 || all["005A"].Name != "Al" {
+		t.Errorf("users after the move: %+v, %v", all, err)
+	}
+}
