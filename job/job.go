@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"voiceid/internal/httpx"
@@ -205,17 +206,25 @@ func (r *run) finish(err error) error {
 	} else if err == nil {
 		err = cerr
 	}
-	if ferr := db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
-		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
-		err = ferr
-	}
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	for _, path := range r.Reports {
-		if werr := rep.WriteFile(path, loc); werr != nil && err == nil {
-			err = werr
+	// the trail's copy of the report and the report files are rendered side by side
+	var ferr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ferr = db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
+			Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON})
+	})
+	werrs := make([]error, len(r.Reports))
+	for i, path := range r.Reports {
+		wg.Go(func() { werrs[i] = rep.WriteFile(path, loc) })
+	}
+	wg.Wait()
+	for _, e := range append([]error{ferr}, werrs...) {
+		if e != nil && err == nil {
+			err = e
 		}
 	}
 	r.log.Info("run finished", "run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
