@@ -733,3 +733,4 @@ func TestUsersSurviveTheMoveToIDOrder(t *testing.T) {
 		t.Errorf("users after the move: %+v, %v", all, err)
 	}
 }
+
