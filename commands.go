@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,17 +12,18 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"voiceid/config"
 	"voiceid/directory"
+	"voiceid/job"
 	"voiceid/match"
-	"voiceid/report"
 	"voiceid/state"
 	"voiceid/writer"
 )
 
 // openState loads the config and opens its state file with open
 // (state.OpenExisting for commands that only read it).
-func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*Config, *state.DB, error) {
-	cfg, err := LoadConfig(cfgPath)
+func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*config.Config, *state.DB, error) {
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,54 +69,33 @@ Examples:
 		return err
 	}
 	defer db.Close()
-	cs, err := db.Conflicts(*all)
-	if err != nil {
-		return err
-	}
-	users, err := db.Users()
+	cs, err := job.Conflicts(db, *all, *kind, *prov)
 	if err != nil {
 		return err
 	}
 	tw := table(stdout)
 	fmt.Fprintln(tw, "#\tKIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
-	var fixes []report.Fix
-	for _, c := range cs {
-		if (*kind != "" && string(c.Kind) != *kind) || (*prov != "" && string(c.Provider) != *prov) {
-			continue
-		}
+	for i, c := range cs {
 		st := "open"
 		if !c.ResolvedAt.IsZero() {
 			st = "resolved " + when(c.ResolvedAt, cfg.Location())
 		}
-		fixes = append(fixes, report.PinCommand(reportConflict(c, users)))
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", len(fixes), c.Kind, c.Provider, c.Value, names(c.UserIDs, users),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, c.Kind, c.Provider, c.Value, strings.Join(c.Usernames, " "),
 			strings.Join(c.PersonIDs, " "), when(c.FirstSeen, cfg.Location()), when(c.LastSeen, cfg.Location()), st)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\n%d conflicts\n", len(fixes))
-	if len(fixes) > 0 {
+	fmt.Fprintf(stdout, "\n%d conflicts\n", len(cs))
+	if len(cs) > 0 {
 		fmt.Fprintln(stdout, "\nWhat to do (a suggested command is a proposal: check it first)")
 	}
-	for i, f := range fixes {
-		if f.Command != "" {
-			fmt.Fprintf(stdout, "%3d  %s  # %s\n", i+1, f.Command, f.Note)
+	for i, c := range cs {
+		if c.Fix.Command != "" {
+			fmt.Fprintf(stdout, "%3d  %s  # %s\n", i+1, c.Fix.Command, c.Fix.Note)
 		} else {
-			fmt.Fprintf(stdout, "%3d  %s\n", i+1, f.Note)
+			fmt.Fprintf(stdout, "%3d  %s\n", i+1, c.Fix.Note)
 		}
 	}
 	return nil
-}
-
-// reportConflict is a stored conflict as the report names it, so that
-// conflicts and the reports suggest the same commands.
-func reportConflict(c state.Conflict, users map[string]state.UserRef) report.Conflict {
-	rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
-		ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
-	for _, id := range c.UserIDs {
-		u := users[id]
-		rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
-	}
-	return rc
 }
 
 func validKind(k string) bool {
@@ -126,18 +105,6 @@ func validKind(k string) bool {
 		}
 	}
 	return false
-}
-
-// names shows usernames for user ids where the state knows them.
-func names(ids []string, users map[string]state.UserRef) string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id
-		if u, ok := users[id]; ok {
-			out[i] = u.Username
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -203,16 +170,12 @@ Example:
 		return err
 	}
 	defer db.Close()
-	raw, err := db.Report(id)
+	rep, err := job.StoredReport(db, id)
 	if errors.Is(err, state.ErrNotFound) {
 		return &usageError{err.Error()}
 	}
 	if err != nil {
 		return err
-	}
-	var rep report.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return fmt.Errorf("run %d: stored report is unreadable: %w", id, err)
 	}
 	if err := rep.Render(stdout, *format, cfg.Location()); err != nil {
 		return &usageError{"report: " + err.Error()}
@@ -270,7 +233,7 @@ Examples:
 	}
 	defer db.Close()
 	u, err := resolveUser(db, key)
-	if errors.Is(err, errUnseenUser) {
+	if errors.Is(err, job.ErrUnseenUser) {
 		u, err = confirmUser(ctx, cfg, key, stderr)
 	}
 	if err != nil {
@@ -325,7 +288,7 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	}
 	defer db.Close()
 	u, err := resolveUser(db, key)
-	if err != nil && !errors.Is(err, errUnseenUser) { // a pin may name a user no run has read
+	if err != nil && !errors.Is(err, job.ErrUnseenUser) { // a pin may name a user no run has read
 		return err
 	}
 	if err := db.DeletePin(u.ID, prov); err != nil {
@@ -349,20 +312,11 @@ func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, err
 	return args[0], args[1:], nil
 }
 
-// errUnseenUser is a well-formed User id the last run did not read.
-var errUnseenUser = errors.New("not among the users of the last run")
-
-// resolveUser finds a user among those the last run read; a 15- or
-// 18-character User id it has not seen yet is errUnseenUser.
+// resolveUser finds a user among those the last run read (job.ErrUnseenUser:
+// a well-formed User id it did not read).
 func resolveUser(db *state.DB, key string) (state.UserRef, error) {
-	u, err := db.FindUser(key)
-	if err == nil {
-		return u, nil
-	}
+	u, err := job.FindUser(db, key)
 	if errors.Is(err, state.ErrNotFound) {
-		if strings.HasPrefix(key, "005") && (len(key) == 15 || len(key) == 18) {
-			return state.UserRef{ID: key, Username: key}, errUnseenUser
-		}
 		return u, &usageError{err.Error() + " (run voiceid sync --dry-run first, or give the 18-character user id)"}
 	}
 	return u, err
@@ -371,16 +325,9 @@ func resolveUser(db *state.DB, key string) (state.UserRef, error) {
 // confirmUser asks Salesforce about a user id the state has not seen: an
 // unknown id is refused (a pin nobody can hold would be ignored for ever);
 // when Salesforce cannot be reached, the pin is kept with a warning.
-func confirmUser(ctx context.Context, cfg *Config, id string, stderr io.Writer) (state.UserRef, error) {
+func confirmUser(ctx context.Context, cfg *config.Config, id string, stderr io.Writer) (state.UserRef, error) {
 	u := state.UserRef{ID: id, Username: id}
-	o := cfg.Job()
-	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
-	var name string
-	var eligible bool
-	if err == nil {
-		name, eligible, err = sf.LookupUser(ctx, id)
-	}
+	name, eligible, err := job.LookupUser(ctx, cfg.Job(), id)
 	switch {
 	case errors.Is(err, writer.ErrNoSuchUser):
 		return u, &usageError{fmt.Sprintf("pin: Salesforce has no user %s: check the id (Setup > Users, or the user's URL)", id)}

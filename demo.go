@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"voiceid/config"
 	"voiceid/directory"
 	"voiceid/job"
 	"voiceid/report"
@@ -38,7 +39,7 @@ plans nothing.`, stderr)
 		return err
 	}
 	defer sb.Close()
-	cfg, err := LoadConfig(sb.ConfigPath)
+	cfg, err := config.Load(sb.ConfigPath)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/config"
+
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -373,7 +375,7 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 	mounted := strings.NewReplacer(stateMount+"/", filepath.Join(root, stateMount)+"/", keyMount+"/", filepath.Join(root, keyMount)+"/").Replace(toml)
 	file := filepath.Join(t.TempDir(), "voiceid.toml")
 	os.WriteFile(file, []byte(mounted), 0o600)
-	cfg, err := LoadConfig(file)
+	cfg, err := config.Load(file)
 	if err != nil {
 		t.Fatalf("the ConfigMap's voiceid.toml does not load: %v", err)
 	}

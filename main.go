@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"voiceid/config"
 	"voiceid/job"
 	"voiceid/report"
 	"voiceid/state"
@@ -124,7 +125,7 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "voiceid:", err)
 	var ue *usageError
-	var ce *ConfigError
+	var ce *config.Error
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),

@@ -2,22 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"golang.org/x/term"
 
+	"voiceid/config"
 	"voiceid/job"
-	"voiceid/match"
-	"voiceid/state"
-	"voiceid/writer"
 )
 
 // newLogger logs text, or JSON for log collectors.
@@ -31,14 +27,14 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 
 // parseAndLoad parses a running command's flags, checks --log-format and
 // loads the config.
-func parseAndLoad(fs *flag.FlagSet, args []string, cfgPath, logFormat *string) (*Config, error) {
+func parseAndLoad(fs *flag.FlagSet, args []string, cfgPath, logFormat *string) (*config.Config, error) {
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
 	if *logFormat != "text" && *logFormat != "json" {
 		return nil, &usageError{fmt.Sprintf("--log-format %q: use text or json", *logFormat)}
 	}
-	return LoadConfig(*cfgPath)
+	return config.Load(*cfgPath)
 }
 
 // terminal returns w when it is a terminal (for a progress bar), else nil.
@@ -63,12 +59,8 @@ Example (systemd, or a terminal):
 	if err != nil {
 		return err
 	}
-	if cfg.Salesforce.Auth == "sf-cli" { // a nightly job must not hang on a person's CLI session
-		return &ConfigError{File: *cfgPath, Key: "salesforce.auth", Value: "sf-cli",
-			Problem: "voiceid schedule needs a server-to-server sign-in, not a person's Salesforce CLI session: set auth = \"jwt\" (or \"client_credentials\") for scheduled runs; sf-cli is for an administrator's own runs (sync, check)"}
-	}
-	if cfg.Schedule.Cron == "" {
-		return &ConfigError{File: *cfgPath, Key: "schedule.cron", Problem: "required by voiceid schedule (e.g. \"30 2 * * *\")"}
+	if err := cfg.CheckScheduled(); err != nil {
+		return err
 	}
 	log := newLogger(stderr, *logFormat)
 	runCtx, stopRuns := context.WithCancel(context.Background())
@@ -95,7 +87,7 @@ Example (systemd, or a terminal):
 		return rep != nil
 	})
 	if err != nil {
-		return &ConfigError{File: cfg.path, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
+		return &config.Error{File: *cfgPath, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
 	}
 	return nil
 }
@@ -110,89 +102,31 @@ and each enabled provider's credentials. Exit status 0 only when all pass.`, std
 		return err
 	}
 	failed := 0
-	mark := func(err error, what, fix string) bool {
-		if err == nil {
-			fmt.Fprintf(stdout, "✓ %s\n", what)
-			return true
+	show := func(r job.Result) {
+		switch {
+		case r.Info:
+			fmt.Fprintf(stdout, "  %s\n", r.What)
+		case r.Err == nil:
+			fmt.Fprintf(stdout, "✓ %s\n", r.What)
+		default:
+			failed++
+			fmt.Fprintf(stdout, "✗ %s\n    %v\n", r.What, r.Err)
+			if r.Fix != "" {
+				fmt.Fprintf(stdout, "    fix: %s\n", r.Fix)
+			}
 		}
-		failed++
-		fmt.Fprintf(stdout, "✗ %s\n    %v\n", what, err)
-		if fix != "" {
-			fmt.Fprintf(stdout, "    fix: %s\n", fix)
-		}
-		return false
 	}
-	cfg, err := LoadConfig(*cfgPath)
-	if !mark(err, "config "+*cfgPath, "correct the key named above; config.example.toml documents every key") {
-		return &ConfigError{File: *cfgPath, Problem: "check failed"}
+	cfg, err := config.Load(*cfgPath)
+	if show(job.Result{What: "config " + *cfgPath, Err: err, Fix: "correct the key named above; config.example.toml documents every key"}); err != nil {
+		return &config.Error{File: *cfgPath, Problem: "check failed"}
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stdout, "! %s\n", w)
 	}
-	mark(checkState(ctx, cfg.State.Path), "state file "+cfg.State.Path+" is writable", "make the directory writable by this user, or set [state] path")
-
-	o := cfg.Job()
-	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
-	signIn := "Salesforce sign-in (" + cfg.Salesforce.Auth + ") at " + cfg.Salesforce.LoginURL
-	if cfg.Salesforce.Auth == "sf-cli" {
-		signIn = "Salesforce sign-in (sf-cli, org " + cfg.Salesforce.TargetOrg + ")"
-	}
-	if mark(err, signIn, "") {
-		newest, err := sf.CheckVersion(ctx)
-		mark(err, fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(cfg.Salesforce.APIVersion, "v"), newest), "")
-		each := true
-		for _, p := range o.Names() {
-			fields, err := sf.Discover(ctx, []match.Provider{p})
-			what := fmt.Sprintf("Salesforce field %q", writer.FieldLabel(p))
-			if err == nil {
-				f := fields[p]
-				what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
-			}
-			each = mark(err, what, "") && each
-		}
-		if _, err := sf.Discover(ctx, o.Names()); each && err != nil {
-			mark(err, "each provider has an identifier field of its own", "")
-		}
-		if sf.HasCountryCode() {
-			fmt.Fprintln(stdout, "  the org has State and Country/Territory Picklists: each user's numbers are read in the region of User.CountryCode")
-		} else {
-			fmt.Fprintf(stdout, "  the org has no State and Country/Territory Picklists: each user's numbers are read in the region of User.Country (a name or ISO code), else %s\n", cfg.Match.DefaultRegion)
-		}
-		if err := sf.CheckReserve(10); err == nil {
-			used, limit := sf.Usage()
-			mark(nil, fmt.Sprintf("Salesforce API allowance: %d of %d used today", used, limit), "")
-		} else {
-			mark(err, "Salesforce API allowance", "")
-		}
-	}
-	for _, sec := range sections {
-		if sec.enabled(cfg) {
-			what, fix := sec.check(cfg)
-			mark(sec.open(cfg, o.Env()).Check(ctx), what, fix)
-		}
-	}
+	job.Check(ctx, cfg.Job(), cfg.Credentials, show)
 	if failed > 0 {
 		return fmt.Errorf("check: %d of the checks failed", failed)
 	}
 	fmt.Fprintln(stdout, "all checks passed")
 	return nil
-}
-
-// checkState opens the state file and takes and gives back its lock.
-func checkState(ctx context.Context, path string) error {
-	db, err := state.Open(path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	release, err := db.Lock(ctx)
-	var le *state.LockedError
-	if errors.As(err, &le) {
-		return nil // a run holds it: the file is in use, and so writable
-	}
-	if err != nil {
-		return err
-	}
-	return release()
 }
