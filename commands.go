@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +17,6 @@ import (
 	"voiceid/job"
 	"voiceid/match"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // openState loads the config and opens its state file with open
@@ -58,7 +57,7 @@ Examples:
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *kind != "" && !validKind(*kind) {
+	if *kind != "" && !slices.Contains(match.Kinds, match.Kind(*kind)) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
 	if _, ok := directory.Lookup(match.Provider(*prov)); *prov != "" && !ok {
@@ -96,15 +95,6 @@ Examples:
 		}
 	}
 	return nil
-}
-
-func validKind(k string) bool {
-	for _, x := range match.Kinds {
-		if string(x) == k {
-			return true
-		}
-	}
-	return false
 }
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -171,9 +161,6 @@ Example:
 	}
 	defer db.Close()
 	rep, err := job.StoredReport(db, id)
-	if errors.Is(err, state.ErrNotFound) {
-		return &usageError{err.Error()}
-	}
 	if err != nil {
 		return err
 	}
@@ -232,29 +219,22 @@ Examples:
 		return err
 	}
 	defer db.Close()
-	u, err := resolveUser(db, key)
-	if errors.Is(err, job.ErrUnseenUser) {
-		u, err = confirmUser(ctx, cfg, key, stderr)
-	}
-	if err != nil {
-		return err
-	}
 	who := "unknown"
 	if cur, err := user.Current(); err == nil {
 		who = cur.Username
 	}
-	for _, p := range pins {
-		p.UserID, p.Note, p.CreatedBy = u.ID, *note, who
-		if err := db.SetPin(p); err != nil {
-			return err
-		}
+	for i := range pins {
+		pins[i].Note, pins[i].CreatedBy = *note, who
+	}
+	u, pinned, err := job.Pin(ctx, cfg.Job(), db, key, pins, func(w string) { fmt.Fprintln(stderr, "voiceid: warning:", w) })
+	for _, p := range pinned {
 		what := "must hold no identifier"
 		if !p.None {
 			what = "is linked to " + p.PersonID
 		}
 		fmt.Fprintf(stdout, "pinned: %s (%s) %s for %s; the next run applies it\n", u.Username, u.ID, what, p.Provider)
 	}
-	return nil
+	return err
 }
 
 func cmdUnpin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -281,23 +261,16 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if len(chosen) != 1 {
 		return &usageError{"unpin: give exactly one of " + providerFlags("")}
 	}
-	prov := chosen[0]
 	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := resolveUser(db, key)
-	if err != nil && !errors.Is(err, job.ErrUnseenUser) { // a pin may name a user no run has read
+	u, err := job.Unpin(db, key, chosen[0])
+	if err != nil {
 		return err
 	}
-	if err := db.DeletePin(u.ID, prov); err != nil {
-		if errors.Is(err, state.ErrNotFound) {
-			return &usageError{"unpin: " + err.Error()}
-		}
-		return err
-	}
-	fmt.Fprintf(stdout, "unpinned: %s (%s) for %s\n", u.Username, u.ID, prov)
+	fmt.Fprintf(stdout, "unpinned: %s (%s) for %s\n", u.Username, u.ID, chosen[0])
 	return nil
 }
 
@@ -310,35 +283,6 @@ func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, err
 		return "", nil, &usageError{cmd + ": which user? (a Salesforce user id or username)"}
 	}
 	return args[0], args[1:], nil
-}
-
-// resolveUser finds a user among those the last run read (job.ErrUnseenUser:
-// a well-formed User id it did not read).
-func resolveUser(db *state.DB, key string) (state.UserRef, error) {
-	u, err := job.FindUser(db, key)
-	if errors.Is(err, state.ErrNotFound) {
-		return u, &usageError{err.Error() + " (run voiceid sync --dry-run first, or give the 18-character user id)"}
-	}
-	return u, err
-}
-
-// confirmUser asks Salesforce about a user id the state has not seen: an
-// unknown id is refused (a pin nobody can hold would be ignored for ever);
-// when Salesforce cannot be reached, the pin is kept with a warning.
-func confirmUser(ctx context.Context, cfg *config.Config, id string, stderr io.Writer) (state.UserRef, error) {
-	u := state.UserRef{ID: id, Username: id}
-	name, eligible, err := job.LookupUser(ctx, cfg.Job(), id)
-	switch {
-	case errors.Is(err, writer.ErrNoSuchUser):
-		return u, &usageError{fmt.Sprintf("pin: Salesforce has no user %s: check the id (Setup > Users, or the user's URL)", id)}
-	case err != nil:
-		fmt.Fprintf(stderr, "voiceid: warning: user %s was not among the users of the last run, and Salesforce could not be asked whether it exists (%v); the pin is kept\n", id, err)
-		return u, nil
-	case !eligible:
-		fmt.Fprintf(stderr, "voiceid: warning: %s (%s) is inactive or not a standard user: runs do not read it, so the pin has no effect until it is\n", name, id)
-	}
-	u.Username = name
-	return u, nil
 }
 
 // providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"voiceid/config"
+	"voiceid/demo"
 	"voiceid/job"
 )
 
@@ -129,4 +130,23 @@ and each enabled provider's credentials. Exit status 0 only when all pass.`, std
 	}
 	fmt.Fprintln(stdout, "all checks passed")
 	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("demo", `voiceid demo [--users N] [--verbose]
+
+Runs the whole job against built-in simulators of RingCentral, Aircall and
+Salesforce seeded with a generated organisation, in a temporary directory:
+a dry run (the review report), an applying run, then a check that a re-run
+plans nothing.`, stderr)
+	users := fs.Int("users", 300, "Salesforce users in the generated organisation")
+	verbose := fs.Bool("verbose", false, "show the job's log lines")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logTo := io.Discard
+	if *verbose {
+		logTo = stderr
+	}
+	return demo.Run(ctx, *users, stdout, newLogger(logTo, "text"))
 }

@@ -1,19 +1,15 @@
 package job
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	"voiceid/report"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
-// What the commands read back between runs: the conflicts that stand, a past
-// run's report, the users the last run read.
+// What the commands read back between runs: the conflicts that stand and a
+// past run's report.
 
 // StoredConflict is a conflict the state file keeps, with what the reports
 // show for it.
@@ -79,29 +75,4 @@ func StoredReport(db *state.DB, id int64) (*report.Report, error) {
 		return nil, fmt.Errorf("run %d: stored report is unreadable: %w", id, err)
 	}
 	return &rep, nil
-}
-
-// ErrUnseenUser is a well-formed User id the last run did not read.
-var ErrUnseenUser = errors.New("not among the users of the last run")
-
-// FindUser finds a user (id or username) among those the last run read; a
-// 15- or 18-character User id it has not seen yet is ErrUnseenUser, with the
-// id for username.
-func FindUser(db *state.DB, key string) (state.UserRef, error) {
-	u, err := db.FindUser(key)
-	if errors.Is(err, state.ErrNotFound) && strings.HasPrefix(key, "005") && (len(key) == 15 || len(key) == 18) {
-		return state.UserRef{ID: key, Username: key}, ErrUnseenUser
-	}
-	return u, err
-}
-
-// LookupUser asks Salesforce about a user id: its username, and whether runs
-// read it (active and a standard user); writer.ErrNoSuchUser when there is none.
-func LookupUser(ctx context.Context, o Options, id string) (username string, eligible bool, err error) {
-	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
-	if err != nil {
-		return "", false, err
-	}
-	return sf.LookupUser(ctx, id)
 }
