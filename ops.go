@@ -14,6 +14,7 @@ import (
 
 	"voiceid/config"
 	"voiceid/demo"
+	"voiceid/internal/buildinfo"
 	"voiceid/job"
 )
 
@@ -149,4 +150,18 @@ plans nothing.`, stderr)
 		logTo = stderr
 	}
 	return demo.Run(ctx, *users, stdout, newLogger(logTo, "text"))
+}
+
+func cmdVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("version", `voiceid version
+
+Prints the build: the module version, the commit it was built from (short and
+full), whether the tree had uncommitted changes, the commit's time, the Go
+version and the platform. Go stamps these from git at "go build"; a binary
+built outside a git checkout has no commit.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	_, err := io.WriteString(stdout, buildinfo.Text())
+	return err
 }
