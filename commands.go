@@ -9,13 +9,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"voiceid/config"
 	"voiceid/directory"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/report"
 	"voiceid/state"
 )
 
@@ -31,15 +30,6 @@ func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, er
 		return nil, nil, err
 	}
 	return cfg, db, nil
-}
-
-func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 2, 4, 2, ' ', 0) }
-
-func when(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.In(loc).Format("2006-01-02 15:04")
 }
 
 func cmdConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,29 +62,7 @@ Examples:
 	if err != nil {
 		return err
 	}
-	tw := table(stdout)
-	fmt.Fprintln(tw, "#\tKIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
-	for i, c := range cs {
-		st := "open"
-		if !c.ResolvedAt.IsZero() {
-			st = "resolved " + when(c.ResolvedAt, cfg.Location())
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, c.Kind, c.Provider, c.Value, strings.Join(c.Usernames, " "),
-			strings.Join(c.PersonIDs, " "), when(c.FirstSeen, cfg.Location()), when(c.LastSeen, cfg.Location()), st)
-	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\n%d conflicts\n", len(cs))
-	if len(cs) > 0 {
-		fmt.Fprintln(stdout, "\nWhat to do (a suggested command is a proposal: check it first)")
-	}
-	for i, c := range cs {
-		if c.Fix.Command != "" {
-			fmt.Fprintf(stdout, "%3d  %s  # %s\n", i+1, c.Fix.Command, c.Fix.Note)
-		} else {
-			fmt.Fprintf(stdout, "%3d  %s\n", i+1, c.Fix.Note)
-		}
-	}
-	return nil
+	return report.WriteStanding(stdout, cs, cfg.Location())
 }
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -113,25 +81,11 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 		return err
 	}
 	defer db.Close()
-	runs, err := db.Runs(*limit)
+	runs, err := job.History(db, *limit)
 	if err != nil {
 		return err
 	}
-	tw := table(stdout)
-	fmt.Fprintln(tw, "RUN\tMODE\tSTATUS\tSTARTED\tTOOK\tCHANGES\tAPPLIED\tFAILED\tSENDING\tCONFLICTS\tREASON")
-	for _, r := range runs {
-		mode := r.Mode
-		if r.Backfill {
-			mode += " (backfill)"
-		}
-		took := "-"
-		if !r.FinishedAt.IsZero() {
-			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, mode, r.Status, when(r.StartedAt, cfg.Location()), took,
-			r.Changes, r.Applied, r.Failed, r.Sending, r.Conflicts, r.Reason)
-	}
-	return tw.Flush()
+	return report.WriteHistory(stdout, runs, cfg.Location())
 }
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -187,31 +141,32 @@ Examples:
 	none := fs.Bool("none", false, "the user must hold no identifier")
 	prov := fs.String("provider", "", "with --none: only this provider")
 	note := fs.String("note", "", "why, for the audit trail")
-	key, rest, err := userArg(fs, "pin", args)
+	key, err := userArg(fs, "pin", args)
 	if err != nil {
 		return err
 	}
-	if err := parse(fs, rest); err != nil {
-		return err
+	who := "unknown"
+	if cur, err := user.Current(); err == nil {
+		who = cur.Username
 	}
-	var pins []state.Pin
+	var links, nones []state.Pin
 	for _, p := range directory.Names() {
+		pin := state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}, Note: *note, CreatedBy: who}
 		if *ids[p] != "" {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}})
+			links = append(links, pin)
+		}
+		if *prov == "" || *prov == string(p) {
+			pin.PersonID, pin.None = "", true
+			nones = append(nones, pin)
 		}
 	}
+	pins := links
 	switch {
-	case *none && len(pins) == 0:
-		for _, p := range directory.Names() {
-			if *prov == "" || *prov == string(p) {
-				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
-			}
-		}
-		if len(pins) == 0 {
-			return &usageError{fmt.Sprintf("pin: --provider %q: use %s", *prov, providerList("or"))}
-		}
-	case !*none && len(pins) == 1:
-	default:
+	case *none && len(links) == 0 && len(nones) == 0:
+		return &usageError{fmt.Sprintf("pin: --provider %q: use %s", *prov, providerList("or"))}
+	case *none && len(links) == 0:
+		pins = nones
+	case *none || len(links) != 1:
 		return &usageError{"pin: give exactly one of " + providerFlags(" ID") + " or --none"}
 	}
 	cfg, db, err := openState(*cfgPath, state.Open)
@@ -219,13 +174,6 @@ Examples:
 		return err
 	}
 	defer db.Close()
-	who := "unknown"
-	if cur, err := user.Current(); err == nil {
-		who = cur.Username
-	}
-	for i := range pins {
-		pins[i].Note, pins[i].CreatedBy = *note, who
-	}
 	u, pinned, err := job.Pin(ctx, cfg.Job(), db, key, pins, func(w string) { fmt.Fprintln(stderr, "voiceid: warning:", w) })
 	for _, p := range pinned {
 		what := "must hold no identifier"
@@ -245,11 +193,8 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	for _, p := range directory.Registered {
 		flags[p.Name] = fs.Bool(string(p.Name), false, "remove the "+p.Title+" pin")
 	}
-	key, rest, err := userArg(fs, "unpin", args)
+	key, err := userArg(fs, "unpin", args)
 	if err != nil {
-		return err
-	}
-	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	var chosen []match.Provider
@@ -274,15 +219,15 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	return nil
 }
 
-// userArg takes the USER argument that comes before the flags.
-func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, error) {
+// userArg takes the USER argument that comes before the flags, and parses the flags.
+func userArg(fs *flag.FlagSet, cmd string, args []string) (string, error) {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if err := parse(fs, args); err != nil {
-			return "", nil, err
+			return "", err
 		}
-		return "", nil, &usageError{cmd + ": which user? (a Salesforce user id or username)"}
+		return "", &usageError{cmd + ": which user? (a Salesforce user id or username)"}
 	}
-	return args[0], args[1:], nil
+	return args[0], parse(fs, args[1:])
 }
 
 // providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").

@@ -8,20 +8,12 @@ import (
 	"voiceid/state"
 )
 
-// What the commands read back between runs: the conflicts that stand and a
-// past run's report.
-
-// StoredConflict is a conflict the state file keeps, with what the reports
-// show for it.
-type StoredConflict struct {
-	state.Conflict
-	Usernames []string   // of its Salesforce users, where the state knows them; else their ids
-	Fix       report.Fix // the reports' suggestion, so that every place suggests the same command
-}
+// What the commands read back between runs: the conflicts that stand, the
+// past runs and one past run's report.
 
 // Conflicts are the conflicts the state file keeps (with all, the resolved
 // ones too), only those of kind and provider where these are not "".
-func Conflicts(db *state.DB, all bool, kind, provider string) ([]StoredConflict, error) {
+func Conflicts(db *state.DB, all bool, kind, provider string) ([]report.Standing, error) {
 	cs, err := db.Conflicts(all)
 	if err != nil {
 		return nil, err
@@ -30,37 +22,34 @@ func Conflicts(db *state.DB, all bool, kind, provider string) ([]StoredConflict,
 	if err != nil {
 		return nil, err
 	}
-	var out []StoredConflict
+	var out []report.Standing
 	for _, c := range cs {
 		if (kind != "" && string(c.Kind) != kind) || (provider != "" && string(c.Provider) != provider) {
 			continue
 		}
-		out = append(out, StoredConflict{Conflict: c, Usernames: usernames(c.UserIDs, users), Fix: report.PinCommand(reportConflict(c, users))})
+		rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
+			ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail, FirstSeen: &c.FirstSeen}
+		for _, id := range c.UserIDs {
+			u := users[id]
+			rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
+		}
+		out = append(out, report.Standing{Conflict: rc, LastSeen: c.LastSeen, ResolvedAt: c.ResolvedAt})
 	}
 	return out, nil
 }
 
-// reportConflict is a stored conflict as the report names it.
-func reportConflict(c state.Conflict, users map[string]state.UserRef) report.Conflict {
-	rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
-		ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
-	for _, id := range c.UserIDs {
-		u := users[id]
-		rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
+// History is the last limit runs, newest first, with the counts of their audit trail.
+func History(db *state.DB, limit int) ([]report.PastRun, error) {
+	runs, err := db.Runs(limit)
+	if err != nil {
+		return nil, err
 	}
-	return rc
-}
-
-// usernames are the usernames of user ids, where the state knows them.
-func usernames(ids []string, users map[string]state.UserRef) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id
-		if u, ok := users[id]; ok {
-			out[i] = u.Username
-		}
+	out := make([]report.PastRun, len(runs))
+	for i, r := range runs {
+		out[i] = report.PastRun{Run: report.Run{ID: r.ID, Mode: r.Mode, Backfill: r.Backfill, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+			Status: r.Status, Reason: r.Reason}, Changes: r.Changes, Applied: r.Applied, Failed: r.Failed, Sending: r.Sending, Conflicts: r.Conflicts}
 	}
-	return out
+	return out, nil
 }
 
 // StoredReport is the report run id left in the state file (state.ErrNotFound
