@@ -2,34 +2,156 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"os/user"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"voiceid/config"
+	"voiceid/demo"
 	"voiceid/directory"
+	"voiceid/internal/buildinfo"
 	"voiceid/job"
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
 )
 
-// openState loads the config and opens its state file with open
-// (state.OpenExisting for commands that only read it).
-func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*config.Config, *state.DB, error) {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, nil, err
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("demo", `voiceid demo [--users N] [--verbose]
+
+Runs the whole job against built-in simulators of RingCentral, Aircall and
+Salesforce seeded with a generated organisation, in a temporary directory:
+a dry run (the review report), an applying run, then a check that a re-run
+plans nothing.`, stderr)
+	users := fs.Int("users", 300, "Salesforce users in the generated organisation")
+	verbose := fs.Bool("verbose", false, "show the job's log lines")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	db, err := open(cfg.State.Path)
-	if err != nil {
-		return nil, nil, err
+	logTo := io.Discard
+	if *verbose {
+		logTo = stderr
 	}
-	return cfg, db, nil
+	return demo.Run(ctx, *users, stdout, newLogger(logTo, "text"))
+}
+
+func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
+
+Examples:
+  voiceid sync --dry-run --report review.html --report review.csv
+  voiceid sync --report /var/log/voiceid/last.json`, stderr)
+	dry := fs.Bool("dry-run", false, "plan and report, write nothing to Salesforce")
+	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
+	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
+	var reports reportFlag
+	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
+	if err != nil {
+		return err
+	}
+	o := cfg.Job()
+	o.DryRun, o.Backfill, o.Yes, o.Reports = *dry, *backfill, *yes, reports
+	o.Log, o.Progress = newLogger(stderr, *logFormat), terminal(stderr)
+	for _, w := range cfg.Warnings {
+		o.Log.Warn(w)
+	}
+	rep, err := job.Run(ctx, o)
+	if rep != nil {
+		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
+	}
+	return err
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("check", `voiceid check [--config FILE]
+
+Preflight: the config, the state file, Salesforce sign-in, the identifier
+fields and whether the integration user can edit them, the API allowance,
+and each enabled provider's credentials. Exit status 0 only when all pass.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	failed := 0
+	show := func(r job.Result) {
+		switch {
+		case r.Info:
+			fmt.Fprintf(stdout, "  %s\n", r.What)
+		case r.Err == nil:
+			fmt.Fprintf(stdout, "✓ %s\n", r.What)
+		default:
+			failed++
+			fmt.Fprintf(stdout, "✗ %s\n    %v\n", r.What, r.Err)
+			if r.Fix != "" {
+				fmt.Fprintf(stdout, "    fix: %s\n", r.Fix)
+			}
+		}
+	}
+	cfg, err := config.Load(*cfgPath)
+	if show(job.Result{What: "config " + *cfgPath, Err: err, Fix: "correct the key named above; config.example.toml documents every key"}); err != nil {
+		return &config.Error{File: *cfgPath, Problem: "check failed"}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stdout, "! %s\n", w)
+	}
+	job.Check(ctx, cfg.Job(), cfg.Credentials, show)
+	if failed > 0 {
+		return fmt.Errorf("check: %d of the checks failed", failed)
+	}
+	fmt.Fprintln(stdout, "all checks passed")
+	return nil
+}
+
+func cmdSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("schedule", `voiceid schedule [--config FILE] [--log-format text|json]
+
+Stays running and starts a sync on [schedule] cron (in [schedule] timezone).
+A tick that comes while a run is still going is skipped. SIGINT or SIGTERM
+lets the current run finish, then exits; a second signal stops the run now.
+
+Example (systemd, or a terminal):
+  voiceid schedule --config /etc/voiceid/voiceid.toml --log-format json`, stderr)
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckScheduled(); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logFormat)
+	runCtx, stopRuns := context.WithCancel(context.Background())
+	defer stopRuns()
+	go func() { // a second signal stops the run in progress
+		<-ctx.Done()
+		again, stop := signal.NotifyContext(runCtx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-again.Done()
+		if runCtx.Err() == nil { // a signal, not the end of the schedule
+			log.Warn("second signal: stopping the current run now")
+			stopRuns()
+		}
+	}()
+	err = job.Schedule(ctx, cfg.Schedule.Cron, cfg.Location(), log, func() bool {
+		o := cfg.Job()
+		o.Log = log
+		rep, err := job.Run(runCtx, o)
+		if err != nil {
+			log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
+		}
+		return rep != nil
+	})
+	if err != nil {
+		return &config.Error{File: *cfgPath, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
+	}
+	return nil
 }
 
 func cmdConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -219,35 +341,16 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	return nil
 }
 
-// userArg takes the USER argument that comes before the flags, and parses the flags.
-func userArg(fs *flag.FlagSet, cmd string, args []string) (string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if err := parse(fs, args); err != nil {
-			return "", err
-		}
-		return "", &usageError{cmd + ": which user? (a Salesforce user id or username)"}
-	}
-	return args[0], parse(fs, args[1:])
-}
+func cmdVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("version", `voiceid version
 
-// providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").
-func providerFlags(arg string) string {
-	var out []string
-	for _, p := range directory.Names() {
-		out = append(out, "--"+string(p)+arg)
+Prints the build: the module version, the commit it was built from (short and
+full), whether the tree had uncommitted changes, the commit's time, the Go
+version and the platform. Go stamps these from git at "go build"; a binary
+built outside a git checkout has no commit.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	return strings.Join(out, " | ")
-}
-
-// providerList names the registered providers ("ringcentral, aircall or dialpad").
-func providerList(and string) string {
-	names := directory.Names()
-	out := make([]string, len(names))
-	for i, p := range names {
-		out[i] = string(p)
-	}
-	if len(out) < 2 {
-		return strings.Join(out, "")
-	}
-	return strings.Join(out[:len(out)-1], ", ") + " " + and + " " + out[len(out)-1]
+	_, err := io.WriteString(stdout, buildinfo.Text())
+	return err
 }
