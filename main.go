@@ -1,6 +1,7 @@
 // Command voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall
 // and Dialpad user identifiers correct. The root package holds the
-// subcommands, their flags and the config file; the job itself is package job.
+// subcommands and their flags; the config file is package config, the job
+// itself package job.
 package main
 
 import (
