@@ -2,45 +2,156 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
+	"syscall"
 
+	"voiceid/config"
+	"voiceid/demo"
 	"voiceid/directory"
+	"voiceid/internal/buildinfo"
+	"voiceid/job"
 	"voiceid/match"
 	"voiceid/report"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
-// openState loads the config and opens its state file with open
-// (state.OpenExisting for commands that only read it).
-func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*Config, *state.DB, error) {
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		return nil, nil, err
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("demo", `voiceid demo [--users N] [--verbose]
+
+Runs the whole job against built-in simulators of RingCentral, Aircall and
+Salesforce seeded with a generated organisation, in a temporary directory:
+a dry run (the review report), an applying run, then a check that a re-run
+plans nothing.`, stderr)
+	users := fs.Int("users", 300, "Salesforce users in the generated organisation")
+	verbose := fs.Bool("verbose", false, "show the job's log lines")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	db, err := open(cfg.State.Path)
-	if err != nil {
-		return nil, nil, err
+	logTo := io.Discard
+	if *verbose {
+		logTo = stderr
 	}
-	return cfg, db, nil
+	return demo.Run(ctx, *users, stdout, newLogger(logTo, "text"))
 }
 
-func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 2, 4, 2, ' ', 0) }
+func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
 
-func when(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "-"
+Examples:
+  voiceid sync --dry-run --report review.html --report review.csv
+  voiceid sync --report /var/log/voiceid/last.json`, stderr)
+	dry := fs.Bool("dry-run", false, "plan and report, write nothing to Salesforce")
+	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
+	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
+	var reports reportFlag
+	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
+	if err != nil {
+		return err
 	}
-	return t.In(loc).Format("2006-01-02 15:04")
+	o := cfg.Job()
+	o.DryRun, o.Backfill, o.Yes, o.Reports = *dry, *backfill, *yes, reports
+	o.Log, o.Progress = newLogger(stderr, *logFormat), terminal(stderr)
+	for _, w := range cfg.Warnings {
+		o.Log.Warn(w)
+	}
+	rep, err := job.Run(ctx, o)
+	if rep != nil {
+		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
+	}
+	return err
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("check", `voiceid check [--config FILE]
+
+Preflight: the config, the state file, Salesforce sign-in, the identifier
+fields and whether the integration user can edit them, the API allowance,
+and each enabled provider's credentials. Exit status 0 only when all pass.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	failed := 0
+	show := func(r job.Result) {
+		switch {
+		case r.Info:
+			fmt.Fprintf(stdout, "  %s\n", r.What)
+		case r.Err == nil:
+			fmt.Fprintf(stdout, "✓ %s\n", r.What)
+		default:
+			failed++
+			fmt.Fprintf(stdout, "✗ %s\n    %v\n", r.What, r.Err)
+			if r.Fix != "" {
+				fmt.Fprintf(stdout, "    fix: %s\n", r.Fix)
+			}
+		}
+	}
+	cfg, err := config.Load(*cfgPath)
+	if show(job.Result{What: "config " + *cfgPath, Err: err, Fix: "correct the key named above; config.example.toml documents every key"}); err != nil {
+		return &config.Error{File: *cfgPath, Problem: "check failed"}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stdout, "! %s\n", w)
+	}
+	job.Check(ctx, cfg.Job(), cfg.Credentials, show)
+	if failed > 0 {
+		return fmt.Errorf("check: %d of the checks failed", failed)
+	}
+	fmt.Fprintln(stdout, "all checks passed")
+	return nil
+}
+
+func cmdSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := newFlags("schedule", `voiceid schedule [--config FILE] [--log-format text|json]
+
+Stays running and starts a sync on [schedule] cron (in [schedule] timezone).
+A tick that comes while a run is still going is skipped. SIGINT or SIGTERM
+lets the current run finish, then exits; a second signal stops the run now.
+
+Example (systemd, or a terminal):
+  voiceid schedule --config /etc/voiceid/voiceid.toml --log-format json`, stderr)
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckScheduled(); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logFormat)
+	runCtx, stopRuns := context.WithCancel(context.Background())
+	defer stopRuns()
+	go func() { // a second signal stops the run in progress
+		<-ctx.Done()
+		again, stop := signal.NotifyContext(runCtx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-again.Done()
+		if runCtx.Err() == nil { // a signal, not the end of the schedule
+			log.Warn("second signal: stopping the current run now")
+			stopRuns()
+		}
+	}()
+	err = job.Schedule(ctx, cfg.Schedule.Cron, cfg.Location(), log, func() bool {
+		o := cfg.Job()
+		o.Log = log
+		rep, err := job.Run(runCtx, o)
+		if err != nil {
+			log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
+		}
+		return rep != nil
+	})
+	if err != nil {
+		return &config.Error{File: *cfgPath, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
+	}
+	return nil
 }
 
 func cmdConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,7 +169,7 @@ Examples:
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *kind != "" && !validKind(*kind) {
+	if *kind != "" && !slices.Contains(match.Kinds, match.Kind(*kind)) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
 	if _, ok := directory.Lookup(match.Provider(*prov)); *prov != "" && !ok {
@@ -69,75 +180,11 @@ Examples:
 		return err
 	}
 	defer db.Close()
-	cs, err := db.Conflicts(*all)
+	cs, err := job.Conflicts(db, *all, *kind, *prov)
 	if err != nil {
 		return err
 	}
-	users, err := db.Users()
-	if err != nil {
-		return err
-	}
-	tw := table(stdout)
-	fmt.Fprintln(tw, "#\tKIND\tPROVIDER\tVALUE\tSALESFORCE USERS\tPEOPLE\tFIRST SEEN\tLAST SEEN\tSTATE")
-	var fixes []report.Fix
-	for _, c := range cs {
-		if (*kind != "" && string(c.Kind) != *kind) || (*prov != "" && string(c.Provider) != *prov) {
-			continue
-		}
-		st := "open"
-		if !c.ResolvedAt.IsZero() {
-			st = "resolved " + when(c.ResolvedAt, cfg.Location())
-		}
-		fixes = append(fixes, report.PinCommand(reportConflict(c, users)))
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", len(fixes), c.Kind, c.Provider, c.Value, names(c.UserIDs, users),
-			strings.Join(c.PersonIDs, " "), when(c.FirstSeen, cfg.Location()), when(c.LastSeen, cfg.Location()), st)
-	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\n%d conflicts\n", len(fixes))
-	if len(fixes) > 0 {
-		fmt.Fprintln(stdout, "\nWhat to do (a suggested command is a proposal: check it first)")
-	}
-	for i, f := range fixes {
-		if f.Command != "" {
-			fmt.Fprintf(stdout, "%3d  %s  # %s\n", i+1, f.Command, f.Note)
-		} else {
-			fmt.Fprintf(stdout, "%3d  %s\n", i+1, f.Note)
-		}
-	}
-	return nil
-}
-
-// reportConflict is a stored conflict as the report names it, so that
-// conflicts and the reports suggest the same commands.
-func reportConflict(c state.Conflict, users map[string]state.UserRef) report.Conflict {
-	rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
-		ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
-	for _, id := range c.UserIDs {
-		u := users[id]
-		rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
-	}
-	return rc
-}
-
-func validKind(k string) bool {
-	for _, x := range match.Kinds {
-		if string(x) == k {
-			return true
-		}
-	}
-	return false
-}
-
-// names shows usernames for user ids where the state knows them.
-func names(ids []string, users map[string]state.UserRef) string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id
-		if u, ok := users[id]; ok {
-			out[i] = u.Username
-		}
-	}
-	return strings.Join(out, " ")
+	return report.WriteStanding(stdout, cs, cfg.Location())
 }
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -156,25 +203,11 @@ Lists past runs, newest first. "voiceid report RUN" shows one.`, stderr)
 		return err
 	}
 	defer db.Close()
-	runs, err := db.Runs(*limit)
+	runs, err := job.History(db, *limit)
 	if err != nil {
 		return err
 	}
-	tw := table(stdout)
-	fmt.Fprintln(tw, "RUN\tMODE\tSTATUS\tSTARTED\tTOOK\tCHANGES\tAPPLIED\tFAILED\tSENDING\tCONFLICTS\tREASON")
-	for _, r := range runs {
-		mode := r.Mode
-		if r.Backfill {
-			mode += " (backfill)"
-		}
-		took := "-"
-		if !r.FinishedAt.IsZero() {
-			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, mode, r.Status, when(r.StartedAt, cfg.Location()), took,
-			r.Changes, r.Applied, r.Failed, r.Sending, r.Conflicts, r.Reason)
-	}
-	return tw.Flush()
+	return report.WriteHistory(stdout, runs, cfg.Location())
 }
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -203,16 +236,9 @@ Example:
 		return err
 	}
 	defer db.Close()
-	raw, err := db.Report(id)
-	if errors.Is(err, state.ErrNotFound) {
-		return &usageError{err.Error()}
-	}
+	rep, err := job.StoredReport(db, id)
 	if err != nil {
 		return err
-	}
-	var rep report.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return fmt.Errorf("run %d: stored report is unreadable: %w", id, err)
 	}
 	if err := rep.Render(stdout, *format, cfg.Location()); err != nil {
 		return &usageError{"report: " + err.Error()}
@@ -237,42 +263,7 @@ Examples:
 	none := fs.Bool("none", false, "the user must hold no identifier")
 	prov := fs.String("provider", "", "with --none: only this provider")
 	note := fs.String("note", "", "why, for the audit trail")
-	key, rest, err := userArg(fs, "pin", args)
-	if err != nil {
-		return err
-	}
-	if err := parse(fs, rest); err != nil {
-		return err
-	}
-	var pins []state.Pin
-	for _, p := range directory.Names() {
-		if *ids[p] != "" {
-			pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}})
-		}
-	}
-	switch {
-	case *none && len(pins) == 0:
-		for _, p := range directory.Names() {
-			if *prov == "" || *prov == string(p) {
-				pins = append(pins, state.Pin{Pin: match.Pin{Provider: p, None: true}})
-			}
-		}
-		if len(pins) == 0 {
-			return &usageError{fmt.Sprintf("pin: --provider %q: use %s", *prov, providerList("or"))}
-		}
-	case !*none && len(pins) == 1:
-	default:
-		return &usageError{"pin: give exactly one of " + providerFlags(" ID") + " or --none"}
-	}
-	cfg, db, err := openState(*cfgPath, state.Open)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u, err := resolveUser(db, key)
-	if errors.Is(err, errUnseenUser) {
-		u, err = confirmUser(ctx, cfg, key, stderr)
-	}
+	key, err := userArg(fs, "pin", args)
 	if err != nil {
 		return err
 	}
@@ -280,18 +271,40 @@ Examples:
 	if cur, err := user.Current(); err == nil {
 		who = cur.Username
 	}
-	for _, p := range pins {
-		p.UserID, p.Note, p.CreatedBy = u.ID, *note, who
-		if err := db.SetPin(p); err != nil {
-			return err
+	var links, nones []state.Pin
+	for _, p := range directory.Names() {
+		pin := state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}, Note: *note, CreatedBy: who}
+		if *ids[p] != "" {
+			links = append(links, pin)
 		}
+		if *prov == "" || *prov == string(p) {
+			pin.PersonID, pin.None = "", true
+			nones = append(nones, pin)
+		}
+	}
+	pins := links
+	switch {
+	case *none && len(links) == 0 && len(nones) == 0:
+		return &usageError{fmt.Sprintf("pin: --provider %q: use %s", *prov, providerList("or"))}
+	case *none && len(links) == 0:
+		pins = nones
+	case *none || len(links) != 1:
+		return &usageError{"pin: give exactly one of " + providerFlags(" ID") + " or --none"}
+	}
+	cfg, db, err := openState(*cfgPath, state.Open)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, pinned, err := job.Pin(ctx, cfg.Job(), db, key, pins, func(w string) { fmt.Fprintln(stderr, "voiceid: warning:", w) })
+	for _, p := range pinned {
 		what := "must hold no identifier"
 		if !p.None {
 			what = "is linked to " + p.PersonID
 		}
 		fmt.Fprintf(stdout, "pinned: %s (%s) %s for %s; the next run applies it\n", u.Username, u.ID, what, p.Provider)
 	}
-	return nil
+	return err
 }
 
 func cmdUnpin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -302,11 +315,8 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	for _, p := range directory.Registered {
 		flags[p.Name] = fs.Bool(string(p.Name), false, "remove the "+p.Title+" pin")
 	}
-	key, rest, err := userArg(fs, "unpin", args)
+	key, err := userArg(fs, "unpin", args)
 	if err != nil {
-		return err
-	}
-	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	var chosen []match.Provider
@@ -318,100 +328,29 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if len(chosen) != 1 {
 		return &usageError{"unpin: give exactly one of " + providerFlags("")}
 	}
-	prov := chosen[0]
 	_, db, err := openState(*cfgPath, state.Open)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := resolveUser(db, key)
-	if err != nil && !errors.Is(err, errUnseenUser) { // a pin may name a user no run has read
+	u, err := job.Unpin(db, key, chosen[0])
+	if err != nil {
 		return err
 	}
-	if err := db.DeletePin(u.ID, prov); err != nil {
-		if errors.Is(err, state.ErrNotFound) {
-			return &usageError{"unpin: " + err.Error()}
-		}
-		return err
-	}
-	fmt.Fprintf(stdout, "unpinned: %s (%s) for %s\n", u.Username, u.ID, prov)
+	fmt.Fprintf(stdout, "unpinned: %s (%s) for %s\n", u.Username, u.ID, chosen[0])
 	return nil
 }
 
-// userArg takes the USER argument that comes before the flags.
-func userArg(fs *flag.FlagSet, cmd string, args []string) (string, []string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if err := parse(fs, args); err != nil {
-			return "", nil, err
-		}
-		return "", nil, &usageError{cmd + ": which user? (a Salesforce user id or username)"}
-	}
-	return args[0], args[1:], nil
-}
+func cmdVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, _ := newFlags("version", `voiceid version
 
-// errUnseenUser is a well-formed User id the last run did not read.
-var errUnseenUser = errors.New("not among the users of the last run")
-
-// resolveUser finds a user among those the last run read; a 15- or
-// 18-character User id it has not seen yet is errUnseenUser.
-func resolveUser(db *state.DB, key string) (state.UserRef, error) {
-	u, err := db.FindUser(key)
-	if err == nil {
-		return u, nil
+Prints the build: the module version, the commit it was built from (short and
+full), whether the tree had uncommitted changes, the commit's time, the Go
+version and the platform. Go stamps these from git at "go build"; a binary
+built outside a git checkout has no commit.`, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	if errors.Is(err, state.ErrNotFound) {
-		if strings.HasPrefix(key, "005") && (len(key) == 15 || len(key) == 18) {
-			return state.UserRef{ID: key, Username: key}, errUnseenUser
-		}
-		return u, &usageError{err.Error() + " (run voiceid sync --dry-run first, or give the 18-character user id)"}
-	}
-	return u, err
-}
-
-// confirmUser asks Salesforce about a user id the state has not seen: an
-// unknown id is refused (a pin nobody can hold would be ignored for ever);
-// when Salesforce cannot be reached, the pin is kept with a warning.
-func confirmUser(ctx context.Context, cfg *Config, id string, stderr io.Writer) (state.UserRef, error) {
-	u := state.UserRef{ID: id, Username: id}
-	o := cfg.Job()
-	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
-	var name string
-	var eligible bool
-	if err == nil {
-		name, eligible, err = sf.LookupUser(ctx, id)
-	}
-	switch {
-	case errors.Is(err, writer.ErrNoSuchUser):
-		return u, &usageError{fmt.Sprintf("pin: Salesforce has no user %s: check the id (Setup > Users, or the user's URL)", id)}
-	case err != nil:
-		fmt.Fprintf(stderr, "voiceid: warning: user %s was not among the users of the last run, and Salesforce could not be asked whether it exists (%v); the pin is kept\n", id, err)
-		return u, nil
-	case !eligible:
-		fmt.Fprintf(stderr, "voiceid: warning: %s (%s) is inactive or not a standard user: runs do not read it, so the pin has no effect until it is\n", name, id)
-	}
-	u.Username = name
-	return u, nil
-}
-
-// providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").
-func providerFlags(arg string) string {
-	var out []string
-	for _, p := range directory.Names() {
-		out = append(out, "--"+string(p)+arg)
-	}
-	return strings.Join(out, " | ")
-}
-
-// providerList names the registered providers ("ringcentral, aircall or dialpad").
-func providerList(and string) string {
-	names := directory.Names()
-	out := make([]string, len(names))
-	for i, p := range names {
-		out[i] = string(p)
-	}
-	if len(out) < 2 {
-		return strings.Join(out, "")
-	}
-	return strings.Join(out[:len(out)-1], ", ") + " " + and + " " + out[len(out)-1]
+	_, err := io.WriteString(stdout, buildinfo.Text())
+	return err
 }

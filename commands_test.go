@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/report"
@@ -247,7 +248,7 @@ func TestKilledRunLeavesAConsistentState(t *testing.T) {
 // syncAfterLease is an applying run that starts once the lease of a killed
 // run's lock has run out: instead of waiting out the 2 minutes, it holds a
 // lease of a millisecond to be over (the Salesforce sign-in needs the real clock).
-func syncAfterLease(t *testing.T, cfg *Config) *report.Report {
+func syncAfterLease(t *testing.T, cfg *config.Config) *report.Report {
 	t.Helper()
 	rep, err := runJob(cfg, func(o *job.Options) {
 		o.Backfill, o.State = true, []state.Option{state.Lease(time.Millisecond, 20*time.Second)}
@@ -319,7 +320,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 // trailAgreesWithSalesforce: after a kill the state file opens, and its
 // audit trail says exactly what Salesforce holds. batch is the write batch
 // that was in flight (0: none, or not known).
-func trailAgreesWithSalesforce(t *testing.T, sim *sandbox.SalesforceSim, cfg *Config, batch int) {
+func trailAgreesWithSalesforce(t *testing.T, sim *sandbox.SalesforceSim, cfg *config.Config, batch int) {
 	t.Helper()
 	written := map[string]bool{}
 	for _, w := range sim.Writes() {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/config"
+
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -265,6 +267,43 @@ func readManifests(t *testing.T, file string) map[string]k8sObject {
 
 func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 	objs := readManifests(t, "deploy/kubernetes/cronjob.yaml")
+	pod := cronJobPod(t, objs)
+	c, configPath := syncContainer(t, pod)
+	env := secretEnv(t, c)
+	files := mountPod(t, objs, pod, c, configPath)
+	for _, secret := range []string{"client_secret", "jwt", "api_id", "api_token", "client_id"} {
+		for _, line := range regexp.MustCompile(`(?m)^`+secret+` = .*$`).FindAllString(files.toml, -1) {
+			if !strings.Contains(line, `"${`) {
+				t.Errorf("the ConfigMap writes a secret inline: %s", line)
+			}
+		}
+	}
+
+	// The ConfigMap's config loads in that filesystem, with the Secret's variables.
+	for name, v := range env {
+		t.Setenv(name, v)
+	}
+	root, stateMount, keyMount := files.root, files.stateMount, files.keyMount
+	mounted := strings.NewReplacer(stateMount+"/", filepath.Join(root, stateMount)+"/", keyMount+"/", filepath.Join(root, keyMount)+"/").Replace(files.toml)
+	file := filepath.Join(t.TempDir(), "voiceid.toml")
+	os.WriteFile(file, []byte(mounted), 0o600)
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatalf("the ConfigMap's voiceid.toml does not load: %v", err)
+	}
+	if dir := filepath.Dir(cfg.State.Path); dir != filepath.Join(root, stateMount) {
+		t.Errorf("[state] path %s is not on the PersistentVolumeClaim (%s)", cfg.State.Path, stateMount)
+	}
+	if cfg.RingCentral.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" || cfg.Aircall.APIToken != "value-of-AIRCALL_API_TOKEN" {
+		t.Errorf("secrets do not come from the environment: %q %q", cfg.RingCentral.ClientSecret, cfg.Aircall.APIToken)
+	}
+}
+
+// cronJobPod checks the CronJob around the pod (no Secret beside it, a
+// schedule, never two at once, a Job's restart policy, the image's non-root
+// user, one container) and returns the pod.
+func cronJobPod(t *testing.T, objs map[string]k8sObject) podSpec {
+	t.Helper()
 	if _, ok := objs["Secret"]; ok {
 		t.Error("cronjob.yaml holds a Secret: secret values must not be in the repository")
 	}
@@ -293,6 +332,13 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 	if len(pod.Containers) != 1 {
 		t.Fatalf("%d containers, want 1", len(pod.Containers))
 	}
+	return pod
+}
+
+// syncContainer checks that the pod's container runs voiceid sync on a
+// read-only root with no privileges, and returns it with its config's path.
+func syncContainer(t *testing.T, pod podSpec) (container, string) {
+	t.Helper()
 	c := pod.Containers[0]
 	if c.Image != "voiceid:latest" {
 		t.Errorf("image %q", c.Image)
@@ -307,9 +353,13 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 		t.Fatalf("the container runs %q, want /voiceid sync --config ...", argv)
 	}
 	acceptsArgs(t, "the CronJob's args", argv[1:])
-	configPath := argv[slices.Index(argv, "--config")+1]
+	return c, argv[slices.Index(argv, "--config")+1]
+}
 
-	// Secrets: every variable comes from a Secret, none is written here.
+// secretEnv checks that every variable comes from a Secret (none is written
+// here) and gives each a made-up value.
+func secretEnv(t *testing.T, c container) map[string]string {
+	t.Helper()
 	env := map[string]string{}
 	for _, e := range c.Env {
 		if e.Value != nil || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
@@ -317,14 +367,24 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 		}
 		env[e.Name] = "value-of-" + e.Name
 	}
+	return env
+}
 
-	// The pod's filesystem as far as voiceid sees it: each mount becomes a temporary directory.
+// podFiles is the pod's filesystem as far as voiceid sees it: the mounts
+// under root, and the config the ConfigMap holds.
+type podFiles struct{ root, toml, stateMount, keyMount string }
+
+// mountPod makes each of the container's mounts a temporary directory under
+// one root, checking the volume each names: the state on the
+// PersistentVolumeClaim, the config from the ConfigMap at configPath, the
+// Salesforce key from a Secret.
+func mountPod(t *testing.T, objs map[string]k8sObject, pod podSpec, c container, configPath string) podFiles {
+	t.Helper()
 	volumes := map[string]int{}
 	for i, v := range pod.Volumes {
 		volumes[v.Name] = i
 	}
-	root := t.TempDir()
-	var toml, stateMount, keyMount string
+	f := podFiles{root: t.TempDir()}
 	for _, m := range c.VolumeMounts {
 		i, ok := volumes[m.Name]
 		if !ok {
@@ -339,50 +399,26 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 				var ps pvcSpec
 				strictDecode(t, "PersistentVolumeClaim spec", &pvc.Spec, &ps)
 			}
-			stateMount = m.MountPath
+			f.stateMount = m.MountPath
 		case v.ConfigMap != nil:
 			cm, ok := objs["ConfigMap"]
 			if !ok || cm.Metadata.Name != v.ConfigMap.Name || m.MountPath != configPath || cm.Data[m.SubPath] == "" {
 				t.Fatalf("the config %s is not the ConfigMap %q's key %q", configPath, v.ConfigMap.Name, m.SubPath)
 			}
-			toml = cm.Data[m.SubPath]
+			f.toml = cm.Data[m.SubPath]
 			continue
 		case v.Secret != nil:
-			keyMount = m.MountPath
+			f.keyMount = m.MountPath
 		}
-		os.MkdirAll(filepath.Join(root, m.MountPath), 0o700)
+		os.MkdirAll(filepath.Join(f.root, m.MountPath), 0o700)
 		for _, it := range pod.Volumes[i].secretItems() {
-			os.WriteFile(filepath.Join(root, m.MountPath, it), []byte("key"), 0o600)
+			os.WriteFile(filepath.Join(f.root, m.MountPath, it), []byte("key"), 0o600)
 		}
 	}
-	if stateMount == "" || keyMount == "" || toml == "" {
-		t.Fatalf("mounts: state %q, Salesforce key %q, config found %v", stateMount, keyMount, toml != "")
+	if f.stateMount == "" || f.keyMount == "" || f.toml == "" {
+		t.Fatalf("mounts: state %q, Salesforce key %q, config found %v", f.stateMount, f.keyMount, f.toml != "")
 	}
-	for _, secret := range []string{"client_secret", "jwt", "api_id", "api_token", "client_id"} {
-		for _, line := range regexp.MustCompile(`(?m)^`+secret+` = .*$`).FindAllString(toml, -1) {
-			if !strings.Contains(line, `"${`) {
-				t.Errorf("the ConfigMap writes a secret inline: %s", line)
-			}
-		}
-	}
-
-	// The ConfigMap's config loads in that filesystem, with the Secret's variables.
-	for name, v := range env {
-		t.Setenv(name, v)
-	}
-	mounted := strings.NewReplacer(stateMount+"/", filepath.Join(root, stateMount)+"/", keyMount+"/", filepath.Join(root, keyMount)+"/").Replace(toml)
-	file := filepath.Join(t.TempDir(), "voiceid.toml")
-	os.WriteFile(file, []byte(mounted), 0o600)
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatalf("the ConfigMap's voiceid.toml does not load: %v", err)
-	}
-	if dir := filepath.Dir(cfg.State.Path); dir != filepath.Join(root, stateMount) {
-		t.Errorf("[state] path %s is not on the PersistentVolumeClaim (%s)", cfg.State.Path, stateMount)
-	}
-	if cfg.RingCentral.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" || cfg.Aircall.APIToken != "value-of-AIRCALL_API_TOKEN" {
-		t.Errorf("secrets do not come from the environment: %q %q", cfg.RingCentral.ClientSecret, cfg.Aircall.APIToken)
-	}
+	return f
 }
 
 // dockerfile is the final stage's instructions: keyword -> arguments, last one wins.

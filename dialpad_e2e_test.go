@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/report"
 	"voiceid/sandbox"
@@ -30,7 +31,7 @@ func findConflict(r *report.Report, kind, provider, value string) *report.Confli
 func TestSyncEndToEndWithDialpad(t *testing.T) {
 	org := sandbox.GenerateShapedOrg(200, 11, dialpadShape)
 	sb, cfg := startShaped(t, org, sandbox.Options{}, "")
-	p, dir := org.Planted.Dialpad, filepath.Dir(sb.ConfigPath)
+	dir := filepath.Dir(sb.ConfigPath)
 	if !cfg.DialpadEnabled() {
 		t.Fatal("the stack of an org with Dialpad users did not turn [dialpad] on")
 	}
@@ -43,6 +44,20 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 	if applied.Run.Status != "ok" {
 		t.Fatalf("apply: status %s", applied.Run.Status)
 	}
+	checkDialpadLinks(t, sb, applied)
+	active := checkDialpadBulkUsers(t, sb)
+	checkDialpadReport(t, filepath.Join(dir, "apply.json"), applied, cfg, active)
+
+	// a re-run right after plans zero changes
+	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
+		t.Errorf("re-run planned %d changes", again.Counts.Changes)
+	}
+}
+
+// checkDialpadLinks checks the planted Dialpad users' fields and conflicts.
+func checkDialpadLinks(t *testing.T, sb *sandbox.Stack, applied *report.Report) {
+	t.Helper()
+	p := sb.Org.Planted.Dialpad
 	field := func(id string) string {
 		u, ok := sb.Salesforce.User(id)
 		if !ok {
@@ -70,31 +85,40 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 	if c := findConflict(applied, "stale_identifier", "dialpad", p.StalePerson); c == nil || !slices.Equal(c.SalesforceUserIDs, []string{p.StaleUser}) {
 		t.Errorf("stale_identifier for %s: %+v", p.StalePerson, c)
 	}
-	// every bulk Dialpad user is linked by email to the Salesforce user of that email
+}
+
+// checkDialpadBulkUsers checks that every bulk Dialpad user is linked by
+// email to the Salesforce user of that email, and that the users list was
+// read in pages of 25 ending with one without items; it returns the number
+// of active Dialpad users.
+func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
+	t.Helper()
 	byEmail := map[string]string{}
 	for _, u := range sb.Salesforce.Users() {
 		byEmail[strings.ToLower(u.Email)] = u.Dialpad
 	}
-	for _, d := range org.Dialpad {
+	for _, d := range sb.Org.Dialpad {
 		if d.ID >= 5100000000100000 && d.ID < 5200000000000000 { // the bulk users
 			if got := byEmail[d.Emails[0]]; got != jsonID(d.ID) {
 				t.Errorf("%s holds %q, want %d", d.Emails[0], got, d.ID)
 			}
 		}
-	}
-	// 60-odd active users at 25 a page end with a page without items
-	active := 0
-	for _, d := range org.Dialpad {
 		if d.State == "active" {
 			active++
 		}
 	}
+	// 60-odd active users at 25 a page end with a page without items
 	if got, want := sb.Dialpad.Requests("/api/v2/users"), active/25+1+1; got != want {
 		t.Errorf("%d users requests for %d active users, want %d (the last without items)", got, active, want)
 	}
+	return active
+}
 
-	// the report, its JSON and its text show Dialpad with no edit of their own
-	raw, err := os.ReadFile(filepath.Join(dir, "apply.json"))
+// checkDialpadReport checks that the report, its JSON and its text show
+// Dialpad with no edit of their own.
+func checkDialpadReport(t *testing.T, jsonFile string, applied *report.Report, cfg *config.Config, active int) {
+	t.Helper()
+	raw, err := os.ReadFile(jsonFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +141,6 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), "Dialpad") {
 		t.Errorf("the text report does not show Dialpad:\n%s", text.String())
-	}
-
-	// a re-run right after plans zero changes
-	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
-		t.Errorf("re-run planned %d changes", again.Counts.Changes)
 	}
 }
 

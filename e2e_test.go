@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/report"
@@ -17,20 +18,20 @@ import (
 )
 
 // startTestSandbox runs the simulators for a generated org in t.TempDir().
-func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sandbox.Stack, *Config) {
+func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sandbox.Stack, *config.Config) {
 	t.Helper()
 	return startShaped(t, sandbox.GenerateOrg(users, seed), sandbox.Options{}, extra)
 }
 
 // startShaped is startTestSandbox for an org and options of the test's own.
-func startShaped(t *testing.T, org *sandbox.Org, opts sandbox.Options, extra string) (*sandbox.Stack, *Config) {
+func startShaped(t *testing.T, org *sandbox.Org, opts sandbox.Options, extra string) (*sandbox.Stack, *config.Config) {
 	t.Helper()
 	sb, err := sandbox.StartWith(org, t.TempDir(), extra, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	cfg, err := LoadConfig(sb.ConfigPath)
+	cfg, err := config.Load(sb.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func startShaped(t *testing.T, org *sandbox.Org, opts sandbox.Options, extra str
 }
 
 // runJob runs one job from cfg; edit sets the run's own options.
-func runJob(cfg *Config, edit func(*job.Options)) (*report.Report, error) {
+func runJob(cfg *config.Config, edit func(*job.Options)) (*report.Report, error) {
 	o := cfg.Job()
 	if edit != nil {
 		edit(&o)
@@ -46,7 +47,7 @@ func runJob(cfg *Config, edit func(*job.Options)) (*report.Report, error) {
 	return job.Run(context.Background(), o)
 }
 
-func sync(t *testing.T, cfg *Config, dry bool, reports ...string) *report.Report {
+func sync(t *testing.T, cfg *config.Config, dry bool, reports ...string) *report.Report {
 	t.Helper()
 	rep, err := runJob(cfg, func(o *job.Options) { o.DryRun, o.Backfill, o.Reports = dry, true, reports })
 	if err != nil {
@@ -303,7 +304,7 @@ func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
 	if err := os.WriteFile(sb.ConfigPath, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(sb.ConfigPath)
+	cfg, err := config.Load(sb.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}

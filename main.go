@@ -1,6 +1,7 @@
 // Command voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall
 // and Dialpad user identifiers correct. The root package holds the
-// subcommands, their flags and the config file; the job itself is package job.
+// subcommands and their flags; the config file is package config, the job
+// itself package job.
 package main
 
 import (
@@ -9,13 +10,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
-	"strconv"
 	"strings"
 	"syscall"
 
+	"golang.org/x/term"
+
+	"voiceid/config"
+	"voiceid/directory"
+	"voiceid/internal/cpuprofile"
 	"voiceid/job"
 	"voiceid/report"
 	"voiceid/state"
@@ -59,28 +64,14 @@ safety threshold, 4 some records failed to write, 5 another run holds the lock.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	stopProfile := profile(os.Getenv("VOICEID_CPUPROFILE"))
+	stopProfile, err := cpuprofile.Start(os.Getenv("VOICEID_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "voiceid: VOICEID_CPUPROFILE:", err)
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stopProfile()
 	stop()
 	os.Exit(code)
-}
-
-// profile writes a CPU profile of the whole command to path, when set (the
-// bench passes it through BENCH_VOICEID_CPUPROFILE to find where time goes).
-func profile(path string) (stop func()) {
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(strings.ReplaceAll(path, "%p", strconv.Itoa(os.Getpid()))) // %p: one profile per process
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "voiceid: VOICEID_CPUPROFILE:", err)
-		return func() {}
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // commands are the subcommands by name.
@@ -124,11 +115,12 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "voiceid:", err)
 	var ue *usageError
-	var ce *ConfigError
+	var ce *config.Error
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
-		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField), errors.Is(err, job.ErrReportTarget):
+		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField), errors.Is(err, job.ErrReportTarget),
+		errors.Is(err, state.ErrNotFound), errors.Is(err, writer.ErrNoSuchUser): // a run, user or pin a command names does not exist
 		return exitUsage
 	case errors.Is(err, job.ErrAborted):
 		return exitAborted
@@ -176,31 +168,74 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
+// newLogger logs text, or JSON for log collectors.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
 
-Examples:
-  voiceid sync --dry-run --report review.html --report review.csv
-  voiceid sync --report /var/log/voiceid/last.json`, stderr)
-	dry := fs.Bool("dry-run", false, "plan and report, write nothing to Salesforce")
-	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
-	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
-	var reports reportFlag
-	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
-	logFormat := fs.String("log-format", "text", "log lines as text or json")
-	cfg, err := parseAndLoad(fs, args, cfgPath, logFormat)
+// parseAndLoad parses a running command's flags, checks --log-format and
+// loads the config.
+func parseAndLoad(fs *flag.FlagSet, args []string, cfgPath, logFormat *string) (*config.Config, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return nil, &usageError{fmt.Sprintf("--log-format %q: use text or json", *logFormat)}
+	}
+	return config.Load(*cfgPath)
+}
+
+// terminal returns w when it is a terminal (for a progress bar), else nil.
+func terminal(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return w
+	}
+	return nil
+}
+
+// openState loads the config and opens its state file with open
+// (state.OpenExisting for commands that only read it).
+func openState(cfgPath string, open func(string, ...state.Option) (*state.DB, error)) (*config.Config, *state.DB, error) {
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	o := cfg.Job()
-	o.DryRun, o.Backfill, o.Yes, o.Reports = *dry, *backfill, *yes, reports
-	o.Log, o.Progress = newLogger(stderr, *logFormat), terminal(stderr)
-	for _, w := range cfg.Warnings {
-		o.Log.Warn(w)
+	db, err := open(cfg.State.Path)
+	return cfg, db, err
+}
+
+// userArg takes the USER argument that comes before the flags, and parses the flags.
+func userArg(fs *flag.FlagSet, cmd string, args []string) (string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if err := parse(fs, args); err != nil {
+			return "", err
+		}
+		return "", &usageError{cmd + ": which user? (a Salesforce user id or username)"}
 	}
-	rep, err := job.Run(ctx, o)
-	if rep != nil {
-		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
+	return args[0], parse(fs, args[1:])
+}
+
+// providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").
+func providerFlags(arg string) string {
+	var out []string
+	for _, p := range directory.Names() {
+		out = append(out, "--"+string(p)+arg)
 	}
-	return err
+	return strings.Join(out, " | ")
+}
+
+// providerList names the registered providers ("ringcentral, aircall or dialpad").
+func providerList(and string) string {
+	var out []string
+	for _, p := range directory.Names() {
+		out = append(out, string(p))
+	}
+	if n := len(out); n > 1 {
+		return strings.Join(out[:n-1], ", ") + " " + and + " " + out[n-1]
+	}
+	return strings.Join(out, "")
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/config"
 	"voiceid/directory"
 	"voiceid/internal/schematest"
 	"voiceid/job"
@@ -130,9 +131,9 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 	}
 }
 
-func mustLoad(t *testing.T, path string) *Config {
+func mustLoad(t *testing.T, path string) *config.Config {
 	t.Helper()
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -265,37 +265,47 @@ func (g *gen) bulkUser(i int) {
 		u.RingCentral = "" // not on RingCentral at all
 	}
 	if g.r.Float64() < g.shape.Aircall { // the support team is on Aircall too
-		ac := ACUser{ID: g.acID(), Name: first + " " + last, Email: email, CreatedAt: g.created(), TimeZone: "America/New_York", Language: "en-US"}
-		if uk {
-			ac.TimeZone, ac.Language = "Europe/London", "en-GB"
-		}
-		g.org.Aircall = append(g.org.Aircall, ac)
-		// Aircall lines come from another range than RingCentral DIDs
-		digits := fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
-		if i >= 300 {
-			e, _ := usNumber(10_000_000 + i)
-			digits = e
-		}
-		if uk {
-			digits = fmt.Sprintf("+44 20 7946 1%03d", i%1000)
-			if i >= 1000 {
-				digits, _ = ukNumber(5_000_000 + i)
-			}
-		}
-		if g.r.Float64() < g.shape.AircallLines {
-			g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
-				Digits: digits, Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID},
-				CreatedAt: ac.CreatedAt}) // bought for the user: a numbers list past the cap splits by created_at too
-			g.nextNum++
-		}
-		if g.r.IntN(2) == 0 {
-			u.Aircall = fmt.Sprint(ac.ID)
-		}
+		g.aircallUser(&u, i, first, last, email, uk)
 	}
 	if g.shape.Dialpad > 0 && g.r.Float64() < g.shape.Dialpad { // drawn only then: other orgs stay the same
 		g.dialpadUser(&u, i, first, last, email)
 	}
 	g.org.Salesforce = append(g.org.Salesforce, u)
+}
+
+// aircallUser adds bulk user i to Aircall, most with a line bought for them;
+// half of them are already in u's field.
+func (g *gen) aircallUser(u *SFUser, i int, first, last, email string, uk bool) {
+	ac := ACUser{ID: g.acID(), Name: first + " " + last, Email: email, CreatedAt: g.created(), TimeZone: "America/New_York", Language: "en-US"}
+	if uk {
+		ac.TimeZone, ac.Language = "Europe/London", "en-GB"
+	}
+	g.org.Aircall = append(g.org.Aircall, ac)
+	if g.r.Float64() < g.shape.AircallLines {
+		g.org.AircallNumbers = append(g.org.AircallNumbers, ACNumber{ID: g.nextNum + 500000, Name: first + "'s line",
+			Digits: aircallDigits(i, uk), Country: map[bool]string{true: "GB", false: "US"}[uk], UserIDs: []int64{ac.ID},
+			CreatedAt: ac.CreatedAt}) // bought for the user: a numbers list past the cap splits by created_at too
+		g.nextNum++
+	}
+	if g.r.IntN(2) == 0 {
+		u.Aircall = fmt.Sprint(ac.ID)
+	}
+}
+
+// aircallDigits is bulk user i's Aircall line: Aircall lines come from
+// another range than RingCentral DIDs.
+func aircallDigits(i int, uk bool) string {
+	digits := fmt.Sprintf("+1 %s-555-%04d", []string{"718", "929", "347"}[i%3], 100+(i/3)%100)
+	if i >= 300 {
+		digits, _ = usNumber(10_000_000 + i)
+	}
+	if uk {
+		digits = fmt.Sprintf("+44 20 7946 1%03d", i%1000)
+		if i >= 1000 {
+			digits, _ = ukNumber(5_000_000 + i)
+		}
+	}
+	return digits
 }
 
 // created spreads Aircall users over six years, so that a list longer than

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"fmt"
@@ -55,6 +55,17 @@ var sections = []section{
 		func(c *Config) (string, string) {
 			return "Dialpad API key at " + c.Dialpad.BaseURL, "check [dialpad] api_key; keys expire: a company admin makes one in Admin Settings -> My Company -> Authentication -> API Keys"
 		}},
+}
+
+// Credentials is check's line for a provider's credentials: what is checked,
+// and what to do when it fails.
+func (c *Config) Credentials(p match.Provider) (what, fix string) {
+	for _, s := range sections {
+		if s.plugin.Name == p {
+			return s.check(c)
+		}
+	}
+	return string(p), ""
 }
 
 // providers are the enabled providers, in the registry's order.

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// Any config file gives a config or a ConfigError (exit 2), never a panic.
-func FuzzLoadConfig(f *testing.F) {
-	src, _ := os.ReadFile("config.example.toml")
+// Any config file gives a config or an *Error (exit 2), never a panic.
+func FuzzLoad(f *testing.F) {
+	src, _ := os.ReadFile("../config.example.toml")
 	f.Add(string(src))
 	f.Add("[ringcentral]\nserver = 5\n")
 	f.Add("[[salesforce]]\n")
@@ -20,10 +20,10 @@ func FuzzLoadConfig(f *testing.F) {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := LoadConfig(path)
-		var ce *ConfigError
+		_, err := Load(path)
+		var ce *Error
 		if err != nil && !errors.As(err, &ce) {
-			t.Fatalf("not a ConfigError: %v", err)
+			t.Fatalf("not an *Error: %v", err)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"os"
@@ -14,7 +14,7 @@ func withExample(t *testing.T, edit func(string) string) (*Config, error) {
 	if err := os.WriteFile(path, []byte(edit(string(src))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return LoadConfig(path)
+	return Load(path)
 }
 
 func TestDialpadIsOffWhenItsSectionIsAbsent(t *testing.T) {

@@ -1,35 +1,27 @@
-package main
+// Package buildinfo describes the running binary from what Go recorded at
+// "go build": the module version, the commit, whether the tree had
+// uncommitted changes, the commit's time, the Go version and the platform.
+package buildinfo
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
 )
 
-func cmdVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, _ := newFlags("version", `voiceid version
-
-Prints the build: the module version, the commit it was built from (short and
-full), whether the tree had uncommitted changes, the commit's time, the Go
-version and the platform. Go stamps these from git at "go build"; a binary
-built outside a git checkout has no commit.`, stderr)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+// Text describes the running binary (voiceid version prints it).
+func Text() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		bi = &debug.BuildInfo{}
 	}
-	_, err := io.WriteString(stdout, versionText(bi))
-	return err
+	return Format(bi)
 }
 
-// versionText renders what Go recorded about the build; go test binaries and
+// Format renders what Go recorded about a build; go test binaries and
 // builds outside git have no vcs.* settings, and say so.
-func versionText(bi *debug.BuildInfo) string {
+func Format(bi *debug.BuildInfo) string {
 	set := map[string]string{}
 	for _, s := range bi.Settings {
 		set[s.Key] = s.Value

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -7,276 +7,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/agnivade/levenshtein"
 	"github.com/robfig/cron/v3"
 
 	"voiceid/directory"
-	"voiceid/internal/httpx"
-	"voiceid/job"
 	"voiceid/match"
 	"voiceid/writer"
 )
-
-// Config is voiceid.toml; config.example.toml documents every key.
-type Config struct {
-	RingCentral struct {
-		Server       string `toml:"server"`
-		ClientID     string `toml:"client_id"`
-		ClientSecret string `toml:"client_secret"`
-		JWT          string `toml:"jwt"`
-		Enabled      *bool  `toml:"enabled"`
-	} `toml:"ringcentral"`
-	Aircall struct {
-		BaseURL  string `toml:"base_url"`
-		APIID    string `toml:"api_id"`
-		APIToken string `toml:"api_token"`
-		Enabled  *bool  `toml:"enabled"`
-		// RequestsPerMinute is voiceid's part of the company's Aircall budget.
-		RequestsPerMinute *int `toml:"requests_per_minute"`
-	} `toml:"aircall"`
-	// Dialpad is off unless its section is present: configs written before
-	// Dialpad support keep working unchanged (SPEC).
-	Dialpad struct {
-		BaseURL           string `toml:"base_url"`
-		APIKey            string `toml:"api_key"`
-		Enabled           *bool  `toml:"enabled"`
-		RequestsPerSecond *int   `toml:"requests_per_second"`
-	} `toml:"dialpad"`
-	Salesforce struct {
-		LoginURL         string `toml:"login_url"`
-		Auth             string `toml:"auth"`
-		ClientID         string `toml:"client_id"`
-		ClientSecret     string `toml:"client_secret"`
-		Username         string `toml:"username"`
-		PrivateKeyFile   string `toml:"private_key_file"`
-		TargetOrg        string `toml:"target_org"`
-		APIVersion       string `toml:"api_version"`
-		RingCentralField string `toml:"ringcentral_field"`
-		AircallField     string `toml:"aircall_field"`
-		DialpadField     string `toml:"dialpad_field"`
-		WritePhone       string `toml:"write_phone"`
-		BulkThreshold    *int   `toml:"bulk_threshold"`
-		APIReserve       *int   `toml:"api_reserve"`
-		BulkPollTimeout  string `toml:"bulk_poll_timeout"`
-	} `toml:"salesforce"`
-	Match struct {
-		DefaultRegion string `toml:"default_region"`
-		ClearStale    bool   `toml:"clear_stale"`
-	} `toml:"match"`
-	Safety struct {
-		MaxChanges     *int     `toml:"max_changes"`
-		MaxChangeRatio *float64 `toml:"max_change_ratio"`
-	} `toml:"safety"`
-	State struct {
-		Path string `toml:"path"`
-	} `toml:"state"`
-	Schedule struct {
-		Cron     string `toml:"cron"`
-		Timezone string `toml:"timezone"`
-	} `toml:"schedule"`
-	Metrics struct {
-		Textfile string `toml:"textfile"`
-	} `toml:"metrics"`
-	Network struct {
-		RequestTimeout string `toml:"request_timeout"`
-		RetryBudget    string `toml:"retry_budget"`
-	} `toml:"network"`
-
-	path       string
-	dialpadSet bool // the file has a [dialpad] section
-	loc        *time.Location
-	policy     httpx.Policy // from [network]; zero fields take httpx's defaults
-	// pollTimeout is bulk_poll_timeout, parsed (0: the default).
-	pollTimeout time.Duration
-	// Warnings are problems worth telling that do not stop a run.
-	Warnings []string
-}
-
-// ConfigError is bad configuration: it names the file, the key and the value.
-type ConfigError struct {
-	File, Key, Value, Problem string
-}
-
-func (e *ConfigError) Error() string {
-	switch {
-	case e.Key == "":
-		return fmt.Sprintf("%s: %s", e.File, e.Problem)
-	case e.Value == "":
-		return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Problem)
-	}
-	return fmt.Sprintf("%s: %s = %q: %s", e.File, e.Key, e.Value, e.Problem)
-}
-
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// LoadConfig reads, expands and checks a config file.
-func LoadConfig(path string) (*Config, error) {
-	var c Config
-	md, err := toml.DecodeFile(path, &c)
-	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, &ConfigError{File: path, Problem: fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)}
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, &ConfigError{File: path, Problem: "no such file (copy config.example.toml, or pass --config FILE)"}
-		}
-		return nil, &ConfigError{File: path, Problem: err.Error()}
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		key := und[0].String()
-		return nil, &ConfigError{File: path, Key: key, Problem: "unknown key" + suggest(key)}
-	}
-	c.path = path
-	c.dialpadSet = md.IsDefined("dialpad")
-	if err := c.expand(); err != nil {
-		return nil, err
-	}
-	if err := c.check(); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%s is readable by other users (mode %v) and may hold secrets: chmod 600 %s", path, st.Mode().Perm(), path))
-	}
-	return &c, nil
-}
-
-// expand replaces ${NAME} in every string value with the environment variable.
-func (c *Config) expand() error {
-	for _, f := range c.strings() {
-		var missing string
-		*f.ptr = envRef.ReplaceAllStringFunc(*f.ptr, func(ref string) string {
-			name := envRef.FindStringSubmatch(ref)[1]
-			v, ok := os.LookupEnv(name)
-			if !ok && missing == "" {
-				missing = name
-			}
-			return v
-		})
-		if missing != "" {
-			return &ConfigError{File: c.path, Key: f.key, Problem: fmt.Sprintf("environment variable %s is not set", missing)}
-		}
-	}
-	return nil
-}
-
-type strField struct {
-	key string
-	ptr *string
-}
-
-func (c *Config) strings() []strField {
-	return []strField{
-		{"ringcentral.server", &c.RingCentral.Server}, {"ringcentral.client_id", &c.RingCentral.ClientID},
-		{"ringcentral.client_secret", &c.RingCentral.ClientSecret}, {"ringcentral.jwt", &c.RingCentral.JWT},
-		{"aircall.base_url", &c.Aircall.BaseURL}, {"aircall.api_id", &c.Aircall.APIID}, {"aircall.api_token", &c.Aircall.APIToken},
-		{"salesforce.login_url", &c.Salesforce.LoginURL}, {"salesforce.auth", &c.Salesforce.Auth},
-		{"salesforce.client_id", &c.Salesforce.ClientID}, {"salesforce.client_secret", &c.Salesforce.ClientSecret},
-		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
-		{"salesforce.target_org", &c.Salesforce.TargetOrg},
-		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
-		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
-		{"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
-		{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}, {"salesforce.dialpad_field", &c.Salesforce.DialpadField},
-		{"match.default_region", &c.Match.DefaultRegion},
-		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
-		{"metrics.textfile", &c.Metrics.Textfile},
-		{"network.request_timeout", &c.Network.RequestTimeout}, {"network.retry_budget", &c.Network.RetryBudget},
-	}
-}
-
-// RingCentralEnabled is true unless the section says enabled = false.
-func (c *Config) RingCentralEnabled() bool {
-	return c.RingCentral.Enabled == nil || *c.RingCentral.Enabled
-}
-
-// AircallEnabled is true unless the section says enabled = false.
-func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.Aircall.Enabled }
-
-// AircallRequestsPerMinute is voiceid's Aircall budget (default 60).
-func (c *Config) AircallRequestsPerMinute() int {
-	return orDefault(c.Aircall.RequestsPerMinute, directory.DefaultAircallRequestsPerMinute)
-}
-
-// DialpadEnabled is true when the file has a [dialpad] section that does not say enabled = false.
-func (c *Config) DialpadEnabled() bool {
-	return c.dialpadSet && (c.Dialpad.Enabled == nil || *c.Dialpad.Enabled)
-}
-
-// DialpadRequestsPerSecond is voiceid's Dialpad budget (default 5).
-func (c *Config) DialpadRequestsPerSecond() int {
-	return orDefault(c.Dialpad.RequestsPerSecond, directory.DefaultDialpadRequestsPerSecond)
-}
-
-// checkDialpad checks the [dialpad] section when it is on.
-func (c *Config) checkDialpad() error {
-	if !c.DialpadEnabled() {
-		return nil
-	}
-	for _, f := range []strField{{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}} {
-		if strings.TrimSpace(*f.ptr) == "" {
-			return &ConfigError{File: c.path, Key: f.key, Problem: "required when [dialpad] is present and enabled (or set enabled = false)"}
-		}
-	}
-	if err := checkBaseURL(c.Dialpad.BaseURL); err != nil {
-		return &ConfigError{File: c.path, Key: "dialpad.base_url", Value: redactURL(c.Dialpad.BaseURL), Problem: err.Error()}
-	}
-	c.Dialpad.BaseURL = strings.TrimRight(c.Dialpad.BaseURL, "/")
-	if n := c.Dialpad.RequestsPerSecond; n != nil && *n <= 0 {
-		return &ConfigError{File: c.path, Key: "dialpad.requests_per_second", Value: fmt.Sprint(*n),
-			Problem: "must be 1 or more (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
-	} else if n != nil && *n > 20 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: dialpad.requests_per_second = %d is above Dialpad's 20 per second per company: keep it only if Dialpad raised your company's limit (voiceid backs off on 429)", c.path, *n))
-	}
-	return nil
-}
-
-// MaxChanges is the safety threshold's absolute bound.
-func (c *Config) MaxChanges() int { return orDefault(c.Safety.MaxChanges, job.DefaultMaxChanges) }
-
-// MaxChangeRatio is the safety threshold's bound relative to linked users.
-func (c *Config) MaxChangeRatio() float64 {
-	return orDefault(c.Safety.MaxChangeRatio, job.DefaultMaxChangeRatio)
-}
-
-// BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
-func (c *Config) BulkThreshold() int {
-	return orDefault(c.Salesforce.BulkThreshold, writer.DefaultBulkThreshold)
-}
-
-// BulkPollTimeout is how long a run waits for a Bulk API 2.0 job to finish.
-func (c *Config) BulkPollTimeout() time.Duration {
-	if c.pollTimeout == 0 {
-		return writer.DefaultBulkPollTimeout
-	}
-	return c.pollTimeout
-}
-
-// APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
-func (c *Config) APIReserve() int {
-	return orDefault(c.Salesforce.APIReserve, writer.DefaultAPIReserve)
-}
-
-func orDefault[T any](v *T, def T) T {
-	if v == nil {
-		return def
-	}
-	return *v
-}
-
-// Location is the schedule and report time zone.
-func (c *Config) Location() *time.Location {
-	if c.loc == nil {
-		return time.UTC
-	}
-	return c.loc
-}
 
 // check validates the config and fills in what it derives (defaults,
 // absolute paths, parsed durations); each part stops at its first problem.
@@ -292,14 +33,37 @@ func (c *Config) check() error {
 
 // bad is a problem with one key's value.
 func (c *Config) bad(key, value, problem string) error {
-	return &ConfigError{File: c.path, Key: key, Value: value, Problem: problem}
+	return &Error{File: c.path, Key: key, Value: value, Problem: problem}
+}
+
+// checkDialpad checks the [dialpad] section when it is on.
+func (c *Config) checkDialpad() error {
+	if !c.DialpadEnabled() {
+		return nil
+	}
+	for _, f := range []strField{{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}} {
+		if strings.TrimSpace(*f.ptr) == "" {
+			return &Error{File: c.path, Key: f.key, Problem: "required when [dialpad] is present and enabled (or set enabled = false)"}
+		}
+	}
+	if err := checkBaseURL(c.Dialpad.BaseURL); err != nil {
+		return &Error{File: c.path, Key: "dialpad.base_url", Value: redactURL(c.Dialpad.BaseURL), Problem: err.Error()}
+	}
+	c.Dialpad.BaseURL = strings.TrimRight(c.Dialpad.BaseURL, "/")
+	if n := c.Dialpad.RequestsPerSecond; n != nil && *n <= 0 {
+		return &Error{File: c.path, Key: "dialpad.requests_per_second", Value: fmt.Sprint(*n),
+			Problem: "must be 1 or more (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
+	} else if n != nil && *n > 20 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: dialpad.requests_per_second = %d is above Dialpad's 20 per second per company: keep it only if Dialpad raised your company's limit (voiceid backs off on 429)", c.path, *n))
+	}
+	return nil
 }
 
 // checkProviders: at least one directory is on, each one on has its
 // credentials, and every base URL is a bare https origin.
 func (c *Config) checkProviders() error {
 	if !c.RingCentralEnabled() && !c.AircallEnabled() && !c.DialpadEnabled() {
-		return &ConfigError{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled and [dialpad] is absent or disabled: nothing to do"}
+		return &Error{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled and [dialpad] is absent or disabled: nothing to do"}
 	}
 	if err := c.checkDialpad(); err != nil {
 		return err
@@ -472,6 +236,19 @@ func (c *Config) checkSchedule() error {
 		if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
 			return c.bad("schedule.cron", c.Schedule.Cron, "not a cron expression: "+err.Error())
 		}
+	}
+	return nil
+}
+
+// CheckScheduled checks what voiceid schedule needs beyond a single run: a
+// sign-in that needs no person, and a cron expression.
+func (c *Config) CheckScheduled() error {
+	if c.Salesforce.Auth == writer.AuthSFCLI { // a nightly job must not hang on a person's CLI session
+		return c.bad("salesforce.auth", writer.AuthSFCLI,
+			"voiceid schedule needs a server-to-server sign-in, not a person's Salesforce CLI session: set auth = \"jwt\" (or \"client_credentials\") for scheduled runs; sf-cli is for an administrator's own runs (sync, check)")
+	}
+	if c.Schedule.Cron == "" {
+		return c.bad("schedule.cron", "", "required by voiceid schedule (e.g. \"30 2 * * *\")")
 	}
 	return nil
 }

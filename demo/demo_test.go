@@ -1,0 +1,20 @@
+package demo
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestDemoRunsDryApplyAndANothingLeftReRun(t *testing.T) {
+	var out strings.Builder
+	if err := Run(t.Context(), 60, &out, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"voiceid demo: ", "Salesforce users", "== 1. Dry run", "== 2. Applying run", "fields written, 0 failed",
+		"== 3. Nightly re-run", "plans 0 changes"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the demo does not say %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"voiceid/match"
+	"voiceid/state"
+	"voiceid/writer"
+)
+
+// Result is one line of a preflight check: a probe that passed (Err nil) or
+// failed, with the fix when one is known; or, with Info, a fact worth telling.
+type Result struct {
+	What string
+	Err  error
+	Fix  string
+	Info bool
+}
+
+// Check probes what a run needs, in the order a run needs it: the state
+// file, the Salesforce sign-in, API version, identifier fields and API
+// allowance, then each provider's credentials (credentials names each one's
+// line). each gets every result as it comes: a probe may wait on the network.
+func Check(ctx context.Context, o Options, credentials func(match.Provider) (what, fix string), each func(Result)) {
+	each(Result{What: "state file " + o.StatePath + " is writable", Err: checkState(ctx, o.StatePath, o.State...),
+		Fix: "make the directory writable by this user, or set [state] path"})
+	ctx = o.WithNetwork(ctx)
+	sf, err := writer.Connect(ctx, o.SalesforceConfig())
+	s := o.Salesforce
+	signIn := "Salesforce sign-in (" + s.Auth + ") at " + s.LoginURL
+	if s.Auth == writer.AuthSFCLI {
+		signIn = "Salesforce sign-in (sf-cli, org " + s.TargetOrg + ")"
+	}
+	each(Result{What: signIn, Err: err})
+	if err == nil {
+		checkSalesforce(ctx, &o, sf, each)
+	}
+	for _, p := range o.Providers {
+		what, fix := credentials(p.Name)
+		each(Result{What: what, Err: p.Open(o.Env()).Check(ctx), Fix: fix})
+	}
+}
+
+// checkSalesforce probes a signed-in org: the API version, each provider's
+// identifier field, the region numbers are read in, the API allowance.
+func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, each func(Result)) {
+	newest, err := sf.CheckVersion(ctx)
+	each(Result{What: fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(o.Salesforce.APIVersion, "v"), newest), Err: err})
+	own := true
+	for _, p := range o.Names() {
+		fields, err := sf.Discover(ctx, []match.Provider{p})
+		what := fmt.Sprintf("Salesforce field %q", writer.FieldLabel(p))
+		if err == nil {
+			f := fields[p]
+			what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
+		}
+		each(Result{What: what, Err: err})
+		own = own && err == nil
+	}
+	if _, err := sf.Discover(ctx, o.Names()); own && err != nil {
+		each(Result{What: "each provider has an identifier field of its own", Err: err})
+	}
+	if sf.HasCountryCode() {
+		each(Result{Info: true, What: "the org has State and Country/Territory Picklists: each user's numbers are read in the region of User.CountryCode"})
+	} else {
+		each(Result{Info: true, What: "the org has no State and Country/Territory Picklists: each user's numbers are read in the region of User.Country (a name or ISO code), else " + o.Match.DefaultRegion})
+	}
+	if err := sf.CheckReserve(10); err == nil {
+		used, limit := sf.Usage()
+		each(Result{What: fmt.Sprintf("Salesforce API allowance: %d of %d used today", used, limit)})
+	} else {
+		each(Result{What: "Salesforce API allowance", Err: err})
+	}
+}
+
+// checkState opens the state file and takes and gives back its lock.
+func checkState(ctx context.Context, path string, opts ...state.Option) error {
+	db, err := state.Open(path, opts...)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	release, err := db.Lock(ctx)
+	var le *state.LockedError
+	if errors.As(err, &le) {
+		return nil // a run holds it: the file is in use, and so writable
+	}
+	if err != nil {
+		return err
+	}
+	return release()
+}
