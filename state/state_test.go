@@ -733,4 +733,3 @@ func TestUsersSurviveTheMoveToIDOrder(t *testing.T) {
 		t.Errorf("users after the move: %+v, %v", all, err)
 	}
 }
-
