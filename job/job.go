@@ -1,7 +1,7 @@
 // Package job is one voiceid run as a library: read Salesforce and the
 // directories, plan, guard, write, record, report. It takes typed Options, not
-// the TOML file: the command line (package main) only builds them, and tests
-// and other programs can run a job without a config file.
+// the TOML file: package config builds them from voiceid.toml for the command
+// line, and tests and other programs can run a job without a config file.
 package job
 
 import (
