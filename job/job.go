@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"voiceid/internal/httpx"
@@ -206,25 +205,17 @@ func (r *run) finish(err error) error {
 	} else if err == nil {
 		err = cerr
 	}
+	if ferr := db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
+		err = ferr
+	}
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	// the trail's copy of the report and the report files are rendered side by side
-	var ferr error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		ferr = db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
-			Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON})
-	})
-	werrs := make([]error, len(r.Reports))
-	for i, path := range r.Reports {
-		wg.Go(func() { werrs[i] = rep.WriteFile(path, loc) })
-	}
-	wg.Wait()
-	for _, e := range append([]error{ferr}, werrs...) {
-		if e != nil && err == nil {
-			err = e
+	for _, path := range r.Reports {
+		if werr := rep.WriteFile(path, loc); werr != nil && err == nil {
+			err = werr
 		}
 	}
 	r.log.Info("run finished", "run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
