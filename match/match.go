@@ -389,7 +389,7 @@ func normalizeUsers(in []User, defaultRegion string, norm phoneFunc) *userSet {
 	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(in[a].ID, in[b].ID) })
 	s := &userSet{list: make([]nuser, len(in))}
 	s.invalid = parallel(len(in), func(lo, hi int) []invalid {
-		phones := phoneCache{norm: norm, seen: map[[2]string]phoneResult{}}
+		phones := phoneCache{norm: norm, seen: make(map[[2]string]phoneResult, hi-lo)} // about a number a user
 		var bad []invalid
 		for i := lo; i < hi; i++ {
 			u := &in[order[i]]
@@ -504,7 +504,7 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 	order = slices.CompactFunc(order, func(a, b int32) bool { return in[a].ID == in[b].ID })
 	s := &personSet{list: make([]nperson, len(order))}
 	s.invalid = parallel(len(order), func(lo, hi int) []invalid {
-		phones := phoneCache{norm: norm, seen: map[[2]string]phoneResult{}}
+		phones := phoneCache{norm: norm, seen: make(map[[2]string]phoneResult, hi-lo)} // about a number a person
 		var bad []invalid
 		for i := lo; i < hi; i++ {
 			p := &in[order[i]]
@@ -783,7 +783,7 @@ func (p *pass) uniquePairs(rule Rule) []candidate {
 	if rule == RuleExtension {
 		us, ps = &p.us.ext, &p.ps.ext
 	}
-	var out []candidate
+	out := make([]candidate, 0, min(len(p.users), len(p.people))) // a size hint: usually one a person at most
 	for ui := range p.users {
 		k := p.users[ui].email
 		if rule == RuleExtension {
