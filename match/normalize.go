@@ -45,6 +45,14 @@ func NormalizePhone(raw, region string) (e164 string, ok bool) {
 		}
 		return raw, true // Parse would read it as written: cc and nsn, no extension
 	}
+	if compact, spaced := compactE164(raw); spaced {
+		if cc, nsn, plain := plainE164(compact); plain {
+			if !phoneValid(cc, nsn, region) {
+				return "", false
+			}
+			return compact, true
+		}
+	}
 	if cc, nsn, plain := plainNational(raw, region); plain {
 		if !phoneValid(cc, nsn, region) {
 			return "", false

@@ -14,8 +14,9 @@ import (
 // against the library by phone_test.go and FuzzPhoneMatchesLibrary):
 //
 //   - plainE164 reads a number written "+" and digits, the form directories
-//     return, and plainNational one written in digits and simple punctuation,
-//     the form users type, without phonenumbers.Parse and its extension regexp;
+//     return (after compactE164 when spaced or dashed, as Aircall writes it),
+//     and plainNational one written in digits and simple punctuation, the
+//     form users type, without phonenumbers.Parse and its extension regexp;
 //   - phoneValid is phonenumbers.IsValidNumberForRegion/IsValidNumber on
 //     regexps compiled once, where the library builds each pattern's string
 //     and looks it up in a locked cache twice per number type.
@@ -55,6 +56,30 @@ func plainE164(raw string) (cc int, nsn string, ok bool) {
 		return 0, "", false // Parse might strip a national prefix
 	}
 	return cc, nsn, true
+}
+
+// compactE164 is raw without its spaces, dashes, dots and brackets when raw
+// is "+", a digit, then ASCII digits with some of those between them
+// ("+1 718-555-0100", Aircall's form): Parse keeps only the digits after a
+// leading "+" and no extension can be written with these characters, so it
+// reads raw as it reads the compact form, which plainE164 then vets.
+func compactE164(raw string) (string, bool) {
+	if len(raw) < 3 || len(raw) > 40 || raw[0] != '+' || raw[1] < '0' || raw[1] > '9' {
+		return "", false
+	}
+	var buf [40]byte
+	out, spaced := append(buf[:0], '+'), false
+	for i := 1; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c >= '0' && c <= '9':
+			out = append(out, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+			spaced = true
+		default:
+			return "", false
+		}
+	}
+	return string(out), spaced
 }
 
 // plainNational reports whether Parse would read raw, written in region as

@@ -113,6 +113,10 @@ func checkVariants(t *testing.T, r *rand.Rand, ex *phonenumbers.PhoneNumber, own
 		e164[:len(e164)-1] + fmt.Sprint(r.IntN(10)), // another last digit
 		"+" + cc + mutateDigits(r, nsn),
 		"+" + mutateDigits(r, cc+nsn),
+		spaced(r, e164),           // "+1 718-555.01 00" (Aircall writes "+1 718-555-0100")
+		spaced(r, "+"+cc+"0"+nsn), // spaced, with a national prefix after the code
+		spaced(r, "+"+mutateDigits(r, cc+nsn)),
+		"+" + cc + " (" + nsn[:1] + ") " + nsn[1:],
 	}
 	regions := []string{"US", "GB", "FR", "DE", "", own}
 	if propertyOrgs < 3000 { // under the race detector: one region each
@@ -126,6 +130,20 @@ func checkVariants(t *testing.T, r *rand.Rand, ex *phonenumbers.PhoneNumber, own
 		}
 	}
 	return n
+}
+
+// spaced puts random spaces, dashes, dots and brackets after the "+" and
+// digit that start s.
+func spaced(r *rand.Rand, s string) string {
+	var b strings.Builder
+	b.WriteString(s[:2])
+	for i := 2; i < len(s); i++ {
+		if r.IntN(3) == 0 {
+			b.WriteString([]string{" ", "-", ".", "(", ")", " - "}[r.IntN(6)])
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // mutateDigits changes, drops or inserts one digit.
@@ -159,7 +177,11 @@ func TestPhoneMatchesLibraryOnRandomDigits(t *testing.T) {
 		for k := r.IntN(19); k > 0; k-- {
 			b.WriteByte(byte('0' + r.IntN(10)))
 		}
-		checkPhone(t, b.String(), phoneRegions[r.IntN(len(phoneRegions))])
+		raw := b.String()
+		if len(raw) > 1 && r.IntN(3) == 0 {
+			raw = spaced(r, raw)
+		}
+		checkPhone(t, raw, phoneRegions[r.IntN(len(phoneRegions))])
 	}
 }
 
@@ -178,6 +200,8 @@ func FuzzPhoneMatchesLibrary(f *testing.F) {
 		f.Add(raw, "")
 	}
 	f.Add("+447624123456", "GB")
+	f.Add("+1 718-555-0100", "US")
+	f.Add("+44 (0)20 7946 0999", "GB")
 	f.Add("020 7946 0999", "FR")
 	f.Add("01 23 45 67 89", "DE")
 	f.Fuzz(func(t *testing.T, raw, region string) {
