@@ -462,7 +462,7 @@ func (s *DB) FinishRun(r Run) error {
 	if r.Report != nil {
 		b, err := compress(r.Report)
 		if err != nil {
-			return err
+			return fmt.Errorf("report: %w", err)
 		}
 		report = b
 	}
@@ -471,14 +471,15 @@ func (s *DB) FinishRun(r Run) error {
 	return s.written(err)
 }
 
-// compress gzips a report for the runs table: a backfill's report is tens of
-// megabytes of JSON, and one is kept per run. Reports stored before this are
-// plain JSON; Report tells the two apart by gzip's magic bytes.
+// compress gzips what write writes: a report for the runs table (a
+// backfill's report is tens of megabytes of JSON, one kept per run) or the
+// remembered users. Reports stored before this are plain JSON; inflate tells
+// the two apart by gzip's magic bytes.
 func compress(write func(io.Writer) error) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid: no error
 	if err := write(zw); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -530,18 +531,24 @@ func (s *DB) Report(runID int64) ([]byte, error) {
 	if rep == nil {
 		return nil, fmt.Errorf("run %d has no report (it did not finish)", runID)
 	}
-	if !bytes.HasPrefix(rep, []byte{0x1f, 0x8b}) {
-		return rep, nil // stored plain, before reports were compressed
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(rep))
-	if err != nil {
-		return nil, fmt.Errorf("run %d: stored report: %w", runID, err)
-	}
-	out, err := io.ReadAll(zr)
+	out, err := inflate(rep)
 	if err != nil {
 		return nil, fmt.Errorf("run %d: stored report: %w", runID, err)
 	}
 	return out, nil
+}
+
+// inflate is b gunzipped, or b itself when it is not gzipped (reports and
+// users stored before they were compressed).
+func inflate(b []byte) ([]byte, error) {
+	if !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		return b, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // Change is one row of the audit trail.
@@ -800,6 +807,28 @@ func (s *DB) RememberUsers(users []UserRef) (err error) {
 	if last == digest {
 		return nil // the same users as last time: nothing to rewrite
 	}
+	byID, cmp := users, func(a, b UserRef) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(byID, cmp) {
+		byID = slices.Clone(users)
+		slices.SortFunc(byID, cmp)
+	}
+	data, err := compress(func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		io.WriteString(w, "[")
+		for i, u := range byID {
+			if i > 0 {
+				io.WriteString(w, ",")
+			}
+			if err := enc.Encode([3]string{u.ID, u.Username, u.Name}); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, "]")
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
@@ -808,54 +837,81 @@ func (s *DB) RememberUsers(users []UserRef) (err error) {
 	if _, err := tx.Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('users_digest', ?)", digest); err != nil {
 		return err
 	}
-	if _, err := tx.Exec("DELETE FROM users"); err != nil {
+	if _, err := tx.Exec("INSERT OR REPLACE INTO users_snapshot (id, taken_at, data) VALUES (1, ?, ?)", ts(s.Now()), data); err != nil {
 		return err
-	}
-	stmt, err := tx.Prepare("INSERT OR REPLACE INTO users (id, username, name, seen_at) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	now := ts(s.Now())
-	byID, cmp := users, func(a, b UserRef) int { return strings.Compare(a.ID, b.ID) }
-	if !slices.IsSortedFunc(byID, cmp) {
-		byID = slices.Clone(users)
-		slices.SortFunc(byID, cmp)
-	}
-	for _, u := range byID { // in key order: each row goes at the end of the tree
-		if _, err := stmt.Exec(u.ID, u.Username, u.Name, now); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }
 
-// FindUser finds a remembered user by id or username (any case).
-func (s *DB) FindUser(key string) (UserRef, error) {
-	var u UserRef
-	err := s.db.QueryRow("SELECT id, username, name FROM users WHERE id = ? OR username = ? COLLATE NOCASE", key, key).Scan(&u.ID, &u.Username, &u.Name)
+// remembered reads the users the last run remembered, in id order.
+func (s *DB) remembered() ([]UserRef, error) {
+	var data []byte
+	err := s.db.QueryRow("SELECT data FROM users_snapshot WHERE id = 1").Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %q: %w among the users of the last run", key, ErrNotFound)
+		return nil, nil
 	}
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	if data, err = inflate(data); err != nil {
+		return nil, fmt.Errorf("remembered users: %w", err)
+	}
+	var rows [][3]string
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return nil, fmt.Errorf("remembered users: %w", err)
+	}
+	out := make([]UserRef, len(rows))
+	for i, r := range rows {
+		out[i] = UserRef{ID: r[0], Username: r[1], Name: r[2]}
+	}
+	return out, nil
+}
+
+// FindUser finds a remembered user by id or username (any case, as SQLite's
+// NOCASE compares: ASCII letters only).
+func (s *DB) FindUser(key string) (UserRef, error) {
+	users, err := s.remembered()
+	if err != nil {
+		return UserRef{}, err
+	}
+	for _, u := range users {
+		if u.ID == key || asciiEqualFold(u.Username, key) {
+			return u, nil
+		}
+	}
+	return UserRef{}, fmt.Errorf("user %q: %w among the users of the last run", key, ErrNotFound)
+}
+
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Users maps remembered user ids to their users.
 func (s *DB) Users() (map[string]UserRef, error) {
-	rows, err := s.db.Query("SELECT id, username, name FROM users")
+	users, err := s.remembered()
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]UserRef{}
-	for rows.Next() {
-		var u UserRef
-		if err := rows.Scan(&u.ID, &u.Username, &u.Name); err != nil {
-			return nil, err
-		}
+	out := make(map[string]UserRef, len(users))
+	for _, u := range users {
 		out[u.ID] = u
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Path is the file's path.

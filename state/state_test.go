@@ -703,9 +703,9 @@ func TestMarksAndOutcomesTouchOnlyTheNamedRows(t *testing.T) {
 	}
 }
 
-// Version 6 moves the remembered users to a table kept in id order; a file
-// from version 5 keeps its users, still found by username in any case.
-func TestUsersSurviveTheMoveToIDOrder(t *testing.T) {
+// Version 6 keeps the remembered users as one list; a file from version 5
+// keeps its users, still found by username in any case.
+func TestUsersSurviveTheMoveToOneList(t *testing.T) {
 	_, names := latest()
 	path := filepath.Join(t.TempDir(), "state.db")
 	raw, err := sql.Open("sqlite", path)
@@ -731,5 +731,37 @@ func TestUsersSurviveTheMoveToIDOrder(t *testing.T) {
 	all, err := db.Users()
 	if err != nil || len(all) != 2 || all["005A"].Name != "Al" {
 		t.Errorf("users after the move: %+v, %v", all, err)
+	}
+}
+
+// The remembered list holds any characters a Salesforce name can, and finds
+// a username in any case the way SQLite's NOCASE did: ASCII letters only.
+func TestRememberedUsersKeepEveryCharacter(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	odd := []UserRef{
+		{ID: "005C", Username: "Zoë.Ünal@Example.com", Name: "Zoë \"Z\" Ünal\t(ops)"},
+		{ID: "005A", Username: "ann@x", Name: "Ann\nLine, <b>&amp;</b> 日本"},
+		{ID: "005B", Username: "bob@x", Name: ""},
+	}
+	if err := db.RememberUsers(odd); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.Users()
+	if err != nil || len(all) != 3 {
+		t.Fatalf("users: %+v, %v", all, err)
+	}
+	for _, u := range odd {
+		if all[u.ID] != u {
+			t.Errorf("remembered %+v, want %+v", all[u.ID], u)
+		}
+	}
+	if u, err := db.FindUser("ZOë.ÜNAL@EXAMPLE.COM"); err != nil || u.ID != "005C" {
+		t.Errorf("ASCII letters in another case: %+v, %v", u, err)
+	}
+	if _, err := db.FindUser("ZOË.Ünal@Example.com"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a non-ASCII letter in another case was found (NOCASE folds ASCII only): %v", err)
+	}
+	if u, err := db.FindUser("005B"); err != nil || u.Username != "bob@x" {
+		t.Errorf("by id: %+v, %v", u, err)
 	}
 }
