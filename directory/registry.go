@@ -10,6 +10,9 @@ type Plugin struct {
 	Name  match.Provider
 	Title string      // as people write it, in reports and messages
 	Label string      // the label of the User field the Voice Connector adds for it
+	// Entries is what its directory lists, in reports ("3 RingCentral entries");
+	// "" means users.
+	Entries string
 	Rules match.Rules // the linking rules its directory supports
 }
 

@@ -23,7 +23,7 @@ const RingCentral match.Provider = "ringcentral"
 
 // RingCentralPlugin: people carry extension numbers, and a person's one direct
 // number may fill a linked user's empty Phone.
-var RingCentralPlugin = Plugin{Name: RingCentral, Title: "RingCentral", Label: "RingCentral User Identifier",
+var RingCentralPlugin = Plugin{Name: RingCentral, Title: "RingCentral", Label: "RingCentral User Identifier", Entries: "entries",
 	Rules: match.Rules{Extensions: true, PhoneSource: true}}
 
 // RingCentralConfig is the [ringcentral] section.

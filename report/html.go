@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"voiceid/directory"
+	"voiceid/match"
 )
 
 //go:embed report.html.tmpl
@@ -155,9 +158,9 @@ func (r *Report) chart() chart {
 	return out
 }
 
-// providerRank orders providers as the summary names them; others last.
+// providerRank orders providers as the plug-ins are registered; others last.
 func providerRank(p string) int {
-	if i := slices.Index([]string{"ringcentral", "aircall", "dialpad"}, p); i >= 0 {
+	if i := slices.Index(directory.Names(), match.Provider(p)); i >= 0 {
 		return i
 	}
 	return 99
@@ -172,11 +175,7 @@ func peopleCards(c Counts) []card {
 	var out []card
 	var linked, titles []string
 	for _, p := range peopleOrder(c.People) {
-		noun := "users"
-		if p == "ringcentral" {
-			noun = "entries" // the company directory lists more than users
-		}
-		out = append(out, card{fmt.Sprint(c.People[p]), title(p) + " " + noun})
+		out = append(out, card{fmt.Sprint(c.People[p]), title(p) + " " + entries(p)})
 		linked = append(linked, fmt.Sprint(c.Linked[p]))
 		titles = append(titles, title(p))
 	}

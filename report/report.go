@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"voiceid/directory"
 	"voiceid/match"
 
 	"github.com/nyaruka/phonenumbers"
@@ -443,21 +444,37 @@ type TextOptions struct {
 	Limit    int            // rows shown per group; 0 = all
 }
 
-var providerTitle = map[string]string{"ringcentral": "RingCentral", "aircall": "Aircall", "dialpad": "Dialpad"}
-
-// title is a provider's name as people write it.
+// title is a provider's name as people write it (its plug-in's Title); a
+// provider no plug-in names, in an old stored report, shows by its name.
 func title(p string) string {
-	if t, ok := providerTitle[p]; ok {
-		return t
+	if pl, ok := directory.Lookup(match.Provider(p)); ok {
+		return pl.Title
 	}
 	return p
+}
+
+// entries is what a provider's directory lists: users, or its plug-in's word.
+func entries(p string) string {
+	if pl, ok := directory.Lookup(match.Provider(p)); ok && pl.Entries != "" {
+		return pl.Entries
+	}
+	return "users"
+}
+
+// pinFlags is "--ringcentral ID | --aircall ID | ...", one per registered provider.
+func pinFlags() string {
+	var flags []string
+	for _, p := range directory.Registered {
+		flags = append(flags, "--"+string(p.Name)+" ID")
+	}
+	return strings.Join(flags, " | ")
 }
 
 // Advice says what an administrator can do about each conflict kind.
 var Advice = map[string]string{
 	"duplicate_email":   "give each person their own email in the provider or in Salesforce, or pin the right user (voiceid pin)",
 	"shared_number":     "give each person their own direct number, or link them by email/extension; a shared Phone also makes the Voice Connector's fallback arbitrary",
-	"ambiguous_match":   "decide which record is right and pin it (voiceid pin USER --ringcentral ID | --aircall ID)",
+	"ambiguous_match":   "decide which record is right and pin it (voiceid pin USER " + pinFlags() + ")",
 	"rule_disagreement": "check the weaker evidence (extension or phone) on the user and correct it; the stronger link was kept",
 	"stale_identifier":  "the field names someone who left or is disabled: clear it, or set clear_stale = true",
 	"pin_broken":        "the pinned person is gone or disabled: re-pin (voiceid pin) or remove the pin (voiceid unpin)",
@@ -649,7 +666,7 @@ func (r *Report) textUnmatched(p printf, limit int) {
 		if cut(p, limit, i, len(r.Unmatched)) {
 			break
 		}
-		p("    %-11s %-14s %s <%s>\n", providerTitle[u.Provider], u.ProviderID, clean(u.Name), clean(u.Email))
+		p("    %-11s %-14s %s <%s>\n", title(u.Provider), u.ProviderID, clean(u.Name), clean(u.Email))
 	}
 }
 
@@ -689,7 +706,7 @@ func (c Conflict) involved() string {
 		if p.State != "" && p.State != "User Enabled" {
 			label += " [" + p.State + "]"
 		}
-		parts = append(parts, providerTitle[c.Provider]+" "+label)
+		parts = append(parts, title(c.Provider)+" "+label)
 	}
 	return strings.Join(parts, "; ")
 }
