@@ -8,10 +8,12 @@ import (
 	stdhtml "html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"voiceid/directory"
 	"voiceid/internal/schematest"
 )
 
@@ -296,5 +298,36 @@ func TestHTMLSummaryShowsEveryProviderRead(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the HTML summary lacks %q", want)
 		}
+	}
+}
+
+// A provider is an addition: one registered plug-in more, and every format
+// shows it by its title, in the registry's order, with the pin flag it adds.
+func TestAFourthProviderShowsByItsPluginTitle(t *testing.T) {
+	saved := directory.Registered
+	t.Cleanup(func() { directory.Registered = saved })
+	directory.Registered = append(slices.Clone(saved), directory.Plugin{Name: "zoomphone", Title: "Zoom Phone", Label: "Zoom Phone User Identifier"})
+	r := fixedReport()
+	r.Counts.People["zoomphone"], r.Counts.Linked["zoomphone"] = 4, 2
+	r.Unmatched = append(r.Unmatched, Unmatched{Provider: "zoomphone", ProviderID: "z-1", Name: "Zed", Email: "zed@example.com"})
+	var html, text bytes.Buffer
+	if err := r.HTML(&html, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Text(&text, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<b>4</b><span>Zoom Phone users</span>", "linked (RingCentral / Aircall / Zoom Phone)"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("the HTML summary lacks %q", want)
+		}
+	}
+	for _, want := range []string{"4 Zoom Phone people", "Zoom Phone  z-1"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text report lacks %q:\n%s", want, text.String())
+		}
+	}
+	if !strings.Contains(pinFlags(), "--zoomphone ID") {
+		t.Errorf("the pin advice names no flag for the new provider: %s", pinFlags())
 	}
 }
