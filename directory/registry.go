@@ -8,12 +8,12 @@ import "voiceid/match"
 // sandbox, its config section, its line in Registered, and tests.
 type Plugin struct {
 	Name  match.Provider
-	Title string      // as people write it, in reports and messages
-	Label string      // the label of the User field the Voice Connector adds for it
+	Title string // as people write it, in reports and messages
+	Label string // the label of the User field the Voice Connector adds for it
 	// Entries is what its directory lists, in reports ("3 RingCentral entries");
 	// "" means users.
 	Entries string
-	Rules match.Rules // the linking rules its directory supports
+	Rules   match.Rules // the linking rules its directory supports
 }
 
 // Registered lists the providers, in the order reports show them.
