@@ -807,15 +807,10 @@ func (s *DB) RememberUsers(users []UserRef) (err error) {
 	if last == digest {
 		return nil // the same users as last time: nothing to rewrite
 	}
-	byID, cmp := users, func(a, b UserRef) int { return strings.Compare(a.ID, b.ID) }
-	if !slices.IsSortedFunc(byID, cmp) {
-		byID = slices.Clone(users)
-		slices.SortFunc(byID, cmp)
-	}
 	data, err := compress(func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		io.WriteString(w, "[")
-		for i, u := range byID {
+		for i, u := range users {
 			if i > 0 {
 				io.WriteString(w, ",")
 			}
@@ -843,7 +838,7 @@ func (s *DB) RememberUsers(users []UserRef) (err error) {
 	return tx.Commit()
 }
 
-// remembered reads the users the last run remembered, in id order.
+// remembered reads the users the last run remembered, in the order it read them.
 func (s *DB) remembered() ([]UserRef, error) {
 	var data []byte
 	err := s.db.QueryRow("SELECT data FROM users_snapshot WHERE id = 1").Scan(&data)

@@ -1,7 +1,8 @@
 -- version 6: the users the last run read are kept as one list, gzipped JSON
--- [[id, username, name], ...] in id order, instead of 100,000 rows in two
--- B-trees (writing those took 0.7 s of a 100,000-user run); pin and the
--- conflicts list read it whole. Rows remembered before move over as plain JSON.
+-- [[id, username, name], ...] in the order the run read them, instead of
+-- 100,000 rows in two B-trees (writing those took 0.7 s of a 100,000-user
+-- run); pin and the conflicts list read it whole. Rows remembered before move
+-- over as plain JSON, in id order.
 CREATE TABLE users_snapshot (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     taken_at TEXT NOT NULL,
