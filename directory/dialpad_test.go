@@ -185,9 +185,13 @@ var wantOwners = map[string]string{
 	"room:5100000000000301":       "Room +16505550197",
 }
 
-func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T) {
+// readOwners reads a 30-user Dialpad company, with an admin key or without,
+// and checks the owners of its numbers against wantOwners.
+func readOwners(t *testing.T, admin bool) (*sandbox.DialpadSim, []match.Person, *strings.Builder) {
+	t.Helper()
 	clk := newClock()
 	sim := dpSim(t, 30, clk)
+	sim.NotAdmin = !admin
 	r, log := dpReader(sim, clk, nil)
 	people, err := r.People(context.Background(), nil)
 	if err != nil {
@@ -196,6 +200,11 @@ func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T
 	if got := ownersOf(people); fmt.Sprint(got) != fmt.Sprint(wantOwners) {
 		t.Errorf("owners %v\nwant %v", got, wantOwners)
 	}
+	return sim, people, log
+}
+
+func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T) {
+	sim, _, log := readOwners(t, true)
 	if n := sim.Requests("/api/v2/departments") + sim.Requests("/api/v2/offices"); n != 0 {
 		t.Errorf("%d requests to the entity lists, want none with an admin key", n)
 	}
@@ -205,17 +214,7 @@ func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T
 }
 
 func TestDialpadOwnersOfNumbersWithoutAnAdminKeyComeFromEachKind(t *testing.T) {
-	clk := newClock()
-	sim := dpSim(t, 30, clk)
-	sim.NotAdmin = true
-	r, log := dpReader(sim, clk, nil)
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := ownersOf(people); fmt.Sprint(got) != fmt.Sprint(wantOwners) {
-		t.Errorf("owners %v\nwant %v", got, wantOwners)
-	}
+	sim, people, log := readOwners(t, false)
 	for _, p := range people {
 		if p.Type == "Department" && p.Name != "Support" {
 			t.Errorf("department named %q, want Support", p.Name)
