@@ -795,7 +795,11 @@ func (p *pass) uniquePairs(rule Rule) []candidate {
 		nu, np := us.count(k), ps.count(k)
 		switch {
 		case nu == 1 && np == 1:
-			out = append(out, candidate{user: int32(ui), person: ps.one(k), value: k})
+			v := k
+			if rule == RuleEmail { // the review shows the email as Salesforce holds it (a sandbox's .invalid too)
+				v = strings.TrimSpace(p.users[ui].Email)
+			}
+			out = append(out, candidate{user: int32(ui), person: ps.one(k), value: v})
 		case rule == RuleExtension && np > 0 && (nu > 1 || np > 1):
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: k, PersonIDs: p.personIDs(ps.all(k)), UserIDs: p.userIDs(us.all(k)),
 				Detail: fmt.Sprintf("extension %s is held by %d users and %d %s people; nobody is linked by it", k, nu, np, p.prov)})

@@ -429,7 +429,7 @@ func TestChangesCarryTheEvidenceTheirRuleMatched(t *testing.T) {
 	for _, c := range plan.Changes {
 		got[c.UserID+"("+string(c.Rule)+")"] = c.Evidence
 	}
-	want := map[string]string{"A(email)": "ann@example.com", "B(extension)": "2101", "C(phone)": "+16505550101",
+	want := map[string]string{"A(email)": "Ann@Example.com", "B(extension)": "2101", "C(phone)": "+16505550101",
 		"D(pin)": "pin", "E(moved)": "", "F(pin)": "pin"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("evidence by change:\n got  %v\n want %v", got, want)

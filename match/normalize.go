@@ -10,10 +10,22 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// NormalizeEmail trims and lower-cases an email; "" means none.
+// NormalizeEmail trims and lower-cases an email and removes a trailing
+// ".invalid"; "" means none. Salesforce appends .invalid, a reserved
+// top-level domain (RFC 2606) that no real address has, to every user's Email
+// when a sandbox is created, refreshed or cloned (salesforce.md §5a; a clone
+// of a clone may carry it twice), and a rehearsal in a sandbox must link as
+// production would.
 func NormalizeEmail(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToLower(strings.TrimSpace(s))
+	for strings.HasSuffix(s, sandboxSuffix) {
+		s = strings.TrimSpace(strings.TrimSuffix(s, sandboxSuffix))
+	}
+	return s
 }
+
+// sandboxSuffix is what Salesforce appends to emails in a sandbox.
+const sandboxSuffix = ".invalid"
 
 // NormalizeExtension keeps the ASCII digits of an extension ("x101" -> "101").
 func NormalizeExtension(s string) string {
