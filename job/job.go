@@ -155,7 +155,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	defer db.Close()
-	db.Now = o.now
+	db.Now, db.Log = o.now, log
 	release, err := db.Lock(ctx)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -57,7 +58,7 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("another voiceid run holds the state lock (pid %d on %s, started %s, last heartbeat %s); it is taken over once its heartbeat is %s old",
+	return fmt.Sprintf("another voiceid run holds the state lock (pid %d on %s, started %s, last heartbeat %s); it is taken over at once if that process stops on this host, else once its heartbeat is %s old",
 		e.PID, e.Host, e.Started.Format(time.RFC3339), e.Heartbeat.Format(time.RFC3339), e.Lease)
 }
 
@@ -67,6 +68,7 @@ type DB struct {
 	path string
 	opts options
 	Now  func() time.Time
+	Log  *slog.Logger // hears a lock taken over from a holder that is gone; nil: nobody
 
 	stopHeartbeat func() // set while this DB holds the lock
 }
@@ -338,9 +340,11 @@ func parseTS(s string) time.Time {
 }
 
 // Lock takes the one-run lock. The lock is a lease: until release, a
-// goroutine refreshes its heartbeat, and a lock whose heartbeat is older than
-// the lease is taken over, whatever host and pid took it (a container's run
-// is pid 1 on a new hostname each time). release gives the lock back.
+// goroutine refreshes its heartbeat. A holder is gone, and its lock taken over
+// at once, when it is on this host and its pid is not running (killed); a
+// holder elsewhere (a container's run is pid 1 on a new hostname each time)
+// is gone once its heartbeat is older than the lease, or lies further than
+// the lease in the future (a clock was changed). release gives the lock back.
 func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 	host, _ := os.Hostname()
 	b := make([]byte, 8)
@@ -362,34 +366,60 @@ func (s *DB) Lock(ctx context.Context) (release func() error, err error) {
 		}
 	}()
 	now := s.Now()
-	var pid int
-	var h, started, beat string
-	switch err := conn.QueryRowContext(ctx, "SELECT pid, host, started_at, heartbeat_at FROM lock WHERE id = 1").Scan(&pid, &h, &started, &beat); {
+	var held LockedError
+	var started, beat, pidns string
+	why := ""
+	switch err := conn.QueryRowContext(ctx, "SELECT pid, host, started_at, heartbeat_at, pidns FROM lock WHERE id = 1").Scan(&held.PID, &held.Host, &started, &beat, &pidns); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, err
-	case now.Sub(parseTS(beat)) < s.opts.lease:
-		return nil, &LockedError{PID: pid, Host: h, Started: parseTS(started), Heartbeat: parseTS(beat), Lease: s.opts.lease}
+	default:
+		held.Started, held.Heartbeat, held.Lease = parseTS(started), parseTS(beat), s.opts.lease
+		if why = s.gone(held, pidns, host, now); why == "" {
+			return nil, &held
+		}
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO lock (id, pid, host, started_at, heartbeat_at, token) VALUES (1, ?, ?, ?, ?, ?)",
-		os.Getpid(), host, ts(now), ts(now), token); err != nil {
+	if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO lock (id, pid, host, started_at, heartbeat_at, token, pidns) VALUES (1, ?, ?, ?, ?, ?, ?)",
+		os.Getpid(), host, ts(now), ts(now), token, pidNamespace()); err != nil {
 		return nil, err
 	}
 	// runs still "running" belong to a holder that is gone: say so
-	if _, err := conn.ExecContext(ctx, `UPDATE runs SET status = 'failed', finished_at = ?,
-		reason = 'interrupted: the run ended without recording its end (killed, or its state file could not be written)' WHERE status = 'running'`, ts(now)); err != nil {
+	reason := "interrupted: the run ended without recording its end (killed, or its state file could not be written)"
+	if why != "" {
+		reason += fmt.Sprintf("; its lock (pid %d on %s) was taken over because %s", held.PID, held.Host, why)
+	}
+	if _, err := conn.ExecContext(ctx, `UPDATE runs SET status = 'failed', finished_at = ?, reason = ? WHERE status = 'running'`, ts(now), reason); err != nil {
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, err
 	}
 	commit = true
+	if why != "" && s.Log != nil {
+		s.Log.Warn("state lock taken over", "pid", held.PID, "host", held.Host, "started", held.Started, "heartbeat", held.Heartbeat, "because", why)
+	}
 	s.stopHeartbeat = s.heartbeat(token)
 	return func() error {
 		s.stopHeartbeat()
 		_, err := s.db.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
 		return err
 	}, nil
+}
+
+// gone says why the holder of the lock is gone, or "" while it may live. Its
+// pid is looked up only in the holder's own pid namespace on this host; this
+// very process's pid may be another of its runs (schedule): alive.
+func (s *DB) gone(h LockedError, pidns, host string, now time.Time) string {
+	here := h.Host == host && pidns != "" && pidns == pidNamespace()
+	switch {
+	case here && h.PID != os.Getpid() && processGone(h.PID):
+		return "its process is not running on this host"
+	case h.Heartbeat.Sub(now) > h.Lease:
+		return fmt.Sprintf("its heartbeat (%s) lies more than the lease ahead of this host's clock: a clock was changed", h.Heartbeat.Format(time.RFC3339))
+	case now.Sub(h.Heartbeat) >= h.Lease:
+		return fmt.Sprintf("its heartbeat is older than the lease (%s)", h.Lease)
+	}
+	return ""
 }
 
 // heartbeat refreshes the lock's heartbeat until the returned stop is called.
