@@ -94,6 +94,10 @@ func TestSystemdServiceIsAHardenedOneshotSync(t *testing.T) {
 		t.Fatalf("ExecStart=%s, want voiceid sync --config /etc/voiceid/voiceid.toml", exec)
 	}
 	acceptsArgs(t, "ExecStart", args[1:])
+	// a run that failed to write (exit 4, or 1 when every write failed) must fail the unit: OnFailure= fires
+	if v, ok := u.last("Service", "SuccessExitStatus"); ok {
+		t.Errorf("SuccessExitStatus=%s hides failed writes from systemd", v)
+	}
 	users, err := os.ReadFile("deploy/systemd/voiceid-sysusers.conf")
 	if err != nil || !regexp.MustCompile(`(?m)^u\s+`+regexp.QuoteMeta(user)+`\s`).Match(users) {
 		t.Errorf("deploy/systemd/voiceid-sysusers.conf does not create the user %q (%v)", user, err)

@@ -6,6 +6,7 @@ import (
 
 	"voiceid/match"
 	"voiceid/report"
+	"voiceid/state"
 )
 
 // refs names the records the report may point at: those in conflicts, and
@@ -86,14 +87,7 @@ func fill(rep *report.Report, t trail, conflicts []match.Conflict, unmatched []m
 		rep.Changes = append(rep.Changes, report.Change{SalesforceUserID: c.UserID, SalesforceUsername: c.Username, Name: c.Name,
 			Provider: string(c.Provider), Field: c.Field, FieldLabel: t.labels[c.Field], Old: c.Old, New: c.New, Rule: string(c.Rule),
 			Status: c.Status, Error: c.Error, Evidence: c.Evidence, Person: names.personOf(c.Change)})
-		switch c.Status {
-		case match.ChangeApplied:
-			rep.Counts.Applied++
-		case match.ChangeFailed:
-			rep.Counts.Failed++
-		}
 	}
-	rep.Counts.Changes = len(rows)
 	for _, c := range conflicts {
 		rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
 			ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail}
@@ -145,4 +139,21 @@ func (r refs) personOf(c match.Change) *report.PersonRef {
 		return nil
 	}
 	return &p
+}
+
+// tally counts a run's changes by what Salesforce answered: a change sent
+// without an answer counts as failed (the next run reads it back).
+func tally(rows []state.Change) state.Counts {
+	c := state.Counts{Changes: len(rows)}
+	for _, r := range rows {
+		switch r.Status {
+		case match.ChangeApplied:
+			c.Applied++
+		case match.ChangeFailed:
+			c.Failed++
+		case match.ChangeSending:
+			c.Sending++
+		}
+	}
+	return c
 }

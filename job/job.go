@@ -24,6 +24,8 @@ import (
 var (
 	ErrAborted = errors.New("aborted by the safety threshold")
 	ErrPartial = errors.New("some records failed to write")
+	// ErrWritesFailed is a run whose every write failed: an outage, not a partial success.
+	ErrWritesFailed = errors.New("every write failed")
 	// ErrEmptyDirectory is a directory that lists nobody while users hold its identifiers.
 	ErrEmptyDirectory = errors.New("directory lists no eligible people")
 	// ErrReportTarget is a --report file that could not be written.
@@ -185,8 +187,10 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	return rep, err
 }
 
-// finish records how the run ended (its counts are the trail's, also when
-// it failed before its report was filled) and writes the report files.
+// finish records how the run ended and writes the report files. Its counts
+// are what Salesforce answered, also when the run failed before its report
+// was filled; when the state file could not record some of those answers,
+// the reason says by how many the trail is behind.
 func (r *run) finish(err error) error {
 	rep, db := r.rep, r.db
 	rep.Run.FinishedAt = r.now().UTC()
@@ -200,14 +204,24 @@ func (r *run) finish(err error) error {
 	default:
 		rep.Run.Status = match.RunOK
 	}
-	if c, cerr := db.CountsOf(rep.Run.ID); cerr == nil {
-		rep.Counts.Changes, rep.Counts.Applied, rep.Counts.Failed = c.Changes, c.Applied, c.Failed+c.Sending
-	} else if err == nil {
-		err = cerr
+	c := tally(r.rows)
+	rep.Counts.Changes, rep.Counts.Applied, rep.Counts.Failed = c.Changes, c.Applied, c.Failed+c.Sending
+	if trail, terr := db.CountsOf(rep.Run.ID); terr == nil && trail.Sending > c.Sending {
+		rep.Run.Reason = join(rep.Run.Reason, fmt.Sprintf("the audit trail is behind by %d: Salesforce answered %d changes that the state file could not record (it lists them as sent, outcome unknown); the counts and changes here are Salesforce's answers, and the next run reads those fields back",
+			trail.Sending-c.Sending, trail.Sending-c.Sending))
 	}
-	if ferr := db.FinishRun(state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
-		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}); ferr != nil && err == nil {
-		err = ferr
+	finished := state.Run{ID: rep.Run.ID, Status: rep.Run.Status, Reason: rep.Run.Reason,
+		Conflicts: rep.Counts.Conflicts, APICalls: rep.APICalls, Report: rep.CompactJSON}
+	if ferr := db.FinishRun(finished); ferr != nil {
+		// the stored report is the bulk of what finishing writes: the run's end alone may still fit
+		rep.Run.Status, rep.Run.Reason = match.RunFailed, join(rep.Run.Reason, "the state file could not store this run's end and report: "+ferr.Error())
+		finished.Status, finished.Reason, finished.Report = rep.Run.Status, rep.Run.Reason, nil
+		if db.FinishRun(finished) != nil {
+			r.log.Error("the run's end could not be recorded: the next run records it as interrupted", "run", rep.Run.ID, "error", ferr)
+		}
+		if err == nil {
+			err = ferr
+		}
 	}
 	loc := r.Location
 	if loc == nil {
@@ -221,4 +235,12 @@ func (r *run) finish(err error) error {
 	r.log.Info("run finished", "run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
 		"applied", rep.Counts.Applied, "failed", rep.Counts.Failed, "conflicts", rep.Counts.Conflicts)
 	return err
+}
+
+// join puts b after a, in one sentence list.
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

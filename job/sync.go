@@ -22,6 +22,7 @@ type run struct {
 	log  *slog.Logger
 	sf   *writer.Salesforce
 	dirs map[match.Provider]Directory
+	rows []state.Change // the changes as recorded, with what Salesforce answered
 }
 
 // sources is everything one run reads.
@@ -196,6 +197,9 @@ func (r *run) record(plan match.Plan) (trail, error) {
 		}
 	}
 	ids, err := r.db.RecordChanges(r.rep.Run.ID, rows)
+	if err == nil {
+		r.rows = rows // apply's outcomes land in them: the run's counts are what Salesforce answered
+	}
 	return trail{rows: rows, ids: ids, abort: abort, labels: labels}, err
 }
 
@@ -226,8 +230,12 @@ func (r *run) write(ctx context.Context, plan match.Plan, t trail, names refs) e
 	case abort != nil:
 		r.rep.Run.Reason = abort.Error()
 		return abort
-	case r.rep.Counts.Failed > 0:
-		return fmt.Errorf("%w: %d of %d", ErrPartial, r.rep.Counts.Failed, r.rep.Counts.Changes)
+	}
+	switch c := tally(rows); {
+	case c.Failed+c.Sending > 0 && c.Applied == 0:
+		return fmt.Errorf("%w: all %d failed, nothing was written", ErrWritesFailed, c.Failed+c.Sending)
+	case c.Failed+c.Sending > 0:
+		return fmt.Errorf("%w: %d of %d", ErrPartial, c.Failed+c.Sending, c.Changes)
 	}
 	return nil
 }

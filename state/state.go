@@ -46,6 +46,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrNoState  = errors.New("no state file exists there")
 	ErrDamaged  = errors.New("state file is damaged")
+	// ErrReplaced is a state file removed or replaced while open: SQLite
+	// would go on writing to the file it opened, which nobody can read any more.
+	ErrReplaced = errors.New("state file was removed or replaced while the run held it")
 )
 
 // LockedError says another run holds the lock.
@@ -70,7 +73,8 @@ type DB struct {
 	Now  func() time.Time
 	Log  *slog.Logger // hears a lock taken over from a holder that is gone; nil: nobody
 
-	stopHeartbeat func() // set while this DB holds the lock
+	file          os.FileInfo // the file opened at path: its device and inode
+	stopHeartbeat func()      // set while this DB holds the lock
 }
 
 // Option changes how the state file is opened.
@@ -79,7 +83,8 @@ type Option func(*options)
 type options struct {
 	lease     time.Duration
 	heartbeat time.Duration
-	growth    int // pages the file may grow by; < 0: no limit
+	growth    int                   // pages the file may grow by; < 0: no limit
+	fault     func(op string) error // tests: fails the write named op
 }
 
 // Lease sets how long a lock holder may go without a heartbeat before
@@ -96,6 +101,22 @@ func GrowthLimit(pages int) Option {
 	return func(o *options) { o.growth = pages }
 }
 
+// Fault makes the writes of the audit trail fail as fault says: it is asked
+// before each ("mark": a batch marked sending, "outcome": Salesforce's answers
+// recorded, "finish": the end of a run) and a non-nil error is that write's
+// error. For tests: a state file that fails at one precise step.
+func Fault(fault func(op string) error) Option {
+	return func(o *options) { o.fault = fault }
+}
+
+// failing is the error the Fault option gives for op; nil without one.
+func (s *DB) failing(op string) error {
+	if s.opts.fault == nil {
+		return nil
+	}
+	return s.opts.fault(op)
+}
+
 // Open opens the state file and migrates it, creating it 0600 if missing
 // (an empty file is taken as a new state, and made 0600 too).
 func Open(path string, opts ...Option) (*DB, error) { return openState(path, true, opts) }
@@ -104,7 +125,7 @@ func Open(path string, opts ...Option) (*DB, error) { return openState(path, tru
 // state use it, so that a mistyped [state] path fails instead of creating a file.
 func OpenExisting(path string, opts ...Option) (*DB, error) { return openState(path, false, opts) }
 
-func openState(path string, create bool, opts []Option) (*DB, error) {
+func openState(path string, create bool, opts []Option) (_ *DB, err error) {
 	o := options{lease: 2 * time.Minute, heartbeat: 20 * time.Second, growth: -1}
 	for _, f := range opts {
 		f(&o)
@@ -118,6 +139,11 @@ func openState(path string, create bool, opts []Option) (*DB, error) {
 	s := &DB{path: path, opts: o, Now: time.Now}
 	if err := s.connect(""); err != nil {
 		return nil, err
+	}
+	// the pool has not opened the file yet: taken now, the identity is the file SQLite will open
+	if s.file, err = os.Stat(path); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}
 	if err := s.migrate(); err != nil {
 		s.db.Close()
@@ -487,6 +513,9 @@ func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
 
 // FinishRun records how a run ended.
 func (s *DB) FinishRun(r Run) error {
+	if err := s.failing("finish"); err != nil {
+		return s.written(err)
+	}
 	calls, _ := json.Marshal(r.APICalls)
 	var report any // NULL: no report
 	if r.Report != nil {
@@ -635,16 +664,41 @@ func (s *DB) ChangesOf(runID int64) ([]Change, error) {
 	return out, rows.Err()
 }
 
+// Same confirms that the file at the state path is still the file this DB
+// opened (same device and inode): a state directory removed or a file
+// replaced mid-run would otherwise take the audit trail with it unnoticed.
+func (s *DB) Same() error {
+	st, err := os.Stat(s.path)
+	if err != nil || !os.SameFile(st, s.file) {
+		what := "another file is there now"
+		if err != nil {
+			what = err.Error()
+		}
+		return fmt.Errorf("%w: %s (%s); what this run records goes nowhere anyone can read", ErrReplaced, s.path, what)
+	}
+	return nil
+}
+
 // MarkSending records that these changes (row ids) are about to go to
 // Salesforce. When it returns nil the marks are committed, and durable
-// (synchronous=FULL); on an error the batch must not be sent.
+// (synchronous=FULL), in the file at the state path; on an error the batch
+// must not be sent.
 func (s *DB) MarkSending(ids []int64) error {
+	if err := s.Same(); err != nil {
+		return err
+	}
+	if err := s.failing("mark"); err != nil {
+		return s.written(err)
+	}
 	now := ts(s.Now())
 	return s.updateRanges("UPDATE changes SET status = '"+string(match.ChangeSending)+"', sent_at = ? WHERE id BETWEEN ? AND ?", ids, func(int) []any { return []any{now} })
 }
 
 // SetChangeStatus records the outcome of written changes, by row id, in one transaction.
 func (s *DB) SetChangeStatus(ids []int64, status []match.ChangeStatus, errs []string) error {
+	if err := s.failing("outcome"); err != nil {
+		return s.written(err)
+	}
 	return s.updateRanges("UPDATE changes SET status = ?, error = ? WHERE id BETWEEN ? AND ?", ids, func(i int) []any { return []any{status[i], errs[i]} })
 }
 
