@@ -296,6 +296,9 @@ Examples:
 		return err
 	}
 	defer db.Close()
+	for _, n := range db.Notices {
+		fmt.Fprintln(stderr, "voiceid: warning:", n)
+	}
 	u, pinned, err := job.Pin(ctx, cfg.Job(), db, key, pins, func(w string) { fmt.Fprintln(stderr, "voiceid: warning:", w) })
 	for _, p := range pinned {
 		what := "must hold no identifier"
@@ -328,7 +331,7 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	if len(chosen) != 1 {
 		return &usageError{"unpin: give exactly one of " + providerFlags("")}
 	}
-	_, db, err := openState(*cfgPath, state.Open)
+	_, db, err := openState(*cfgPath, state.OpenExisting) // a mistyped path must not leave a new state file
 	if err != nil {
 		return err
 	}

@@ -373,11 +373,14 @@ func TestPinOfAnUnseenUserIdIsCheckedWithSalesforce(t *testing.T) {
 	}
 }
 
-// history, conflicts and report read the state: at a mistyped path they say
-// so, and create nothing.
+// history, conflicts, report and unpin need the state: at a mistyped path
+// they say so, and create nothing; check says the file does not exist yet.
 func TestReadOnlyCommandsNeedAnExistingStateFile(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "") // no run yet: no state file
-	for _, cmd := range [][]string{{"history"}, {"conflicts"}, {"report", "1"}} {
+	if code, out := cli(t, "check", "--config", sb.ConfigPath); code != 0 || !strings.Contains(out, "does not exist yet") {
+		t.Errorf("check before the first run: exit %d\n%s", code, out)
+	}
+	for _, cmd := range [][]string{{"history"}, {"conflicts"}, {"report", "1"}, {"unpin", "005000000000001AAA", "--aircall"}} {
 		code, out := cli(t, append(cmd, "--config", sb.ConfigPath)...)
 		for _, want := range []string{cfg.State.Path, "no state file exists there", "[state] path"} {
 			if !strings.Contains(out, want) {

@@ -2,7 +2,6 @@ package job
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -25,8 +24,12 @@ type Result struct {
 // allowance, then each provider's credentials (credentials names each one's
 // line). each gets every result as it comes: a probe may wait on the network.
 func Check(ctx context.Context, o Options, credentials func(match.Provider) (what, fix string), each func(Result)) {
-	each(Result{What: "state file " + o.StatePath + " is writable", Err: checkState(ctx, o.StatePath, o.State...),
-		Fix: "make the directory writable by this user, or set [state] path"})
+	what := "state file " + o.StatePath + " is writable"
+	exists, err := state.Probe(o.StatePath)
+	if err == nil && !exists {
+		what = "state file " + o.StatePath + " does not exist yet; its directory is writable: the first sync creates it"
+	}
+	each(Result{What: what, Err: err, Fix: "make the directory writable by this user, or set [state] path"})
 	ctx = o.WithNetwork(ctx)
 	sf, err := writer.Connect(ctx, o.SalesforceConfig())
 	s := o.Salesforce
@@ -74,22 +77,4 @@ func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, eac
 	} else {
 		each(Result{What: "Salesforce API allowance", Err: err})
 	}
-}
-
-// checkState opens the state file and takes and gives back its lock.
-func checkState(ctx context.Context, path string, opts ...state.Option) error {
-	db, err := state.Open(path, opts...)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	release, err := db.Lock(ctx)
-	var le *state.LockedError
-	if errors.As(err, &le) {
-		return nil // a run holds it: the file is in use, and so writable
-	}
-	if err != nil {
-		return err
-	}
-	return release()
 }

@@ -158,6 +158,9 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	}
 	defer db.Close()
 	db.Now, db.Log = o.now, log
+	for _, n := range db.Notices {
+		log.Warn(n)
+	}
 	release, err := db.Lock(ctx)
 	if err != nil {
 		return nil, err

@@ -409,7 +409,21 @@ func CheckTarget(path string) error {
 		return fmt.Errorf("report file %s: cannot write in %s: %v", path, dir, errors.Unwrap(err))
 	}
 	probe.Close()
-	return os.Remove(probe.Name())
+	if err := os.Remove(probe.Name()); err != nil {
+		return err
+	}
+	// WriteFile replaces the file by renaming over it: an immutable file, or
+	// one another user owns in a sticky directory, refuses that. Moving the
+	// file aside and back asks the same question and keeps its content.
+	if _, err := os.Lstat(path); err == nil {
+		if err := os.Rename(path, probe.Name()); err != nil {
+			return fmt.Errorf("report file %s exists and cannot be replaced: %v (is it immutable, or another user's?)", path, errors.Unwrap(err))
+		}
+		if err := os.Rename(probe.Name(), path); err != nil {
+			return fmt.Errorf("report file %s: moved aside to %s to test it and could not be moved back: %w", path, probe.Name(), err)
+		}
+	}
+	return nil
 }
 
 // WriteFile writes the report to path in the format its extension names,

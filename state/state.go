@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -72,6 +73,9 @@ type DB struct {
 	opts options
 	Now  func() time.Time
 	Log  *slog.Logger // hears a lock taken over from a holder that is gone; nil: nobody
+	// Notices are what opening changed that the administrator should hear
+	// once (a file others could read, made 0600).
+	Notices []string
 
 	file          os.FileInfo // the file opened at path: its device and inode
 	stopHeartbeat func()      // set while this DB holds the lock
@@ -137,6 +141,15 @@ func openState(path string, create bool, opts []Option) (_ *DB, err error) {
 		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}
 	s := &DB{path: path, opts: o, Now: time.Now}
+	ver, err := s.inspect()
+	if err != nil {
+		return nil, fmt.Errorf("state path %s: %w", path, err)
+	}
+	if create { // a run or a pin: the file is voiceid's, so its mode is too
+		if s.Notices, err = tighten(path); err != nil {
+			return nil, fmt.Errorf("state path %s: %w", path, err)
+		}
+	}
 	if err := s.connect(""); err != nil {
 		return nil, err
 	}
@@ -145,7 +158,7 @@ func openState(path string, create bool, opts []Option) (_ *DB, err error) {
 		s.db.Close()
 		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}
-	if err := s.migrate(); err != nil {
+	if err := s.migrate(ver); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("state path %s: %w", path, err)
 	}
@@ -161,6 +174,62 @@ func openState(path string, create bool, opts []Option) (_ *DB, err error) {
 		}
 	}
 	return s, nil
+}
+
+// Probe tells, without changing the file, whether a run could use the state
+// file at path: an existing one is voiceid's, undamaged, not newer than this
+// binary, and writable by this user; a missing one could be created in its
+// directory (a temporary file is made there and removed). exists says which.
+func Probe(path string) (exists bool, err error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(path)
+		f, err := os.CreateTemp(dir, ".voiceid-probe-*")
+		if err != nil {
+			return false, fmt.Errorf("state path %s does not exist and cannot be created: %w", path, err)
+		}
+		f.Close()
+		return false, os.Remove(f.Name())
+	case err != nil:
+		return false, fmt.Errorf("state path %s: %w", path, err)
+	case st.IsDir():
+		return true, fmt.Errorf("state path %s: it is a directory; [state] path names the file, e.g. %s", path, filepath.Join(path, "voiceid.db"))
+	}
+	if _, err := (&DB{path: path}).inspect(); err != nil {
+		return true, fmt.Errorf("state path %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0) // opening for writing writes nothing
+	if err != nil {
+		return true, fmt.Errorf("state path %s: %w", path, err)
+	}
+	return true, f.Close()
+}
+
+// tighten makes a state file that others may read (it holds names and
+// emails) 0600, with its -wal and -shm files, and says so; reading commands
+// leave modes alone. Windows keeps no such bits.
+func tighten(path string) ([]string, error) {
+	if runtime.GOOS == "windows" {
+		return nil, nil
+	}
+	var notices []string
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) && p != path {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if mode := st.Mode().Perm(); mode&0o077 != 0 {
+			if err := os.Chmod(p, mode&0o700|0o600); err != nil {
+				return nil, fmt.Errorf("it is readable by others (%#o) and could not be made 0600: %w; chmod 600 it", mode, err)
+			}
+			notices = append(notices, fmt.Sprintf("state file %s was readable by others (%#o); it holds names and emails, so voiceid made it %#o", p, mode, mode&0o700|0o600))
+		}
+	}
+	return notices, nil
 }
 
 // prepareFile makes sure a file is at path for SQLite to open, 0600 when
@@ -243,35 +312,50 @@ func latest() (int, []string) {
 	return len(names), names
 }
 
-func (s *DB) migrate() error {
+// inspect reads the file's header facts on a read-only connection that sets
+// no pragma, before anything may write to it: another program's database, a
+// newer voiceid's state or a damaged file is refused untouched (journal_mode
+// WAL alone would rewrite another file's header). It returns the schema version.
+func (s *DB) inspect() (int, error) {
+	name, err := dsn(s.path, "busy_timeout(10000)")
+	if err != nil {
+		return 0, err
+	}
+	ro, err := sql.Open("sqlite", name+"&mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer ro.Close()
 	var ver, app int
-	if err := s.db.QueryRow("PRAGMA user_version").Scan(&ver); err != nil {
+	if err := ro.QueryRow("PRAGMA user_version").Scan(&ver); err != nil {
 		if code(err) == sqlite3.SQLITE_NOTADB {
-			return fmt.Errorf("%w: the file is not a SQLite database", ErrNotState)
+			return 0, fmt.Errorf("%w: the file is not a SQLite database", ErrNotState)
 		}
-		return s.damaged(err)
+		return 0, s.damaged(err)
 	}
-	if err := s.db.QueryRow("PRAGMA application_id").Scan(&app); err != nil {
-		return s.damaged(err)
+	if err := ro.QueryRow("PRAGMA application_id").Scan(&app); err != nil {
+		return 0, s.damaged(err)
 	}
-	want, names := latest()
 	if ver == 0 {
 		var tables int
-		if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
-			return s.damaged(err)
+		if err := ro.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
+			return 0, s.damaged(err)
 		}
 		if tables > 0 {
-			return fmt.Errorf("%w: it is a SQLite database with other tables", ErrNotState)
+			return 0, fmt.Errorf("%w: it is a SQLite database with other tables", ErrNotState)
 		}
 	} else if app != applicationID {
-		return fmt.Errorf("%w: its application id is %#x", ErrNotState, app)
+		return 0, fmt.Errorf("%w: its application id is %#x", ErrNotState, app)
 	}
-	if ver > want {
-		return fmt.Errorf("%w: schema version %d, this binary knows up to %d; use a newer voiceid", ErrTooNew, ver, want)
+	if want := Version(); ver > want {
+		return 0, fmt.Errorf("%w: schema version %d, this binary knows up to %d; use a newer voiceid", ErrTooNew, ver, want)
 	}
-	if err := s.check(); err != nil {
-		return err
-	}
+	return ver, s.check(ro)
+}
+
+// migrate brings a file that inspect accepted at version ver to this binary's schema.
+func (s *DB) migrate(ver int) error {
+	want, names := latest()
 	for i := ver; i < want; i++ {
 		src, err := migrations.ReadFile(names[i])
 		if err != nil {
@@ -298,8 +382,8 @@ func (s *DB) migrate() error {
 
 // check runs SQLite's quick_check: a damaged file is refused before a run
 // adds to it, with what SQLite found and what to do.
-func (s *DB) check() error {
-	rows, err := s.db.Query("PRAGMA quick_check(5)")
+func (s *DB) check(db *sql.DB) error {
+	rows, err := db.Query("PRAGMA quick_check(5)")
 	if err != nil {
 		return s.damaged(err)
 	}
