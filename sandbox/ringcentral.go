@@ -35,16 +35,33 @@ type RingCentralSim struct {
 	// MaxPerPage caps the directory page size the simulator honours (default 2000).
 	MaxPerPage int
 	Now        func() time.Time
+	// SessionCap is how many live sessions one user may hold (default 5,
+	// DOCS: "about 5"): a sign-in beyond it ends the user's oldest session,
+	// whose access token then answers 401. 0: no cap.
+	SessionCap int
+	// NoRefreshTokens leaves refresh_token out of sign-ins, as for an app
+	// without "Issue refresh tokens" (DOCS refresh-tokens.md).
+	NoRefreshTokens bool
 
-	tokens  map[string]time.Time // access token -> expiry
-	buckets map[string]*bucket
-	listed  []RCEntry // the entries the directory shows, computed once
+	tokens   map[string]time.Time // access token -> expiry
+	sessions []*rcSession         // in the order they were opened
+	byToken  map[string]*rcSession
+	buckets  map[string]*bucket
+	listed   []RCEntry // the entries the directory shows, computed once
+}
+
+// rcSession is what one sign-in opens; its access or refresh token names it.
+type rcSession struct {
+	user            string // the JWT that opened it
+	access, refresh string
+	live            bool
 }
 
 // NewRingCentral starts a simulator holding entries.
 func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	s := &RingCentralSim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
-		MaxPerPage: 2000, Now: time.Now, tokens: map[string]time.Time{}, buckets: map[string]*bucket{}}
+		MaxPerPage: 2000, Now: time.Now, SessionCap: 5, tokens: map[string]time.Time{}, byToken: map[string]*rcSession{},
+		buckets: map[string]*bucket{}}
 	s.errorBody = func(status int, path string) any {
 		// the directory service (ADG) has its own codes; rate limits come from the gateway
 		if strings.Contains(path, "/directory/") && status != http.StatusTooManyRequests {
@@ -62,6 +79,7 @@ func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /restapi/oauth/token", s.token)
+	mux.HandleFunc("POST /restapi/oauth/revoke", s.revoke)
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/directory/entries", s.authed("medium", s.directory))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/extension", s.authed("medium", s.extensions))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/phone-number", s.authed("heavy", s.phoneNumbers))
@@ -74,6 +92,26 @@ func (s *RingCentralSim) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tokens)
+}
+
+// LiveSessions counts the sessions of the simulator's JWT user that are
+// neither revoked nor ended by a later sign-in.
+func (s *RingCentralSim) LiveSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, x := range s.sessions {
+		if x.live && x.user == s.creds.JWT {
+			n++
+		}
+	}
+	return n
+}
+
+// endSession ends x: its access token answers 401 from now on. s.mu is held.
+func (s *RingCentralSim) endSession(x *rcSession) {
+	x.live = false
+	delete(s.tokens, x.access)
 }
 
 // SetEntries replaces the directory.
@@ -124,37 +162,93 @@ func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
 	return true
 }
 
-func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
-	if !s.limit(w, "auth") {
-		return
-	}
+// client checks the app's Basic credentials, answering 401 itself when they are wrong.
+func (s *RingCentralSim) client(w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client authorization header", "OAU-123"))
-		return
+		return false
 	}
 	if user != s.creds.ClientID || pass != s.creds.ClientSecret {
 		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client credentials", "OAU-146"))
+		return false
+	}
+	return true
+}
+
+func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
+	if !s.limit(w, "auth") || !s.client(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
 		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "Unsupported grant type", "OAU-112"))
 		return
 	}
-	if r.PostForm.Get("assertion") != s.creds.JWT {
+	user := r.PostForm.Get("assertion")
+	if user != s.creds.JWT {
 		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "Invalid assertion", "OAU-140"))
 		return
 	}
-	tok := "SIM-AT-" + randHex(12)
+	x := &rcSession{user: user, access: "SIM-AT-" + randHex(12), refresh: "SIM-RT-" + randHex(12), live: true}
 	ttl := s.TokenTTL
 	s.mu.Lock()
-	s.tokens[tok] = s.Now().Add(ttl)
+	if s.NoRefreshTokens {
+		x.refresh = ""
+	}
+	s.openSession(x)
+	s.tokens[x.access] = s.Now().Add(ttl)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": tok, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
-		"refresh_token": "SIM-RT-" + randHex(12), "refresh_token_expires_in": 604800,
-		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6),
-	})
+	tok := map[string]any{"access_token": x.access, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
+		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6)}
+	if x.refresh != "" {
+		tok["refresh_token"], tok["refresh_token_expires_in"] = x.refresh, 604800
+	}
+	writeJSON(w, http.StatusOK, tok)
+}
+
+// openSession adds x, first ending the user's oldest live session when the
+// user is at the cap (DOCS: extra logins can invalidate older tokens). s.mu is held.
+func (s *RingCentralSim) openSession(x *rcSession) {
+	var live []*rcSession
+	for _, o := range s.sessions {
+		if o.live && o.user == x.user {
+			live = append(live, o)
+		}
+	}
+	if s.SessionCap > 0 && len(live) >= s.SessionCap {
+		s.endSession(live[0])
+	}
+	s.sessions = append(s.sessions, x)
+	s.byToken[x.access] = x
+	if x.refresh != "" {
+		s.byToken[x.refresh] = x
+	}
+}
+
+// revoke ends the session its access or refresh token names (SPEC: token in
+// the form, or the query). It answers 200 also when it revokes nothing: for
+// a token it does not know, or an access token that has expired (DOCS
+// tokens.md, RFC 7009), whose session therefore stays open.
+func (s *RingCentralSim) revoke(w http.ResponseWriter, r *http.Request) {
+	if !s.limit(w, "auth") || !s.client(w, r) {
+		return
+	}
+	tok := ""
+	if err := r.ParseForm(); err == nil {
+		tok = r.Form.Get("token")
+	}
+	if tok == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError("invalid_request", "Parameter [token] is not specified", "OAU-101"))
+		return
+	}
+	s.mu.Lock()
+	x := s.byToken[tok]
+	exp, valid := s.tokens[tok]
+	if x != nil && x.live && (tok == x.refresh || valid && !s.Now().After(exp)) {
+		s.endSession(x)
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
 }
 
 func randHex(n int) string {
