@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
+	"voiceid/config"
 	"voiceid/job"
 	"voiceid/sandbox"
 )
@@ -147,4 +150,47 @@ func TestCheckLeavesNoRingCentralSessionOpen(t *testing.T) {
 	if n, revokes := sb.RingCentral.LiveSessions(), sb.RingCentral.Requests(rcRevoke); n != 0 || revokes != 1 {
 		t.Errorf("after check: %d live sessions, %d revokes, want 0 and 1", n, revokes)
 	}
+}
+
+// The planted fax cases (sandbox/org.go plantFax): a Phone equal to a fax
+// extension's FaxOnly number links nobody, and a FaxOnly number never fills
+// an empty Phone, whether the directory lists FaxOnly numbers or not.
+func TestFaxOnlyNumbersNeitherLinkNorFillPhone(t *testing.T) {
+	for _, unlisted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("FaxOnlyUnlisted=%v", unlisted), func(t *testing.T) {
+			sb, _ := startTestSandbox(t, 60, 3, "")
+			sb.RingCentral.FaxOnlyUnlisted = unlisted
+			cfg := withPhoneFill(t, sb)
+			p := sb.Org.Planted
+			rep := sync(t, cfg, false)
+			line, _ := sb.Salesforce.User(p.FaxLineUser)
+			if line.RingCentral != "" || line.Phone != "(650) 555-0177" {
+				t.Errorf("the user whose Phone is a fax line: identifier %q, Phone %q; want none, and the Phone as it was", line.RingCentral, line.Phone)
+			}
+			fern, _ := sb.Salesforce.User(p.FaxOnlyUser)
+			if fern.RingCentral != p.FaxOnlyPerson || fern.Phone != "" {
+				t.Errorf("the user linked by email: identifier %q, Phone %q; want %s and no Phone", fern.RingCentral, fern.Phone, p.FaxOnlyPerson)
+			}
+			phones := 0
+			for _, c := range rep.Changes {
+				if c.Field == "Phone" {
+					phones++
+				}
+			}
+			if phones == 0 {
+				t.Error("no Phone was filled at all: the test is not testing")
+			}
+		})
+	}
+}
+
+// withPhoneFill turns on write_phone = "fill-empty" in the stack's config.
+func withPhoneFill(t *testing.T, sb *sandbox.Stack) *config.Config {
+	t.Helper()
+	src, _ := os.ReadFile(sb.ConfigPath)
+	edited := strings.Replace(string(src), "[salesforce]\n", "[salesforce]\nwrite_phone = \"fill-empty\"\n", 1)
+	if err := os.WriteFile(sb.ConfigPath, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return mustLoad(t, sb.ConfigPath)
 }

@@ -268,9 +268,15 @@ type rcContact struct {
 	ExtensionNumber string     `json:"extensionNumber"`
 	PhoneNumbers    []struct {
 		PhoneNumber string `json:"phoneNumber"`
+		Type        string `json:"type"` // VoiceFax, VoiceOnly, FaxOnly
 		UsageType   string `json:"usageType"`
 	} `json:"phoneNumbers"`
 }
+
+// UsageFaxOnly is the usage of a number RingCentral types FaxOnly, whatever
+// its usageType: nobody answers a call on it, so it is never evidence for a
+// link nor a Phone to fill (match counts only UsageDirect).
+const UsageFaxOnly = "FaxOnly"
 
 // ErrIncomplete marks a directory read that did not return everything the
 // server said it holds; nothing may be decided from such a read.
@@ -332,7 +338,11 @@ func (r rcContact) person() match.Person {
 		p.Numbers = make([]match.Number, len(r.PhoneNumbers))
 	}
 	for i, n := range r.PhoneNumbers {
-		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(n.UsageType)}
+		usage := n.UsageType
+		if n.Type == "FaxOnly" {
+			usage = UsageFaxOnly
+		}
+		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(usage)}
 		own = append(own, &p.Numbers[i].Raw)
 	}
 	pack.Strings(own...)

@@ -39,6 +39,10 @@ type RingCentralSim struct {
 	// DOCS: "about 5"): a sign-in beyond it ends the user's oldest session,
 	// whose access token then answers 401. 0: no cap.
 	SessionCap int
+	// FaxOnlyUnlisted leaves FaxOnly numbers out of the directory's
+	// phoneNumbers. Whether the directory lists them is UNCONFIRMED; by
+	// default it does (the schema carries each number's type).
+	FaxOnlyUnlisted bool
 	// NoRefreshTokens leaves refresh_token out of sign-ins, as for an app
 	// without "Issue refresh tokens" (DOCS refresh-tokens.md).
 	NoRefreshTokens bool
@@ -381,31 +385,39 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	}
 	records := []map[string]any{}
 	for _, e := range window(list, page, per) {
-		rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,
-			"extensionNumber": e.Extension, "hidden": false}
-		if e.Email != "" {
-			rec["email"] = e.Email
-		}
-		if directoryType(e.Type) == "User" {
-			rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
-		} else {
-			rec["name"] = e.Name
-		}
-		if e.Site != "" {
-			rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
-		}
-		nums := []map[string]any{}
-		for _, n := range e.Numbers {
-			nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
-				"type": "VoiceFax", "usageType": n.UsageType, "primary": len(nums) == 0})
-		}
-		rec["phoneNumbers"] = nums
-		if federated {
-			rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
-		}
-		records = append(records, rec)
+		records = append(records, s.contact(e, federated))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": pagingModel(page, per, len(list), len(records))})
+}
+
+// contact is an entry as the directory shows it (ContactResource).
+func (s *RingCentralSim) contact(e RCEntry, federated bool) map[string]any {
+	rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,
+		"extensionNumber": e.Extension, "hidden": false}
+	if e.Email != "" {
+		rec["email"] = e.Email
+	}
+	if directoryType(e.Type) == "User" {
+		rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
+	} else {
+		rec["name"] = e.Name
+	}
+	if e.Site != "" {
+		rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
+	}
+	nums := []map[string]any{}
+	for _, n := range e.Numbers {
+		if n.kind() == "FaxOnly" && s.FaxOnlyUnlisted {
+			continue
+		}
+		nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
+			"type": n.kind(), "usageType": n.UsageType, "primary": len(nums) == 0})
+	}
+	rec["phoneNumbers"] = nums
+	if federated {
+		rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
+	}
+	return rec
 }
 
 func (s *RingCentralSim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
@@ -488,7 +500,7 @@ func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 	records := []map[string]any{}
 	for _, x := range window(list, page, per) {
 		rec := map[string]any{"id": x.n.ID, "uri": fmt.Sprintf("%s/restapi/v1.0/account/%s/phone-number/%d", s.srv.URL, s.accountID, x.n.ID),
-			"phoneNumber": x.n.Number, "paymentType": "Local", "type": "VoiceFax", "usageType": x.n.UsageType, "status": "Normal", "primary": false}
+			"phoneNumber": x.n.Number, "paymentType": "Local", "type": x.n.kind(), "usageType": x.n.UsageType, "status": "Normal", "primary": false}
 		if x.n.UsageType != "MainCompanyNumber" {
 			rec["extension"] = map[string]any{"id": x.e.ID, "uri": s.extURI(x.e.ID), "extensionNumber": x.e.Extension}
 		}

@@ -128,6 +128,44 @@ func TestRingCentralSignInBeyondTheSessionCapEndsTheOldestSession(t *testing.T) 
 	}
 }
 
+// SPEC: a directory phone number carries type (VoiceFax, VoiceOnly, FaxOnly
+// in PhoneNumberType). Whether the directory lists FaxOnly numbers at all is
+// UNCONFIRMED: by default it lists them with their type, FaxOnlyUnlisted leaves them out.
+func TestRingCentralDirectoryNumbersCarryTheirTypeFaxOnlyIncluded(t *testing.T) {
+	entries := []RCEntry{{ID: 7, Type: "FaxUser", Status: "Enabled", FirstName: "Fax", LastName: "Line", Extension: "2951",
+		Numbers: []RCNumber{{ID: 1, Number: "+16505550177", UsageType: "DirectNumber", Type: "FaxOnly"},
+			{ID: 2, Number: "+16505550176", UsageType: "DirectNumber"}}}}
+	for _, unlisted := range []bool{false, true} {
+		sim := NewRingCentral(entries, simRCCreds)
+		defer sim.Close()
+		sim.FaxOnlyUnlisted = unlisted
+		access, _ := rcSignIn(t, sim)
+		req, _ := http.NewRequest(http.MethodGet, sim.URL()+"/restapi/v1.0/account/~/directory/entries", nil)
+		req.Header.Set("Authorization", "Bearer "+access)
+		body := validate(t, specRouter(t, sim.URL()), req, 200)
+		var page struct {
+			Records []struct {
+				Type         string `json:"type"`
+				PhoneNumbers []struct{ PhoneNumber, Type string }
+			}
+		}
+		if err := json.Unmarshal(body, &page); err != nil || len(page.Records) != 1 {
+			t.Fatalf("directory: %v %s", err, body)
+		}
+		got := map[string]string{}
+		for _, n := range page.Records[0].PhoneNumbers {
+			got[n.PhoneNumber] = n.Type
+		}
+		want := map[string]string{"+16505550177": "FaxOnly", "+16505550176": "VoiceFax"}
+		if unlisted {
+			delete(want, "+16505550177")
+		}
+		if len(got) != len(want) || got["+16505550177"] != want["+16505550177"] || got["+16505550176"] != "VoiceFax" {
+			t.Errorf("FaxOnlyUnlisted=%v: numbers %v, want %v", unlisted, got, want)
+		}
+	}
+}
+
 // DOCS tokens.md: the revoke endpoint answers 200 even when it revokes
 // nothing, an expired token being the example; the session stays open until
 // its refresh token (which outlives the access token) is revoked.
