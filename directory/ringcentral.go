@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -305,6 +306,7 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 		if p.Paging.TotalElements != nil {
 			total = *p.Paging.TotalElements
 		}
+		before := len(out)
 		for _, r := range *p.Records {
 			if r.ID == "" || seen[string(r.ID)] {
 				continue // a record shifted across a page edge is read once
@@ -314,6 +316,10 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 		}
 		if progress != nil {
 			progress(len(out))
+		}
+		perPage := cmp.Or(p.Paging.PerPage, DirectoryPageSize)
+		if err := pageProgress("ringcentral", endpoint, page, len(*p.Records), len(out)-before, total, perPage); err != nil {
+			return nil, err
 		}
 		last := len(*p.Records) == 0 || (p.Paging.TotalPages != nil && page >= *p.Paging.TotalPages)
 		if last {

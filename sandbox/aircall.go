@@ -48,6 +48,13 @@ type AircallSim struct {
 	ExclusiveBounds bool
 	// Now is the clock of the rate-limit window and of RequestTimes (tests set it).
 	Now func() time.Time
+	// LinksDropFilters: next_page_link and previous_page_link lose from, to
+	// and order (a proxy's fault; the documented links name the next page
+	// of the same query).
+	LinksDropFilters bool
+	// NoMeta leaves meta out of list answers (UNCONFIRMED: every documented
+	// list answer has it; a proxy that strips it is a fault).
+	NoMeta bool
 
 	bucket   *bucket
 	times    []time.Time // when each request came, on Now
@@ -193,6 +200,11 @@ func thousands(n int) string {
 func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
 	link := func(p int) any {
 		q := r.URL.Query()
+		if s.LinksDropFilters {
+			q.Del("from")
+			q.Del("to")
+			q.Del("order")
+		}
 		q.Set("page", strconv.Itoa(p))
 		q.Set("per_page", strconv.Itoa(per))
 		return s.srv.URL + r.URL.Path + "?" + q.Encode()
@@ -250,6 +262,15 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 		m["users"] = users
 	}
 	return m
+}
+
+// list answers one page of a list: {key: items, "meta": …} (without meta: NoMeta).
+func (s *AircallSim) list(w http.ResponseWriter, key string, items []map[string]any, meta map[string]any) {
+	body := map[string]any{key: items}
+	if !s.NoMeta {
+		body["meta"] = meta
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (n ACNumber) created() time.Time {
@@ -319,7 +340,7 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		for _, u := range window(list, page, per) {
 			out = append(out, s.userJSON(u, version))
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"users": out, "meta": s.meta(r, page, per, len(list), len(out))})
+		s.list(w, "users", out, s.meta(r, page, per, len(list), len(out)))
 	}
 }
 
@@ -370,7 +391,7 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, ListOmitsUsers))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
+	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
 func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
@@ -386,7 +407,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, s.NumbersList))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
+	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
 func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {

@@ -69,10 +69,15 @@ type DialpadSim struct {
 	RetryAfter bool
 	// Now is the clock of the rate limit and of RequestTimes.
 	Now func() time.Time
+	// RepeatPages answers every cursor with the list's first page again and
+	// a cursor never given before: a fault (a proxy or a server bug), not
+	// Dialpad's documented paging.
+	RepeatPages bool
 
 	bucket    *bucket
 	times     []time.Time
 	overLimit int
+	repeated  int
 }
 
 // NewDialpad starts a simulator holding users and other number owners, answering to key.
@@ -318,6 +323,9 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		t, off, ok := strings.Cut(c, "-_-")
 		n, err := strconv.Atoi(off)
+		if s.RepeatPages {
+			n = 0 // the fault: every cursor leads back to the first page
+		}
 		if !ok || t != tag || err != nil || n < 0 || n > total {
 			dpError(w, http.StatusBadRequest, "Invalid cursor")
 			return
@@ -339,6 +347,12 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total)
 	case s.NullCursor:
 		body["cursor"] = nil
+	}
+	if s.RepeatPages && total > 0 {
+		s.mu.Lock()
+		s.repeated++
+		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total+s.repeated) // never given before
+		s.mu.Unlock()
 	}
 	writeJSON(w, 200, body)
 }

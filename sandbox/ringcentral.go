@@ -43,6 +43,9 @@ type RingCentralSim struct {
 	// phoneNumbers. Whether the directory lists them is UNCONFIRMED; by
 	// default it does (the schema carries each number's type).
 	FaxOnlyUnlisted bool
+	// PageOneAlways answers page 1, without totalPages, whatever page is
+	// asked: a proxy's fault seen in the field, not RingCentral's behaviour.
+	PageOneAlways bool
 	// NoRefreshTokens leaves refresh_token out of sign-ins, as for an app
 	// without "Issue refresh tokens" (DOCS refresh-tokens.md).
 	NoRefreshTokens bool
@@ -361,6 +364,9 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.PageOneAlways {
+		page = 1
+	}
 	types := q["type"] // repeated type is a union (DOCS)
 	federated := q.Get("showFederated") != "false"
 	s.mu.Lock()
@@ -387,7 +393,11 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	for _, e := range window(list, page, per) {
 		records = append(records, s.contact(e, federated))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": pagingModel(page, per, len(list), len(records))})
+	paging := pagingModel(page, per, len(list), len(records))
+	if s.PageOneAlways {
+		delete(paging, "totalPages")
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": paging})
 }
 
 // contact is an entry as the directory shows it (ContactResource).
