@@ -194,3 +194,19 @@ func withPhoneFill(t *testing.T, sb *sandbox.Stack) *config.Config {
 	}
 	return mustLoad(t, sb.ConfigPath)
 }
+
+// A proxy that pads ids must not put " 814243005 " in Salesforce: the Voice
+// Connector would match no call to it.
+func TestPaddedRingCentralIDsAreWrittenTrimmed(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 60, 3, "")
+	sb.RingCentral.PadIDs = true
+	sync(t, cfg, false)
+	if ann, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); ann.RingCentral != "814243005" {
+		t.Errorf("Ann's identifier is %q, want 814243005", ann.RingCentral)
+	}
+	for _, u := range sb.Salesforce.Users() {
+		if u.RingCentral != strings.TrimSpace(u.RingCentral) {
+			t.Errorf("user %s holds %q", u.ID, u.RingCentral)
+		}
+	}
+}

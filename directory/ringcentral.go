@@ -228,7 +228,9 @@ func classifyRC(status int, h http.Header, body []byte, err error) httpx.Verdict
 }
 
 // flexString decodes a JSON string or number (ids are strings in the
-// directory and numbers in the extension list).
+// directory and numbers in the extension list), trimmed of surrounding white
+// space: every reader's ids are flexStrings, so a padded id is neither
+// written to Salesforce nor kept apart from its unpadded self.
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
@@ -237,7 +239,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*f = flexString(s)
+		*f = flexString(strings.TrimSpace(s))
 		return nil
 	}
 	var n json.Number

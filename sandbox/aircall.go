@@ -55,6 +55,9 @@ type AircallSim struct {
 	// NoMeta leaves meta out of list answers (UNCONFIRMED: every documented
 	// list answer has it; a proxy that strips it is a fault).
 	NoMeta bool
+	// PadIDs writes ids as strings padded with spaces (" 51000 "): a
+	// proxy's fault; Aircall documents integer ids.
+	PadIDs bool
 
 	bucket   *bucket
 	times    []time.Time // when each request came, on Now
@@ -226,7 +229,7 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 }
 
 func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
-	m := map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
+	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
 		"name": u.Name, "email": u.Email, "available": true, "availability_status": "available",
 		"created_at": u.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "time_zone": u.TimeZone,
 		"language": u.Language, "wrap_up_time": 0}
@@ -243,7 +246,7 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 }
 
 func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
-	m := map[string]any{"id": n.ID, "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
+	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
 		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
 	switch users {
@@ -256,12 +259,20 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 			if !ok { // a holder the users list does not show (made or removed while a client reads)
 				u = ACUser{ID: id}
 			}
-			users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
 				"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 		}
 		m["users"] = users
 	}
 	return m
+}
+
+// id is an id as Aircall writes it (an integer), or padded (PadIDs).
+func (s *AircallSim) id(v int64) any {
+	if s.PadIDs {
+		return " " + strconv.FormatInt(v, 10) + " "
+	}
+	return v
 }
 
 // list answers one page of a list: {key: items, "meta": …} (without meta: NoMeta).

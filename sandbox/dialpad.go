@@ -73,6 +73,9 @@ type DialpadSim struct {
 	// a cursor never given before: a fault (a proxy or a server bug), not
 	// Dialpad's documented paging.
 	RepeatPages bool
+	// PadIDs writes ids as strings padded with spaces: a proxy's fault;
+	// Dialpad is not documented to pad.
+	PadIDs bool
 
 	bucket    *bucket
 	times     []time.Time
@@ -170,6 +173,9 @@ func (s *DialpadSim) limit(w http.ResponseWriter) bool {
 
 // id writes an int64 id as Dialpad's REST does (a string) or as a number.
 func (s *DialpadSim) id(v int64) any {
+	if s.PadIDs {
+		return " " + strconv.FormatInt(v, 10) + " "
+	}
 	if s.NumericIDs {
 		return v
 	}

@@ -46,6 +46,9 @@ type RingCentralSim struct {
 	// PageOneAlways answers page 1, without totalPages, whatever page is
 	// asked: a proxy's fault seen in the field, not RingCentral's behaviour.
 	PageOneAlways bool
+	// PadIDs pads the directory's ids with spaces: a proxy's fault;
+	// RingCentral is not documented to pad.
+	PadIDs bool
 	// NoRefreshTokens leaves refresh_token out of sign-ins, as for an app
 	// without "Issue refresh tokens" (DOCS refresh-tokens.md).
 	NoRefreshTokens bool
@@ -402,7 +405,11 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 
 // contact is an entry as the directory shows it (ContactResource).
 func (s *RingCentralSim) contact(e RCEntry, federated bool) map[string]any {
-	rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,
+	id := strconv.FormatInt(e.ID, 10)
+	if s.PadIDs {
+		id = " " + id + " "
+	}
+	rec := map[string]any{"id": id, "type": directoryType(e.Type), "status": e.Status,
 		"extensionNumber": e.Extension, "hidden": false}
 	if e.Email != "" {
 		rec["email"] = e.Email
