@@ -423,21 +423,45 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 // reaching past the cap, whatever next_page_link says. It returns the last
 // page that held records (empty when none did), the first page's meta, and
 // whether the query's pages reached the cap (so more records may follow).
-func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, bool, error) {
+// next_page_link only says that a next page exists: the request for page n
+// is the query's own, since a link that lost from or order reads another list.
+func readQuery[T listed](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, bool, error) {
 	q.Set("per_page", strconv.Itoa(AircallPageSize))
 	q.Set("page", "1")
-	items, meta, err := decodePage[T](ctx, c.api, path, path, key, q, 1)
+	items, meta, err := decodePage[T](ctx, c.api, path, key, q, 1)
 	if err != nil {
 		return nil, meta, false, err
 	}
+	ids := map[string]bool{} // this query's records: pages of one query never share any
+	fresh := func(items []T) int {
+		n := 0
+		for _, it := range items {
+			if !ids[it.key()] {
+				ids[it.key()] = true
+				n++
+			}
+		}
+		return n
+	}
+	fresh(items)
 	keep(items)
 	last, next, read := items, meta, len(items)
+	told := false // of a link that is not the query's own, once a query
 	for n := 2; next.NextPageLink != nil && *next.NextPageLink != "" && n*AircallPageSize <= c.cap; n++ {
-		if items, next, err = decodePage[T](ctx, c.api, path, *next.NextPageLink, key, nil, n); err != nil {
+		page := cloneWith(q, "page", strconv.Itoa(n))
+		if !told && !ownPage(path, *next.NextPageLink, page) {
+			c.log("aircall: the next_page_link of GET %s page %d is not this query's page %d (%q): asking for page %d with the query's own parameters (%s)",
+				path, n-1, n, *next.NextPageLink, n, page.Encode())
+			told = true
+		}
+		if items, next, err = decodePage[T](ctx, c.api, path, key, page, n); err != nil {
 			return nil, meta, false, err
 		}
 		if len(items) == 0 {
 			break
+		}
+		if err := pageProgress("aircall", path, n, len(items), fresh(items), next.Total, AircallPageSize); err != nil {
+			return nil, meta, false, err
 		}
 		keep(items)
 		last, read = items, read+len(items)
@@ -447,6 +471,12 @@ func readQuery[T any](ctx context.Context, c *AircallReader, path, key string, q
 		return nil, meta, false, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, read, meta.Total)
 	}
 	return last, meta, full, nil
+}
+
+// ownPage reports whether link asks for path with exactly the query want.
+func ownPage(path, link string, want url.Values) bool {
+	u, err := url.Parse(link)
+	return err == nil && u.Path == path && maps.EqualFunc(u.Query(), want, slices.Equal)
 }
 
 // onwards reads the records created from last's second on, in created_at
@@ -471,9 +501,12 @@ func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, 
 	}
 }
 
-func decodePage[T any](ctx context.Context, api *httpx.Client, path, target, key string, q url.Values, n int) ([]T, acMeta, error) {
-	var meta acMeta
-	resp, err := api.Get(ctx, target, q)
+// decodePage reads page n of a list. A page without meta (UNCONFIRMED:
+// every documented answer has it) is taken as the last page only when it is
+// short: a full one may have more after it, which nothing would then say.
+func decodePage[T any](ctx context.Context, api *httpx.Client, path, key string, q url.Values, n int) ([]T, acMeta, error) {
+	meta := acMeta{Total: -1}
+	resp, err := api.Get(ctx, path, q)
 	if err != nil {
 		return nil, meta, err
 	}
@@ -485,8 +518,15 @@ func decodePage[T any](ctx context.Context, api *httpx.Client, path, target, key
 	if raw[key] == nil || json.Unmarshal(raw[key], &items) != nil {
 		return nil, meta, fmt.Errorf("aircall: GET %s page %d: answer has no %q list", path, n, key)
 	}
-	if raw["meta"] == nil || json.Unmarshal(raw["meta"], &meta) != nil {
-		return nil, meta, fmt.Errorf("aircall: GET %s page %d: answer has no meta", path, n)
+	if m := raw["meta"]; m == nil || string(m) == "null" {
+		if len(items) < AircallPageSize {
+			return items, meta, nil
+		}
+		return nil, meta, fmt.Errorf("aircall: %w: GET %s page %d: a full page of %d records without meta: whether more follow cannot be told; "+
+			"if a proxy stands between voiceid and aircall, make it pass the answers through whole", ErrIncomplete, path, n, len(items))
+	}
+	if json.Unmarshal(raw["meta"], &meta) != nil {
+		return nil, meta, fmt.Errorf("aircall: GET %s page %d: malformed meta", path, n)
 	}
 	return items, meta, nil
 }

@@ -274,12 +274,15 @@ func (c *DialpadReader) ownersByKind(ctx context.Context) ([]match.Person, error
 
 // dpList reads a cursor-paged list to its end: a cursor absent, null or
 // empty ends it, a page may lack items (the last one after a cursor, SDK fix
-// d1bdffa), a cursor seen before is an error rather than a loop, and records
-// are kept once by key.
+// d1bdffa), and records are kept once by key. A list that stops advancing is
+// an error rather than a loop: a cursor seen before, a page of only records
+// already read (whatever its cursor), or emptyPagesInARow pages without items
+// that still carry a cursor.
 func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Values, key func(T) string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
 	cursors := map[string]bool{}
+	empty := 0
 	for n := 1; ; n++ {
 		resp, err := c.api.Get(ctx, path, q)
 		if err != nil {
@@ -292,6 +295,7 @@ func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Val
 		if err := json.Unmarshal(resp.Body, &page); err != nil {
 			return nil, fmt.Errorf("dialpad: GET %s page %d: malformed answer: %w", path, n, err)
 		}
+		before := len(out)
 		for _, it := range page.Items {
 			if k := key(it); !seen[k] {
 				seen[k] = true
@@ -301,16 +305,31 @@ func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Val
 		if progress != nil {
 			progress(len(out))
 		}
+		if page.Cursor != nil && cursors[*page.Cursor] {
+			return nil, fmt.Errorf("dialpad: %w: GET %s page %d repeats an earlier cursor; the list cannot be read to its end", ErrIncomplete, path, n)
+		}
+		if err := pageProgress("dialpad", path, n, len(page.Items), len(out)-before, -1, 0); err != nil {
+			return nil, err
+		}
 		if page.Cursor == nil || *page.Cursor == "" {
 			return out, nil
 		}
-		if cursors[*page.Cursor] {
-			return nil, fmt.Errorf("dialpad: %w: GET %s page %d repeats an earlier cursor; the list cannot be read to its end", ErrIncomplete, path, n)
+		if empty++; len(page.Items) > 0 {
+			empty = 0
+		}
+		if empty >= emptyPagesInARow {
+			return nil, fmt.Errorf("dialpad: %w: GET %s page %d: %d pages in a row without items, each with a new cursor: the list is not advancing, so the read stopped",
+				ErrIncomplete, path, n, empty)
 		}
 		cursors[*page.Cursor] = true
 		q = cloneWith(q, "cursor", *page.Cursor)
 	}
 }
+
+// emptyPagesInARow ends a list whose pages come without items yet keep
+// giving cursors: undocumented (only a last page lacks items), so a few are
+// followed, not an endless run of them.
+const emptyPagesInARow = 3
 
 func cloneWith(q url.Values, k, v string) url.Values {
 	out := url.Values{}

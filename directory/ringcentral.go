@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -46,7 +48,14 @@ type RingCentralReader struct {
 	api      *httpx.Client
 	tokenAPI *httpx.Client
 	auth     *httpx.TokenAuth
+	cfg      RingCentralConfig
+
+	mu       sync.Mutex
+	sessions []rcSession // opened by this reader's sign-ins, not yet revoked
 }
+
+// rcSession is one sign-in's tokens: either names the session to revoke.
+type rcSession struct{ access, refresh string }
 
 // DirectoryPageSize is the largest page the directory endpoint allows.
 const DirectoryPageSize = 2000
@@ -60,13 +69,14 @@ func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	tokenAPI := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
+	c := &RingCentralReader{cfg: cfg}
+	c.tokenAPI = &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff, MaxAttempts: 4}
 	// a token is presented again a minute before it expires, not mid-page
-	auth := httpx.NewTokenAuth(time.Minute, rcSignIn(tokenAPI, cfg))
-	api := &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Auth: auth, Classify: classifyRC,
+	c.auth = httpx.NewTokenAuth(time.Minute, c.signIn)
+	c.api = &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Auth: c.auth, Classify: classifyRC,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff}
-	return &RingCentralReader{api: api, tokenAPI: tokenAPI, auth: auth}
+	return c
 }
 
 // Calls counts the HTTP requests made, token requests included.
@@ -78,33 +88,86 @@ func (c *RingCentralReader) Check(ctx context.Context) error {
 	return err
 }
 
-// rcSignIn is the JWT grant (RFC 7523): the JWT credential is presented for
+// signIn is the JWT grant (RFC 7523): the JWT credential is presented for
 // an access token. One token serves the whole run, since RingCentral caps
 // parallel sessions; TokenAuth presents the JWT again only when it dies.
-func rcSignIn(api *httpx.Client, cfg RingCentralConfig) httpx.Fetch {
-	return func(ctx context.Context) (*oauth2.Token, error) {
-		form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {cfg.JWT}}
-		req := http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
-			"Authorization": {"Basic " + basic(cfg.ClientID, cfg.ClientSecret)}}
-		resp, err := api.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), req)
-		if err != nil {
-			return nil, fmt.Errorf("ringcentral: sign-in with the JWT credential failed: %w%s", err, rcAuthHint(err))
-		}
-		var tok struct {
-			AccessToken string `json:"access_token"`
-			TokenType   string `json:"token_type"`
-			ExpiresIn   int64  `json:"expires_in"`
-		}
-		if err := json.Unmarshal(resp.Body, &tok); err != nil || tok.AccessToken == "" {
-			return nil, fmt.Errorf("ringcentral: the token endpoint answered without an access token")
-		}
-		t := &oauth2.Token{AccessToken: tok.AccessToken, TokenType: tok.TokenType}
-		if tok.ExpiresIn > 0 {
-			// x/oauth2 judges expiry on the wall clock, so the lifetime starts from it too
-			t.Expiry = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
-		}
-		return t, nil
+// Each sign-in opens a session, kept until Close revokes it.
+func (c *RingCentralReader) signIn(ctx context.Context) (*oauth2.Token, error) {
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {c.cfg.JWT}}
+	resp, err := c.tokenAPI.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), c.clientHeader())
+	if err != nil {
+		return nil, fmt.Errorf("ringcentral: sign-in with the JWT credential failed: %w%s", err, rcAuthHint(err))
 	}
+	var tok struct {
+		AccessToken  string `json:"access_token"`
+		TokenType    string `json:"token_type"`
+		ExpiresIn    int64  `json:"expires_in"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal(resp.Body, &tok); err != nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("ringcentral: the token endpoint answered without an access token")
+	}
+	c.mu.Lock()
+	c.sessions = append(c.sessions, rcSession{access: tok.AccessToken, refresh: tok.RefreshToken})
+	c.mu.Unlock()
+	t := &oauth2.Token{AccessToken: tok.AccessToken, TokenType: tok.TokenType}
+	if tok.ExpiresIn > 0 {
+		// x/oauth2 judges expiry on the wall clock, so the lifetime starts from it too
+		t.Expiry = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	return t, nil
+}
+
+// clientHeader is what the OAuth endpoints take: a form, and the app's Basic credentials.
+func (c *RingCentralReader) clientHeader() http.Header {
+	return http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Authorization": {"Basic " + basic(c.cfg.ClientID, c.cfg.ClientSecret)}}
+}
+
+// RevokeTimeout bounds Close: a run that is being stopped still ends its
+// sessions, but does not hang on them.
+const RevokeTimeout = 10 * time.Second
+
+// Close revokes every session this reader's sign-ins opened (none: no
+// request). RingCentral allows about 5 parallel sessions per user and an
+// extra login may end an older one (ringcentral.md §1), so a session left
+// open by each run would end the sessions of the company's other apps. It
+// runs on a context of its own, so that a cancelled run still revokes.
+func (c *RingCentralReader) Close(ctx context.Context) error {
+	c.mu.Lock()
+	sessions := c.sessions
+	c.sessions = nil
+	c.mu.Unlock()
+	if len(sessions) == 0 {
+		return nil
+	}
+	c.auth.Invalidate() // a later request signs in anew rather than use a revoked token
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RevokeTimeout)
+	defer cancel()
+	var errs []error
+	for _, s := range sessions {
+		if err := c.revoke(ctx, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// revoke ends one session: POST /restapi/oauth/revoke with token=. The
+// refresh token is sent when there is one: it still names the session after
+// the access token expired, which RFC 7009 lets a server ignore.
+func (c *RingCentralReader) revoke(ctx context.Context, s rcSession) error {
+	token := s.refresh
+	if token == "" {
+		token = s.access
+	}
+	form := url.Values{"token": {token}}
+	_, err := c.tokenAPI.Do(ctx, http.MethodPost, "/restapi/oauth/revoke", nil, []byte(form.Encode()), c.clientHeader())
+	if err != nil {
+		return fmt.Errorf("ringcentral: the run's session was not revoked: %w%s; it stays open until RingCentral ends it, "+
+			"holding one of the about 5 sessions the JWT's user may have: if this repeats, check the network path to [ringcentral] server", err, rcAuthHint(err))
+	}
+	return nil
 }
 
 func rcAuthHint(err error) string {
@@ -165,7 +228,9 @@ func classifyRC(status int, h http.Header, body []byte, err error) httpx.Verdict
 }
 
 // flexString decodes a JSON string or number (ids are strings in the
-// directory and numbers in the extension list).
+// directory and numbers in the extension list), trimmed of surrounding white
+// space: every reader's ids are flexStrings, so a padded id is neither
+// written to Salesforce nor kept apart from its unpadded self.
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
@@ -174,7 +239,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*f = flexString(s)
+		*f = flexString(strings.TrimSpace(s))
 		return nil
 	}
 	var n json.Number
@@ -206,9 +271,15 @@ type rcContact struct {
 	ExtensionNumber string     `json:"extensionNumber"`
 	PhoneNumbers    []struct {
 		PhoneNumber string `json:"phoneNumber"`
+		Type        string `json:"type"` // VoiceFax, VoiceOnly, FaxOnly
 		UsageType   string `json:"usageType"`
 	} `json:"phoneNumbers"`
 }
+
+// UsageFaxOnly is the usage of a number RingCentral types FaxOnly, whatever
+// its usageType: nobody answers a call on it, so it is never evidence for a
+// link nor a Phone to fill (match counts only UsageDirect).
+const UsageFaxOnly = "FaxOnly"
 
 // ErrIncomplete marks a directory read that did not return everything the
 // server said it holds; nothing may be decided from such a read.
@@ -237,6 +308,7 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 		if p.Paging.TotalElements != nil {
 			total = *p.Paging.TotalElements
 		}
+		before := len(out)
 		for _, r := range *p.Records {
 			if r.ID == "" || seen[string(r.ID)] {
 				continue // a record shifted across a page edge is read once
@@ -246,6 +318,10 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 		}
 		if progress != nil {
 			progress(len(out))
+		}
+		perPage := cmp.Or(p.Paging.PerPage, DirectoryPageSize)
+		if err := pageProgress("ringcentral", endpoint, page, len(*p.Records), len(out)-before, total, perPage); err != nil {
+			return nil, err
 		}
 		last := len(*p.Records) == 0 || (p.Paging.TotalPages != nil && page >= *p.Paging.TotalPages)
 		if last {
@@ -270,7 +346,11 @@ func (r rcContact) person() match.Person {
 		p.Numbers = make([]match.Number, len(r.PhoneNumbers))
 	}
 	for i, n := range r.PhoneNumbers {
-		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(n.UsageType)}
+		usage := n.UsageType
+		if n.Type == "FaxOnly" {
+			usage = UsageFaxOnly
+		}
+		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(usage)}
 		own = append(own, &p.Numbers[i].Raw)
 	}
 	pack.Strings(own...)

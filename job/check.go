@@ -43,7 +43,9 @@ func Check(ctx context.Context, o Options, credentials func(match.Provider) (wha
 	}
 	for _, p := range o.Providers {
 		what, fix := credentials(p.Name)
-		each(Result{What: what, Err: p.Open(o.Env()).Check(ctx), Fix: fix})
+		d := p.Open(o.Env())
+		each(Result{What: what, Err: d.Check(ctx), Fix: fix})
+		closeDirectory(ctx, o.logger(), p.Name, d)
 	}
 }
 

@@ -37,6 +37,7 @@ func (r *run) sync(ctx context.Context) error {
 	if r.sf != nil { // signed in: the calls go in the report however the run ends
 		defer r.countCalls()
 	}
+	defer r.closeDirectories(ctx) // deferred last, so it runs first: its calls are counted
 	if err != nil {
 		return err
 	}
@@ -79,6 +80,29 @@ func (r *run) connect(ctx context.Context) error {
 		r.log.Info("identifier field", "provider", p, "field", fields[p].Name, "label", fields[p].Label)
 	}
 	return sf.CheckReserve(3) // the user query is a page per 2,000 users; a few to start
+}
+
+// closer is a reader that holds something open at its provider until
+// closed (a RingCentral session); Close must work on a cancelled context.
+type closer interface{ Close(context.Context) error }
+
+// closeDirectories ends what the run's readers hold open, however the run went.
+func (r *run) closeDirectories(ctx context.Context) {
+	for _, p := range r.Providers {
+		if d, ok := r.dirs[p.Name]; ok {
+			closeDirectory(ctx, r.log, p.Name, d)
+		}
+	}
+}
+
+// closeDirectory closes d if it holds anything open; a failure is logged,
+// never the run's: its reads and writes are done by then.
+func closeDirectory(ctx context.Context, log *slog.Logger, name match.Provider, d Directory) {
+	if c, ok := d.(closer); ok {
+		if err := c.Close(ctx); err != nil {
+			log.Warn("provider session left open", "provider", name, "error", err)
+		}
+	}
 }
 
 // countCalls puts each service's API calls, and Salesforce's daily usage, in the report.

@@ -48,6 +48,16 @@ type AircallSim struct {
 	ExclusiveBounds bool
 	// Now is the clock of the rate-limit window and of RequestTimes (tests set it).
 	Now func() time.Time
+	// LinksDropFilters: next_page_link and previous_page_link lose from, to
+	// and order (a proxy's fault; the documented links name the next page
+	// of the same query).
+	LinksDropFilters bool
+	// NoMeta leaves meta out of list answers (UNCONFIRMED: every documented
+	// list answer has it; a proxy that strips it is a fault).
+	NoMeta bool
+	// PadIDs writes ids as strings padded with spaces (" 51000 "): a
+	// proxy's fault; Aircall documents integer ids.
+	PadIDs bool
 
 	bucket   *bucket
 	times    []time.Time // when each request came, on Now
@@ -193,6 +203,11 @@ func thousands(n int) string {
 func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
 	link := func(p int) any {
 		q := r.URL.Query()
+		if s.LinksDropFilters {
+			q.Del("from")
+			q.Del("to")
+			q.Del("order")
+		}
 		q.Set("page", strconv.Itoa(p))
 		q.Set("per_page", strconv.Itoa(per))
 		return s.srv.URL + r.URL.Path + "?" + q.Encode()
@@ -214,7 +229,7 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 }
 
 func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
-	m := map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
+	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
 		"name": u.Name, "email": u.Email, "available": true, "availability_status": "available",
 		"created_at": u.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "time_zone": u.TimeZone,
 		"language": u.Language, "wrap_up_time": 0}
@@ -231,7 +246,7 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 }
 
 func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
-	m := map[string]any{"id": n.ID, "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
+	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
 		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
 	switch users {
@@ -244,12 +259,29 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 			if !ok { // a holder the users list does not show (made or removed while a client reads)
 				u = ACUser{ID: id}
 			}
-			users = append(users, map[string]any{"id": u.ID, "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
 				"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 		}
 		m["users"] = users
 	}
 	return m
+}
+
+// id is an id as Aircall writes it (an integer), or padded (PadIDs).
+func (s *AircallSim) id(v int64) any {
+	if s.PadIDs {
+		return " " + strconv.FormatInt(v, 10) + " "
+	}
+	return v
+}
+
+// list answers one page of a list: {key: items, "meta": …} (without meta: NoMeta).
+func (s *AircallSim) list(w http.ResponseWriter, key string, items []map[string]any, meta map[string]any) {
+	body := map[string]any{key: items}
+	if !s.NoMeta {
+		body["meta"] = meta
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (n ACNumber) created() time.Time {
@@ -319,7 +351,7 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		for _, u := range window(list, page, per) {
 			out = append(out, s.userJSON(u, version))
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"users": out, "meta": s.meta(r, page, per, len(list), len(out))})
+		s.list(w, "users", out, s.meta(r, page, per, len(list), len(out)))
 	}
 }
 
@@ -370,7 +402,7 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, ListOmitsUsers))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
+	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
 func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
@@ -386,7 +418,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	for _, n := range window(list, page, per) {
 		out = append(out, s.numberJSON(n, s.NumbersList))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": out, "meta": s.meta(r, page, per, len(list), len(out))})
+	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
 func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {

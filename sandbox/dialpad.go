@@ -69,10 +69,18 @@ type DialpadSim struct {
 	RetryAfter bool
 	// Now is the clock of the rate limit and of RequestTimes.
 	Now func() time.Time
+	// RepeatPages answers every cursor with the list's first page again and
+	// a cursor never given before: a fault (a proxy or a server bug), not
+	// Dialpad's documented paging.
+	RepeatPages bool
+	// PadIDs writes ids as strings padded with spaces: a proxy's fault;
+	// Dialpad is not documented to pad.
+	PadIDs bool
 
 	bucket    *bucket
 	times     []time.Time
 	overLimit int
+	repeated  int
 }
 
 // NewDialpad starts a simulator holding users and other number owners, answering to key.
@@ -165,6 +173,9 @@ func (s *DialpadSim) limit(w http.ResponseWriter) bool {
 
 // id writes an int64 id as Dialpad's REST does (a string) or as a number.
 func (s *DialpadSim) id(v int64) any {
+	if s.PadIDs {
+		return " " + strconv.FormatInt(v, 10) + " "
+	}
 	if s.NumericIDs {
 		return v
 	}
@@ -318,6 +329,9 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		t, off, ok := strings.Cut(c, "-_-")
 		n, err := strconv.Atoi(off)
+		if s.RepeatPages {
+			n = 0 // the fault: every cursor leads back to the first page
+		}
 		if !ok || t != tag || err != nil || n < 0 || n > total {
 			dpError(w, http.StatusBadRequest, "Invalid cursor")
 			return
@@ -339,6 +353,12 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total)
 	case s.NullCursor:
 		body["cursor"] = nil
+	}
+	if s.RepeatPages && total > 0 {
+		s.mu.Lock()
+		s.repeated++
+		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total+s.repeated) // never given before
+		s.mu.Unlock()
 	}
 	writeJSON(w, 200, body)
 }

@@ -26,6 +26,15 @@ type RCNumber struct {
 	ID        int64
 	Number    string // E.164
 	UsageType string
+	Type      string // VoiceFax (when empty), VoiceOnly or FaxOnly
+}
+
+// kind is the number's type as RingCentral writes it.
+func (n RCNumber) kind() string {
+	if n.Type == "" {
+		return "VoiceFax"
+	}
+	return n.Type
 }
 
 // ACUser is one user of the simulated Aircall company.
@@ -108,6 +117,8 @@ type Planted struct {
 	AircallSharedNumber              string // E.164 of the team line shared by several Aircall users
 	AircallEmailUser, AircallPerson  string // linked by email in Aircall
 	DepartmentNumberUser, Department string // user's phone is a department's direct number: not linked
+	FaxLineUser, FaxLinePerson       string // user's Phone is a fax extension's FaxOnly number: not linked
+	FaxOnlyUser, FaxOnlyPerson       string // linked by email; the person's only number is FaxOnly: Phone stays empty
 	Dialpad                          DialpadPlanted
 }
 
@@ -326,6 +337,7 @@ func (g *gen) plant() {
 	g.plantConflicts()
 	g.plantIneligible()
 	g.plantAircall()
+	g.plantFax()
 }
 
 // addRC adds a RingCentral entry, by default an enabled user with a new id.
@@ -476,4 +488,28 @@ func (g *gen) plantAircall() {
 	if g.shape.Dialpad > 0 {
 		g.plantDialpad(g.addSF)
 	}
+}
+
+// plantFax: FaxOnly numbers (ringcentral.md §2-3, type FaxOnly) are never
+// evidence and never a Phone. Planted last, so that no earlier id moves.
+func (g *gen) plantFax() {
+	p := &g.org.Planted
+	// a fax extension (the directory shows FaxUser as a User) whose number a user typed as Phone
+	fax := g.addRC(RCEntry{Type: "FaxUser", Status: "Enabled", FirstName: "Fax", LastName: "Line", Extension: "2951",
+		Numbers: []RCNumber{g.rcFax("+16505550177")}})
+	fu := g.addSF(SFUser{FirstName: "Fay", LastName: "Faxon", Email: "fay.faxon@" + Domain, Phone: "(650) 555-0177"})
+	p.FaxLineUser, p.FaxLinePerson = fu.ID, rcid(fax)
+
+	// linked by email; an empty Phone must not be filled with the person's fax number
+	fo := g.addRC(RCEntry{FirstName: "Fern", LastName: "Ink", Email: "fern.ink@" + Domain, Extension: "2952",
+		Numbers: []RCNumber{g.rcFax("+16505550178")}})
+	ou := g.addSF(SFUser{FirstName: "Fern", LastName: "Ink", Email: "fern.ink@" + Domain})
+	p.FaxOnlyUser, p.FaxOnlyPerson = ou.ID, rcid(fo)
+}
+
+// rcFax is a direct number that takes faxes only.
+func (g *gen) rcFax(e164 string) RCNumber {
+	n := g.rcNum(e164, "DirectNumber")
+	n.Type = "FaxOnly"
+	return n
 }

@@ -35,16 +35,43 @@ type RingCentralSim struct {
 	// MaxPerPage caps the directory page size the simulator honours (default 2000).
 	MaxPerPage int
 	Now        func() time.Time
+	// SessionCap is how many live sessions one user may hold (default 5,
+	// DOCS: "about 5"): a sign-in beyond it ends the user's oldest session,
+	// whose access token then answers 401. 0: no cap.
+	SessionCap int
+	// FaxOnlyUnlisted leaves FaxOnly numbers out of the directory's
+	// phoneNumbers. Whether the directory lists them is UNCONFIRMED; by
+	// default it does (the schema carries each number's type).
+	FaxOnlyUnlisted bool
+	// PageOneAlways answers page 1, without totalPages, whatever page is
+	// asked: a proxy's fault seen in the field, not RingCentral's behaviour.
+	PageOneAlways bool
+	// PadIDs pads the directory's ids with spaces: a proxy's fault;
+	// RingCentral is not documented to pad.
+	PadIDs bool
+	// NoRefreshTokens leaves refresh_token out of sign-ins, as for an app
+	// without "Issue refresh tokens" (DOCS refresh-tokens.md).
+	NoRefreshTokens bool
 
-	tokens  map[string]time.Time // access token -> expiry
-	buckets map[string]*bucket
-	listed  []RCEntry // the entries the directory shows, computed once
+	tokens   map[string]time.Time // access token -> expiry
+	sessions []*rcSession         // in the order they were opened
+	byToken  map[string]*rcSession
+	buckets  map[string]*bucket
+	listed   []RCEntry // the entries the directory shows, computed once
+}
+
+// rcSession is what one sign-in opens; its access or refresh token names it.
+type rcSession struct {
+	user            string // the JWT that opened it
+	access, refresh string
+	live            bool
 }
 
 // NewRingCentral starts a simulator holding entries.
 func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	s := &RingCentralSim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
-		MaxPerPage: 2000, Now: time.Now, tokens: map[string]time.Time{}, buckets: map[string]*bucket{}}
+		MaxPerPage: 2000, Now: time.Now, SessionCap: 5, tokens: map[string]time.Time{}, byToken: map[string]*rcSession{},
+		buckets: map[string]*bucket{}}
 	s.errorBody = func(status int, path string) any {
 		// the directory service (ADG) has its own codes; rate limits come from the gateway
 		if strings.Contains(path, "/directory/") && status != http.StatusTooManyRequests {
@@ -62,6 +89,7 @@ func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /restapi/oauth/token", s.token)
+	mux.HandleFunc("POST /restapi/oauth/revoke", s.revoke)
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/directory/entries", s.authed("medium", s.directory))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/extension", s.authed("medium", s.extensions))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/phone-number", s.authed("heavy", s.phoneNumbers))
@@ -74,6 +102,26 @@ func (s *RingCentralSim) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tokens)
+}
+
+// LiveSessions counts the sessions of the simulator's JWT user that are
+// neither revoked nor ended by a later sign-in.
+func (s *RingCentralSim) LiveSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, x := range s.sessions {
+		if x.live && x.user == s.creds.JWT {
+			n++
+		}
+	}
+	return n
+}
+
+// endSession ends x: its access token answers 401 from now on. s.mu is held.
+func (s *RingCentralSim) endSession(x *rcSession) {
+	x.live = false
+	delete(s.tokens, x.access)
 }
 
 // SetEntries replaces the directory.
@@ -124,37 +172,93 @@ func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
 	return true
 }
 
-func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
-	if !s.limit(w, "auth") {
-		return
-	}
+// client checks the app's Basic credentials, answering 401 itself when they are wrong.
+func (s *RingCentralSim) client(w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client authorization header", "OAU-123"))
-		return
+		return false
 	}
 	if user != s.creds.ClientID || pass != s.creds.ClientSecret {
 		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client credentials", "OAU-146"))
+		return false
+	}
+	return true
+}
+
+func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
+	if !s.limit(w, "auth") || !s.client(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
 		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "Unsupported grant type", "OAU-112"))
 		return
 	}
-	if r.PostForm.Get("assertion") != s.creds.JWT {
+	user := r.PostForm.Get("assertion")
+	if user != s.creds.JWT {
 		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "Invalid assertion", "OAU-140"))
 		return
 	}
-	tok := "SIM-AT-" + randHex(12)
+	x := &rcSession{user: user, access: "SIM-AT-" + randHex(12), refresh: "SIM-RT-" + randHex(12), live: true}
 	ttl := s.TokenTTL
 	s.mu.Lock()
-	s.tokens[tok] = s.Now().Add(ttl)
+	if s.NoRefreshTokens {
+		x.refresh = ""
+	}
+	s.openSession(x)
+	s.tokens[x.access] = s.Now().Add(ttl)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": tok, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
-		"refresh_token": "SIM-RT-" + randHex(12), "refresh_token_expires_in": 604800,
-		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6),
-	})
+	tok := map[string]any{"access_token": x.access, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
+		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6)}
+	if x.refresh != "" {
+		tok["refresh_token"], tok["refresh_token_expires_in"] = x.refresh, 604800
+	}
+	writeJSON(w, http.StatusOK, tok)
+}
+
+// openSession adds x, first ending the user's oldest live session when the
+// user is at the cap (DOCS: extra logins can invalidate older tokens). s.mu is held.
+func (s *RingCentralSim) openSession(x *rcSession) {
+	var live []*rcSession
+	for _, o := range s.sessions {
+		if o.live && o.user == x.user {
+			live = append(live, o)
+		}
+	}
+	if s.SessionCap > 0 && len(live) >= s.SessionCap {
+		s.endSession(live[0])
+	}
+	s.sessions = append(s.sessions, x)
+	s.byToken[x.access] = x
+	if x.refresh != "" {
+		s.byToken[x.refresh] = x
+	}
+}
+
+// revoke ends the session its access or refresh token names (SPEC: token in
+// the form, or the query). It answers 200 also when it revokes nothing: for
+// a token it does not know, or an access token that has expired (DOCS
+// tokens.md, RFC 7009), whose session therefore stays open.
+func (s *RingCentralSim) revoke(w http.ResponseWriter, r *http.Request) {
+	if !s.limit(w, "auth") || !s.client(w, r) {
+		return
+	}
+	tok := ""
+	if err := r.ParseForm(); err == nil {
+		tok = r.Form.Get("token")
+	}
+	if tok == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError("invalid_request", "Parameter [token] is not specified", "OAU-101"))
+		return
+	}
+	s.mu.Lock()
+	x := s.byToken[tok]
+	exp, valid := s.tokens[tok]
+	if x != nil && x.live && (tok == x.refresh || valid && !s.Now().After(exp)) {
+		s.endSession(x)
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
 }
 
 func randHex(n int) string {
@@ -263,6 +367,9 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.PageOneAlways {
+		page = 1
+	}
 	types := q["type"] // repeated type is a union (DOCS)
 	federated := q.Get("showFederated") != "false"
 	s.mu.Lock()
@@ -287,31 +394,47 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	}
 	records := []map[string]any{}
 	for _, e := range window(list, page, per) {
-		rec := map[string]any{"id": strconv.FormatInt(e.ID, 10), "type": directoryType(e.Type), "status": e.Status,
-			"extensionNumber": e.Extension, "hidden": false}
-		if e.Email != "" {
-			rec["email"] = e.Email
-		}
-		if directoryType(e.Type) == "User" {
-			rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
-		} else {
-			rec["name"] = e.Name
-		}
-		if e.Site != "" {
-			rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
-		}
-		nums := []map[string]any{}
-		for _, n := range e.Numbers {
-			nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
-				"type": "VoiceFax", "usageType": n.UsageType, "primary": len(nums) == 0})
-		}
-		rec["phoneNumbers"] = nums
-		if federated {
-			rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
-		}
-		records = append(records, rec)
+		records = append(records, s.contact(e, federated))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": pagingModel(page, per, len(list), len(records))})
+	paging := pagingModel(page, per, len(list), len(records))
+	if s.PageOneAlways {
+		delete(paging, "totalPages")
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": paging})
+}
+
+// contact is an entry as the directory shows it (ContactResource).
+func (s *RingCentralSim) contact(e RCEntry, federated bool) map[string]any {
+	id := strconv.FormatInt(e.ID, 10)
+	if s.PadIDs {
+		id = " " + id + " "
+	}
+	rec := map[string]any{"id": id, "type": directoryType(e.Type), "status": e.Status,
+		"extensionNumber": e.Extension, "hidden": false}
+	if e.Email != "" {
+		rec["email"] = e.Email
+	}
+	if directoryType(e.Type) == "User" {
+		rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
+	} else {
+		rec["name"] = e.Name
+	}
+	if e.Site != "" {
+		rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
+	}
+	nums := []map[string]any{}
+	for _, n := range e.Numbers {
+		if n.kind() == "FaxOnly" && s.FaxOnlyUnlisted {
+			continue
+		}
+		nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
+			"type": n.kind(), "usageType": n.UsageType, "primary": len(nums) == 0})
+	}
+	rec["phoneNumbers"] = nums
+	if federated {
+		rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
+	}
+	return rec
 }
 
 func (s *RingCentralSim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
@@ -394,7 +517,7 @@ func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 	records := []map[string]any{}
 	for _, x := range window(list, page, per) {
 		rec := map[string]any{"id": x.n.ID, "uri": fmt.Sprintf("%s/restapi/v1.0/account/%s/phone-number/%d", s.srv.URL, s.accountID, x.n.ID),
-			"phoneNumber": x.n.Number, "paymentType": "Local", "type": "VoiceFax", "usageType": x.n.UsageType, "status": "Normal", "primary": false}
+			"phoneNumber": x.n.Number, "paymentType": "Local", "type": x.n.kind(), "usageType": x.n.UsageType, "status": "Normal", "primary": false}
 		if x.n.UsageType != "MainCompanyNumber" {
 			rec["extension"] = map[string]any{"id": x.e.ID, "uri": s.extURI(x.e.ID), "extensionNumber": x.e.Extension}
 		}
