@@ -856,9 +856,12 @@ func (s *Salesforce) userID(ctx context.Context) string {
 }
 
 // Audience is the JWT "aud" Salesforce expects for a login URL: the sandbox
-// audience for test.salesforce.com and sandbox My Domains, the production one
-// for everything else (login.salesforce.com and production My Domains). The
-// host the token request goes to is an endpoint, never an audience (JWT doc).
+// audience for test.salesforce.com, sandbox My Domains, scratch orgs and the
+// old csNN (sandbox instance) hosts; the production one for everything else
+// (login.salesforce.com and production My Domains). The host the token
+// request goes to is an endpoint, never an audience (JWT doc). The rules are
+// those the Salesforce CLI applied by URL (sfdx-core sfdcUrl.ts, isSandboxUrl,
+// until 2022; salesforce.md §5a).
 func Audience(loginURL string) string {
 	h := loginURL
 	if u, err := url.Parse(loginURL); err == nil {
@@ -868,12 +871,19 @@ func Audience(loginURL string) string {
 	first, _, _ := strings.Cut(h, ".")
 	switch {
 	case h == "test.salesforce.com", strings.HasSuffix(h, ".sandbox.my.salesforce.com"),
+		// scratch orgs live on sandbox instances: <name>.scratch.my.salesforce.com
+		strings.HasSuffix(h, ".scratch.my.salesforce.com"),
 		// before enhanced domains a sandbox My Domain was <domain>--<sandbox>.my.salesforce.com
-		strings.HasSuffix(h, ".my.salesforce.com") && strings.Contains(first, "--"):
+		strings.HasSuffix(h, ".my.salesforce.com") && strings.Contains(first, "--"),
+		// csNN were the sandbox instances: cs42.salesforce.com, acme.cs42.my.salesforce.com
+		csInstanceRE.MatchString(h):
 		return "https://test.salesforce.com"
 	}
 	return "https://login.salesforce.com"
 }
+
+// csInstanceRE matches a host on a csNN instance, with or without a My Domain.
+var csInstanceRE = regexp.MustCompile(`(^|\.)cs\d+(\.my)?\.salesforce\.com$`)
 
 // assertion is the JWT bearer assertion's claim set. Salesforce takes "aud"
 // only as a single JSON string; golang-jwt's RegisteredClaims would send an
@@ -909,7 +919,7 @@ func AuthHint(err error, cfg Config) string {
 	case strings.Contains(msg, "approved"):
 		return fmt.Sprintf("\n  cause: the app is not approved for %s. Fix: in the Connected App (Manage > Edit Policies) or External Client App (Policies), set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set it holds", orDefault(cfg.Username, "the integration user"))
 	case strings.Contains(msg, "audience"):
-		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com URL", Audience(cfg.LoginURL), cfg.LoginURL)
+		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox or scratch org needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com (*.scratch.my.salesforce.com) URL", Audience(cfg.LoginURL), cfg.LoginURL)
 	case strings.Contains(msg, "expired"):
 		return "\n  cause: the assertion was refused as expired: voiceid gives it 3 minutes, so this machine's clock is probably off. Fix: synchronise the clock (NTP) and retry"
 	case jwtFlow && (strings.Contains(msg, "invalid assertion") || strings.Contains(msg, "signature")):

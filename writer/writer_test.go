@@ -112,6 +112,17 @@ func TestAudienceIsLoginOrTestSalesforce(t *testing.T) {
 		"https://acme--uat.my.salesforce.com":         "https://test.salesforce.com",
 		"http://127.0.0.1:4242":                       "https://login.salesforce.com",
 		"https://LOGIN.salesforce.com/":               "https://login.salesforce.com",
+		// scratch orgs and the old csNN sandbox instances (salesforce.md §5a)
+		"https://fun-dream-1234.scratch.my.salesforce.com": "https://test.salesforce.com",
+		"https://CS42.salesforce.com":                      "https://test.salesforce.com",
+		"https://cs108.my.salesforce.com":                  "https://test.salesforce.com",
+		"https://acme--uat.cs42.my.salesforce.com":         "https://test.salesforce.com",
+		// look-alikes that are production hosts
+		"https://cs.my.salesforce.com":        "https://login.salesforce.com",
+		"https://cs42corp.my.salesforce.com":  "https://login.salesforce.com",
+		"https://scratch.my.salesforce.com":   "https://login.salesforce.com",
+		"https://na42.salesforce.com":         "https://login.salesforce.com",
+		"https://cs42.salesforce.com.evil.io": "https://login.salesforce.com",
 	} {
 		if got := Audience(in); got != want {
 			t.Errorf("Audience(%q) = %q, want %q", in, got, want)
