@@ -65,6 +65,9 @@ type SalesforceSim struct {
 	ExtraFields map[string]string
 	// ExtraFieldTypes gives an extra field a describe type other than "string".
 	ExtraFieldTypes map[string]string
+	// ExtraFormulas makes extra fields formula fields: described calculated
+	// and not updateable.
+	ExtraFormulas map[string]bool
 	// DailyLimit is the org's daily API allowance (default 15000).
 	DailyLimit int
 	// Used is the allowance already spent today.
@@ -374,15 +377,18 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 			upd, length = s.FieldsUpdateable, s.FieldLength
 		}
 		fields = append(fields, map[string]any{"name": f.name, "label": f.label, "type": f.typ, "length": length,
-			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true})
+			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true,
+			"calculated": false})
 	}
 	for name, label := range s.ExtraFields {
 		typ := s.ExtraFieldTypes[name]
 		if typ == "" {
 			typ = "string"
 		}
+		formula := s.ExtraFormulas[name] // a formula is computed: nobody can write it
 		fields = append(fields, map[string]any{"name": name, "label": label, "type": typ, "length": 255,
-			"custom": true, "updateable": true, "createable": true, "nillable": true, "unique": false, "filterable": true})
+			"custom": true, "updateable": !formula, "createable": !formula, "nillable": true, "unique": false, "filterable": true,
+			"calculated": formula})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
 		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})

@@ -138,3 +138,38 @@ func TestSalesforceServesOnlyTheVersionsItLists(t *testing.T) {
 		t.Errorf("a retired version: %d %s, want 404 NOT_FOUND", status, body)
 	}
 }
+
+func TestSalesforceDescribesFormulaFieldsAsCalculatedAndReadOnly(t *testing.T) {
+	sim, post := sfSim(t)
+	sim.ExtraFields = map[string]string{"x__Formula__c": "A formula", "x__Text__c": "A text field"}
+	sim.ExtraFormulas = map[string]bool{"x__Formula__c": true}
+	get := signedIn(t, sim, post)
+	status, body := get("/services/data/v59.0/sobjects/User/describe")
+	var d struct {
+		Fields []struct {
+			Name                   string
+			Calculated, Updateable bool
+		}
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &d) != nil {
+		t.Fatalf("describe: %d %s", status, body)
+	}
+	seen := 0
+	for _, f := range d.Fields {
+		switch f.Name {
+		case "x__Formula__c":
+			seen++
+			if !f.Calculated || f.Updateable {
+				t.Errorf("formula field: calculated %v, updateable %v; want calculated and read-only", f.Calculated, f.Updateable)
+			}
+		case "x__Text__c", SFRingCentralField:
+			seen++
+			if f.Calculated || !f.Updateable {
+				t.Errorf("%s: calculated %v, updateable %v; want an editable, uncalculated field", f.Name, f.Calculated, f.Updateable)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d of the 3 fields described", seen)
+	}
+}

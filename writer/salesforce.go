@@ -170,7 +170,8 @@ type Field struct {
 	Type       string // describe's type: "string" for a Text field
 	Length     int
 	Updateable bool
-	Custom     bool // a custom field, not a formula
+	Custom     bool // a custom field (API name ending in __c)
+	Formula    bool // calculated: describe's "calculated"
 }
 
 // Salesforce is a signed-in connection to one org.
@@ -315,6 +316,8 @@ var textTypes = map[string]bool{"string": true, "textarea": true}
 // voiceid against a user's own data.
 func guard(f Field, key string) error {
 	switch {
+	case f.Formula:
+		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a formula field: Salesforce calculates its value, so nothing can be written to it; leave %s empty to find the Voice Connector's field by its label, or name a custom Text field", ErrField, key, f.Name, f.Label, key)
 	case !f.Custom || !strings.HasSuffix(strings.ToLower(f.Name), "__c"):
 		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a standard User field: voiceid writes identifiers only into custom fields (API names ending in __c); leave %s empty to find the Voice Connector's field by its label", ErrField, key, f.Name, f.Label, key)
 	case !textTypes[f.Type]:
@@ -374,7 +377,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[
 		for _, f := range d.Fields {
 			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabel(p))) {
 				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable,
-					Custom: f.Custom && !f.Calculated})
+					Custom: f.Custom, Formula: f.Calculated})
 			}
 		}
 		key := fieldKey(p)

@@ -305,6 +305,30 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	}
 }
 
+// A formula field is refused as a formula, not as a standard field (issue
+// #25): the fix for each differs, and the message must name the right one.
+func TestFormulaFieldIsRefusedAsAFormula(t *testing.T) {
+	sim, sf, err := start(t, orgUsers(2), func(c *Config) {
+		c.Fields = map[match.Provider]string{directory.RingCentral: "x__RC_Formula__c"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.ExtraFields = map[string]string{"x__RC_Formula__c": "RC id (formula)"}
+	sim.ExtraFormulas = map[string]bool{"x__RC_Formula__c": true}
+	_, err = sf.Discover(context.Background(), directory.Names())
+	for _, w := range []string{"ringcentral_field", "User.x__RC_Formula__c", "is a formula field"} {
+		if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
+			t.Errorf("Discover = %v; want ErrField naming %q", err, w)
+		}
+	}
+	for _, wrong := range []string{"standard User field", "field-level security"} {
+		if strings.Contains(fmt.Sprint(err), wrong) {
+			t.Errorf("Discover = %v; a formula is not refused as %q", err, wrong)
+		}
+	}
+}
+
 // No setting may turn voiceid against a user's own data: a standard field
 // (Email, Phone...) or one field for two providers is refused before any read.
 func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
