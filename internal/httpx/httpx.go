@@ -86,8 +86,9 @@ type Policy struct {
 	// (default DefaultTimeout).
 	Timeout time.Duration
 	// Budget is the time one request may spend on failed attempts and their
-	// backoff before it gives up (default DefaultBudget). Waits a server asks
-	// for with 429 are rate limiting, not failure, and do not count.
+	// backoff before it gives up (default DefaultBudget); once some is spent,
+	// an attempt gets only what is left of it. Waits a server asks for with
+	// 429 are rate limiting, not failure, and do not count.
 	Budget time.Duration
 	// Log gets one line per retry: the service, the endpoint, why and the wait.
 	Log *slog.Logger
@@ -192,14 +193,18 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
 		}
+		timeout := pol.Timeout
+		if spent > 0 { // a retry never runs past the budget
+			timeout = min(timeout, pol.Budget-spent)
+		}
 		start := c.now()
-		status, h, data, err := c.sendWithin(ctx, pol.Timeout, method, u, body, header)
+		status, h, data, err := c.sendWithin(ctx, timeout, method, u, body, header)
 		if ctx.Err() != nil {
 			return nil, c.fail(method, u, status, Verdict{}, attempt, ctx.Err())
 		}
 		took := c.now().Sub(start)
 		if errors.Is(err, errAttemptTimeout) {
-			took = max(took, pol.Timeout) // counted as the limit even on a clock that tests hold still
+			took = max(took, timeout) // counted as the limit even on a clock that tests hold still
 		}
 		v := classify(status, h, data, err)
 		last, lastStatus, lastErr = v, status, err
@@ -228,7 +233,7 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 			}
 			if status != http.StatusTooManyRequests {
 				spent += took
-				if spent+wait > pol.Budget {
+				if spent+wait >= pol.Budget { // nothing would be left for the attempt
 					return nil, c.fail(method, u, status, v, attempt, fmt.Errorf("gave up after %s of failed attempts (retry budget %s): %w", spent.Round(time.Millisecond), pol.Budget, orStatus(err, status)))
 				}
 				spent += wait

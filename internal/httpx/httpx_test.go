@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"voiceid/internal/fakeclock"
 )
 
 type bearer string
@@ -177,5 +179,38 @@ func TestLimiterPacesEveryAttemptOnTheClientsClock(t *testing.T) {
 		if gap := times[i].Sub(times[i-1]); gap < 500*time.Millisecond {
 			t.Errorf("attempt %d came %v after the one before, want at least 500 ms", i+1, gap)
 		}
+	}
+}
+
+// Issue #25: the 45 s budget was overshot by a whole 20 s request timeout.
+// Once failed attempts have spent some of the budget, an attempt gets only
+// what is left of it, so a request never outlives its budget by more than the
+// time it takes to notice.
+func TestARequestNeverOverrunsItsRetryBudget(t *testing.T) {
+	release := make(chan struct{})
+	var attempts atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer api.Close()
+	defer close(release)
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0)) // backoff costs no real time: the wall clock measures the attempts
+	c := &Client{Provider: "salesforce", Base: api.URL, MinBackoff: 10 * time.Millisecond, Now: clk.Now, Sleep: clk.Sleep}
+	const timeout, budget, margin = 300 * time.Millisecond, 450 * time.Millisecond, 100 * time.Millisecond
+	start := time.Now()
+	_, err := c.Get(WithPolicy(context.Background(), Policy{Timeout: timeout, Budget: budget}), "/services/data/v65.0/query", nil)
+	took := time.Since(start) + clk.Total()
+	if err == nil || !strings.Contains(err.Error(), "retry budget") {
+		t.Fatalf("err = %v, want the retry budget spent", err)
+	}
+	if attempts.Load() != 2 {
+		t.Errorf("%d attempts, want 2: a full one and one with what was left", attempts.Load())
+	}
+	if took > budget+margin {
+		t.Errorf("the request took %v under a %v budget (attempts of %v)", took, budget, timeout)
 	}
 }
