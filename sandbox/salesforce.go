@@ -207,6 +207,28 @@ func GenerateKey() (*rsa.PrivateKey, []byte, error) {
 	return key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
+// Messages of Salesforce's 403 REQUEST_LIMIT_EXCEEDED (salesforce.md §5):
+// the daily allowance, and the transient concurrency limits, whose
+// ConcurrentRequests message is seen in two spellings.
+const (
+	SFTotalRequests          = "TotalRequests Limit exceeded."
+	SFConcurrentRequests     = "ConcurrentRequests Limit exceeded."
+	SFConcurrentRequestsLong = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+	SFConcurrentLongTxn      = "ConcurrentPerOrgLongTxn Limit exceeded."
+)
+
+// RefuseNext answers the next n requests with method ("" = any) to paths
+// starting with path ("" = any) with 403 REQUEST_LIMIT_EXCEEDED and message,
+// before they reach the org: a refused request changes nothing.
+func (s *SalesforceSim) RefuseNext(method, path string, n int, message string) {
+	if n < 1 {
+		return
+	}
+	body, _ := json.Marshal([]map[string]any{{"message": message, "errorCode": "REQUEST_LIMIT_EXCEEDED"}})
+	s.Inject(Fault{Method: method, Path: path, Times: n, Status: http.StatusForbidden, Body: string(body),
+		Header: map[string]string{"Content-Type": "application/json"}})
+}
+
 func sfErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, []map[string]any{{"message": msg, "errorCode": code}})
 }
@@ -309,7 +331,7 @@ func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if over {
-			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", SFTotalRequests)
 			return
 		}
 		if !s.served(r.PathValue("v")) {

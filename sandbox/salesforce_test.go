@@ -21,7 +21,7 @@ func sfSim(t *testing.T) (*SalesforceSim, func(jwt.Claims) (int, map[string]stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSalesforce([]SFUser{{ID: "005SIM0000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
+	sim := NewSalesforce([]SFUser{{ID: "005SIM000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
 		IsActive: true, UserType: "Standard", CountryCode: "GB"}}, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
 	t.Cleanup(sim.Close)
 	post := func(c jwt.Claims) (int, map[string]string) {
@@ -92,9 +92,17 @@ func TestSalesforceRefusesAnAssertionSignedByAnotherKey(t *testing.T) {
 // signedIn returns a GET helper carrying a token of the simulated org.
 func signedIn(t *testing.T, sim *SalesforceSim, post func(jwt.Claims) (int, map[string]string)) func(path string) (int, string) {
 	t.Helper()
+	do := signedInDo(t, sim, post)
+	return func(path string) (int, string) { return do(http.MethodGet, path, "") }
+}
+
+// signedInDo returns a request helper carrying a token of the simulated org.
+func signedInDo(t *testing.T, sim *SalesforceSim, post func(jwt.Claims) (int, map[string]string)) func(method, path, body string) (int, string) {
+	t.Helper()
 	_, tok := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()})
-	return func(path string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, sim.URL()+path, nil)
+	return func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, sim.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+tok["access_token"])
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -171,5 +179,47 @@ func TestSalesforceDescribesFormulaFieldsAsCalculatedAndReadOnly(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Errorf("%d of the 3 fields described", seen)
+	}
+}
+
+func TestSalesforceDailyLimitAnswersTotalRequestsLimitExceeded(t *testing.T) {
+	sim, post := sfSim(t)
+	get := signedIn(t, sim, post)
+	sim.Used = sim.DailyLimit
+	status, body := get("/services/data/v59.0/limits")
+	var errs []struct{ Message, ErrorCode string }
+	if status != 403 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 ||
+		errs[0].ErrorCode != "REQUEST_LIMIT_EXCEEDED" || errs[0].Message != SFTotalRequests {
+		t.Errorf("past the daily limit: %d %s, want 403 REQUEST_LIMIT_EXCEEDED %q", status, body, SFTotalRequests)
+	}
+}
+
+// Salesforce refuses a request over a concurrency limit before doing
+// anything with it (salesforce.md §5): the same request sent again works.
+func TestSalesforceConcurrencyLimitsRefuseWithoutChangingAnything(t *testing.T) {
+	for _, msg := range []string{SFConcurrentRequests, SFConcurrentRequestsLong, SFConcurrentLongTxn} {
+		t.Run(msg, func(t *testing.T) {
+			sim, post := sfSim(t)
+			do := signedInDo(t, sim, post)
+			const path = "/services/data/v59.0/composite/sobjects"
+			write := `{"allOrNone":false,"records":[{"attributes":{"type":"User"},"id":"005SIM000000001AAA","` + SFRingCentralField + `":"814243005"}]}`
+			sim.RefuseNext(http.MethodPatch, path, 2, msg)
+			for i := 1; i <= 2; i++ {
+				status, body := do(http.MethodPatch, path, write)
+				var errs []struct{ Message, ErrorCode string }
+				if status != 403 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 || errs[0].ErrorCode != "REQUEST_LIMIT_EXCEEDED" || errs[0].Message != msg {
+					t.Errorf("refusal %d: %d %s, want 403 REQUEST_LIMIT_EXCEEDED %q", i, status, body, msg)
+				}
+			}
+			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "" || len(sim.Writes()) != 0 {
+				t.Errorf("a refused write changed the org: %+v, writes %v", u, sim.Writes())
+			}
+			if status, body := do(http.MethodPatch, path, write); status != 200 || !strings.Contains(body, `"success":true`) {
+				t.Errorf("the same write after the refusals: %d %s", status, body)
+			}
+			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "814243005" {
+				t.Errorf("the write sent again was not applied: %+v", u)
+			}
+		})
 	}
 }

@@ -180,7 +180,8 @@ type Salesforce struct {
 	auth     *httpx.TokenAuth
 	tokenAPI *httpx.Client // the token endpoint's, at login_url
 	api      *httpx.Client
-	// once sends requests that must not be repeated blindly (a job-creating POST).
+	// once sends requests that must not be repeated blindly (a job-creating
+	// POST): it retries only what Salesforce refused before acting.
 	once   *httpx.Client
 	fields map[match.Provider]Field
 	// described are the User fields describe listed: an org without State and
@@ -220,8 +221,8 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 	}
 	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
-	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
-		Sleep: cfg.Sleep, Now: cfg.Now, MaxAttempts: 1}
+	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classifyOnce,
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
 	return s, nil
 }
 
@@ -267,8 +268,56 @@ func (s *Salesforce) bulkThreshold() int {
 
 var limitInfoRE = regexp.MustCompile(`api-usage=(\d+)/(\d+)`)
 
+// requestLimit is the error code of the daily allowance and of the transient
+// concurrency limits alike (salesforce.md §5); the message tells them apart.
+const requestLimit = "REQUEST_LIMIT_EXCEEDED"
+
+// concurrencyBackoff is the first wait after a concurrency refusal: the long
+// requests holding the limit (other integrations, Apex) take seconds to end.
+// It doubles with each attempt, with jitter, within the retry budget.
+const concurrencyBackoff = 5 * time.Second
+
+// Kinds of REQUEST_LIMIT_EXCEEDED.
+const (
+	unknownLimit     = iota
+	dailyLimit       // TotalRequests: the rolling 24 h allowance is spent
+	concurrencyLimit // ConcurrentRequests, ConcurrentPerOrgLongTxn: too many long requests at once
+)
+
+// limitKind reads a REQUEST_LIMIT_EXCEEDED message by its first word:
+// "ConcurrentRequests Limit exceeded." and "ConcurrentRequests (Concurrent
+// API Requests) Limit exceeded." are both seen (salesforce.md §5).
+func limitKind(msg string) int {
+	word, _, _ := strings.Cut(strings.TrimSpace(msg), " ")
+	switch word {
+	case "TotalRequests":
+		return dailyLimit
+	case "ConcurrentRequests", "ConcurrentPerOrgLongTxn":
+		return concurrencyLimit
+	}
+	return unknownLimit
+}
+
+// concurrencyRefused reports whether err is a request Salesforce kept
+// refusing for a concurrency limit, past the retry budget.
+func concurrencyRefused(err error) bool {
+	var he *httpx.Error
+	return errors.As(err, &he) && he.Code == requestLimit && limitKind(he.Message) == concurrencyLimit
+}
+
+// withLimitFix adds the cause and the fix to a concurrency refusal that
+// outlasted the retry budget; other errors pass unchanged.
+func withLimitFix(err error) error {
+	if !concurrencyRefused(err) {
+		return err
+	}
+	return fmt.Errorf("%w; Salesforce's limit on concurrent long-running requests stayed reached (other integrations or Apex hold it): run again later, or raise [network] retry_budget", err)
+}
+
 // classify is the default classifier plus Salesforce's error shapes, the
-// limit header, and a hard stop on REQUEST_LIMIT_EXCEEDED.
+// limit header, and REQUEST_LIMIT_EXCEEDED: a concurrency limit is backed
+// off and retried (Salesforce did nothing with the request), the daily
+// allowance and any limit voiceid does not know stop the run.
 func (s *Salesforce) classify(status int, h http.Header, body []byte, err error) httpx.Verdict {
 	v := httpx.Classify(status, h, body, err)
 	if err != nil {
@@ -297,7 +346,25 @@ func (s *Salesforce) classify(status int, h http.Header, body []byte, err error)
 	} else if json.Unmarshal(body, &obj) == nil && obj.Error != "" {
 		v.Code, v.Message = obj.Error, obj.Desc
 	}
-	if v.Code == "REQUEST_LIMIT_EXCEEDED" {
+	if v.Code == requestLimit {
+		switch limitKind(v.Message) {
+		case concurrencyLimit:
+			v.Action, v.After, v.Backoff = httpx.Retry, 0, concurrencyBackoff
+		case dailyLimit:
+			v.Action, v.Err = httpx.Fail, ErrAPILimit
+		default:
+			v.Action = httpx.Fail
+		}
+	}
+	return v
+}
+
+// classifyOnce is classify for requests that must not be repeated blindly (a
+// job-creating POST): only a concurrency refusal, which Salesforce answers
+// before doing anything, is retried; any other failure may follow a commit.
+func (s *Salesforce) classifyOnce(status int, h http.Header, body []byte, err error) httpx.Verdict {
+	v := s.classify(status, h, body, err)
+	if v.Action == httpx.Retry && v.Code != requestLimit {
 		v.Action = httpx.Fail
 	}
 	return v
@@ -668,15 +735,15 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 	return out, nil
 }
 
-// batchFailure reports whether a batch error is the server failing (5xx or
-// the network, after retries) rather than something that dooms every batch
-// (sign-in, API limit, cancellation).
+// batchFailure reports whether a batch error is the server failing (5xx,
+// the network or a concurrency limit, after retries) rather than something
+// that dooms every batch (sign-in, the daily API limit, cancellation).
 func batchFailure(ctx context.Context, err error) bool {
 	var he *httpx.Error
 	if ctx.Err() != nil || !errors.As(err, &he) {
 		return false
 	}
-	return he.Status >= 500 || (he.Status == 0 && he.Err != nil)
+	return he.Status >= 500 || (he.Status == 0 && he.Err != nil) || concurrencyRefused(err)
 }
 
 // pause waits before retrying locked rows: round times the first backoff.
@@ -713,7 +780,7 @@ func (s *Salesforce) writeBatch(ctx context.Context, users []string, byUser map[
 	resp, err := s.api.Do(ctx, http.MethodPatch, s.data("/composite/sobjects"), nil, body,
 		http.Header{"Content-Type": {"application/json"}})
 	if err != nil {
-		return nil, err
+		return nil, withLimitFix(err)
 	}
 	var results []struct {
 		ID      *string `json:"id"`

@@ -5,6 +5,7 @@ package httpx
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,9 +40,15 @@ type Verdict struct {
 	// After is how long to wait before the next request. With Retry it is the
 	// server's requested delay (0 = exponential backoff); with Done it asks
 	// the client to slow down before the next call (a rate-limit window ran out).
-	After   time.Duration
+	After time.Duration
+	// Backoff, with Retry and no After, is the first wait of this kind of
+	// failure (0: the client's MinBackoff); it doubles with each attempt.
+	Backoff time.Duration
 	Code    string // provider error code, for messages (CMN-301, INVALID_SESSION_ID, ...)
 	Message string // provider error message, for messages
+	// Err, with Fail, is wrapped by the request's error so that callers can
+	// branch on it with errors.Is (a provider's daily limit).
+	Err error
 }
 
 // Classifier decides what an attempt's outcome means. err is a transport
@@ -262,7 +269,7 @@ func (c *Client) retryWait(pol Policy, spent *time.Duration, took time.Duration,
 	}
 	wait := v.After
 	if wait <= 0 {
-		wait = c.backoff(attempt)
+		wait = c.backoff(attempt, v.Backoff)
 	}
 	wait = min(wait, c.maxBackoff())
 	if status != http.StatusTooManyRequests {
@@ -419,12 +426,17 @@ func (c *Client) fail(method string, u *url.URL, status int, v Verdict, attempts
 	if msg == "" && status != 0 && err == nil {
 		msg = http.StatusText(status)
 	}
+	if err == nil {
+		err = v.Err
+	}
 	return &Error{Provider: c.Provider, Method: method, Endpoint: u.Path, Status: status,
 		Code: v.Code, Message: msg, Attempts: attempts, Err: err}
 }
 
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.MinBackoff
+// backoff is the wait before attempt+1: first (else MinBackoff, else 1 s)
+// doubled per attempt, capped, with jitter.
+func (c *Client) backoff(attempt int, first time.Duration) time.Duration {
+	d := cmp.Or(first, c.MinBackoff)
 	if d <= 0 {
 		d = time.Second
 	}
