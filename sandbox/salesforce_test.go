@@ -17,12 +17,18 @@ import (
 
 func sfSim(t *testing.T) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
 	t.Helper()
+	return sfSimWith(t, []SFUser{{ID: "005SIM000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
+		IsActive: true, UserType: "Standard", CountryCode: "GB"}})
+}
+
+// sfSimWith is sfSim holding users.
+func sfSimWith(t *testing.T, users []SFUser) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
+	t.Helper()
 	key, _, err := GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSalesforce([]SFUser{{ID: "005SIM000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
-		IsActive: true, UserType: "Standard", CountryCode: "GB"}}, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
+	sim := NewSalesforce(users, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
 	t.Cleanup(sim.Close)
 	post := func(c jwt.Claims) (int, map[string]string) {
 		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(key)
@@ -221,5 +227,125 @@ func TestSalesforceConcurrencyLimitsRefuseWithoutChangingAnything(t *testing.T) 
 				t.Errorf("the write sent again was not applied: %+v", u)
 			}
 		})
+	}
+}
+
+// queryResult is a REST query answer (salesforce.md §2).
+type queryResult struct {
+	TotalSize int
+	Done      bool
+	Records   []map[string]any
+}
+
+// query runs SOQL on the simulator and decodes the answer.
+func query(t *testing.T, get func(string) (int, string), soql string) queryResult {
+	t.Helper()
+	status, body := get("/services/data/v59.0/query?q=" + url.QueryEscape(soql))
+	var r queryResult
+	if status != 200 || json.Unmarshal([]byte(body), &r) != nil {
+		t.Fatalf("%s: %d %s", soql, status, body)
+	}
+	return r
+}
+
+// threeUsers are two active standard users and an inactive one.
+func threeUsers() []SFUser {
+	return []SFUser{
+		{ID: "005SIM000000001AAA", Username: "ann@example.com.prod", LastName: "Ann", Email: "ann@example.com", IsActive: true, UserType: "Standard"},
+		{ID: "005SIM000000002AAA", Username: "bob@example.com.prod", LastName: "Bob", Email: "Bob@Example.com", IsActive: true, UserType: "Standard"},
+		{ID: "005SIM000000003AAA", Username: "cy@example.com.prod", LastName: "Cy", Email: "cy@example.com", IsActive: false, UserType: "Standard"},
+	}
+}
+
+// Organization has one record; IsSandbox tells a sandbox (scratch orgs say
+// true too) from production (Object Reference, Organization; sfdx-core org.ts).
+func TestSalesforceOrganizationSaysWhetherTheOrgIsASandbox(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*SalesforceSim)
+		want bool
+	}{
+		{"production", func(*SalesforceSim) {}, false},
+		{"sandbox", func(s *SalesforceSim) { s.Sandbox = true }, true},
+		{"sandbox copy", func(s *SalesforceSim) { s.SandboxCopy = true }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, post := sfSim(t)
+			get := signedIn(t, sim, post) // signed in with production's audience, before Sandbox is set
+			tc.set(sim)
+			r := query(t, get, "SELECT IsSandbox FROM Organization")
+			if r.TotalSize != 1 || len(r.Records) != 1 || r.Records[0]["IsSandbox"] != tc.want {
+				t.Fatalf("answer %+v, want one record with IsSandbox %v", r, tc.want)
+			}
+			if attrs, _ := r.Records[0]["attributes"].(map[string]any); attrs["type"] != "Organization" {
+				t.Errorf("attributes %v, want type Organization", r.Records[0]["attributes"])
+			}
+		})
+	}
+}
+
+// A sandbox copy appends ".invalid" to every user's Email, except the user
+// who started the copy (salesforce.md §5a, Salesforce help 000386507).
+func TestSalesforceSandboxCopyAppendsInvalidToEveryEmailButTheRefreshers(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	get := signedIn(t, sim, post)
+	emails := func() map[string]any {
+		out := map[string]any{}
+		for _, rec := range query(t, get, "SELECT Id, Email FROM User").Records {
+			out[rec["Id"].(string)] = rec["Email"]
+		}
+		return out
+	}
+	if e := emails(); e["005SIM000000002AAA"] != "Bob@Example.com" {
+		t.Errorf("production emails %v", e)
+	}
+	sim.SandboxCopy = true
+	want := map[string]any{"005SIM000000001AAA": "ann@example.com", "005SIM000000002AAA": "Bob@Example.com.invalid", "005SIM000000003AAA": "cy@example.com.invalid"}
+	if e := emails(); len(e) != 3 || e["005SIM000000001AAA"] != want["005SIM000000001AAA"] || e["005SIM000000002AAA"] != want["005SIM000000002AAA"] || e["005SIM000000003AAA"] != want["005SIM000000003AAA"] {
+		t.Errorf("sandbox emails %v, want %v (the first user started the copy)", e, want)
+	}
+	sim.RefreshedBy = "005SIM000000002AAA"
+	if e := emails(); e["005SIM000000001AAA"] != "ann@example.com.invalid" || e["005SIM000000002AAA"] != "Bob@Example.com" {
+		t.Errorf("copy started by Bob: %v", e)
+	}
+	if u, _ := sim.User("005SIM000000002AAA"); u.Email != "Bob@Example.com" {
+		t.Errorf("the stored user changed: %+v", u)
+	}
+}
+
+// SELECT COUNT() answers the number of matching rows in totalSize, with no
+// records (SOQL reference, COUNT(); 3P: Workbench and Illuminated Cloud show
+// "an empty result set with a total result set size").
+func TestSalesforceCountQueryAnswersTotalSizeWithoutRecords(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	get := signedIn(t, sim, post)
+	r := query(t, get, "SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard'")
+	if r.TotalSize != 2 || !r.Done || r.Records == nil || len(r.Records) != 0 {
+		t.Errorf("COUNT(): %+v, want totalSize 2, done, and an empty records array", r)
+	}
+	for _, bad := range []string{"SELECT COUNT(), Id FROM User", "SELECT Id, COUNT() FROM User"} {
+		if status, body := get("/services/data/v59.0/query?q=" + url.QueryEscape(bad)); status != 400 || !strings.Contains(body, "MALFORMED_QUERY") {
+			t.Errorf("%s: %d %s, want 400 MALFORMED_QUERY", bad, status, body)
+		}
+	}
+}
+
+// LIKE matches % (any run) and _ (one character), case-insensitively on a
+// field that is not unique and case-sensitive, as Email (SOQL comparison operators).
+func TestSalesforceLikeMatchesWildcardsCaseInsensitively(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	sim.SandboxCopy = true
+	get := signedIn(t, sim, post)
+	for soql, want := range map[string]int{
+		"SELECT COUNT() FROM User WHERE Email LIKE '%.invalid'":                                               2,
+		"SELECT COUNT() FROM User WHERE Email LIKE '%.INVALID'":                                               2,
+		"SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard' AND Email LIKE '%.invalid'": 1,
+		"SELECT COUNT() FROM User WHERE Email LIKE 'bo_@example.com%'":                                        1,
+		"SELECT COUNT() FROM User WHERE Email LIKE '.invalid'":                                                0,
+		"SELECT COUNT() FROM User WHERE Email LIKE 'ann@example.co'":                                          0,
+	} {
+		if r := query(t, get, soql); r.TotalSize != want {
+			t.Errorf("%s: %d, want %d", soql, r.TotalSize, want)
+		}
 	}
 }
