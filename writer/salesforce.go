@@ -484,6 +484,57 @@ var userQueryFields = []string{"Id", "Username", "Name", "Email", "Phone", "Mobi
 // Picklists (User.CountryCode); known after Discover.
 func (s *Salesforce) HasCountryCode() bool { return s.described["CountryCode"] }
 
+// activeStandard selects the users a run reads (SPEC, Inputs).
+var activeStandard = "IsActive = true AND UserType = " + Quote("Standard")
+
+// SandboxFacts is what check tells about the org's kind (salesforce.md §5a).
+type SandboxFacts struct {
+	IsSandbox bool
+	Invalid   int // active standard users whose Email ends in ".invalid"
+	Users     int // active standard users; counted only when Invalid > 0
+}
+
+// Sandbox tells whether the org is a sandbox, and how many active standard
+// users' emails carry the ".invalid" Salesforce appends to them on a sandbox
+// copy: a query on Organization and a COUNT(), and a second COUNT() only
+// when some emails do.
+func (s *Salesforce) Sandbox(ctx context.Context) (SandboxFacts, error) {
+	var f SandboxFacts
+	resp, err := s.api.Get(ctx, s.data("/query"), url.Values{"q": {"SELECT IsSandbox FROM Organization"}})
+	if err != nil {
+		return f, err
+	}
+	var org struct {
+		Records []struct {
+			IsSandbox *bool `json:"IsSandbox"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(resp.Body, &org); err != nil || len(org.Records) != 1 || org.Records[0].IsSandbox == nil {
+		return f, fmt.Errorf("salesforce: query Organization: malformed answer")
+	}
+	f.IsSandbox = *org.Records[0].IsSandbox
+	if f.Invalid, err = s.count(ctx, "SELECT COUNT() FROM User WHERE "+activeStandard+" AND Email LIKE "+Quote("%.invalid")); err != nil || f.Invalid == 0 {
+		return f, err
+	}
+	f.Users, err = s.count(ctx, "SELECT COUNT() FROM User WHERE "+activeStandard)
+	return f, err
+}
+
+// count runs a SELECT COUNT() query: the count is the answer's totalSize.
+func (s *Salesforce) count(ctx context.Context, soql string) (int, error) {
+	resp, err := s.api.Get(ctx, s.data("/query"), url.Values{"q": {soql}})
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		TotalSize *int `json:"totalSize"`
+	}
+	if err := json.Unmarshal(resp.Body, &r); err != nil || r.TotalSize == nil {
+		return 0, fmt.Errorf("salesforce: query %q: malformed answer", soql)
+	}
+	return *r.TotalSize, nil
+}
+
 // Users reads every active standard user with one query, following its pages.
 func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]match.User, error) {
 	if s.fields == nil {
@@ -506,8 +557,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 			fields = append(fields, f.Name)
 		}
 	}
-	soql := fmt.Sprintf("SELECT %s FROM User WHERE IsActive = true AND UserType = %s ORDER BY Id",
-		strings.Join(fields, ", "), Quote("Standard"))
+	soql := fmt.Sprintf("SELECT %s FROM User WHERE %s ORDER BY Id", strings.Join(fields, ", "), activeStandard)
 	target := s.data("/query")
 	q := url.Values{"q": {soql}}
 	recordsType := reflect.SliceOf(recordType(fields))

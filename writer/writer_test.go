@@ -683,3 +683,31 @@ func TestUserIsDescribedOncePerConnection(t *testing.T) {
 		t.Errorf("%d describe calls, want 1", n)
 	}
 }
+
+// The org's kind and its ".invalid" emails (salesforce.md §5a), read with
+// the fewest queries: the total is counted only when some emails end so.
+func TestSandboxFactsCountTheInvalidEmailsOfActiveStandardUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		set     func(*sandbox.SalesforceSim)
+		want    SandboxFacts
+		queries int
+	}{
+		{"production", func(*sandbox.SalesforceSim) {}, SandboxFacts{}, 2},
+		{"sandbox without .invalid", func(s *sandbox.SalesforceSim) { s.Sandbox = true }, SandboxFacts{IsSandbox: true}, 2},
+		{"sandbox copy", func(s *sandbox.SalesforceSim) { s.SandboxCopy = true }, SandboxFacts{IsSandbox: true, Invalid: 4, Users: 5}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, sf := mustStart(t, orgUsers(5), nil) // 5 active standard users, an inactive and a portal user
+			tc.set(sim)
+			before := sim.Requests("/services/data/v65.0/query")
+			f, err := sf.Sandbox(context.Background())
+			if err != nil || f != tc.want {
+				t.Errorf("Sandbox() = %+v, %v; want %+v", f, err, tc.want)
+			}
+			if n := sim.Requests("/services/data/v65.0/query") - before; n != tc.queries {
+				t.Errorf("%d queries, want %d", n, tc.queries)
+			}
+		})
+	}
+}
