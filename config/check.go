@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"voiceid/directory"
+	"voiceid/internal/httpx"
 	"voiceid/match"
 	"voiceid/writer"
 )
@@ -203,19 +204,37 @@ func (c *Config) checkPaths() error {
 	return nil
 }
 
+// Bounds of [network]'s durations: the HTTP client itself never waits more
+// than a minute for one answer (httpx.DefaultHTTP), and a longer retry budget
+// would let one failing service hold a nightly run for hours.
+const (
+	MaxRequestTimeout = time.Minute
+	MaxRetryBudget    = 30 * time.Minute
+)
+
 // checkNetwork parses [network]'s durations into the HTTP policy.
 func (c *Config) checkNetwork() error {
 	for _, d := range []struct {
-		key string
-		raw string
-		to  *time.Duration
-	}{{"network.request_timeout", c.Network.RequestTimeout, &c.policy.Timeout}, {"network.retry_budget", c.Network.RetryBudget, &c.policy.Budget}} {
+		key      string
+		raw      string
+		to       *time.Duration
+		def, max time.Duration
+		why      string
+	}{
+		{"network.request_timeout", c.Network.RequestTimeout, &c.policy.Timeout, httpx.DefaultTimeout, MaxRequestTimeout,
+			"the HTTP client never waits longer for one answer"},
+		{"network.retry_budget", c.Network.RetryBudget, &c.policy.Budget, httpx.DefaultBudget, MaxRetryBudget,
+			"a longer budget lets one failing service hold the run for hours"},
+	} {
 		if d.raw == "" {
 			continue
 		}
 		v, err := time.ParseDuration(d.raw)
 		if err != nil || v <= 0 {
-			return c.bad(d.key, d.raw, `a positive duration such as "20s" or "1m"`)
+			return c.bad(d.key, d.raw, fmt.Sprintf(`a positive duration such as "20s" or "1m" (default %s)`, d.def))
+		}
+		if v > d.max {
+			return c.bad(d.key, d.raw, fmt.Sprintf("at most %s (%s): write a duration up to %s, or leave it out for the default %s", d.max, d.why, d.max, d.def))
 		}
 		*d.to = v
 	}

@@ -134,6 +134,14 @@ var badConfigs = []badConfig{
 			return strings.Replace(s, `request_timeout = "20s"`, `request_timeout = "soon"`, 1)
 		},
 		want: []string{"network.request_timeout", `"soon"`, "20s"}},
+	{name: "retry budget of days is bounded",
+		edit: func(s string) string { return strings.Replace(s, `retry_budget = "45s"`, `retry_budget = "100h"`, 1) },
+		want: []string{"voiceid.toml", "network.retry_budget", `"100h"`, "at most 30m", "45s"}},
+	{name: "request timeout past the HTTP client's minute is bounded",
+		edit: func(s string) string {
+			return strings.Replace(s, `request_timeout = "20s"`, `request_timeout = "10m"`, 1)
+		},
+		want: []string{"network.request_timeout", `"10m"`, "at most 1m", "20s"}},
 	{name: "bulk poll timeout not a duration",
 		edit: func(s string) string {
 			return strings.Replace(s, `bulk_poll_timeout = "30m"`, `bulk_poll_timeout = "30"`, 1)
@@ -215,5 +223,22 @@ func TestReadableConfigIsWarnedAbout(t *testing.T) {
 	os.Chmod(path, 0o600)
 	if cfg, _ = Load(path); len(cfg.Warnings) != 0 {
 		t.Errorf("a 0600 file warned: %q", cfg.Warnings)
+	}
+}
+
+// The bounds of [network] are inclusive: the longest allowed values load.
+func TestNetworkDurationsLoadUpToTheirBounds(t *testing.T) {
+	path := exampleConfig(t)
+	src, _ := os.ReadFile(path)
+	edited := strings.NewReplacer(`request_timeout = "20s"`, `request_timeout = "1m"`, `retry_budget = "45s"`, `retry_budget = "30m"`).Replace(string(src))
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cfg.Job().Network; n.Timeout != MaxRequestTimeout || n.Budget != MaxRetryBudget {
+		t.Errorf("network policy %+v, want the bounds %s and %s", n, MaxRequestTimeout, MaxRetryBudget)
 	}
 }

@@ -50,7 +50,8 @@ func Check(ctx context.Context, o Options, credentials func(match.Provider) (wha
 }
 
 // checkSalesforce probes a signed-in org: the API version, each provider's
-// identifier field, the region numbers are read in, the API allowance.
+// identifier field, the region numbers are read in, whether it is a sandbox,
+// the API allowance.
 func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, each func(Result)) {
 	newest, err := sf.CheckVersion(ctx)
 	each(Result{What: fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(o.Salesforce.APIVersion, "v"), newest), Err: err})
@@ -73,10 +74,32 @@ func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, eac
 	} else {
 		each(Result{Info: true, What: "the org has no State and Country/Territory Picklists: each user's numbers are read in the region of User.Country (a name or ISO code), else " + o.Match.DefaultRegion})
 	}
+	each(sandboxLine(ctx, sf))
 	if err := sf.CheckReserve(10); err == nil {
 		used, limit := sf.Usage()
 		each(Result{What: fmt.Sprintf("Salesforce API allowance: %d of %d used today", used, limit)})
 	} else {
 		each(Result{What: "Salesforce API allowance", Err: err})
 	}
+}
+
+// sandboxLine says whether the org is a sandbox, and how many emails carry
+// the ".invalid" of a sandbox copy (salesforce.md §5a). It informs and never
+// fails the check: a run does not depend on it.
+func sandboxLine(ctx context.Context, sf *writer.Salesforce) Result {
+	f, err := sf.Sandbox(ctx)
+	var what string
+	switch {
+	case err != nil:
+		what = fmt.Sprintf("could not tell whether the org is a sandbox: %v", err)
+	case f.Invalid > 0 && f.IsSandbox:
+		what = fmt.Sprintf("the org is a sandbox: %d of %d user emails end in .invalid, which voiceid compares without the suffix", f.Invalid, f.Users)
+	case f.Invalid > 0:
+		what = fmt.Sprintf("the org is not a sandbox, but %d of %d user emails end in .invalid, which voiceid compares without the suffix", f.Invalid, f.Users)
+	case f.IsSandbox:
+		what = "the org is a sandbox; no active user's email ends in .invalid"
+	default:
+		what = "the org is production (not a sandbox)"
+	}
+	return Result{Info: true, What: what}
 }

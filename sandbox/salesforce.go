@@ -65,12 +65,25 @@ type SalesforceSim struct {
 	ExtraFields map[string]string
 	// ExtraFieldTypes gives an extra field a describe type other than "string".
 	ExtraFieldTypes map[string]string
+	// ExtraFormulas makes extra fields formula fields: described calculated
+	// and not updateable.
+	ExtraFormulas map[string]bool
 	// DailyLimit is the org's daily API allowance (default 15000).
 	DailyLimit int
 	// Used is the allowance already spent today.
 	Used int
-	// Sandbox makes the org a sandbox: its JWT audience is test.salesforce.com.
+	// Sandbox makes the org a sandbox: its JWT audience is test.salesforce.com
+	// and Organization.IsSandbox is true.
 	Sandbox bool
+	// SandboxCopy makes the org's data look like a sandbox just created,
+	// refreshed or cloned (salesforce.md §5a): Organization.IsSandbox is true
+	// and the API answers every user's Email with ".invalid" appended, except
+	// the user who started the copy, RefreshedBy (default: the first user).
+	// Users and User show the users as stored. The JWT audience stays
+	// production's (Sandbox sets that), so a stack whose login_url is the
+	// loopback simulator can still sign in.
+	SandboxCopy bool
+	RefreshedBy string
 	// NoCountryCode is an org without State and Country/Territory Picklists:
 	// User.CountryCode is not described and a query naming it fails with
 	// INVALID_FIELD; users' countries are in the free-text Country.
@@ -204,6 +217,28 @@ func GenerateKey() (*rsa.PrivateKey, []byte, error) {
 	return key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
+// Messages of Salesforce's 403 REQUEST_LIMIT_EXCEEDED (salesforce.md §5):
+// the daily allowance, and the transient concurrency limits, whose
+// ConcurrentRequests message is seen in two spellings.
+const (
+	SFTotalRequests          = "TotalRequests Limit exceeded."
+	SFConcurrentRequests     = "ConcurrentRequests Limit exceeded."
+	SFConcurrentRequestsLong = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+	SFConcurrentLongTxn      = "ConcurrentPerOrgLongTxn Limit exceeded."
+)
+
+// RefuseNext answers the next n requests with method ("" = any) to paths
+// starting with path ("" = any) with 403 REQUEST_LIMIT_EXCEEDED and message,
+// before they reach the org: a refused request changes nothing.
+func (s *SalesforceSim) RefuseNext(method, path string, n int, message string) {
+	if n < 1 {
+		return
+	}
+	body, _ := json.Marshal([]map[string]any{{"message": message, "errorCode": "REQUEST_LIMIT_EXCEEDED"}})
+	s.Inject(Fault{Method: method, Path: path, Times: n, Status: http.StatusForbidden, Body: string(body),
+		Header: map[string]string{"Content-Type": "application/json"}})
+}
+
 func sfErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, []map[string]any{{"message": msg, "errorCode": code}})
 }
@@ -306,7 +341,7 @@ func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if over {
-			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+			sfErr(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", SFTotalRequests)
 			return
 		}
 		if !s.served(r.PathValue("v")) {
@@ -374,15 +409,18 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 			upd, length = s.FieldsUpdateable, s.FieldLength
 		}
 		fields = append(fields, map[string]any{"name": f.name, "label": f.label, "type": f.typ, "length": length,
-			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true})
+			"custom": custom, "updateable": upd, "createable": upd, "nillable": f.name != "Id", "unique": false, "filterable": true,
+			"calculated": false})
 	}
 	for name, label := range s.ExtraFields {
 		typ := s.ExtraFieldTypes[name]
 		if typ == "" {
 			typ = "string"
 		}
+		formula := s.ExtraFormulas[name] // a formula is computed: nobody can write it
 		fields = append(fields, map[string]any{"name": name, "label": label, "type": typ, "length": 255,
-			"custom": true, "updateable": true, "createable": true, "nillable": true, "unique": false, "filterable": true})
+			"custom": true, "updateable": !formula, "createable": !formula, "nillable": true, "unique": false, "filterable": true,
+			"calculated": formula})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
 		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})
@@ -454,13 +492,19 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 		sfErr(w, http.StatusBadRequest, "MALFORMED_QUERY", err.Error())
 		return
 	}
-	if q.object != "User" {
+	var known func(field string) bool
+	switch q.object {
+	case "User":
+		known = func(f string) bool { _, ok := (SFUser{}).get(f); return ok && !(f == "CountryCode" && s.NoCountryCode) }
+	case "Organization":
+		known = func(f string) bool { _, ok := (sfOrg{}).get(f); return ok }
+	default:
 		sfErr(w, http.StatusBadRequest, "INVALID_TYPE", "sObject type '"+q.object+"' is not supported.")
 		return
 	}
 	for _, f := range append(append([]string{}, q.fields...), q.whereFields()...) {
-		if _, ok := (SFUser{}).get(f); !ok || (f == "CountryCode" && s.NoCountryCode) {
-			sfErr(w, http.StatusBadRequest, "INVALID_FIELD", "No such column '"+f+"' on entity 'User'.")
+		if !known(f) {
+			sfErr(w, http.StatusBadRequest, "INVALID_FIELD", "No such column '"+f+"' on entity '"+q.object+"'.")
 			return
 		}
 	}
@@ -472,23 +516,88 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	rows := s.rows(q, r.PathValue("v"))
+	if q.count { // COUNT(): the number of rows in totalSize, and no records
+		writeJSON(w, http.StatusOK, map[string]any{"totalSize": len(rows), "done": true, "records": []any{}})
+		return
+	}
+	s.page(w, r.PathValue("v"), cursor{rows: rows, batch: batch})
+}
+
+// rows are the records a query selects, each with its attributes.
+func (s *SalesforceSim) rows(q soql, version string) []map[string]any {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	var rows []map[string]any
+	if q.object == "Organization" {
+		if org := s.org(); matches(q, org) {
+			rows = appendRow(rows, q, version, org)
+		}
+		return rows
+	}
+	refresher := s.refresher()
 	for _, u := range s.users {
-		if !q.matches(u) {
+		if s.SandboxCopy && u.Email != "" && u.ID != refresher {
+			u.Email += ".invalid" // salesforce.md §5a: every user but the one who started the copy
+		}
+		if !matches(q, u) {
 			continue
 		}
-		row := map[string]any{"attributes": map[string]any{"type": "User", "url": fmt.Sprintf("/services/data/%s/sobjects/User/%s", r.PathValue("v"), u.ID)}}
 		if s.NoCountryCode && u.Country == "" && u.CountryCode != "" {
 			u.Country = countryText(u.CountryCode, len(rows))
 		}
-		for _, f := range q.fields {
-			row[f], _ = u.get(f)
-		}
-		rows = append(rows, row)
+		rows = appendRow(rows, q, version, u)
 	}
-	s.mu.Unlock()
-	s.page(w, r.PathValue("v"), cursor{rows: rows, batch: batch})
+	return rows
+}
+
+// appendRow adds a record's selected fields and its attributes.
+func appendRow[T sobject](rows []map[string]any, q soql, version string, rec T) []map[string]any {
+	id, _ := rec.get("Id")
+	row := map[string]any{"attributes": map[string]any{"type": q.object, "url": fmt.Sprintf("/services/data/%s/sobjects/%s/%s", version, q.object, id)}}
+	for _, f := range q.fields {
+		row[f], _ = rec.get(f)
+	}
+	return append(rows, row)
+}
+
+// sobject is a record a query can read.
+type sobject interface {
+	get(field string) (any, bool)
+}
+
+// sfOrg is the simulated org's one Organization record.
+type sfOrg struct {
+	ID, Name  string
+	IsSandbox bool
+}
+
+func (o sfOrg) get(field string) (any, bool) {
+	switch field {
+	case "Id":
+		return o.ID, true
+	case "Name":
+		return o.Name, true
+	case "IsSandbox":
+		return o.IsSandbox, true
+	case "OrganizationType":
+		return "Enterprise Edition", true
+	}
+	return nil, false
+}
+
+// org is the Organization record: a sandbox when Sandbox or SandboxCopy is set.
+func (s *SalesforceSim) org() sfOrg {
+	return sfOrg{ID: "00DSIM000000001AAA", Name: "Simulated Org", IsSandbox: s.Sandbox || s.SandboxCopy}
+}
+
+// refresher is the user whose Email a sandbox copy leaves as it was: RefreshedBy,
+// else the org's first user. Callers hold s.mu.
+func (s *SalesforceSim) refresher() string {
+	if s.RefreshedBy != "" || len(s.users) == 0 {
+		return s.RefreshedBy
+	}
+	return s.users[0].ID
 }
 
 // countryText is how an org without the picklists holds a country: typed by
@@ -867,16 +976,18 @@ func (s *SalesforceSim) jobResults(ok bool) http.HandlerFunc {
 }
 
 // soql is the subset of SOQL the simulator understands:
-// SELECT f1, f2 FROM Obj [WHERE f = lit [AND f = lit ...]] [ORDER BY f]
+// SELECT f1, f2 | COUNT() FROM Obj [WHERE f = lit | f LIKE 'pattern' [AND ...]] [ORDER BY f]
 type soql struct {
 	fields []string
+	count  bool // SELECT COUNT()
 	object string
 	where  []cond
 }
 
 type cond struct {
 	field string
-	value any // string, bool or nil
+	value any            // string, bool or nil
+	like  *regexp.Regexp // LIKE value: % any run, _ one character, case-insensitive
 }
 
 func (q soql) whereFields() []string {
@@ -887,14 +998,38 @@ func (q soql) whereFields() []string {
 	return out
 }
 
-func (q soql) matches(u SFUser) bool {
+// matches tells whether a record meets every condition of the WHERE clause.
+func matches[T sobject](q soql, rec T) bool {
 	for _, c := range q.where {
-		v, _ := u.get(c.field)
-		if v != c.value {
+		v, _ := rec.get(c.field)
+		if c.like != nil {
+			if str, ok := v.(string); !ok || !c.like.MatchString(str) {
+				return false
+			}
+		} else if v != c.value {
 			return false
 		}
 	}
 	return true
+}
+
+// likeRE is a LIKE pattern as a regular expression. LIKE is case-insensitive
+// on every field that is not unique and case-sensitive (SOQL comparison operators).
+func likeRE(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?is)^")
+	for _, r := range pattern {
+		switch r {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
 }
 
 func parseSOQL(src string) (soql, error) {
@@ -914,19 +1049,8 @@ func parseSOQL(src string) (soql, error) {
 	if !strings.EqualFold(next(), "SELECT") {
 		return q, fmt.Errorf("unexpected token: expecting SELECT")
 	}
-	for {
-		f := next()
-		if f == "" || !isIdent(f) {
-			return q, fmt.Errorf("unexpected token: %q", f)
-		}
-		q.fields = append(q.fields, f)
-		sep := next()
-		if strings.EqualFold(sep, "FROM") {
-			break
-		}
-		if sep != "," {
-			return q, fmt.Errorf("unexpected token: %q", sep)
-		}
+	if err := q.parseFields(next); err != nil {
+		return q, err
 	}
 	q.object = next()
 	if !isIdent(q.object) {
@@ -935,22 +1059,11 @@ func parseSOQL(src string) (soql, error) {
 	if i < len(toks) && strings.EqualFold(toks[i], "WHERE") {
 		i++
 		for {
-			f, op, lit := next(), next(), next()
-			if !isIdent(f) || op != "=" || lit == "" {
-				return q, fmt.Errorf("unexpected token near %q", f)
+			c, err := parseCond(next(), next(), next())
+			if err != nil {
+				return q, err
 			}
-			var v any
-			switch {
-			case strings.HasPrefix(lit, "'"):
-				v = lit[1:]
-			case strings.EqualFold(lit, "true"), strings.EqualFold(lit, "false"):
-				v = strings.EqualFold(lit, "true")
-			case strings.EqualFold(lit, "null"):
-				v = nil
-			default:
-				return q, fmt.Errorf("unexpected literal %q", lit)
-			}
-			q.where = append(q.where, cond{f, v})
+			q.where = append(q.where, c)
 			if i >= len(toks) || !strings.EqualFold(toks[i], "AND") {
 				break
 			}
@@ -967,6 +1080,54 @@ func parseSOQL(src string) (soql, error) {
 		return q, fmt.Errorf("unexpected token: %q", toks[i])
 	}
 	return q, nil
+}
+
+// parseFields reads the select list up to FROM: field names, or COUNT() alone.
+func (q *soql) parseFields(next func() string) error {
+	for {
+		f := next()
+		switch {
+		case strings.EqualFold(f, "COUNT()") && len(q.fields) == 0 && !q.count:
+			q.count = true
+		case f != "" && isIdent(f) && !q.count:
+			q.fields = append(q.fields, f)
+		default:
+			return fmt.Errorf("unexpected token: %q", f)
+		}
+		sep := next()
+		if strings.EqualFold(sep, "FROM") {
+			return nil
+		}
+		if sep != "," || q.count {
+			return fmt.Errorf("unexpected token: %q", sep)
+		}
+	}
+}
+
+// parseCond reads one "field op literal" of a WHERE clause.
+func parseCond(f, op, lit string) (cond, error) {
+	like := strings.EqualFold(op, "LIKE")
+	if !isIdent(f) || (op != "=" && !like) || lit == "" {
+		return cond{}, fmt.Errorf("unexpected token near %q", f)
+	}
+	var v any
+	switch {
+	case strings.HasPrefix(lit, "'"):
+		v = lit[1:]
+	case like:
+		return cond{}, fmt.Errorf("LIKE takes a string literal, not %q", lit)
+	case strings.EqualFold(lit, "true"), strings.EqualFold(lit, "false"):
+		v = strings.EqualFold(lit, "true")
+	case strings.EqualFold(lit, "null"):
+		v = nil
+	default:
+		return cond{}, fmt.Errorf("unexpected literal %q", lit)
+	}
+	c := cond{field: f, value: v}
+	if like {
+		c.like = likeRE(v.(string))
+	}
+	return c, nil
 }
 
 func isIdent(s string) bool {

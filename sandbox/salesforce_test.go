@@ -17,12 +17,18 @@ import (
 
 func sfSim(t *testing.T) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
 	t.Helper()
+	return sfSimWith(t, []SFUser{{ID: "005SIM000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
+		IsActive: true, UserType: "Standard", CountryCode: "GB"}})
+}
+
+// sfSimWith is sfSim holding users.
+func sfSimWith(t *testing.T, users []SFUser) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
+	t.Helper()
 	key, _, err := GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSalesforce([]SFUser{{ID: "005SIM0000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
-		IsActive: true, UserType: "Standard", CountryCode: "GB"}}, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
+	sim := NewSalesforce(users, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
 	t.Cleanup(sim.Close)
 	post := func(c jwt.Claims) (int, map[string]string) {
 		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(key)
@@ -92,9 +98,17 @@ func TestSalesforceRefusesAnAssertionSignedByAnotherKey(t *testing.T) {
 // signedIn returns a GET helper carrying a token of the simulated org.
 func signedIn(t *testing.T, sim *SalesforceSim, post func(jwt.Claims) (int, map[string]string)) func(path string) (int, string) {
 	t.Helper()
+	do := signedInDo(t, sim, post)
+	return func(path string) (int, string) { return do(http.MethodGet, path, "") }
+}
+
+// signedInDo returns a request helper carrying a token of the simulated org.
+func signedInDo(t *testing.T, sim *SalesforceSim, post func(jwt.Claims) (int, map[string]string)) func(method, path, body string) (int, string) {
+	t.Helper()
 	_, tok := post(jwt.MapClaims{"iss": "ck", "sub": "int@example.com", "aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()})
-	return func(path string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, sim.URL()+path, nil)
+	return func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, sim.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+tok["access_token"])
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -136,5 +150,202 @@ func TestSalesforceServesOnlyTheVersionsItLists(t *testing.T) {
 	}
 	if status, body := get("/services/data/v30.0/limits"); status != 404 || !strings.Contains(body, "NOT_FOUND") {
 		t.Errorf("a retired version: %d %s, want 404 NOT_FOUND", status, body)
+	}
+}
+
+func TestSalesforceDescribesFormulaFieldsAsCalculatedAndReadOnly(t *testing.T) {
+	sim, post := sfSim(t)
+	sim.ExtraFields = map[string]string{"x__Formula__c": "A formula", "x__Text__c": "A text field"}
+	sim.ExtraFormulas = map[string]bool{"x__Formula__c": true}
+	get := signedIn(t, sim, post)
+	status, body := get("/services/data/v59.0/sobjects/User/describe")
+	var d struct {
+		Fields []struct {
+			Name                   string
+			Calculated, Updateable bool
+		}
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &d) != nil {
+		t.Fatalf("describe: %d %s", status, body)
+	}
+	seen := 0
+	for _, f := range d.Fields {
+		switch f.Name {
+		case "x__Formula__c":
+			seen++
+			if !f.Calculated || f.Updateable {
+				t.Errorf("formula field: calculated %v, updateable %v; want calculated and read-only", f.Calculated, f.Updateable)
+			}
+		case "x__Text__c", SFRingCentralField:
+			seen++
+			if f.Calculated || !f.Updateable {
+				t.Errorf("%s: calculated %v, updateable %v; want an editable, uncalculated field", f.Name, f.Calculated, f.Updateable)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d of the 3 fields described", seen)
+	}
+}
+
+func TestSalesforceDailyLimitAnswersTotalRequestsLimitExceeded(t *testing.T) {
+	sim, post := sfSim(t)
+	get := signedIn(t, sim, post)
+	sim.Used = sim.DailyLimit
+	status, body := get("/services/data/v59.0/limits")
+	var errs []struct{ Message, ErrorCode string }
+	if status != 403 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 ||
+		errs[0].ErrorCode != "REQUEST_LIMIT_EXCEEDED" || errs[0].Message != SFTotalRequests {
+		t.Errorf("past the daily limit: %d %s, want 403 REQUEST_LIMIT_EXCEEDED %q", status, body, SFTotalRequests)
+	}
+}
+
+// Salesforce refuses a request over a concurrency limit before doing
+// anything with it (salesforce.md §5): the same request sent again works.
+func TestSalesforceConcurrencyLimitsRefuseWithoutChangingAnything(t *testing.T) {
+	for _, msg := range []string{SFConcurrentRequests, SFConcurrentRequestsLong, SFConcurrentLongTxn} {
+		t.Run(msg, func(t *testing.T) {
+			sim, post := sfSim(t)
+			do := signedInDo(t, sim, post)
+			const path = "/services/data/v59.0/composite/sobjects"
+			write := `{"allOrNone":false,"records":[{"attributes":{"type":"User"},"id":"005SIM000000001AAA","` + SFRingCentralField + `":"814243005"}]}`
+			sim.RefuseNext(http.MethodPatch, path, 2, msg)
+			for i := 1; i <= 2; i++ {
+				status, body := do(http.MethodPatch, path, write)
+				var errs []struct{ Message, ErrorCode string }
+				if status != 403 || json.Unmarshal([]byte(body), &errs) != nil || len(errs) != 1 || errs[0].ErrorCode != "REQUEST_LIMIT_EXCEEDED" || errs[0].Message != msg {
+					t.Errorf("refusal %d: %d %s, want 403 REQUEST_LIMIT_EXCEEDED %q", i, status, body, msg)
+				}
+			}
+			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "" || len(sim.Writes()) != 0 {
+				t.Errorf("a refused write changed the org: %+v, writes %v", u, sim.Writes())
+			}
+			if status, body := do(http.MethodPatch, path, write); status != 200 || !strings.Contains(body, `"success":true`) {
+				t.Errorf("the same write after the refusals: %d %s", status, body)
+			}
+			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "814243005" {
+				t.Errorf("the write sent again was not applied: %+v", u)
+			}
+		})
+	}
+}
+
+// queryResult is a REST query answer (salesforce.md §2).
+type queryResult struct {
+	TotalSize int
+	Done      bool
+	Records   []map[string]any
+}
+
+// query runs SOQL on the simulator and decodes the answer.
+func query(t *testing.T, get func(string) (int, string), soql string) queryResult {
+	t.Helper()
+	status, body := get("/services/data/v59.0/query?q=" + url.QueryEscape(soql))
+	var r queryResult
+	if status != 200 || json.Unmarshal([]byte(body), &r) != nil {
+		t.Fatalf("%s: %d %s", soql, status, body)
+	}
+	return r
+}
+
+// threeUsers are two active standard users and an inactive one.
+func threeUsers() []SFUser {
+	return []SFUser{
+		{ID: "005SIM000000001AAA", Username: "ann@example.com.prod", LastName: "Ann", Email: "ann@example.com", IsActive: true, UserType: "Standard"},
+		{ID: "005SIM000000002AAA", Username: "bob@example.com.prod", LastName: "Bob", Email: "Bob@Example.com", IsActive: true, UserType: "Standard"},
+		{ID: "005SIM000000003AAA", Username: "cy@example.com.prod", LastName: "Cy", Email: "cy@example.com", IsActive: false, UserType: "Standard"},
+	}
+}
+
+// Organization has one record; IsSandbox tells a sandbox (scratch orgs say
+// true too) from production (Object Reference, Organization; sfdx-core org.ts).
+func TestSalesforceOrganizationSaysWhetherTheOrgIsASandbox(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*SalesforceSim)
+		want bool
+	}{
+		{"production", func(*SalesforceSim) {}, false},
+		{"sandbox", func(s *SalesforceSim) { s.Sandbox = true }, true},
+		{"sandbox copy", func(s *SalesforceSim) { s.SandboxCopy = true }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, post := sfSim(t)
+			get := signedIn(t, sim, post) // signed in with production's audience, before Sandbox is set
+			tc.set(sim)
+			r := query(t, get, "SELECT IsSandbox FROM Organization")
+			if r.TotalSize != 1 || len(r.Records) != 1 || r.Records[0]["IsSandbox"] != tc.want {
+				t.Fatalf("answer %+v, want one record with IsSandbox %v", r, tc.want)
+			}
+			if attrs, _ := r.Records[0]["attributes"].(map[string]any); attrs["type"] != "Organization" {
+				t.Errorf("attributes %v, want type Organization", r.Records[0]["attributes"])
+			}
+		})
+	}
+}
+
+// A sandbox copy appends ".invalid" to every user's Email, except the user
+// who started the copy (salesforce.md §5a, Salesforce help 000386507).
+func TestSalesforceSandboxCopyAppendsInvalidToEveryEmailButTheRefreshers(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	get := signedIn(t, sim, post)
+	emails := func() map[string]any {
+		out := map[string]any{}
+		for _, rec := range query(t, get, "SELECT Id, Email FROM User").Records {
+			out[rec["Id"].(string)] = rec["Email"]
+		}
+		return out
+	}
+	if e := emails(); e["005SIM000000002AAA"] != "Bob@Example.com" {
+		t.Errorf("production emails %v", e)
+	}
+	sim.SandboxCopy = true
+	want := map[string]any{"005SIM000000001AAA": "ann@example.com", "005SIM000000002AAA": "Bob@Example.com.invalid", "005SIM000000003AAA": "cy@example.com.invalid"}
+	if e := emails(); len(e) != 3 || e["005SIM000000001AAA"] != want["005SIM000000001AAA"] || e["005SIM000000002AAA"] != want["005SIM000000002AAA"] || e["005SIM000000003AAA"] != want["005SIM000000003AAA"] {
+		t.Errorf("sandbox emails %v, want %v (the first user started the copy)", e, want)
+	}
+	sim.RefreshedBy = "005SIM000000002AAA"
+	if e := emails(); e["005SIM000000001AAA"] != "ann@example.com.invalid" || e["005SIM000000002AAA"] != "Bob@Example.com" {
+		t.Errorf("copy started by Bob: %v", e)
+	}
+	if u, _ := sim.User("005SIM000000002AAA"); u.Email != "Bob@Example.com" {
+		t.Errorf("the stored user changed: %+v", u)
+	}
+}
+
+// SELECT COUNT() answers the number of matching rows in totalSize, with no
+// records (SOQL reference, COUNT(); 3P: Workbench and Illuminated Cloud show
+// "an empty result set with a total result set size").
+func TestSalesforceCountQueryAnswersTotalSizeWithoutRecords(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	get := signedIn(t, sim, post)
+	r := query(t, get, "SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard'")
+	if r.TotalSize != 2 || !r.Done || r.Records == nil || len(r.Records) != 0 {
+		t.Errorf("COUNT(): %+v, want totalSize 2, done, and an empty records array", r)
+	}
+	for _, bad := range []string{"SELECT COUNT(), Id FROM User", "SELECT Id, COUNT() FROM User"} {
+		if status, body := get("/services/data/v59.0/query?q=" + url.QueryEscape(bad)); status != 400 || !strings.Contains(body, "MALFORMED_QUERY") {
+			t.Errorf("%s: %d %s, want 400 MALFORMED_QUERY", bad, status, body)
+		}
+	}
+}
+
+// LIKE matches % (any run) and _ (one character), case-insensitively on a
+// field that is not unique and case-sensitive, as Email (SOQL comparison operators).
+func TestSalesforceLikeMatchesWildcardsCaseInsensitively(t *testing.T) {
+	sim, post := sfSimWith(t, threeUsers())
+	sim.SandboxCopy = true
+	get := signedIn(t, sim, post)
+	for soql, want := range map[string]int{
+		"SELECT COUNT() FROM User WHERE Email LIKE '%.invalid'":                                               2,
+		"SELECT COUNT() FROM User WHERE Email LIKE '%.INVALID'":                                               2,
+		"SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard' AND Email LIKE '%.invalid'": 1,
+		"SELECT COUNT() FROM User WHERE Email LIKE 'bo_@example.com%'":                                        1,
+		"SELECT COUNT() FROM User WHERE Email LIKE '.invalid'":                                                0,
+		"SELECT COUNT() FROM User WHERE Email LIKE 'ann@example.co'":                                          0,
+	} {
+		if r := query(t, get, soql); r.TotalSize != want {
+			t.Errorf("%s: %d, want %d", soql, r.TotalSize, want)
+		}
 	}
 }

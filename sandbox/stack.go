@@ -50,6 +50,10 @@ func (s *Stack) Close() {
 type Options struct {
 	// ClientCredentials signs in with the client credentials flow instead of JWT.
 	ClientCredentials bool
+	// SandboxCopy shapes the Salesforce org as a sandbox copy of it
+	// (SalesforceSim.SandboxCopy): IsSandbox, and every Email but the first
+	// user's answered with ".invalid" appended.
+	SandboxCopy bool
 }
 
 // StackAPIVersion is the api_version Start writes (as Salesforce spells it),
@@ -83,6 +87,7 @@ func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 			Username: SFUsername, PublicKey: &key.PublicKey}),
 	}
 	s.Salesforce.NoCountryCode = org.NoCountryPicklists
+	s.Salesforce.SandboxCopy = opts.SandboxCopy
 	s.Aircall.RateLimit = StackAircallLimit
 	dialpad := "" // no section: Dialpad is off, and configs without it stay as they were
 	if len(org.Dialpad) > 0 {

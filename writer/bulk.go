@@ -201,7 +201,8 @@ func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
 }
 
 // createJob opens the ingest job. Its POST is never retried blindly: after a
-// 5xx or a lost answer the job may exist, and a second POST would orphan it.
+// 5xx or a lost answer the job may exist, and a second POST would orphan it
+// (a concurrency refusal comes before anything is made, and is retried).
 // Abort-then-create is chosen over adopting the orphan: an Open job holds no
 // data, so aborting it loses nothing, and rows never go into a job this run
 // did not see created. Orphans are found with Get All Jobs (Bulk API 2.0
@@ -212,6 +213,9 @@ func (s *Salesforce) createJob(ctx context.Context) (bulkJob, error) {
 	spec := map[string]string{"object": "User", "operation": "update", "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"}
 	since := s.cfg.Now()
 	job, err := s.bulkJSON(ctx, s.once, http.MethodPost, s.data("/jobs/ingest"), spec)
+	if concurrencyRefused(err) { // refused before anything was made: no orphan to look for
+		return job, withLimitFix(err)
+	}
 	if err == nil || !batchFailure(ctx, err) {
 		return job, err
 	}

@@ -170,7 +170,8 @@ type Field struct {
 	Type       string // describe's type: "string" for a Text field
 	Length     int
 	Updateable bool
-	Custom     bool // a custom field, not a formula
+	Custom     bool // a custom field (API name ending in __c)
+	Formula    bool // calculated: describe's "calculated"
 }
 
 // Salesforce is a signed-in connection to one org.
@@ -179,7 +180,8 @@ type Salesforce struct {
 	auth     *httpx.TokenAuth
 	tokenAPI *httpx.Client // the token endpoint's, at login_url
 	api      *httpx.Client
-	// once sends requests that must not be repeated blindly (a job-creating POST).
+	// once sends requests that must not be repeated blindly (a job-creating
+	// POST): it retries only what Salesforce refused before acting.
 	once   *httpx.Client
 	fields map[match.Provider]Field
 	// described are the User fields describe listed: an org without State and
@@ -219,8 +221,8 @@ func Connect(ctx context.Context, cfg Config) (*Salesforce, error) {
 	}
 	s.api = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
-	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classify,
-		Sleep: cfg.Sleep, Now: cfg.Now, MaxAttempts: 1}
+	s.once = &httpx.Client{Provider: "salesforce", Base: inst, HTTP: cfg.HTTP, Auth: s.auth, Classify: s.classifyOnce,
+		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: cfg.MinBackoff}
 	return s, nil
 }
 
@@ -266,8 +268,56 @@ func (s *Salesforce) bulkThreshold() int {
 
 var limitInfoRE = regexp.MustCompile(`api-usage=(\d+)/(\d+)`)
 
+// requestLimit is the error code of the daily allowance and of the transient
+// concurrency limits alike (salesforce.md §5); the message tells them apart.
+const requestLimit = "REQUEST_LIMIT_EXCEEDED"
+
+// concurrencyBackoff is the first wait after a concurrency refusal: the long
+// requests holding the limit (other integrations, Apex) take seconds to end.
+// It doubles with each attempt, with jitter, within the retry budget.
+const concurrencyBackoff = 5 * time.Second
+
+// Kinds of REQUEST_LIMIT_EXCEEDED.
+const (
+	unknownLimit     = iota
+	dailyLimit       // TotalRequests: the rolling 24 h allowance is spent
+	concurrencyLimit // ConcurrentRequests, ConcurrentPerOrgLongTxn: too many long requests at once
+)
+
+// limitKind reads a REQUEST_LIMIT_EXCEEDED message by its first word:
+// "ConcurrentRequests Limit exceeded." and "ConcurrentRequests (Concurrent
+// API Requests) Limit exceeded." are both seen (salesforce.md §5).
+func limitKind(msg string) int {
+	word, _, _ := strings.Cut(strings.TrimSpace(msg), " ")
+	switch word {
+	case "TotalRequests":
+		return dailyLimit
+	case "ConcurrentRequests", "ConcurrentPerOrgLongTxn":
+		return concurrencyLimit
+	}
+	return unknownLimit
+}
+
+// concurrencyRefused reports whether err is a request Salesforce kept
+// refusing for a concurrency limit, past the retry budget.
+func concurrencyRefused(err error) bool {
+	var he *httpx.Error
+	return errors.As(err, &he) && he.Code == requestLimit && limitKind(he.Message) == concurrencyLimit
+}
+
+// withLimitFix adds the cause and the fix to a concurrency refusal that
+// outlasted the retry budget; other errors pass unchanged.
+func withLimitFix(err error) error {
+	if !concurrencyRefused(err) {
+		return err
+	}
+	return fmt.Errorf("%w; Salesforce's limit on concurrent long-running requests stayed reached (other integrations or Apex hold it): run again later, or raise [network] retry_budget", err)
+}
+
 // classify is the default classifier plus Salesforce's error shapes, the
-// limit header, and a hard stop on REQUEST_LIMIT_EXCEEDED.
+// limit header, and REQUEST_LIMIT_EXCEEDED: a concurrency limit is backed
+// off and retried (Salesforce did nothing with the request), the daily
+// allowance and any limit voiceid does not know stop the run.
 func (s *Salesforce) classify(status int, h http.Header, body []byte, err error) httpx.Verdict {
 	v := httpx.Classify(status, h, body, err)
 	if err != nil {
@@ -296,7 +346,25 @@ func (s *Salesforce) classify(status int, h http.Header, body []byte, err error)
 	} else if json.Unmarshal(body, &obj) == nil && obj.Error != "" {
 		v.Code, v.Message = obj.Error, obj.Desc
 	}
-	if v.Code == "REQUEST_LIMIT_EXCEEDED" {
+	if v.Code == requestLimit {
+		switch limitKind(v.Message) {
+		case concurrencyLimit:
+			v.Action, v.After, v.Backoff = httpx.Retry, 0, concurrencyBackoff
+		case dailyLimit:
+			v.Action, v.Err = httpx.Fail, ErrAPILimit
+		default:
+			v.Action = httpx.Fail
+		}
+	}
+	return v
+}
+
+// classifyOnce is classify for requests that must not be repeated blindly (a
+// job-creating POST): only a concurrency refusal, which Salesforce answers
+// before doing anything, is retried; any other failure may follow a commit.
+func (s *Salesforce) classifyOnce(status int, h http.Header, body []byte, err error) httpx.Verdict {
+	v := s.classify(status, h, body, err)
+	if v.Action == httpx.Retry && v.Code != requestLimit {
 		v.Action = httpx.Fail
 	}
 	return v
@@ -315,6 +383,8 @@ var textTypes = map[string]bool{"string": true, "textarea": true}
 // voiceid against a user's own data.
 func guard(f Field, key string) error {
 	switch {
+	case f.Formula:
+		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a formula field: Salesforce calculates its value, so nothing can be written to it; leave %s empty to find the Voice Connector's field by its label, or name a custom Text field", ErrField, key, f.Name, f.Label, key)
 	case !f.Custom || !strings.HasSuffix(strings.ToLower(f.Name), "__c"):
 		return fmt.Errorf("%w: [salesforce] %s: User.%s (%q) is a standard User field: voiceid writes identifiers only into custom fields (API names ending in __c); leave %s empty to find the Voice Connector's field by its label", ErrField, key, f.Name, f.Label, key)
 	case !textTypes[f.Type]:
@@ -374,7 +444,7 @@ func (s *Salesforce) Discover(ctx context.Context, provs []match.Provider) (map[
 		for _, f := range d.Fields {
 			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabel(p))) {
 				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable,
-					Custom: f.Custom && !f.Calculated})
+					Custom: f.Custom, Formula: f.Calculated})
 			}
 		}
 		key := fieldKey(p)
@@ -414,6 +484,57 @@ var userQueryFields = []string{"Id", "Username", "Name", "Email", "Phone", "Mobi
 // Picklists (User.CountryCode); known after Discover.
 func (s *Salesforce) HasCountryCode() bool { return s.described["CountryCode"] }
 
+// activeStandard selects the users a run reads (SPEC, Inputs).
+var activeStandard = "IsActive = true AND UserType = " + Quote("Standard")
+
+// SandboxFacts is what check tells about the org's kind (salesforce.md §5a).
+type SandboxFacts struct {
+	IsSandbox bool
+	Invalid   int // active standard users whose Email ends in ".invalid"
+	Users     int // active standard users; counted only when Invalid > 0
+}
+
+// Sandbox tells whether the org is a sandbox, and how many active standard
+// users' emails carry the ".invalid" Salesforce appends to them on a sandbox
+// copy: a query on Organization and a COUNT(), and a second COUNT() only
+// when some emails do.
+func (s *Salesforce) Sandbox(ctx context.Context) (SandboxFacts, error) {
+	var f SandboxFacts
+	resp, err := s.api.Get(ctx, s.data("/query"), url.Values{"q": {"SELECT IsSandbox FROM Organization"}})
+	if err != nil {
+		return f, err
+	}
+	var org struct {
+		Records []struct {
+			IsSandbox *bool `json:"IsSandbox"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(resp.Body, &org); err != nil || len(org.Records) != 1 || org.Records[0].IsSandbox == nil {
+		return f, fmt.Errorf("salesforce: query Organization: malformed answer")
+	}
+	f.IsSandbox = *org.Records[0].IsSandbox
+	if f.Invalid, err = s.count(ctx, "SELECT COUNT() FROM User WHERE "+activeStandard+" AND Email LIKE "+Quote("%.invalid")); err != nil || f.Invalid == 0 {
+		return f, err
+	}
+	f.Users, err = s.count(ctx, "SELECT COUNT() FROM User WHERE "+activeStandard)
+	return f, err
+}
+
+// count runs a SELECT COUNT() query: the count is the answer's totalSize.
+func (s *Salesforce) count(ctx context.Context, soql string) (int, error) {
+	resp, err := s.api.Get(ctx, s.data("/query"), url.Values{"q": {soql}})
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		TotalSize *int `json:"totalSize"`
+	}
+	if err := json.Unmarshal(resp.Body, &r); err != nil || r.TotalSize == nil {
+		return 0, fmt.Errorf("salesforce: query %q: malformed answer", soql)
+	}
+	return *r.TotalSize, nil
+}
+
 // Users reads every active standard user with one query, following its pages.
 func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]match.User, error) {
 	if s.fields == nil {
@@ -436,8 +557,7 @@ func (s *Salesforce) Users(ctx context.Context, progress func(read int)) ([]matc
 			fields = append(fields, f.Name)
 		}
 	}
-	soql := fmt.Sprintf("SELECT %s FROM User WHERE IsActive = true AND UserType = %s ORDER BY Id",
-		strings.Join(fields, ", "), Quote("Standard"))
+	soql := fmt.Sprintf("SELECT %s FROM User WHERE %s ORDER BY Id", strings.Join(fields, ", "), activeStandard)
 	target := s.data("/query")
 	q := url.Values{"q": {soql}}
 	recordsType := reflect.SliceOf(recordType(fields))
@@ -665,15 +785,15 @@ func (s *Salesforce) applyCollections(ctx context.Context, changes []match.Chang
 	return out, nil
 }
 
-// batchFailure reports whether a batch error is the server failing (5xx or
-// the network, after retries) rather than something that dooms every batch
-// (sign-in, API limit, cancellation).
+// batchFailure reports whether a batch error is the server failing (5xx,
+// the network or a concurrency limit, after retries) rather than something
+// that dooms every batch (sign-in, the daily API limit, cancellation).
 func batchFailure(ctx context.Context, err error) bool {
 	var he *httpx.Error
 	if ctx.Err() != nil || !errors.As(err, &he) {
 		return false
 	}
-	return he.Status >= 500 || (he.Status == 0 && he.Err != nil)
+	return he.Status >= 500 || (he.Status == 0 && he.Err != nil) || concurrencyRefused(err)
 }
 
 // pause waits before retrying locked rows: round times the first backoff.
@@ -710,7 +830,7 @@ func (s *Salesforce) writeBatch(ctx context.Context, users []string, byUser map[
 	resp, err := s.api.Do(ctx, http.MethodPatch, s.data("/composite/sobjects"), nil, body,
 		http.Header{"Content-Type": {"application/json"}})
 	if err != nil {
-		return nil, err
+		return nil, withLimitFix(err)
 	}
 	var results []struct {
 		ID      *string `json:"id"`
@@ -856,9 +976,12 @@ func (s *Salesforce) userID(ctx context.Context) string {
 }
 
 // Audience is the JWT "aud" Salesforce expects for a login URL: the sandbox
-// audience for test.salesforce.com and sandbox My Domains, the production one
-// for everything else (login.salesforce.com and production My Domains). The
-// host the token request goes to is an endpoint, never an audience (JWT doc).
+// audience for test.salesforce.com, sandbox My Domains, scratch orgs and the
+// old csNN (sandbox instance) hosts; the production one for everything else
+// (login.salesforce.com and production My Domains). The host the token
+// request goes to is an endpoint, never an audience (JWT doc). The rules are
+// those the Salesforce CLI applied by URL (sfdx-core sfdcUrl.ts, isSandboxUrl,
+// until 2022; salesforce.md §5a).
 func Audience(loginURL string) string {
 	h := loginURL
 	if u, err := url.Parse(loginURL); err == nil {
@@ -868,12 +991,19 @@ func Audience(loginURL string) string {
 	first, _, _ := strings.Cut(h, ".")
 	switch {
 	case h == "test.salesforce.com", strings.HasSuffix(h, ".sandbox.my.salesforce.com"),
+		// scratch orgs live on sandbox instances: <name>.scratch.my.salesforce.com
+		strings.HasSuffix(h, ".scratch.my.salesforce.com"),
 		// before enhanced domains a sandbox My Domain was <domain>--<sandbox>.my.salesforce.com
-		strings.HasSuffix(h, ".my.salesforce.com") && strings.Contains(first, "--"):
+		strings.HasSuffix(h, ".my.salesforce.com") && strings.Contains(first, "--"),
+		// csNN were the sandbox instances: cs42.salesforce.com, acme.cs42.my.salesforce.com
+		csInstanceRE.MatchString(h):
 		return "https://test.salesforce.com"
 	}
 	return "https://login.salesforce.com"
 }
+
+// csInstanceRE matches a host on a csNN instance, with or without a My Domain.
+var csInstanceRE = regexp.MustCompile(`(^|\.)cs\d+(\.my)?\.salesforce\.com$`)
 
 // assertion is the JWT bearer assertion's claim set. Salesforce takes "aud"
 // only as a single JSON string; golang-jwt's RegisteredClaims would send an
@@ -909,7 +1039,7 @@ func AuthHint(err error, cfg Config) string {
 	case strings.Contains(msg, "approved"):
 		return fmt.Sprintf("\n  cause: the app is not approved for %s. Fix: in the Connected App (Manage > Edit Policies) or External Client App (Policies), set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set it holds", orDefault(cfg.Username, "the integration user"))
 	case strings.Contains(msg, "audience"):
-		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com URL", Audience(cfg.LoginURL), cfg.LoginURL)
+		return fmt.Sprintf("\n  cause: Salesforce refused the audience voiceid sent (%s, derived from login_url %s). Fix: production orgs and their My Domains take https://login.salesforce.com; a sandbox or scratch org needs login_url = https://test.salesforce.com or its *.sandbox.my.salesforce.com (*.scratch.my.salesforce.com) URL", Audience(cfg.LoginURL), cfg.LoginURL)
 	case strings.Contains(msg, "expired"):
 		return "\n  cause: the assertion was refused as expired: voiceid gives it 3 minutes, so this machine's clock is probably off. Fix: synchronise the clock (NTP) and retry"
 	case jwtFlow && (strings.Contains(msg, "invalid assertion") || strings.Contains(msg, "signature")):

@@ -112,6 +112,17 @@ func TestAudienceIsLoginOrTestSalesforce(t *testing.T) {
 		"https://acme--uat.my.salesforce.com":         "https://test.salesforce.com",
 		"http://127.0.0.1:4242":                       "https://login.salesforce.com",
 		"https://LOGIN.salesforce.com/":               "https://login.salesforce.com",
+		// scratch orgs and the old csNN sandbox instances (salesforce.md §5a)
+		"https://fun-dream-1234.scratch.my.salesforce.com": "https://test.salesforce.com",
+		"https://CS42.salesforce.com":                      "https://test.salesforce.com",
+		"https://cs108.my.salesforce.com":                  "https://test.salesforce.com",
+		"https://acme--uat.cs42.my.salesforce.com":         "https://test.salesforce.com",
+		// look-alikes that are production hosts
+		"https://cs.my.salesforce.com":        "https://login.salesforce.com",
+		"https://cs42corp.my.salesforce.com":  "https://login.salesforce.com",
+		"https://scratch.my.salesforce.com":   "https://login.salesforce.com",
+		"https://na42.salesforce.com":         "https://login.salesforce.com",
+		"https://cs42.salesforce.com.evil.io": "https://login.salesforce.com",
 	} {
 		if got := Audience(in); got != want {
 			t.Errorf("Audience(%q) = %q, want %q", in, got, want)
@@ -291,6 +302,30 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{directory.Aircall: "nope__c"} })
 	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
 		t.Errorf("unknown configured field: %v", err)
+	}
+}
+
+// A formula field is refused as a formula, not as a standard field (issue
+// #25): the fix for each differs, and the message must name the right one.
+func TestFormulaFieldIsRefusedAsAFormula(t *testing.T) {
+	sim, sf, err := start(t, orgUsers(2), func(c *Config) {
+		c.Fields = map[match.Provider]string{directory.RingCentral: "x__RC_Formula__c"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.ExtraFields = map[string]string{"x__RC_Formula__c": "RC id (formula)"}
+	sim.ExtraFormulas = map[string]bool{"x__RC_Formula__c": true}
+	_, err = sf.Discover(context.Background(), directory.Names())
+	for _, w := range []string{"ringcentral_field", "User.x__RC_Formula__c", "is a formula field"} {
+		if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
+			t.Errorf("Discover = %v; want ErrField naming %q", err, w)
+		}
+	}
+	for _, wrong := range []string{"standard User field", "field-level security"} {
+		if strings.Contains(fmt.Sprint(err), wrong) {
+			t.Errorf("Discover = %v; a formula is not refused as %q", err, wrong)
+		}
 	}
 }
 
@@ -646,5 +681,33 @@ func TestUserIsDescribedOncePerConnection(t *testing.T) {
 	}
 	if n := sim.Requests("/services/data/v65.0/sobjects/User/describe"); n != 1 {
 		t.Errorf("%d describe calls, want 1", n)
+	}
+}
+
+// The org's kind and its ".invalid" emails (salesforce.md §5a), read with
+// the fewest queries: the total is counted only when some emails end so.
+func TestSandboxFactsCountTheInvalidEmailsOfActiveStandardUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		set     func(*sandbox.SalesforceSim)
+		want    SandboxFacts
+		queries int
+	}{
+		{"production", func(*sandbox.SalesforceSim) {}, SandboxFacts{}, 2},
+		{"sandbox without .invalid", func(s *sandbox.SalesforceSim) { s.Sandbox = true }, SandboxFacts{IsSandbox: true}, 2},
+		{"sandbox copy", func(s *sandbox.SalesforceSim) { s.SandboxCopy = true }, SandboxFacts{IsSandbox: true, Invalid: 4, Users: 5}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, sf := mustStart(t, orgUsers(5), nil) // 5 active standard users, an inactive and a portal user
+			tc.set(sim)
+			before := sim.Requests("/services/data/v65.0/query")
+			f, err := sf.Sandbox(context.Background())
+			if err != nil || f != tc.want {
+				t.Errorf("Sandbox() = %+v, %v; want %+v", f, err, tc.want)
+			}
+			if n := sim.Requests("/services/data/v65.0/query") - before; n != tc.queries {
+				t.Errorf("%d queries, want %d", n, tc.queries)
+			}
+		})
 	}
 }

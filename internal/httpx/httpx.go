@@ -5,6 +5,7 @@ package httpx
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,9 +40,15 @@ type Verdict struct {
 	// After is how long to wait before the next request. With Retry it is the
 	// server's requested delay (0 = exponential backoff); with Done it asks
 	// the client to slow down before the next call (a rate-limit window ran out).
-	After   time.Duration
+	After time.Duration
+	// Backoff, with Retry and no After, is the first wait of this kind of
+	// failure (0: the client's MinBackoff); it doubles with each attempt.
+	Backoff time.Duration
 	Code    string // provider error code, for messages (CMN-301, INVALID_SESSION_ID, ...)
 	Message string // provider error message, for messages
+	// Err, with Fail, is wrapped by the request's error so that callers can
+	// branch on it with errors.Is (a provider's daily limit).
+	Err error
 }
 
 // Classifier decides what an attempt's outcome means. err is a transport
@@ -65,8 +72,10 @@ type Client struct {
 
 	MaxAttempts int           // per request; default 6
 	MinBackoff  time.Duration // first backoff; default 1s
-	MaxBackoff  time.Duration // cap for backoff and for any server-requested wait; default 60s
-	MaxBody     int64         // response size limit; default 64 MiB
+	// MaxBackoff caps backoff (default 60s). A longer wait a server asks for
+	// is honoured in full when the retry budget covers it, else the request fails.
+	MaxBackoff time.Duration
+	MaxBody    int64 // response size limit; default 64 MiB
 	// Sleep waits for d or until ctx ends; tests replace it, with Now, to keep time virtual.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
@@ -86,8 +95,10 @@ type Policy struct {
 	// (default DefaultTimeout).
 	Timeout time.Duration
 	// Budget is the time one request may spend on failed attempts and their
-	// backoff before it gives up (default DefaultBudget). Waits a server asks
-	// for with 429 are rate limiting, not failure, and do not count.
+	// backoff before it gives up (default DefaultBudget); once some is spent,
+	// an attempt gets only what is left of it. Waits up to MaxBackoff a server
+	// asks for with 429 are rate limiting, not failure, and do not count; a
+	// longer wait is taken only when it fits in what is left.
 	Budget time.Duration
 	// Log gets one line per retry: the service, the endpoint, why and the wait.
 	Log *slog.Logger
@@ -192,14 +203,18 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
 		}
+		timeout := pol.Timeout
+		if spent > 0 { // a retry never runs past the budget
+			timeout = min(timeout, pol.Budget-spent)
+		}
 		start := c.now()
-		status, h, data, err := c.sendWithin(ctx, pol.Timeout, method, u, body, header)
+		status, h, data, err := c.sendWithin(ctx, timeout, method, u, body, header)
 		if ctx.Err() != nil {
 			return nil, c.fail(method, u, status, Verdict{}, attempt, ctx.Err())
 		}
 		took := c.now().Sub(start)
 		if errors.Is(err, errAttemptTimeout) {
-			took = max(took, pol.Timeout) // counted as the limit even on a clock that tests hold still
+			took = max(took, timeout) // counted as the limit even on a clock that tests hold still
 		}
 		v := classify(status, h, data, err)
 		last, lastStatus, lastErr = v, status, err
@@ -219,19 +234,9 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 			c.Auth.Invalidate()
 			attempt-- // a refreshed token is not a retry of a failing server
 		case Retry:
-			wait := v.After
-			if wait <= 0 {
-				wait = c.backoff(attempt)
-			}
-			if wait > c.maxBackoff() {
-				wait = c.maxBackoff()
-			}
-			if status != http.StatusTooManyRequests {
-				spent += took
-				if spent+wait > pol.Budget {
-					return nil, c.fail(method, u, status, v, attempt, fmt.Errorf("gave up after %s of failed attempts (retry budget %s): %w", spent.Round(time.Millisecond), pol.Budget, orStatus(err, status)))
-				}
-				spent += wait
+			wait, werr := c.retryWait(pol, &spent, took, status, h, v, attempt, err)
+			if werr != nil {
+				return nil, c.fail(method, u, status, v, attempt, werr)
 			}
 			if attempt < maxAttempts {
 				if pol.Log != nil {
@@ -243,6 +248,57 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 		}
 	}
 	return nil, c.fail(method, u, lastStatus, last, maxAttempts, lastErr)
+}
+
+// retryWait is the wait before the next attempt. It charges the budget with
+// the failed attempt (a 429 is not a failure) and the wait, and is an error
+// when the budget cannot cover them. A server's wait longer than MaxBackoff
+// is taken in full or not at all: a request sent early restarts RingCentral's
+// penalty (ringcentral.md §4), so a shortened wait would only fail again.
+func (c *Client) retryWait(pol Policy, spent *time.Duration, took time.Duration, status int, h http.Header, v Verdict, attempt int, err error) (time.Duration, error) {
+	if status != http.StatusTooManyRequests {
+		*spent += took
+	}
+	if v.After > c.maxBackoff() {
+		if *spent+v.After >= pol.Budget { // nothing would be left for the attempt
+			c.pause(v.After) // no request on this client before the server allows it
+			return 0, &waitError{provider: c.Provider, wait: v.After, header: h.Get("Retry-After") != "", budget: pol.Budget, spent: *spent}
+		}
+		*spent += v.After
+		return v.After, nil
+	}
+	wait := v.After
+	if wait <= 0 {
+		wait = c.backoff(attempt, v.Backoff)
+	}
+	wait = min(wait, c.maxBackoff())
+	if status != http.StatusTooManyRequests {
+		if *spent+wait >= pol.Budget { // nothing would be left for the attempt
+			return 0, fmt.Errorf("gave up after %s of failed attempts (retry budget %s): %w", spent.Round(time.Millisecond), pol.Budget, orStatus(err, status))
+		}
+		*spent += wait
+	}
+	return wait, nil
+}
+
+// waitError is a wait a server asked for that the retry budget cannot cover.
+type waitError struct {
+	provider      string
+	wait          time.Duration
+	header        bool // the wait came from Retry-After
+	budget, spent time.Duration
+}
+
+func (e *waitError) Error() string {
+	from, left := "", ""
+	if e.header {
+		from = " (Retry-After)"
+	}
+	if e.spent > 0 {
+		left = fmt.Sprintf(", of which %s is spent", e.spent.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s asked to wait %s%s before the next request, more than retry_budget %s allows%s: run again later, or raise [network] retry_budget",
+		e.provider, e.wait.Round(time.Second), from, e.budget, left)
 }
 
 // errAttemptTimeout is one attempt running past Policy.Timeout.
@@ -370,12 +426,17 @@ func (c *Client) fail(method string, u *url.URL, status int, v Verdict, attempts
 	if msg == "" && status != 0 && err == nil {
 		msg = http.StatusText(status)
 	}
+	if err == nil {
+		err = v.Err
+	}
 	return &Error{Provider: c.Provider, Method: method, Endpoint: u.Path, Status: status,
 		Code: v.Code, Message: msg, Attempts: attempts, Err: err}
 }
 
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.MinBackoff
+// backoff is the wait before attempt+1: first (else MinBackoff, else 1 s)
+// doubled per attempt, capped, with jitter.
+func (c *Client) backoff(attempt int, first time.Duration) time.Duration {
+	d := cmp.Or(first, c.MinBackoff)
 	if d <= 0 {
 		d = time.Second
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"voiceid/internal/fakeclock"
 )
 
 type bearer string
@@ -177,5 +179,94 @@ func TestLimiterPacesEveryAttemptOnTheClientsClock(t *testing.T) {
 		if gap := times[i].Sub(times[i-1]); gap < 500*time.Millisecond {
 			t.Errorf("attempt %d came %v after the one before, want at least 500 ms", i+1, gap)
 		}
+	}
+}
+
+// RingCentral restarts its penalty on any request sent before Retry-After
+// ends (ringcentral.md §4): a wait over MaxBackoff is taken in full when the
+// retry budget covers it, and refused, without an early request, when not.
+// Waits up to MaxBackoff are rate limiting and do not touch the budget.
+func TestRetryAfterIsHonouredInFullOrTheRequestStops(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		retryAfter  string
+		budget      time.Duration // 0: the default 45 s
+		wantSlept   time.Duration
+		wantErr     []string
+		wantAttempt int32
+	}{
+		{"60 s under a 1 s budget: rate limiting, as before", "60", time.Second, 60 * time.Second, nil, 2},
+		{"90 s under a 2 min budget", "90", 2 * time.Minute, 90 * time.Second, nil, 2},
+		{"90 s under the default budget", "90", 0, 0,
+			[]string{"ringcentral asked to wait 1m30s (Retry-After) before the next request", "retry_budget 45s", "run again later", "raise [network] retry_budget", "/restapi/v1.0/x", "HTTP 429"}, 1},
+		{"5 min under the default budget", "300", 0, 0, []string{"wait 5m0s (Retry-After)", "retry_budget 45s"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var attempts atomic.Int32
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if attempts.Add(1) == 1 {
+					w.Header().Set("Retry-After", tc.retryAfter)
+					w.WriteHeader(http.StatusTooManyRequests)
+				}
+			}))
+			defer api.Close()
+			clk := fakeclock.New(time.Unix(1_700_000_000, 0))
+			c := &Client{Provider: "ringcentral", Base: api.URL, Now: clk.Now, Sleep: clk.Sleep}
+			_, err := c.Get(WithPolicy(context.Background(), Policy{Budget: tc.budget}), "/restapi/v1.0/x", nil)
+			if n := attempts.Load(); n != tc.wantAttempt {
+				t.Errorf("%d requests, want %d", n, tc.wantAttempt)
+			}
+			if clk.Total() != tc.wantSlept {
+				t.Errorf("waited %v, want %v", clk.Slept(), tc.wantSlept)
+			}
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Errorf("err = %v", err)
+				}
+				return
+			}
+			for _, w := range tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want it to say %q", err, w)
+				}
+			}
+			// the next request on this client still waits for the server's instant
+			if _, err := c.Get(context.Background(), "/restapi/v1.0/x", nil); err != nil || clk.Longest() != RetryAfter(http.Header{"Retry-After": {tc.retryAfter}}) {
+				t.Errorf("next request: %v after waits %v, want it sent only once the server's wait is over", err, clk.Slept())
+			}
+		})
+	}
+}
+
+// Issue #25: the 45 s budget was overshot by a whole 20 s request timeout.
+// Once failed attempts have spent some of the budget, an attempt gets only
+// what is left of it, so a request never outlives its budget by more than the
+// time it takes to notice.
+func TestARequestNeverOverrunsItsRetryBudget(t *testing.T) {
+	release := make(chan struct{})
+	var attempts atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer api.Close()
+	defer close(release)
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0)) // backoff costs no real time: the wall clock measures the attempts
+	c := &Client{Provider: "salesforce", Base: api.URL, MinBackoff: 10 * time.Millisecond, Now: clk.Now, Sleep: clk.Sleep}
+	const timeout, budget, margin = 300 * time.Millisecond, 450 * time.Millisecond, 100 * time.Millisecond
+	start := time.Now()
+	_, err := c.Get(WithPolicy(context.Background(), Policy{Timeout: timeout, Budget: budget}), "/services/data/v65.0/query", nil)
+	took := time.Since(start) + clk.Total()
+	if err == nil || !strings.Contains(err.Error(), "retry budget") {
+		t.Fatalf("err = %v, want the retry budget spent", err)
+	}
+	if attempts.Load() != 2 {
+		t.Errorf("%d attempts, want 2: a full one and one with what was left", attempts.Load())
+	}
+	if took > budget+margin {
+		t.Errorf("the request took %v under a %v budget (attempts of %v)", took, budget, timeout)
 	}
 }
