@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"voiceid/internal/httpx"
 	"voiceid/match"
 	"voiceid/state"
 	"voiceid/writer"
@@ -28,8 +29,13 @@ func (r *run) apply(ctx context.Context, plan match.Plan, rows []state.Change, i
 			recordErr = fmt.Errorf("recording what Salesforce answered: %w", err)
 		}
 	}
-	outcomes, err := sf.Apply(ctx, plan.Changes, writer.Hooks{
+	// a signal (ctx ending) stops the writing between batches; the batch in
+	// flight still gets its answer, so that the trail says what Salesforce holds
+	outcomes, err := sf.Apply(httpx.Draining(ctx), plan.Changes, writer.Hooks{
 		Sending: func(idx []int) error { // a kill from here on leaves "sent, outcome unknown", not "planned"
+			if ctx.Err() != nil {
+				return fmt.Errorf("stopped before the next batch (%w); the batch in flight was answered and recorded", context.Cause(ctx))
+			}
 			if recordErr == nil {
 				batchIDs := make([]int64, len(idx))
 				for k, i := range idx {

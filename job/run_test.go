@@ -172,3 +172,35 @@ func TestWritingStopsWhenTheStateFileIsRemovedMidRun(t *testing.T) {
 		t.Errorf("%d users written: want only the batch that was in flight (at most %d)", n, writer.BatchSize)
 	}
 }
+
+// SIGTERM (the run's context ending) while a batch is in flight: the batch
+// still gets Salesforce's answer, which the trail and the counts record as
+// applied, and no further batch is sent. Cutting the request off instead
+// left Salesforce holding values the report counted as failed.
+func TestAStopWaitsForTheBatchInFlightAndSendsNoMore(t *testing.T) {
+	sb, o := stack(t, 1000, 21) // about 550 changes: three batches
+	fired, hold := make(chan struct{}, 1), make(chan struct{})
+	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Fired: fired, Hold: hold})
+	ctx, stop := context.WithCancel(context.Background())
+	go func() {
+		<-fired
+		stop() // the signal comes while Salesforce works on the first batch
+		close(hold)
+	}()
+	rep, err := Run(ctx, o)
+	if !errors.Is(err, context.Canceled) || rep.Run.Status != match.RunFailed {
+		t.Fatalf("err %v, status %s: want the run stopped by the signal", err, rep.Run.Status)
+	}
+	written := len(sb.Salesforce.Writes())
+	if written == 0 || rep.Counts.Applied != written || rep.Counts.Failed != 0 {
+		t.Errorf("Salesforce took %d values; the report counts applied %d, failed %d", written, rep.Counts.Applied, rep.Counts.Failed)
+	}
+	if n := sb.Salesforce.Requests(sandbox.StackData + "/composite/sobjects"); n != 1 {
+		t.Errorf("%d write batches sent, want only the one in flight", n)
+	}
+	db, _ := state.Open(o.StatePath)
+	defer db.Close()
+	if c, _ := db.CountsOf(rep.Run.ID); c.Applied != written || c.Sending != 0 {
+		t.Errorf("the trail says %+v; Salesforce took %d", c, written)
+	}
+}

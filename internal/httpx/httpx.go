@@ -112,6 +112,36 @@ const (
 
 type policyKey struct{}
 
+type drainKey struct{}
+
+// Draining returns a context for requests that a stop must not cut off
+// mid-answer (a write whose answer says what Salesforce now holds): once stop
+// ends, the attempt in flight runs to its answer, within its timeout, and no
+// further attempt, retry or wait begins. It keeps stop's values (the Policy).
+func Draining(stop context.Context) context.Context {
+	return context.WithValue(context.WithoutCancel(stop), drainKey{}, stop)
+}
+
+// halted is the error of a draining context's stop once it has ended, else ctx's own.
+func halted(ctx context.Context) error {
+	if stop, ok := ctx.Value(drainKey{}).(context.Context); ok && stop.Err() != nil {
+		return context.Cause(stop)
+	}
+	return ctx.Err()
+}
+
+// interruptible is ctx, also ended when a draining context's stop ends: waits
+// give way to a stop, attempts in flight do not.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	stop, ok := ctx.Value(drainKey{}).(context.Context)
+	if !ok {
+		return ctx, func() {}
+	}
+	c, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(stop, func() { cancel(context.Cause(stop)) })
+	return c, func() { unhook(); cancel(nil) }
+}
+
 // WithPolicy returns a context whose requests follow p.
 func WithPolicy(ctx context.Context, p Policy) context.Context {
 	return context.WithValue(ctx, policyKey{}, p)
@@ -200,6 +230,9 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 	var lastErr error
 	var spent time.Duration // on failed attempts and their backoff: the budget's measure
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if err := halted(ctx); err != nil { // stopped: no new attempt, whatever the budget
+			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
+		}
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.fail(method, u, lastStatus, Verdict{}, attempt-1, err)
 		}
@@ -495,6 +528,8 @@ func (c *Client) waitTurn(ctx context.Context) error {
 
 // Wait waits for d, or until ctx ends, on the client's clock (its Sleep in tests).
 func (c *Client) Wait(ctx context.Context, d time.Duration) error {
+	ctx, cancel := interruptible(ctx)
+	defer cancel()
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
