@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"voiceid/job"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 func TestBulkJobPastTheDeadlineFailsTheRunAndLeavesRowsSending(t *testing.T) {
@@ -36,7 +36,7 @@ func TestBulkJobPastTheDeadlineFailsTheRunAndLeavesRowsSending(t *testing.T) {
 			return ctx.Err()
 		}
 	})
-	if !errors.Is(err, writer.ErrBulkDeadline) || rep == nil || rep.Run.Status != "failed" {
+	if !errors.Is(err, salesforce.ErrBulkDeadline) || rep == nil || rep.Run.Status != "failed" {
 		t.Fatalf("err %v: want the run to fail on the Bulk poll deadline", err)
 	}
 	if took := now.Sub(start); took < 10*time.Minute || took > 11*time.Minute {

@@ -23,8 +23,8 @@ import (
 	"voiceid/internal/cpuprofile"
 	"voiceid/job"
 	"voiceid/report"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // Exit statuses (SPEC: "Command line").
@@ -119,8 +119,8 @@ func exitCode(err error, stderr io.Writer) int {
 	var le *state.LockedError
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
-		errors.Is(err, state.ErrNoState), errors.Is(err, writer.ErrConfigured), errors.Is(err, writer.ErrField), errors.Is(err, job.ErrReportTarget),
-		errors.Is(err, state.ErrNotFound), errors.Is(err, writer.ErrNoSuchUser): // a run, user or pin a command names does not exist
+		errors.Is(err, state.ErrNoState), errors.Is(err, salesforce.ErrConfigured), errors.Is(err, salesforce.ErrField), errors.Is(err, job.ErrReportTarget),
+		errors.Is(err, state.ErrNotFound), errors.Is(err, salesforce.ErrNoSuchUser): // a run, user or pin a command names does not exist
 		return exitUsage
 	case errors.Is(err, job.ErrAborted):
 		return exitAborted

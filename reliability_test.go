@@ -20,9 +20,9 @@ import (
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 func noWait(context.Context, time.Duration) error { return nil }
@@ -442,7 +442,7 @@ func TestRunStoppedByTheAPIReserveReportsItsCalls(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
 	sb.Salesforce.Used = sb.Salesforce.DailyLimit - 1001 // the default reserve is 1,000
 	rep, err := runJob(cfg, nil)
-	if !errors.Is(err, writer.ErrAPILimit) {
+	if !errors.Is(err, salesforce.ErrAPILimit) {
 		t.Fatalf("err = %v, want the API reserve", err)
 	}
 	if rep.APICalls["salesforce"] == 0 {

@@ -12,8 +12,8 @@ import (
 
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/sandbox"
-	"voiceid/writer"
 )
 
 // Issue #24: Salesforce's transient concurrency limits carry the daily
@@ -54,8 +54,8 @@ func TestRequestLimitsOnTheFirstWrite(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.msg) || len(sb.Salesforce.Writes()) != 0 {
 					t.Errorf("err = %v, %d writes: want the limit named and nothing written", err, len(sb.Salesforce.Writes()))
 				}
-				if errors.Is(err, writer.ErrAPILimit) != (tc.msg == sandbox.SFTotalRequests) {
-					t.Errorf("ErrAPILimit is %v for %q", errors.Is(err, writer.ErrAPILimit), tc.msg)
+				if errors.Is(err, salesforce.ErrAPILimit) != (tc.msg == sandbox.SFTotalRequests) {
+					t.Errorf("ErrAPILimit is %v for %q", errors.Is(err, salesforce.ErrAPILimit), tc.msg)
 				}
 				return
 			}

@@ -17,7 +17,7 @@ import (
 	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/match"
-	"voiceid/writer"
+	"voiceid/salesforce"
 )
 
 // check validates the config and fills in what it derives (defaults,
@@ -102,20 +102,20 @@ func (c *Config) checkProviders() error {
 	return nil
 }
 
-// checkSalesforce checks the sign-in through the writer's own rules, then
+// checkSalesforce checks the sign-in through the Salesforce client's own rules, then
 // the API version and write_phone.
 func (c *Config) checkSalesforce() error {
 	if c.Salesforce.Auth == "" {
-		c.Salesforce.Auth = writer.AuthJWT
+		c.Salesforce.Auth = salesforce.AuthJWT
 	}
-	if err := writer.CheckAuth(c.writerConfig()); err != nil {
-		var ke *writer.KeyError
+	if err := salesforce.CheckAuth(c.salesforceConfig()); err != nil {
+		var ke *salesforce.KeyError
 		if errors.As(err, &ke) {
 			return c.bad("salesforce."+ke.Key, ke.Value, ke.Problem)
 		}
 		return err
 	}
-	if c.Salesforce.Auth == writer.AuthJWT {
+	if c.Salesforce.Auth == salesforce.AuthJWT {
 		if !filepath.IsAbs(c.Salesforce.PrivateKeyFile) {
 			c.Salesforce.PrivateKeyFile = filepath.Join(filepath.Dir(c.path), c.Salesforce.PrivateKeyFile)
 		}
@@ -123,12 +123,12 @@ func (c *Config) checkSalesforce() error {
 			return c.bad("salesforce.private_key_file", c.Salesforce.PrivateKeyFile, "cannot be read: "+errors.Unwrap(err).Error())
 		}
 	}
-	v, err := writer.NormalizeAPIVersion(c.Salesforce.APIVersion)
+	v, err := salesforce.NormalizeAPIVersion(c.Salesforce.APIVersion)
 	if err != nil {
 		return c.bad("salesforce.api_version", c.Salesforce.APIVersion, `write the version as Salesforce does, "65.0" (or "v65.0")`)
 	}
 	c.Salesforce.APIVersion = v
-	if err := writer.CheckLoginURL(c.Salesforce.Auth, c.Salesforce.LoginURL); err != nil {
+	if err := salesforce.CheckLoginURL(c.Salesforce.Auth, c.Salesforce.LoginURL); err != nil {
 		return c.bad("salesforce.login_url", c.Salesforce.LoginURL, err.Error())
 	}
 	switch c.Salesforce.WritePhone {
@@ -262,8 +262,8 @@ func (c *Config) checkSchedule() error {
 // CheckScheduled checks what voiceid schedule needs beyond a single run: a
 // sign-in that needs no person, and a cron expression.
 func (c *Config) CheckScheduled() error {
-	if c.Salesforce.Auth == writer.AuthSFCLI { // a nightly job must not hang on a person's CLI session
-		return c.bad("salesforce.auth", writer.AuthSFCLI,
+	if c.Salesforce.Auth == salesforce.AuthSFCLI { // a nightly job must not hang on a person's CLI session
+		return c.bad("salesforce.auth", salesforce.AuthSFCLI,
 			"voiceid schedule needs a server-to-server sign-in, not a person's Salesforce CLI session: set auth = \"jwt\" (or \"client_credentials\") for scheduled runs; sf-cli is for an administrator's own runs (sync, check)")
 	}
 	if c.Schedule.Cron == "" {

@@ -15,7 +15,7 @@ import (
 	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/job"
-	"voiceid/writer"
+	"voiceid/salesforce"
 )
 
 // Config is voiceid.toml; config.example.toml documents every key.
@@ -219,20 +219,20 @@ func (c *Config) MaxChangeRatio() float64 {
 
 // BulkThreshold is the number of changes above which Bulk API 2.0 writes them.
 func (c *Config) BulkThreshold() int {
-	return orDefault(c.Salesforce.BulkThreshold, writer.DefaultBulkThreshold)
+	return orDefault(c.Salesforce.BulkThreshold, salesforce.DefaultBulkThreshold)
 }
 
 // BulkPollTimeout is how long a run waits for a Bulk API 2.0 job to finish.
 func (c *Config) BulkPollTimeout() time.Duration {
 	if c.pollTimeout == 0 {
-		return writer.DefaultBulkPollTimeout
+		return salesforce.DefaultBulkPollTimeout
 	}
 	return c.pollTimeout
 }
 
 // APIReserve is the part of the daily Salesforce API allowance voiceid leaves to others.
 func (c *Config) APIReserve() int {
-	return orDefault(c.Salesforce.APIReserve, writer.DefaultAPIReserve)
+	return orDefault(c.Salesforce.APIReserve, salesforce.DefaultAPIReserve)
 }
 
 func orDefault[T any](v *T, def T) T {

@@ -6,7 +6,7 @@ import (
 	"voiceid/directory"
 	"voiceid/job"
 	"voiceid/match"
-	"voiceid/writer"
+	"voiceid/salesforce"
 )
 
 // Job turns the config into a job's typed options: package job never sees
@@ -14,7 +14,7 @@ import (
 func (c *Config) Job() job.Options {
 	return job.Options{
 		Providers:  c.providers(),
-		Salesforce: c.writerConfig(),
+		Salesforce: c.salesforceConfig(),
 		Match:      match.Options{DefaultRegion: c.Match.DefaultRegion, ClearStale: c.Match.ClearStale, FillPhone: c.Salesforce.WritePhone == "fill-empty"},
 		Safety:     job.Safety{MaxChanges: c.MaxChanges(), MaxChangeRatio: c.MaxChangeRatio()},
 		StatePath:  c.State.Path,
@@ -24,10 +24,10 @@ func (c *Config) Job() job.Options {
 	}
 }
 
-// writerConfig is the [salesforce] section as the writer takes it.
-func (c *Config) writerConfig() writer.Config {
+// salesforceConfig is the [salesforce] section as the Salesforce client takes it.
+func (c *Config) salesforceConfig() salesforce.Config {
 	s := c.Salesforce
-	return writer.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+	return salesforce.Config{LoginURL: s.LoginURL, Auth: s.Auth, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Username: s.Username, PrivateKeyFile: s.PrivateKeyFile, TargetOrg: s.TargetOrg, APIVersion: s.APIVersion,
 		BulkThreshold: c.BulkThreshold(), Reserve: c.APIReserve(), BulkPollTimeout: c.BulkPollTimeout()}
 }

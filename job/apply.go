@@ -7,8 +7,8 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // apply writes the plan. Each batch is marked "sending" in the audit trail
@@ -31,7 +31,7 @@ func (r *run) apply(ctx context.Context, plan match.Plan, rows []state.Change, i
 	}
 	// a signal (ctx ending) stops the writing between batches; the batch in
 	// flight still gets its answer, so that the trail says what Salesforce holds
-	outcomes, err := sf.Apply(httpx.Draining(ctx), plan.Changes, writer.Hooks{
+	outcomes, err := sf.Apply(httpx.Draining(ctx), plan.Changes, salesforce.Hooks{
 		Sending: func(idx []int) error { // a kill from here on leaves "sent, outcome unknown", not "planned"
 			if ctx.Err() != nil {
 				return fmt.Errorf("stopped before the next batch (%w); the batch in flight was answered and recorded", context.Cause(ctx))
@@ -53,7 +53,7 @@ func (r *run) apply(ctx context.Context, plan match.Plan, rows []state.Change, i
 			}
 			return nil
 		},
-		Settled: func(settled []int, out []writer.Outcome) {
+		Settled: func(settled []int, out []salesforce.Outcome) {
 			for _, i := range settled {
 				rows[i].Status, rows[i].Error = match.ChangeFailed, ""
 				if out[i].Applied {

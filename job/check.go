@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // Result is one line of a preflight check: a probe that passed (Err nil) or
@@ -31,10 +31,10 @@ func Check(ctx context.Context, o Options, credentials func(match.Provider) (wha
 	}
 	each(Result{What: what, Err: err, Fix: "make the directory writable by this user, or set [state] path"})
 	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
+	sf, err := salesforce.Connect(ctx, o.SalesforceConfig())
 	s := o.Salesforce
 	signIn := "Salesforce sign-in (" + s.Auth + ") at " + s.LoginURL
-	if s.Auth == writer.AuthSFCLI {
+	if s.Auth == salesforce.AuthSFCLI {
 		signIn = "Salesforce sign-in (sf-cli, org " + s.TargetOrg + ")"
 	}
 	each(Result{What: signIn, Err: err})
@@ -52,13 +52,13 @@ func Check(ctx context.Context, o Options, credentials func(match.Provider) (wha
 // checkSalesforce probes a signed-in org: the API version, each provider's
 // identifier field, the region numbers are read in, whether it is a sandbox,
 // the API allowance.
-func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, each func(Result)) {
+func checkSalesforce(ctx context.Context, o *Options, sf *salesforce.Client, each func(Result)) {
 	newest, err := sf.CheckVersion(ctx)
 	each(Result{What: fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(o.Salesforce.APIVersion, "v"), newest), Err: err})
 	own := true
 	for _, p := range o.Names() {
 		fields, err := sf.Discover(ctx, []match.Provider{p})
-		what := fmt.Sprintf("Salesforce field %q", writer.FieldLabel(p))
+		what := fmt.Sprintf("Salesforce field %q", salesforce.FieldLabel(p))
 		if err == nil {
 			f := fields[p]
 			what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
@@ -86,7 +86,7 @@ func checkSalesforce(ctx context.Context, o *Options, sf *writer.Salesforce, eac
 // sandboxLine says whether the org is a sandbox, and how many emails carry
 // the ".invalid" of a sandbox copy (salesforce.md §5a). It informs and never
 // fails the check: a run does not depend on it.
-func sandboxLine(ctx context.Context, sf *writer.Salesforce) Result {
+func sandboxLine(ctx context.Context, sf *salesforce.Client) Result {
 	f, err := sf.Sandbox(ctx)
 	var what string
 	switch {

@@ -16,8 +16,8 @@ import (
 	"voiceid/internal/httpx"
 	"voiceid/match"
 	"voiceid/report"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // Errors callers branch on (main turns them into exit statuses).
@@ -72,8 +72,8 @@ const (
 // are the real ones.
 type Options struct {
 	Providers  []Provider
-	Salesforce writer.Config // its Fields, HTTP, Sleep and Now are set from the run
-	Match      match.Options // its Providers and Rules are set from Providers
+	Salesforce salesforce.Config // its Fields, HTTP, Sleep and Now are set from the run
+	Match      match.Options     // its Providers and Rules are set from Providers
 	Safety     Safety
 	StatePath  string
 	State      []state.Option // how to open the state file (tests: state.GrowthLimit)
@@ -102,8 +102,8 @@ func (o *Options) Names() []match.Provider {
 	return out
 }
 
-// SalesforceConfig is the writer's configuration with the run's seams.
-func (o *Options) SalesforceConfig() writer.Config {
+// SalesforceConfig is the Salesforce client's configuration with the run's seams.
+func (o *Options) SalesforceConfig() salesforce.Config {
 	c := o.Salesforce
 	c.Fields = map[match.Provider]string{}
 	for _, p := range o.Providers {

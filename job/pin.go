@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // Pins are manual decisions that outrank every rule, kept in the state file
@@ -75,14 +75,14 @@ func findUser(db *state.DB, key string) (state.UserRef, error) {
 func confirmUser(ctx context.Context, o Options, id string, warn func(string)) (state.UserRef, error) {
 	u := state.UserRef{ID: id, Username: id}
 	ctx = o.WithNetwork(ctx)
-	sf, err := writer.Connect(ctx, o.SalesforceConfig())
+	sf, err := salesforce.Connect(ctx, o.SalesforceConfig())
 	var name string
 	var eligible bool
 	if err == nil {
 		name, eligible, err = sf.LookupUser(ctx, id)
 	}
 	switch {
-	case errors.Is(err, writer.ErrNoSuchUser):
+	case errors.Is(err, salesforce.ErrNoSuchUser):
 		return u, noSuchUser(id)
 	case err != nil:
 		warn(fmt.Sprintf("user %s was not among the users of the last run, and Salesforce could not be asked whether it exists (%v); the pin is kept", id, err))
@@ -94,11 +94,11 @@ func confirmUser(ctx context.Context, o Options, id string, warn func(string)) (
 	return u, nil
 }
 
-// noSuchUser is a User id Salesforce does not have; it is writer.ErrNoSuchUser.
+// noSuchUser is a User id Salesforce does not have; it is salesforce.ErrNoSuchUser.
 type noSuchUser string
 
 func (id noSuchUser) Error() string {
 	return "pin: Salesforce has no user " + string(id) + ": check the id (Setup > Users, or the user's URL)"
 }
 
-func (noSuchUser) Unwrap() error { return writer.ErrNoSuchUser }
+func (noSuchUser) Unwrap() error { return salesforce.ErrNoSuchUser }

@@ -12,9 +12,9 @@ import (
 
 	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // stack starts the simulators of a generated organisation and returns the
@@ -39,7 +39,7 @@ func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: sandbox.StackAircallLimit / 2})
 			}},
 		},
-		Salesforce: writer.Config{LoginURL: sb.Salesforce.URL(), Auth: writer.AuthJWT, ClientID: sandbox.SFClientID,
+		Salesforce: salesforce.Config{LoginURL: sb.Salesforce.URL(), Auth: salesforce.AuthJWT, ClientID: sandbox.SFClientID,
 			Username: sandbox.SFUsername, PrivateKeyFile: filepath.Join(dir, "salesforce.key"), APIVersion: sandbox.StackAPIVersion},
 		Match:     match.Options{DefaultRegion: "US"},
 		StatePath: filepath.Join(dir, "voiceid.db"),
@@ -168,8 +168,8 @@ func TestWritingStopsWhenTheStateFileIsRemovedMidRun(t *testing.T) {
 	for _, w := range sb.Salesforce.Writes() {
 		users[w.UserID] = true
 	}
-	if n := len(users); n == 0 || n > writer.BatchSize {
-		t.Errorf("%d users written: want only the batch that was in flight (at most %d)", n, writer.BatchSize)
+	if n := len(users); n == 0 || n > salesforce.BatchSize {
+		t.Errorf("%d users written: want only the batch that was in flight (at most %d)", n, salesforce.BatchSize)
 	}
 }
 

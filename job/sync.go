@@ -10,8 +10,8 @@ import (
 
 	"voiceid/match"
 	"voiceid/report"
+	"voiceid/salesforce"
 	"voiceid/state"
-	"voiceid/writer"
 )
 
 // run is one job in progress: what it has opened and what it has learnt.
@@ -20,7 +20,7 @@ type run struct {
 	db   *state.DB
 	rep  *report.Report
 	log  *slog.Logger
-	sf   *writer.Salesforce
+	sf   *salesforce.Client
 	dirs map[match.Provider]Directory
 	rows []state.Change // the changes as recorded, with what Salesforce answered
 }
@@ -63,7 +63,7 @@ func (r *run) sync(ctx context.Context) error {
 // connect signs in to Salesforce, finds the identifier fields, and opens
 // each provider's reader.
 func (r *run) connect(ctx context.Context) error {
-	sf, err := writer.Connect(ctx, r.SalesforceConfig())
+	sf, err := salesforce.Connect(ctx, r.SalesforceConfig())
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 package match
 
 // The domain types every package shares live in match, a leaf: the readers
-// (directory) make Person values, the writer makes Users, match decides.
+// (directory) make Person values, package salesforce makes Users, match decides.
 
 // Provider names a telephony system whose user identifier voiceid maintains
 // ("ringcentral"); the providers themselves are plug-ins (package directory).

@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// User is an active Salesforce user as the writer reads it.
+// User is an active Salesforce user as the Salesforce client reads it.
 type User struct {
 	ID          string
 	Username    string

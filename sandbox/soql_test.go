@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"voiceid/writer"
+	"voiceid/salesforce"
 )
 
-// Every value voiceid puts into SOQL goes through writer.Quote; whatever it
+// Every value voiceid puts into SOQL goes through salesforce.Quote; whatever it
 // holds, it must come back out of a SOQL parser as one literal equal to the
 // value (minus the control characters SOQL cannot carry), never as syntax.
 func TestQuotedValuesStayLiterals(t *testing.T) {
@@ -15,7 +15,7 @@ func TestQuotedValuesStayLiterals(t *testing.T) {
 		"plain", "O'Brien", `back\slash`, `\'`, `' OR IsActive = false OR Email = '`, "a' AND UserType = 'Guest",
 		`\\' OR '1' = '1`, "line\nbreak", `"double"`, "tab\there", "Zoë", "",
 	} {
-		q, err := parseSOQL("SELECT Id FROM User WHERE Email = " + writer.Quote(v) + " AND IsActive = true")
+		q, err := parseSOQL("SELECT Id FROM User WHERE Email = " + salesforce.Quote(v) + " AND IsActive = true")
 		if err != nil {
 			t.Errorf("Quote(%q) does not parse: %v", v, err)
 			continue
@@ -30,7 +30,7 @@ func FuzzQuoteStaysALiteral(f *testing.F) {
 	f.Add(`' OR Name != '`)
 	f.Add(`\`)
 	f.Fuzz(func(t *testing.T, v string) {
-		q, err := parseSOQL("SELECT Id FROM User WHERE Email = " + writer.Quote(v))
+		q, err := parseSOQL("SELECT Id FROM User WHERE Email = " + salesforce.Quote(v))
 		if err != nil {
 			t.Fatalf("Quote(%q) does not parse: %v", v, err)
 		}

@@ -1,4 +1,4 @@
-package writer
+package salesforce
 
 import (
 	"context"
@@ -17,7 +17,7 @@ const collections = "/services/data/v65.0/composite/sobjects"
 
 // startOnClock is mustStart with time on a fake clock (started at the real
 // now: the simulator checks the JWT's expiry against real time).
-func startOnClock(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce, *fakeclock.Clock) {
+func startOnClock(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Client, *fakeclock.Clock) {
 	t.Helper()
 	clk := fakeclock.New(time.Now())
 	sim, sf := mustStart(t, users, func(c *Config) {

@@ -1,4 +1,4 @@
-package writer
+package salesforce
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func orgUsers(n int) []sandbox.SFUser {
 }
 
 // start runs a simulator and signs in with the JWT flow; edit may change the config.
-func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce, error) {
+func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Client, error) {
 	t.Helper()
 	key, pemBytes, err := sandbox.GenerateKey()
 	if err != nil {
@@ -62,7 +62,7 @@ func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.S
 	return sim, sf, err
 }
 
-func mustStart(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Salesforce) {
+func mustStart(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Client) {
 	t.Helper()
 	sim, sf, err := start(t, users, edit)
 	if err != nil {

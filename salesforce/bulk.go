@@ -1,4 +1,4 @@
-package writer
+package salesforce
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // User): one CSV row per user, an empty cell leaves a field as it is and
 // #N/A clears it. Rows Salesforce could not lock are finished through
 // sObject Collections, which retries them.
-func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
+func (s *Client) applyBulk(ctx context.Context, changes []match.Change, h Hooks) ([]Outcome, error) {
 	p, err := s.prepare(changes, h.Settled)
 	if err != nil {
 		return p.out, err
@@ -52,7 +52,7 @@ func (s *Salesforce) applyBulk(ctx context.Context, changes []match.Change, h Ho
 
 // bulkCSV is the job's upload: an Id column and one column per field
 // written, one row per user.
-func (s *Salesforce) bulkCSV(changes []match.Change, p prepared) []byte {
+func (s *Client) bulkCSV(changes []match.Change, p prepared) []byte {
 	cols := map[string]bool{}
 	for _, c := range changes {
 		f, _ := s.FieldOf(c)
@@ -86,7 +86,7 @@ func (s *Salesforce) bulkCSV(changes []match.Change, p prepared) []byte {
 // runBulkJob creates the job, calls sending (which may stop it before any
 // row goes out), uploads the CSV, closes the job, waits for it, and returns
 // its successful and failed rows by user id.
-func (s *Salesforce) runBulkJob(ctx context.Context, data []byte, sending func() error) (good, bad map[string]string, err error) {
+func (s *Client) runBulkJob(ctx context.Context, data []byte, sending func() error) (good, bad map[string]string, err error) {
 	job, err := s.createJob(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -128,7 +128,7 @@ func bulkOutcome(id string, good, bad map[string]string) Outcome {
 // retryLocked writes the changes whose rows Salesforce could not lock (indexes
 // into changes) through sObject Collections, reporting them to h by their
 // indexes in changes, and puts their outcomes into out.
-func (s *Salesforce) retryLocked(ctx context.Context, changes []match.Change, locked []int, out []Outcome, h Hooks) error {
+func (s *Client) retryLocked(ctx context.Context, changes []match.Change, locked []int, out []Outcome, h Hooks) error {
 	again := make([]match.Change, len(locked))
 	for i, ci := range locked {
 		again[i] = changes[ci]
@@ -165,7 +165,7 @@ const (
 
 // awaitJob polls the job until it is JobComplete. Past bulk_poll_timeout it
 // gives up, so that no run (and no schedule) waits on Salesforce for ever.
-func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
+func (s *Client) awaitJob(ctx context.Context, id, jobPath string) error {
 	timeout := s.cfg.BulkPollTimeout
 	if timeout <= 0 {
 		timeout = DefaultBulkPollTimeout
@@ -209,7 +209,7 @@ func (s *Salesforce) awaitJob(ctx context.Context, id, jobPath string) error {
 // guide, get_all_jobs: GET /jobs/ingest?jobType=V2Ingest, pages of records[]
 // {id, object, operation, state, createdById, createdDate} until done,
 // following nextRecordsUrl; isPkChunkingEnabled is not used).
-func (s *Salesforce) createJob(ctx context.Context) (bulkJob, error) {
+func (s *Client) createJob(ctx context.Context) (bulkJob, error) {
 	spec := map[string]string{"object": "User", "operation": "update", "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"}
 	since := s.cfg.Now()
 	job, err := s.bulkJSON(ctx, s.once, http.MethodPost, s.data("/jobs/ingest"), spec)
@@ -231,7 +231,7 @@ const orphanSkew = 5 * time.Minute
 
 // abortOrphans aborts the Open User update jobs this integration user created
 // since the failed POST: the ones it may have left behind.
-func (s *Salesforce) abortOrphans(ctx context.Context, since time.Time) error {
+func (s *Client) abortOrphans(ctx context.Context, since time.Time) error {
 	me := s.userID(ctx)
 	if me == "" {
 		return fmt.Errorf("the sign-in did not say which user this is, so its jobs cannot be told from others'")
@@ -285,7 +285,7 @@ type bulkJob struct {
 	ErrorMessage string `json:"errorMessage"`
 }
 
-func (s *Salesforce) bulkJSON(ctx context.Context, api *httpx.Client, method, path string, body any) (bulkJob, error) {
+func (s *Client) bulkJSON(ctx context.Context, api *httpx.Client, method, path string, body any) (bulkJob, error) {
 	var raw []byte
 	if body != nil {
 		raw, _ = json.Marshal(body)
@@ -304,7 +304,7 @@ func (s *Salesforce) bulkJSON(ctx context.Context, api *httpx.Client, method, pa
 // bulkResults maps each row's user id to sf__Error ("" for successful
 // results). The id is sf__Id, or the uploaded Id column where sf__Id is
 // blank, as it can be for failed rows.
-func (s *Salesforce) bulkResults(ctx context.Context, path string) (map[string]string, error) {
+func (s *Client) bulkResults(ctx context.Context, path string) (map[string]string, error) {
 	resp, err := s.api.Do(ctx, http.MethodGet, path, nil, nil, http.Header{"Accept": {"text/csv"}})
 	if err != nil {
 		return nil, err
