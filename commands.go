@@ -14,10 +14,11 @@ import (
 
 	"voiceid/config"
 	"voiceid/demo"
-	"voiceid/directory"
 	"voiceid/internal/buildinfo"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/provider"
+	"voiceid/provider/all"
 	"voiceid/report"
 	"voiceid/state"
 )
@@ -162,17 +163,17 @@ Lists the conflicts the last applying runs found and that still stand (with
 
 Examples:
   voiceid conflicts --kind shared_number
-  voiceid conflicts --provider aircall --all`, stderr)
+  voiceid conflicts --provider `+firstProvider()+` --all`, stderr)
 	kind := fs.String("kind", "", "only this `KIND` (duplicate_email, shared_number, ...)")
 	prov := fs.String("provider", "", "only this provider ("+providerList("or")+")")
-	all := fs.Bool("all", false, "include resolved conflicts")
+	everything := fs.Bool("all", false, "include resolved conflicts")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *kind != "" && !slices.Contains(match.Kinds, match.Kind(*kind)) {
 		return &usageError{fmt.Sprintf("conflicts: --kind %q: not a conflict kind", *kind)}
 	}
-	if _, ok := directory.Lookup(match.Provider(*prov)); *prov != "" && !ok {
+	if _, ok := provider.Lookup(all.Infos(), match.Provider(*prov)); *prov != "" && !ok {
 		return &usageError{fmt.Sprintf("conflicts: --provider %q: use %s", *prov, providerList("or"))}
 	}
 	cfg, db, err := openState(*cfgPath, state.OpenExisting)
@@ -180,7 +181,7 @@ Examples:
 		return err
 	}
 	defer db.Close()
-	cs, err := job.Conflicts(db, *all, *kind, *prov)
+	cs, err := job.Conflicts(db, *everything, *kind, *prov, all.Infos())
 	if err != nil {
 		return err
 	}
@@ -236,7 +237,7 @@ Example:
 		return err
 	}
 	defer db.Close()
-	rep, err := job.StoredReport(db, id)
+	rep, err := job.StoredReport(db, id, all.Infos())
 	if err != nil {
 		return err
 	}
@@ -254,10 +255,10 @@ username) is linked to this person, or (--none) must hold no identifier, for
 every provider unless --provider names one. The next run applies it.
 
 Examples:
-  voiceid pin ann.lee@example.com --ringcentral 814243005 --note "ticket 4411"
-  voiceid pin 005Dn0000000222AAA --none --provider aircall`, stderr)
+  voiceid pin ann.lee@example.com --`+firstProvider()+` 814243005 --note "ticket 4411"
+  voiceid pin 005Dn0000000222AAA --none --provider `+firstProvider(), stderr)
 	ids := map[match.Provider]*string{}
-	for _, p := range directory.Registered {
+	for _, p := range all.Infos() {
 		ids[p.Name] = fs.String(string(p.Name), "", "the "+p.Title+" `ID` (the value of the "+p.Label+" field)")
 	}
 	none := fs.Bool("none", false, "the user must hold no identifier")
@@ -272,7 +273,8 @@ Examples:
 		who = cur.Username
 	}
 	var links, nones []state.Pin
-	for _, p := range directory.Names() {
+	for _, info := range all.Infos() {
+		p := info.Name
 		pin := state.Pin{Pin: match.Pin{Provider: p, PersonID: *ids[p]}, Note: *note, CreatedBy: who}
 		if *ids[p] != "" {
 			links = append(links, pin)
@@ -315,7 +317,7 @@ func cmdUnpin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 Removes a pin; the rules decide for that user again on the next run.`, stderr)
 	flags := map[match.Provider]*bool{}
-	for _, p := range directory.Registered {
+	for _, p := range all.Infos() {
 		flags[p.Name] = fs.Bool(string(p.Name), false, "remove the "+p.Title+" pin")
 	}
 	key, err := userArg(fs, "unpin", args)
@@ -323,8 +325,8 @@ Removes a pin; the rules decide for that user again on the next run.`, stderr)
 		return err
 	}
 	var chosen []match.Provider
-	for _, p := range directory.Names() {
-		if *flags[p] {
+	for _, info := range all.Infos() {
+		if p := info.Name; *flags[p] {
 			chosen = append(chosen, p)
 		}
 	}

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/provider/aircall"
+	"voiceid/provider/ringcentral"
+
 	"voiceid/config"
 
 	"github.com/robfig/cron/v3"
@@ -298,8 +301,9 @@ func TestKubernetesCronJobRunsSyncAsNonRootWithStateOnAVolume(t *testing.T) {
 	if dir := filepath.Dir(cfg.State.Path); dir != filepath.Join(root, stateMount) {
 		t.Errorf("[state] path %s is not on the PersistentVolumeClaim (%s)", cfg.State.Path, stateMount)
 	}
-	if cfg.RingCentral.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" || cfg.Aircall.APIToken != "value-of-AIRCALL_API_TOKEN" {
-		t.Errorf("secrets do not come from the environment: %q %q", cfg.RingCentral.ClientSecret, cfg.Aircall.APIToken)
+	rc, ac := cfg.Section(ringcentral.Name).(*ringcentral.Section), cfg.Section(aircall.Name).(*aircall.Section)
+	if rc.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" || ac.APIToken != "value-of-AIRCALL_API_TOKEN" {
+		t.Errorf("secrets do not come from the environment: %q %q", rc.ClientSecret, ac.APIToken)
 	}
 }
 

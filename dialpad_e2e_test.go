@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/provider/dialpad"
+
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/report"
@@ -32,7 +34,7 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 	org := sandbox.GenerateShapedOrg(200, 11, dialpadShape)
 	sb, cfg := startShaped(t, org, sandbox.Options{}, "")
 	dir := filepath.Dir(sb.ConfigPath)
-	if !cfg.DialpadEnabled() {
+	if !cfg.Enabled(dialpad.Name) {
 		t.Fatal("the stack of an org with Dialpad users did not turn [dialpad] on")
 	}
 	// the stack's Dialpad answers as REST does: string ids, a final page without items
@@ -155,7 +157,7 @@ func TestStackWithoutDialpadUsersLeavesDialpadOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(src), "[dialpad]") || cfg.DialpadEnabled() || sb.Dialpad != nil {
+	if strings.Contains(string(src), "[dialpad]") || cfg.Enabled(dialpad.Name) || sb.Dialpad != nil {
 		t.Error("an org without Dialpad users got a [dialpad] section")
 	}
 	for _, p := range cfg.Job().Providers {

@@ -1,5 +1,5 @@
-// Command voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall
-// and Dialpad user identifiers correct. The root package holds the
+// Command voiceid keeps the Salesforce Voice Connector's user identifiers of
+// each telephony provider (provider/all lists them) correct. The root package holds the
 // subcommands and their flags; the config file is package config, the job
 // itself package job.
 package main
@@ -19,9 +19,9 @@ import (
 	"golang.org/x/term"
 
 	"voiceid/config"
-	"voiceid/directory"
 	"voiceid/internal/cpuprofile"
 	"voiceid/job"
+	"voiceid/provider/all"
 	"voiceid/report"
 	"voiceid/salesforce"
 	"voiceid/state"
@@ -38,7 +38,9 @@ const (
 	defaultConfig = "voiceid.toml"
 )
 
-const usage = `voiceid keeps the Salesforce Voice Connector's RingCentral, Aircall and Dialpad user identifiers correct.
+// usage is the command summary; the providers are the registry's.
+func usage() string {
+	return `voiceid keeps the Salesforce Voice Connector's ` + providerTitles() + ` user identifiers correct.
 
 Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
@@ -51,8 +53,8 @@ Usage:
   voiceid history [--limit N]          past runs
   voiceid report RUN [--format txt|csv|json|html]
                                        one past run's report
-  voiceid pin USER (--ringcentral ID | --aircall ID | --dialpad ID | --none [--provider P]) [--note TEXT]
-  voiceid unpin USER (--ringcentral | --aircall | --dialpad)
+  voiceid pin USER (` + providerFlags(" ID") + ` | --none [--provider P]) [--note TEXT]
+  voiceid unpin USER (` + providerFlags("") + `)
                                        manual decisions that outrank every rule
   voiceid version                      the build: version, commit, Go version, platform (also --version)
 
@@ -61,6 +63,7 @@ Every command takes --config FILE (default voiceid.toml). Run "voiceid COMMAND -
 Exit status: 0 success, 1 failure, 2 bad usage or configuration, 3 aborted by the
 safety threshold, 4 some records failed to write, 5 another run holds the lock.
 `
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -88,7 +91,7 @@ func (e *usageError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -219,23 +222,40 @@ func userArg(fs *flag.FlagSet, cmd string, args []string) (string, error) {
 	return args[0], parse(fs, args[1:])
 }
 
-// providerFlags lists the registered providers as flags ("--ringcentral ID | --aircall ID").
+// providerFlags lists the registered providers as flags ("--a ID | --b ID").
 func providerFlags(arg string) string {
 	var out []string
-	for _, p := range directory.Names() {
-		out = append(out, "--"+string(p)+arg)
+	for _, p := range all.Infos() {
+		out = append(out, p.Flag()+arg)
 	}
 	return strings.Join(out, " | ")
 }
 
-// providerList names the registered providers ("ringcentral, aircall or dialpad").
+// providerList names the registered providers by their keys ("a, b or c").
 func providerList(and string) string {
 	var out []string
-	for _, p := range directory.Names() {
-		out = append(out, string(p))
+	for _, p := range all.Infos() {
+		out = append(out, string(p.Name))
 	}
-	if n := len(out); n > 1 {
-		return strings.Join(out[:n-1], ", ") + " " + and + " " + out[n-1]
-	}
-	return strings.Join(out, "")
+	return joinList(out, and)
 }
+
+// providerTitles names the registered providers as people write them ("A, B and C").
+func providerTitles() string {
+	var out []string
+	for _, p := range all.Infos() {
+		out = append(out, p.Title)
+	}
+	return joinList(out, "and")
+}
+
+// joinList is "a, b and c".
+func joinList(items []string, and string) string {
+	if n := len(items); n > 1 {
+		return strings.Join(items[:n-1], ", ") + " " + and + " " + items[n-1]
+	}
+	return strings.Join(items, "")
+}
+
+// firstProvider is the registry's first provider, for the examples of the help texts.
+func firstProvider() string { return string(all.Infos()[0].Name) }

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"voiceid/config"
-	"voiceid/directory"
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/provider/ringcentral"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -178,7 +178,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	db.Close()
 	for _, c := range changes {
 		u, _ := sb.Salesforce.User(c.UserID)
-		if got := u.RingCentral; c.Provider == directory.RingCentral && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+		if got := u.RingCentral; c.Provider == ringcentral.Name && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
 			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
 		}
 	}

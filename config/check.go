@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -14,9 +15,9 @@ import (
 	"github.com/agnivade/levenshtein"
 	"github.com/robfig/cron/v3"
 
-	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/match"
+	"voiceid/provider"
 	"voiceid/salesforce"
 )
 
@@ -37,69 +38,67 @@ func (c *Config) bad(key, value, problem string) error {
 	return &Error{File: c.path, Key: key, Value: value, Problem: problem}
 }
 
-// checkDialpad checks the [dialpad] section when it is on.
-func (c *Config) checkDialpad() error {
-	if !c.DialpadEnabled() {
-		return nil
-	}
-	for _, f := range []strField{{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}} {
-		if strings.TrimSpace(*f.ptr) == "" {
-			return &Error{File: c.path, Key: f.key, Problem: "required when [dialpad] is present and enabled (or set enabled = false)"}
+// checkProviders: at least one provider is on; each one on has its
+// required keys, bare https origins for its base URLs, and passes its own
+// checks; and the Salesforce login URL is a bare origin too.
+func (c *Config) checkProviders() error {
+	var names []string
+	on := 0
+	for i := range c.Providers {
+		p := &c.Providers[i]
+		names = append(names, "["+string(p.Name)+"]")
+		if !p.On() {
+			continue
+		}
+		on++
+		if err := c.checkSection(p); err != nil {
+			return err
 		}
 	}
-	if err := checkBaseURL(c.Dialpad.BaseURL); err != nil {
-		return &Error{File: c.path, Key: "dialpad.base_url", Value: redactURL(c.Dialpad.BaseURL), Problem: err.Error()}
+	if on == 0 {
+		return &Error{File: c.path, Problem: "no provider is on: add a " + orList(names) + " section, or remove its enabled = false"}
 	}
-	c.Dialpad.BaseURL = strings.TrimRight(c.Dialpad.BaseURL, "/")
-	if n := c.Dialpad.RequestsPerSecond; n != nil && *n <= 0 {
-		return &Error{File: c.path, Key: "dialpad.requests_per_second", Value: fmt.Sprint(*n),
-			Problem: "must be 1 or more (default 5; Dialpad allows 20 per second per company, shared by every integration); leave it out for the default"}
-	} else if n != nil && *n > 20 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: dialpad.requests_per_second = %d is above Dialpad's 20 per second per company: keep it only if Dialpad raised your company's limit (voiceid backs off on 429)", c.path, *n))
+	if u := c.Salesforce.LoginURL; u != "" {
+		if err := checkBaseURL(u); err != nil {
+			return c.bad("salesforce.login_url", redactURL(u), err.Error())
+		}
+		c.Salesforce.LoginURL = strings.TrimRight(u, "/")
 	}
 	return nil
 }
 
-// checkProviders: at least one directory is on, each one on has its
-// credentials, and every base URL is a bare https origin.
-func (c *Config) checkProviders() error {
-	if !c.RingCentralEnabled() && !c.AircallEnabled() && !c.DialpadEnabled() {
-		return &Error{File: c.path, Problem: "both [ringcentral] and [aircall] are disabled and [dialpad] is absent or disabled: nothing to do"}
-	}
-	if err := c.checkDialpad(); err != nil {
-		return err
-	}
-	need := func(section string, enabled bool, fields ...strField) error {
-		if !enabled {
-			return nil
-		}
-		for _, f := range fields {
-			if strings.TrimSpace(*f.ptr) == "" {
-				return c.bad(f.key, "", "required when ["+section+"] is enabled")
+// checkSection checks one provider's section: the keys it declares, then its own rules.
+func (c *Config) checkSection(p *Provider) error {
+	name := string(p.Name)
+	for _, k := range p.Section.Keys() {
+		key := name + "." + k.Name
+		switch {
+		case k.Required && strings.TrimSpace(*k.Value) == "":
+			return c.bad(key, "", "required when ["+name+"] is present and enabled (or set enabled = false)")
+		case k.URL && *k.Value != "":
+			if err := checkBaseURL(*k.Value); err != nil {
+				return c.bad(key, redactURL(*k.Value), err.Error())
 			}
+			*k.Value = strings.TrimRight(*k.Value, "/")
 		}
-		return nil
 	}
-	if err := need("ringcentral", c.RingCentralEnabled(), strField{"ringcentral.server", &c.RingCentral.Server},
-		strField{"ringcentral.client_id", &c.RingCentral.ClientID}, strField{"ringcentral.client_secret", &c.RingCentral.ClientSecret},
-		strField{"ringcentral.jwt", &c.RingCentral.JWT}); err != nil {
-		return err
+	warnings, err := p.Section.Check()
+	for _, w := range warnings {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s.%s", c.path, name, w))
 	}
-	if err := need("aircall", c.AircallEnabled(), strField{"aircall.base_url", &c.Aircall.BaseURL},
-		strField{"aircall.api_id", &c.Aircall.APIID}, strField{"aircall.api_token", &c.Aircall.APIToken}); err != nil {
-		return err
+	var ke *provider.KeyError
+	if errors.As(err, &ke) {
+		return c.bad(name+"."+ke.Key, ke.Value, ke.Problem)
 	}
-	for _, u := range []strField{{"ringcentral.server", &c.RingCentral.Server}, {"aircall.base_url", &c.Aircall.BaseURL},
-		{"salesforce.login_url", &c.Salesforce.LoginURL}} {
-		if *u.ptr == "" {
-			continue
-		}
-		if err := checkBaseURL(*u.ptr); err != nil {
-			return c.bad(u.key, redactURL(*u.ptr), err.Error())
-		}
-		*u.ptr = strings.TrimRight(*u.ptr, "/")
+	return err
+}
+
+// orList is "a, b or c".
+func orList(items []string) string {
+	if n := len(items); n > 1 {
+		return strings.Join(items[:n-1], ", ") + " or " + items[n-1]
 	}
-	return nil
+	return strings.Join(items, "")
 }
 
 // checkSalesforce checks the sign-in through the Salesforce client's own rules, then
@@ -139,13 +138,9 @@ func (c *Config) checkSalesforce() error {
 	return nil
 }
 
-// checkLimits checks the request budget, the bulk threshold, the API reserve
+// checkLimits checks the bulk threshold, the API reserve
 // and the Bulk poll deadline.
 func (c *Config) checkLimits() error {
-	if n := c.Aircall.RequestsPerMinute; n != nil && *n <= 0 {
-		return c.bad("aircall.requests_per_minute", fmt.Sprint(*n), fmt.Sprintf(
-			"must be 1 or more (default %d, half of Aircall's 120 per company); leave it out for the default", directory.DefaultAircallRequestsPerMinute))
-	}
 	for _, n := range []struct {
 		key string
 		v   *int
@@ -321,24 +316,29 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// knownKeys lists every valid key, for "did you mean".
-func knownKeys() []string {
-	var c Config
+// knownKeys lists every valid key, for "did you mean": voiceid's own
+// sections' and each registered provider's.
+func (c *Config) knownKeys() []string {
 	var out []string
-	for _, f := range c.strings() {
-		out = append(out, f.key)
+	for name, v := range c.core() {
+		for _, k := range keysOf(reflect.TypeOf(v)) {
+			out = append(out, name+"."+k)
+		}
 	}
-	out = append(out, "ringcentral.enabled", "aircall.enabled", "match.clear_stale", "safety.max_changes", "safety.max_change_ratio",
-		"salesforce.bulk_threshold", "salesforce.api_reserve", "aircall.requests_per_minute",
-		"dialpad.enabled", "dialpad.requests_per_second")
+	for _, p := range c.Providers {
+		out = append(out, "salesforce."+p.FieldKey())
+		for _, k := range keysOf(reflect.TypeOf(p.Section)) {
+			out = append(out, string(p.Name)+"."+k)
+		}
+	}
 	sort.Strings(out)
 	return out
 }
 
 // suggest names the valid key nearest to a mistyped one.
-func suggest(key string) string {
+func (c *Config) suggest(key string) string {
 	best, bestD := "", 1<<30
-	for _, k := range knownKeys() {
+	for _, k := range c.knownKeys() {
 		if d := levenshtein.ComputeDistance(key, k); d < bestD {
 			best, bestD = k, d
 		}

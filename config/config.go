@@ -12,53 +12,29 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"voiceid/directory"
 	"voiceid/internal/httpx"
 	"voiceid/job"
+	"voiceid/provider"
+	"voiceid/provider/all"
 	"voiceid/salesforce"
 )
 
-// Config is voiceid.toml; config.example.toml documents every key.
+// Config is voiceid.toml; config.example.toml documents every key. Each
+// provider's section is its plug-in's own (Providers); the rest is voiceid's.
 type Config struct {
-	RingCentral struct {
-		Server       string `toml:"server"`
-		ClientID     string `toml:"client_id"`
-		ClientSecret string `toml:"client_secret"`
-		JWT          string `toml:"jwt"`
-		Enabled      *bool  `toml:"enabled"`
-	} `toml:"ringcentral"`
-	Aircall struct {
-		BaseURL  string `toml:"base_url"`
-		APIID    string `toml:"api_id"`
-		APIToken string `toml:"api_token"`
-		Enabled  *bool  `toml:"enabled"`
-		// RequestsPerMinute is voiceid's part of the company's Aircall budget.
-		RequestsPerMinute *int `toml:"requests_per_minute"`
-	} `toml:"aircall"`
-	// Dialpad is off unless its section is present: configs written before
-	// Dialpad support keep working unchanged (SPEC).
-	Dialpad struct {
-		BaseURL           string `toml:"base_url"`
-		APIKey            string `toml:"api_key"`
-		Enabled           *bool  `toml:"enabled"`
-		RequestsPerSecond *int   `toml:"requests_per_second"`
-	} `toml:"dialpad"`
 	Salesforce struct {
-		LoginURL         string `toml:"login_url"`
-		Auth             string `toml:"auth"`
-		ClientID         string `toml:"client_id"`
-		ClientSecret     string `toml:"client_secret"`
-		Username         string `toml:"username"`
-		PrivateKeyFile   string `toml:"private_key_file"`
-		TargetOrg        string `toml:"target_org"`
-		APIVersion       string `toml:"api_version"`
-		RingCentralField string `toml:"ringcentral_field"`
-		AircallField     string `toml:"aircall_field"`
-		DialpadField     string `toml:"dialpad_field"`
-		WritePhone       string `toml:"write_phone"`
-		BulkThreshold    *int   `toml:"bulk_threshold"`
-		APIReserve       *int   `toml:"api_reserve"`
-		BulkPollTimeout  string `toml:"bulk_poll_timeout"`
+		LoginURL        string `toml:"login_url"`
+		Auth            string `toml:"auth"`
+		ClientID        string `toml:"client_id"`
+		ClientSecret    string `toml:"client_secret"`
+		Username        string `toml:"username"`
+		PrivateKeyFile  string `toml:"private_key_file"`
+		TargetOrg       string `toml:"target_org"`
+		APIVersion      string `toml:"api_version"`
+		WritePhone      string `toml:"write_phone"`
+		BulkThreshold   *int   `toml:"bulk_threshold"`
+		APIReserve      *int   `toml:"api_reserve"`
+		BulkPollTimeout string `toml:"bulk_poll_timeout"`
 	} `toml:"salesforce"`
 	Match struct {
 		DefaultRegion string `toml:"default_region"`
@@ -83,10 +59,13 @@ type Config struct {
 		RetryBudget    string `toml:"retry_budget"`
 	} `toml:"network"`
 
-	path       string
-	dialpadSet bool // the file has a [dialpad] section
-	loc        *time.Location
-	policy     httpx.Policy // from [network]; zero fields take httpx's defaults
+	// Providers are the registered providers' sections, in the registry's
+	// order: present in the file or not.
+	Providers []Provider
+
+	path   string
+	loc    *time.Location
+	policy httpx.Policy // from [network]; zero fields take httpx's defaults
 	// pollTimeout is bulk_poll_timeout, parsed (0: the default).
 	pollTimeout time.Duration
 	// Warnings are problems worth telling that do not stop a run.
@@ -110,10 +89,13 @@ func (e *Error) Error() string {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// Load reads, expands and checks a config file.
-func Load(path string) (*Config, error) {
-	var c Config
-	md, err := toml.DecodeFile(path, &c)
+// Load reads, expands and checks a config file, with the registered providers.
+func Load(path string) (*Config, error) { return LoadWith(path, all.Plugins()) }
+
+// LoadWith is Load with these providers (a test's own plug-in among them).
+func LoadWith(path string, plugins []provider.Plugin) (*Config, error) {
+	var top map[string]toml.Primitive
+	md, err := toml.DecodeFile(path, &top)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
@@ -124,12 +106,10 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Problem: err.Error()}
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		key := und[0].String()
-		return nil, &Error{File: path, Key: key, Problem: "unknown key" + suggest(key)}
+	c := Config{path: path}
+	if err := c.decode(md, top, plugins); err != nil {
+		return nil, err
 	}
-	c.path = path
-	c.dialpadSet = md.IsDefined("dialpad")
 	if err := c.expand(); err != nil {
 		return nil, err
 	}
@@ -167,46 +147,28 @@ type strField struct {
 }
 
 func (c *Config) strings() []strField {
-	return []strField{
-		{"ringcentral.server", &c.RingCentral.Server}, {"ringcentral.client_id", &c.RingCentral.ClientID},
-		{"ringcentral.client_secret", &c.RingCentral.ClientSecret}, {"ringcentral.jwt", &c.RingCentral.JWT},
-		{"aircall.base_url", &c.Aircall.BaseURL}, {"aircall.api_id", &c.Aircall.APIID}, {"aircall.api_token", &c.Aircall.APIToken},
+	out := []strField{
 		{"salesforce.login_url", &c.Salesforce.LoginURL}, {"salesforce.auth", &c.Salesforce.Auth},
 		{"salesforce.client_id", &c.Salesforce.ClientID}, {"salesforce.client_secret", &c.Salesforce.ClientSecret},
 		{"salesforce.username", &c.Salesforce.Username}, {"salesforce.private_key_file", &c.Salesforce.PrivateKeyFile},
-		{"salesforce.target_org", &c.Salesforce.TargetOrg},
-		{"salesforce.api_version", &c.Salesforce.APIVersion}, {"salesforce.ringcentral_field", &c.Salesforce.RingCentralField},
-		{"salesforce.aircall_field", &c.Salesforce.AircallField}, {"salesforce.write_phone", &c.Salesforce.WritePhone},
-		{"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
-		{"dialpad.base_url", &c.Dialpad.BaseURL}, {"dialpad.api_key", &c.Dialpad.APIKey}, {"salesforce.dialpad_field", &c.Salesforce.DialpadField},
+		{"salesforce.target_org", &c.Salesforce.TargetOrg}, {"salesforce.api_version", &c.Salesforce.APIVersion},
+		{"salesforce.write_phone", &c.Salesforce.WritePhone}, {"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
 		{"match.default_region", &c.Match.DefaultRegion},
 		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
 		{"metrics.textfile", &c.Metrics.Textfile},
 		{"network.request_timeout", &c.Network.RequestTimeout}, {"network.retry_budget", &c.Network.RetryBudget},
 	}
-}
-
-// RingCentralEnabled is true unless the section says enabled = false.
-func (c *Config) RingCentralEnabled() bool {
-	return c.RingCentral.Enabled == nil || *c.RingCentral.Enabled
-}
-
-// AircallEnabled is true unless the section says enabled = false.
-func (c *Config) AircallEnabled() bool { return c.Aircall.Enabled == nil || *c.Aircall.Enabled }
-
-// AircallRequestsPerMinute is voiceid's Aircall budget (default 60).
-func (c *Config) AircallRequestsPerMinute() int {
-	return orDefault(c.Aircall.RequestsPerMinute, directory.DefaultAircallRequestsPerMinute)
-}
-
-// DialpadEnabled is true when the file has a [dialpad] section that does not say enabled = false.
-func (c *Config) DialpadEnabled() bool {
-	return c.dialpadSet && (c.Dialpad.Enabled == nil || *c.Dialpad.Enabled)
-}
-
-// DialpadRequestsPerSecond is voiceid's Dialpad budget (default 5).
-func (c *Config) DialpadRequestsPerSecond() int {
-	return orDefault(c.Dialpad.RequestsPerSecond, directory.DefaultDialpadRequestsPerSecond)
+	for i := range c.Providers {
+		p := &c.Providers[i]
+		out = append(out, strField{"salesforce." + p.FieldKey(), &p.Field})
+		if !p.Present {
+			continue
+		}
+		for _, k := range p.Section.Keys() {
+			out = append(out, strField{string(p.Name) + "." + k.Name, k.Value})
+		}
+	}
+	return out
 }
 
 // MaxChanges is the safety threshold's absolute bound.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"voiceid/provider/ringcentral"
 )
 
 // exampleConfig copies config.example.toml into a temp dir with a key file
@@ -38,8 +40,8 @@ func TestExampleConfigLoadsAndDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.example.toml does not load: %v", err)
 	}
-	if cfg.RingCentral.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" {
-		t.Errorf("${NAME} not expanded: client_secret = %q", cfg.RingCentral.ClientSecret)
+	if rc := cfg.Section(ringcentral.Name).(*ringcentral.Section); rc.ClientSecret != "value-of-RINGCENTRAL_CLIENT_SECRET" {
+		t.Errorf("${NAME} not expanded: client_secret = %q", rc.ClientSecret)
 	}
 	if cfg.MaxChanges() != 500 || cfg.MaxChangeRatio() != 0.2 || cfg.Location().String() != "UTC" {
 		t.Errorf("example values not read: %d %v %v", cfg.MaxChanges(), cfg.MaxChangeRatio(), cfg.Location())
@@ -58,7 +60,7 @@ func TestExampleConfigLoadsAndDocumentsEveryKey(t *testing.T) {
 			documented[section+"."+strings.TrimSpace(k)] = true
 		}
 	}
-	for _, k := range knownKeys() {
+	for _, k := range cfg.knownKeys() {
 		if !documented[k] {
 			t.Errorf("config.example.toml does not document %s", k)
 		}

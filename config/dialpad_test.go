@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"voiceid/provider/dialpad"
 )
 
 // withExample loads config.example.toml after edit.
@@ -25,8 +27,8 @@ func TestDialpadIsOffWhenItsSectionIsAbsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.DialpadEnabled() || len(cfg.Job().Providers) != 2 {
-		t.Errorf("without [dialpad]: enabled %v, %d providers; want off and 2", cfg.DialpadEnabled(), len(cfg.Job().Providers))
+	if cfg.Enabled(dialpad.Name) || len(cfg.Job().Providers) != 2 {
+		t.Errorf("without [dialpad]: enabled %v, %d providers; want off and 2", cfg.Enabled(dialpad.Name), len(cfg.Job().Providers))
 	}
 }
 
@@ -36,8 +38,9 @@ func TestDialpadSectionIsReadWithItsSecretFromTheEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := cfg.Job().Providers
-	if !cfg.DialpadEnabled() || len(ps) != 3 || ps[2].Name != "dialpad" || cfg.Dialpad.APIKey != "value-of-DIALPAD_API_KEY" || cfg.DialpadRequestsPerSecond() != 5 {
-		t.Errorf("[dialpad]: enabled %v, providers %d, key expanded %v, %d/s", cfg.DialpadEnabled(), len(ps), cfg.Dialpad.APIKey == "value-of-DIALPAD_API_KEY", cfg.DialpadRequestsPerSecond())
+	dp := cfg.Section(dialpad.Name).(*dialpad.Section)
+	if !cfg.Enabled(dialpad.Name) || len(ps) != 3 || ps[2].Name != "dialpad" || dp.APIKey != "value-of-DIALPAD_API_KEY" || dp.PerSecond() != 5 {
+		t.Errorf("[dialpad]: enabled %v, providers %d, key expanded %v, %d/s", cfg.Enabled(dialpad.Name), len(ps), dp.APIKey == "value-of-DIALPAD_API_KEY", dp.PerSecond())
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"voiceid/config"
-	"voiceid/directory"
 	"voiceid/job"
+	"voiceid/provider/all"
 	"voiceid/report"
 	"voiceid/sandbox"
 )
@@ -58,7 +58,7 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 	applied, err := run(false)
 	if applied != nil {
 		calls := []string{fmt.Sprintf("Salesforce %d", applied.APICalls["salesforce"])}
-		for _, p := range directory.Registered {
+		for _, p := range all.Infos() {
 			if n, ok := applied.APICalls[string(p.Name)]; ok {
 				calls = append(calls, fmt.Sprintf("%s %d", p.Title, n))
 			}

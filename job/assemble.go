@@ -121,6 +121,7 @@ func fill(rep *report.Report, t trail, conflicts []match.Conflict, unmatched []m
 	for _, p := range unmatched {
 		rep.Unmatched = append(rep.Unmatched, report.Unmatched{Provider: string(p.Provider), ProviderID: p.ID, Name: p.Name, Email: p.Email})
 	}
+	rep.TitleConflicts()
 	rep.ReviewFirst()
 }
 

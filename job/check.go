@@ -56,11 +56,11 @@ func checkSalesforce(ctx context.Context, o *Options, sf *salesforce.Client, eac
 	newest, err := sf.CheckVersion(ctx)
 	each(Result{What: fmt.Sprintf("Salesforce API version %s is served (the org's newest is %s)", strings.TrimPrefix(o.Salesforce.APIVersion, "v"), newest), Err: err})
 	own := true
-	for _, p := range o.Names() {
-		fields, err := sf.Discover(ctx, []match.Provider{p})
-		what := fmt.Sprintf("Salesforce field %q", salesforce.FieldLabel(p))
+	for _, p := range o.Providers {
+		fields, err := sf.Discover(ctx, []match.Provider{p.Name})
+		what := fmt.Sprintf("Salesforce field %q", p.Label)
 		if err == nil {
-			f := fields[p]
+			f := fields[p.Name]
 			what += fmt.Sprintf(" is User.%s (editable, %d characters)", f.Name, f.Length)
 		}
 		each(Result{What: what, Err: err})

@@ -5,13 +5,15 @@ import (
 	"strings"
 
 	"voiceid/match"
+	"voiceid/provider"
 )
 
 // emptyDirectoryGuard refuses to plan from a directory with no eligible
 // people while Salesforce users hold that provider's identifiers: an empty
 // answer (a wrong account, lost permissions) must never look like everyone left.
-func emptyDirectoryGuard(provs []match.Provider, src sources) error {
-	for _, p := range provs {
+func emptyDirectoryGuard(provs []provider.Info, src sources) error {
+	for _, info := range provs {
+		p := info.Name
 		eligible := 0
 		for _, x := range src.people[p] {
 			if x.Eligible() {
@@ -25,8 +27,8 @@ func emptyDirectoryGuard(provs []match.Provider, src sources) error {
 			}
 		}
 		if eligible == 0 && holders > 0 {
-			return fmt.Errorf("%w: the %s directory returned %d entries and no enabled user, but %d Salesforce users hold %s identifiers; refusing to plan from it (check the account and the credentials' permissions)",
-				ErrEmptyDirectory, p, len(src.people[p]), holders, p)
+			return fmt.Errorf("%w: the %s directory returned %s and nobody eligible, but %d Salesforce users hold %s identifiers; refusing to plan from it (check the account and the credentials' permissions)",
+				ErrEmptyDirectory, info.Title, info.Count(len(src.people[p])), holders, info.Title)
 		}
 	}
 	return nil

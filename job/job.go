@@ -15,6 +15,7 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/match"
+	"voiceid/provider"
 	"voiceid/report"
 	"voiceid/salesforce"
 	"voiceid/state"
@@ -32,28 +33,14 @@ var (
 	ErrReportTarget = errors.New("report file cannot be written")
 )
 
-// Directory is a provider's reader as the job uses it.
-type Directory interface {
-	People(ctx context.Context, progress func(read int)) ([]match.Person, error)
-	Check(ctx context.Context) error
-	Calls() int64
-}
-
-// Env is what the job lends each reader it opens: the HTTP client, the
-// clock and waits (tests make them virtual), and the log.
-type Env struct {
-	HTTP  *http.Client
-	Sleep func(context.Context, time.Duration) error
-	Now   func() time.Time
-	Log   *slog.Logger
-}
-
-// Provider is one enabled provider of a run.
+// Provider is one enabled provider of a run: its metadata (its title and
+// field label reach the reports and the Salesforce client through it), its
+// identifier field's configured API name ("" finds it by label), and how to
+// open its reader.
 type Provider struct {
-	Name  match.Provider
-	Field string // the identifier field's configured API name; "" finds it by label
-	Rules match.Rules
-	Open  func(Env) Directory
+	provider.Info
+	Field string
+	Open  func(provider.Env) provider.Directory
 }
 
 // Safety bounds what one applying run may change without --yes or --backfill.
@@ -105,7 +92,7 @@ func (o *Options) Names() []match.Provider {
 // SalesforceConfig is the Salesforce client's configuration with the run's seams.
 func (o *Options) SalesforceConfig() salesforce.Config {
 	c := o.Salesforce
-	c.Fields = map[match.Provider]string{}
+	c.Providers, c.Fields = o.Infos(), map[match.Provider]string{}
 	for _, p := range o.Providers {
 		c.Fields[p.Name] = p.Field
 	}
@@ -114,7 +101,18 @@ func (o *Options) SalesforceConfig() salesforce.Config {
 }
 
 // Env is what readers opened for this run get.
-func (o *Options) Env() Env { return Env{HTTP: o.HTTP, Sleep: o.Sleep, Now: o.Now, Log: o.logger()} }
+func (o *Options) Env() provider.Env {
+	return provider.Env{HTTP: o.HTTP, Sleep: o.Sleep, Now: o.Now, Log: o.logger()}
+}
+
+// Infos are the enabled providers' metadata, in report order.
+func (o *Options) Infos() []provider.Info {
+	out := make([]provider.Info, len(o.Providers))
+	for i, p := range o.Providers {
+		out[i] = p.Info
+	}
+	return out
+}
 
 // WithNetwork makes ctx carry the run's request timeout, retry budget and log.
 func (o *Options) WithNetwork(ctx context.Context) context.Context {
@@ -178,7 +176,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	log.Info("run started", "run", runID, "mode", mode, "backfill", o.Backfill)
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Changes: []report.Change{}, Conflicts: []report.Conflict{},
 		Unmatched: []report.Unmatched{}, Run: report.Run{ID: runID, Mode: mode, Backfill: o.Backfill, StartedAt: o.now().UTC()},
-		Counts: report.Counts{Linked: map[string]int{}}}
+		Counts: report.Counts{Linked: map[string]int{}}, Providers: o.Infos()}
 	r := &run{Options: &o, db: db, rep: rep, log: log}
 	err = r.sync(ctx)
 	err = r.finish(err)

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider"
+	"voiceid/provider/aircall"
+	"voiceid/provider/ringcentral"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -30,12 +32,12 @@ func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 	rc, ac := sb.RingCentral.URL(), sb.Aircall.URL()
 	o := Options{
 		Providers: []Provider{
-			{Name: directory.RingCentral, Rules: directory.RingCentralPlugin.Rules, Open: func(e Env) Directory {
-				return directory.NewRingCentral(directory.RingCentralConfig{Server: rc, ClientID: sandbox.RCClientID,
+			{Info: ringcentral.Info, Open: func(e provider.Env) provider.Directory {
+				return ringcentral.New(ringcentral.Config{Server: rc, ClientID: sandbox.RCClientID,
 					ClientSecret: sandbox.RCClientSecret, JWT: sandbox.RCJWT, HTTP: e.HTTP, Sleep: e.Sleep})
 			}},
-			{Name: directory.Aircall, Rules: directory.AircallPlugin.Rules, Open: func(e Env) Directory {
-				return directory.NewAircall(directory.AircallConfig{BaseURL: ac, APIID: sandbox.ACID, APIToken: sandbox.ACToken,
+			{Info: aircall.Info, Open: func(e provider.Env) provider.Directory {
+				return aircall.New(aircall.Config{BaseURL: ac, APIID: sandbox.ACID, APIToken: sandbox.ACToken,
 					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: sandbox.StackAircallLimit / 2})
 			}},
 		},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"voiceid/provider"
 	"voiceid/report"
 	"voiceid/state"
 )
@@ -12,8 +13,9 @@ import (
 // past runs and one past run's report.
 
 // Conflicts are the conflicts the state file keeps (with all, the resolved
-// ones too), only those of kind and provider where these are not "".
-func Conflicts(db *state.DB, all bool, kind, provider string) ([]report.Standing, error) {
+// ones too), only those of kind and provider where these are not ""; infos
+// give the providers' titles.
+func Conflicts(db *state.DB, all bool, kind, prov string, infos []provider.Info) ([]report.Standing, error) {
 	cs, err := db.Conflicts(all)
 	if err != nil {
 		return nil, err
@@ -24,11 +26,14 @@ func Conflicts(db *state.DB, all bool, kind, provider string) ([]report.Standing
 	}
 	var out []report.Standing
 	for _, c := range cs {
-		if (kind != "" && string(c.Kind) != kind) || (provider != "" && string(c.Provider) != provider) {
+		if (kind != "" && string(c.Kind) != kind) || (prov != "" && string(c.Provider) != prov) {
 			continue
 		}
 		rc := report.Conflict{Kind: string(c.Kind), Provider: string(c.Provider), Value: c.Value,
 			ProviderIDs: c.PersonIDs, SalesforceUserIDs: c.UserIDs, Detail: c.Detail, FirstSeen: &c.FirstSeen}
+		if i, ok := provider.Lookup(infos, c.Provider); ok {
+			rc.ProviderTitle = i.Title
+		}
 		for _, id := range c.UserIDs {
 			u := users[id]
 			rc.SalesforceUsers = append(rc.SalesforceUsers, report.UserRef{ID: id, Username: u.Username, Name: u.Name})
@@ -53,8 +58,8 @@ func History(db *state.DB, limit int) ([]report.PastRun, error) {
 }
 
 // StoredReport is the report run id left in the state file (state.ErrNotFound
-// when there is no such run).
-func StoredReport(db *state.DB, id int64) (*report.Report, error) {
+// when there is no such run), to be rendered with the providers infos describe.
+func StoredReport(db *state.DB, id int64, infos []provider.Info) (*report.Report, error) {
 	raw, err := db.Report(id)
 	if err != nil {
 		return nil, err
@@ -63,5 +68,7 @@ func StoredReport(db *state.DB, id int64) (*report.Report, error) {
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return nil, fmt.Errorf("run %d: stored report is unreadable: %w", id, err)
 	}
+	rep.Providers = infos
+	rep.TitleConflicts()
 	return &rep, nil
 }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"voiceid/match"
+	"voiceid/provider"
 	"voiceid/report"
 	"voiceid/salesforce"
 	"voiceid/state"
@@ -21,7 +22,7 @@ type run struct {
 	rep  *report.Report
 	log  *slog.Logger
 	sf   *salesforce.Client
-	dirs map[match.Provider]Directory
+	dirs map[match.Provider]provider.Directory
 	rows []state.Change // the changes as recorded, with what Salesforce answered
 }
 
@@ -46,7 +47,7 @@ func (r *run) sync(ctx context.Context) error {
 		return err
 	}
 	defer budgetMemory(r.log)()
-	if err := emptyDirectoryGuard(r.Names(), src); err != nil {
+	if err := emptyDirectoryGuard(r.Infos(), src); err != nil {
 		return err
 	}
 	plan, names, err := r.plan(src) // src is not used after this: its memory goes
@@ -68,7 +69,7 @@ func (r *run) connect(ctx context.Context) error {
 		return err
 	}
 	r.sf = sf
-	r.dirs = map[match.Provider]Directory{}
+	r.dirs = map[match.Provider]provider.Directory{}
 	for _, p := range r.Providers {
 		r.dirs[p.Name] = p.Open(r.Env())
 	}
@@ -82,10 +83,6 @@ func (r *run) connect(ctx context.Context) error {
 	return sf.CheckReserve(3) // the user query is a page per 2,000 users; a few to start
 }
 
-// closer is a reader that holds something open at its provider until
-// closed (a RingCentral session); Close must work on a cancelled context.
-type closer interface{ Close(context.Context) error }
-
 // closeDirectories ends what the run's readers hold open, however the run went.
 func (r *run) closeDirectories(ctx context.Context) {
 	for _, p := range r.Providers {
@@ -97,8 +94,8 @@ func (r *run) closeDirectories(ctx context.Context) {
 
 // closeDirectory closes d if it holds anything open; a failure is logged,
 // never the run's: its reads and writes are done by then.
-func closeDirectory(ctx context.Context, log *slog.Logger, name match.Provider, d Directory) {
-	if c, ok := d.(closer); ok {
+func closeDirectory(ctx context.Context, log *slog.Logger, name match.Provider, d provider.Directory) {
+	if c, ok := d.(provider.Closer); ok {
 		if err := c.Close(ctx); err != nil {
 			log.Warn("provider session left open", "provider", name, "error", err)
 		}

@@ -13,6 +13,7 @@ import (
 // users expect first and the review's columns after. Every cell goes through
 // safeCell: ids and values come from other systems too.
 func (r *Report) CSV(w io.Writer) error {
+	r.TitleConflicts()
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"record", "user_id", "username", "name", "provider", "field", "old", "new", "rule", "status", "error",
 		"conflict_kind", "value", "provider_ids", "salesforce_user_ids", "detail",

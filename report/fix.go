@@ -33,7 +33,7 @@ func PinCommand(c Conflict) Fix {
 	case "stale_identifier":
 		if len(c.SalesforceUserIDs) == 1 {
 			return Fix{Command: "voiceid pin " + c.userArg(c.SalesforceUserIDs[0]) + " --none --provider " + shellQuote(prov),
-				Note: "suggested: clears the field on the next run and keeps this user unlinked for " + title(prov) +
+				Note: "suggested: clears the field on the next run and keeps this user unlinked for " + c.title() +
 					" until voiceid unpin; where many users left, set clear_stale = true instead"}
 		}
 	case "pin_broken":
@@ -46,7 +46,7 @@ func PinCommand(c Conflict) Fix {
 	case "write_failed":
 		return Fix{Note: "no pin helps: read Salesforce's message and fix the record; the next run tries the write again"}
 	}
-	return Fix{Note: Advice[c.Kind]}
+	return Fix{Note: c.advice()}
 }
 
 // pickOne pins the one user to the first eligible person, or the first of
@@ -65,7 +65,7 @@ func (c Conflict) pickOne() Fix {
 	case len(users) > 0 && len(people) == 0 && len(c.ProviderIDs) > 0:
 		return Fix{Note: "no enabled user holds it (a department's or office's line, or someone disabled): correct the Salesforce user's number, or link by email"}
 	case len(users) == 0 || len(people) == 0:
-		return Fix{Note: "no user and person to pin to each other: " + Advice[c.Kind]}
+		return Fix{Note: "no user and person to pin to each other: " + c.advice()}
 	case len(users) > 1 && len(people) > 1:
 		return Fix{Note: "several users and several people: pin each user to their person (voiceid pin USER --" + c.Provider + " ID)"}
 	}

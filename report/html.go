@@ -8,19 +8,18 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"voiceid/directory"
-	"voiceid/match"
 )
 
 //go:embed report.html.tmpl
 var htmlSource string
 
+// htmlTemplate's provider functions are bound to each report's providers
+// before it renders (htmlFor); these stand in at parse time.
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"display":     Display,
-	"peopleCards": peopleCards,
-	"provider":    title,
-	"advice":      func(k string) string { return Advice[k] },
+	"peopleCards": providers(nil).peopleCards,
+	"provider":    providers(nil).title,
+	"advice":      providers(nil).advice,
 	"fix":         func(c *Conflict) Fix { return PinCommand(*c) },
 	"label":       func(c *Change) string { return c.label() },
 	"evidence":    func(c *Change) string { return c.evidence() },
@@ -37,6 +36,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 // unmatched people. Tables sort and filter; the page prints legibly. Every
 // value is escaped by html/template.
 func (r *Report) HTML(w io.Writer, loc *time.Location) error {
+	r.TitleConflicts()
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -50,7 +50,13 @@ func (r *Report) HTML(w io.Writer, loc *time.Location) error {
 		groups = append(groups, kindGroup{k, byKind[k]})
 	}
 	failed, clears, rest := r.sections()
-	return htmlTemplate.Execute(w, map[string]any{
+	ps := r.providers()
+	t, err := htmlTemplate.Clone()
+	if err != nil {
+		return err
+	}
+	t.Funcs(template.FuncMap{"peopleCards": ps.peopleCards, "provider": ps.title, "advice": ps.advice})
+	return t.Execute(w, map[string]any{
 		"R":        r,
 		"Started":  r.Run.StartedAt.In(loc).Format("2006-01-02 15:04:05 MST"),
 		"Finished": r.Run.FinishedAt.In(loc).Format("2006-01-02 15:04:05 MST"),
@@ -98,6 +104,7 @@ const (
 )
 
 func (r *Report) chart() chart {
+	ps := r.providers()
 	type key struct{ prov, what string }
 	count := func(keys []key) ([]key, map[key]int) {
 		n := map[key]int{}
@@ -129,7 +136,7 @@ func (r *Report) chart() chart {
 	} {
 		order, n := count(side.keys)
 		slices.SortStableFunc(order, func(a, b key) int {
-			if pa, pb := providerRank(a.prov), providerRank(b.prov); pa != pb {
+			if pa, pb := ps.rank(a.prov), ps.rank(b.prov); pa != pb {
 				return pa - pb
 			}
 			return side.rank(a.what) - side.rank(b.what)
@@ -141,7 +148,7 @@ func (r *Report) chart() chart {
 		col := chartColumn{Title: side.title, X: i * chartWidth}
 		var parts []string
 		for j, k := range order {
-			label := fmt.Sprintf("%s %s", title(k.prov), strings.ReplaceAll(k.what, "_", " "))
+			label := fmt.Sprintf("%s %s", ps.title(k.prov), strings.ReplaceAll(k.what, "_", " "))
 			w := max(2, n[k]*chartBarMax/most)
 			col.Bars = append(col.Bars, chartBar{Label: label, N: n[k], Y: 22 + j*chartRow, BarX: col.X + chartLabel, W: w,
 				NumX: col.X + chartLabel + w + 4, Conflict: i == 1})
@@ -158,26 +165,18 @@ func (r *Report) chart() chart {
 	return out
 }
 
-// providerRank orders providers as the plug-ins are registered; others last.
-func providerRank(p string) int {
-	if i := slices.Index(directory.Names(), match.Provider(p)); i >= 0 {
-		return i
-	}
-	return 99
-}
-
 // card is one figure of the HTML summary.
 type card struct{ Value, Label string }
 
 // peopleCards are the people read per provider, then the users linked per
 // provider: every provider the run read, with no provider named here.
-func peopleCards(c Counts) []card {
+func (ps providers) peopleCards(c Counts) []card {
 	var out []card
 	var linked, titles []string
 	for _, p := range peopleOrder(c.People) {
-		out = append(out, card{fmt.Sprint(c.People[p]), title(p) + " " + entries(p)})
+		out = append(out, card{fmt.Sprint(c.People[p]), ps.title(p) + " " + ps.entries(p)})
 		linked = append(linked, fmt.Sprint(c.Linked[p]))
-		titles = append(titles, title(p))
+		titles = append(titles, ps.title(p))
 	}
 	return append(out, card{strings.Join(linked, " / "), "linked (" + strings.Join(titles, " / ") + ")"})
 }

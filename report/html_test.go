@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"voiceid/provider/dialpad"
 )
 
 // Every provider the run read has its figures in the HTML summary, with no
@@ -12,6 +14,7 @@ import (
 func TestHTMLSummaryShowsEveryProviderRead(t *testing.T) {
 	r := fixedReport()
 	r.Counts.People["dialpad"], r.Counts.Linked["dialpad"] = 7, 5
+	r.Providers = append(r.Providers, dialpad.Info)
 	var b bytes.Buffer
 	if err := r.HTML(&b, time.UTC); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -32,6 +32,9 @@ type Report struct {
 	APICalls map[string]int64 `json:"api_calls,omitempty"`
 	// SalesforceAPIUsage is the org's daily API usage after the run, from Sforce-Limit-Info.
 	SalesforceAPIUsage *Usage `json:"salesforce_api_usage,omitempty"`
+	// Providers are the providers the report names, in report order: their
+	// titles and words (not stored; a stored report takes the registry's).
+	Providers []provider.Info `json:"-"`
 }
 
 // Run describes the run.
@@ -129,6 +132,9 @@ type Conflict struct {
 	SalesforceUserIDs []string   `json:"salesforce_user_ids"`
 	Detail            string     `json:"detail,omitempty"`
 	FirstSeen         *time.Time `json:"first_seen,omitempty"`
+	// ProviderTitle is the provider as people write it ("RingCentral"), for
+	// the suggested fix; "" shows the provider's key.
+	ProviderTitle string `json:"-"`
 	// The records involved, so that a reader need not look ids up.
 	SalesforceUsers []UserRef   `json:"salesforce_users,omitempty"`
 	People          []PersonRef `json:"people,omitempty"`
@@ -182,23 +188,6 @@ type Unmatched struct {
 type Usage struct {
 	Used  int `json:"used"`
 	Limit int `json:"limit"`
-}
-
-// title is a provider's name as people write it (its plug-in's Title); a
-// provider no plug-in names, in an old stored report, shows by its name.
-func title(p string) string {
-	if pl, ok := directory.Lookup(match.Provider(p)); ok {
-		return pl.Title
-	}
-	return p
-}
-
-// entries is what a provider's directory lists: users, or its plug-in's word.
-func entries(p string) string {
-	if pl, ok := directory.Lookup(match.Provider(p)); ok && pl.Entries != "" {
-		return pl.Entries
-	}
-	return "users"
 }
 
 // groupBy groups items by key; keys are in the order they first appear.

@@ -6,12 +6,13 @@ import (
 	stdhtml "html"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"voiceid/directory"
+	"voiceid/provider"
+	"voiceid/provider/aircall"
+	"voiceid/provider/ringcentral"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ (then review them by eye)")
@@ -55,6 +56,7 @@ func fixedReport() *Report {
 				People:          []PersonRef{{ID: "77", State: "missing"}}},
 		},
 		Unmatched: []Unmatched{{Provider: "aircall", ProviderID: "51234", Name: "Zoë ' O'Neil", Email: "zoe@example.com"}},
+		Providers: []provider.Info{ringcentral.Info, aircall.Info},
 	}
 }
 
@@ -140,13 +142,11 @@ func TestHumanFormatsShowInternationalNumbersAndLocalTimes(t *testing.T) {
 	}
 }
 
-// A provider is an addition: one registered plug-in more, and every format
-// shows it by its title, in the registry's order, with the pin flag it adds.
+// A provider is an addition: one provider more in the run, and every format
+// shows it by its title, in the run's order, with the pin flag it adds.
 func TestAFourthProviderShowsByItsPluginTitle(t *testing.T) {
-	saved := directory.Registered
-	t.Cleanup(func() { directory.Registered = saved })
-	directory.Registered = append(slices.Clone(saved), directory.Plugin{Name: "zoomphone", Title: "Zoom Phone", Label: "Zoom Phone User Identifier"})
 	r := fixedReport()
+	r.Providers = append(r.Providers, provider.Info{Name: "zoomphone", Title: "Zoom Phone", Label: "Zoom Phone User Identifier"})
 	r.Counts.People["zoomphone"], r.Counts.Linked["zoomphone"] = 4, 2
 	r.Unmatched = append(r.Unmatched, Unmatched{Provider: "zoomphone", ProviderID: "z-1", Name: "Zed", Email: "zed@example.com"})
 	var html, text bytes.Buffer
@@ -166,7 +166,7 @@ func TestAFourthProviderShowsByItsPluginTitle(t *testing.T) {
 			t.Errorf("the text report lacks %q:\n%s", want, text.String())
 		}
 	}
-	if !strings.Contains(pinFlags(), "--zoomphone ID") {
-		t.Errorf("the pin advice names no flag for the new provider: %s", pinFlags())
+	if advice := r.providers().advice("ambiguous_match"); !strings.Contains(advice, "--zoomphone ID") {
+		t.Errorf("the pin advice names no flag for the new provider: %s", advice)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"voiceid/directory"
 	"voiceid/match"
 )
 
@@ -18,20 +17,11 @@ type TextOptions struct {
 	Limit    int            // rows shown per group; 0 = all
 }
 
-// pinFlags is "--ringcentral ID | --aircall ID | ...", one per registered provider.
-func pinFlags() string {
-	var flags []string
-	for _, p := range directory.Registered {
-		flags = append(flags, "--"+string(p.Name)+" ID")
-	}
-	return strings.Join(flags, " | ")
-}
-
-// Advice says what an administrator can do about each conflict kind.
-var Advice = map[string]string{
+// advice says what an administrator can do about each conflict kind.
+var advice = map[string]string{
 	"duplicate_email":   "give each person their own email in the provider or in Salesforce, or pin the right user (voiceid pin)",
 	"shared_number":     "give each person their own direct number, or link them by email/extension; a shared Phone also makes the Voice Connector's fallback arbitrary",
-	"ambiguous_match":   "decide which record is right and pin it (voiceid pin USER " + pinFlags() + ")",
+	"ambiguous_match":   "decide which record is right and pin it (voiceid pin USER --PROVIDER ID)",
 	"rule_disagreement": "check the weaker evidence (extension or phone) on the user and correct it; the stronger link was kept",
 	"stale_identifier":  "the field names someone who left or is disabled: clear it, or set clear_stale = true",
 	"pin_broken":        "the pinned person is gone or disabled: re-pin (voiceid pin) or remove the pin (voiceid unpin)",
@@ -42,6 +32,7 @@ var Advice = map[string]string{
 // Text writes the report for a person: the summary, what needs a person
 // (conflicts by kind, clears, failed writes), then the changes by rule.
 func (r *Report) Text(w io.Writer, o TextOptions) error {
+	r.TitleConflicts()
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	r.textSummary(p, o.Location)
 	failed, clears, rest := r.sections()
@@ -50,10 +41,10 @@ func (r *Report) Text(w io.Writer, o TextOptions) error {
 	} else {
 		p("\nNeeds a person: %d conflicts, %d clears, %d failed writes\n", len(r.Conflicts), len(clears), len(failed))
 		r.textConflicts(p, o.Limit)
-		textChangeList(p, fmt.Sprintf("Clears (%d): the field is emptied", len(clears)), clears, o.Limit)
-		textChangeList(p, fmt.Sprintf("Write failures (%d): Salesforce refused these; the next run tries again", len(failed)), failed, o.Limit)
+		textChangeList(p, r.providers(), fmt.Sprintf("Clears (%d): the field is emptied", len(clears)), clears, o.Limit)
+		textChangeList(p, r.providers(), fmt.Sprintf("Write failures (%d): Salesforce refused these; the next run tries again", len(failed)), failed, o.Limit)
 	}
-	textChanges(p, rest, len(failed)+len(clears), o.Limit)
+	textChanges(p, r.providers(), rest, len(failed)+len(clears), o.Limit)
 	r.textUnmatched(p, o.Limit)
 	return nil
 }
@@ -74,8 +65,8 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 	c := r.Counts
 	var read, linked []string
 	for _, prov := range peopleOrder(c.People) {
-		read = append(read, fmt.Sprintf("%d %s people", c.People[prov], title(prov)))
-		linked = append(linked, fmt.Sprintf("%s %d", title(prov), c.Linked[prov]))
+		read = append(read, fmt.Sprintf("%d %s people", c.People[prov], r.providers().title(prov)))
+		linked = append(linked, fmt.Sprintf("%s %d", r.providers().title(prov), c.Linked[prov]))
 	}
 	p("\nRead: %d Salesforce users, %s\n", c.SalesforceUsers, strings.Join(read, ", "))
 	p("Linked: %s\n", strings.Join(linked, ", "))
@@ -90,7 +81,7 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 }
 
 // textChanges writes the changes that link a person, grouped by rule, strongest rule first.
-func textChanges(p printf, rest []*Change, above, limit int) {
+func textChanges(p printf, ps providers, rest []*Change, above, limit int) {
 	rules, byRule := groupBy(rest, func(ch *Change) string { return ch.Rule })
 	sort.SliceStable(rules, func(i, j int) bool { return ruleRank(rules[i]) < ruleRank(rules[j]) })
 	if len(rules) > 0 {
@@ -101,13 +92,13 @@ func textChanges(p printf, rest []*Change, above, limit int) {
 		p("\n")
 	}
 	for _, rule := range rules {
-		textChangeList(p, fmt.Sprintf("%s (%d)", rule, len(byRule[rule])), byRule[rule], limit)
+		textChangeList(p, ps, fmt.Sprintf("%s (%d)", rule, len(byRule[rule])), byRule[rule], limit)
 	}
 }
 
 // textChangeList writes one group of changes: each on a line, with the
 // person it names and the evidence on the next.
-func textChangeList(p printf, heading string, list []*Change, limit int) {
+func textChangeList(p printf, ps providers, heading string, list []*Change, limit int) {
 	if len(list) == 0 {
 		return
 	}
@@ -124,7 +115,7 @@ func textChangeList(p printf, heading string, list []*Change, limit int) {
 			status += " " + ch.Error
 		}
 		p("    %-28s %-11s %s: %s -> %s%s\n", clean(userLabel(ch.Name, ch.SalesforceUsername, ch.SalesforceUserID)),
-			title(ch.Provider), clean(ch.label()), clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
+			ps.title(ch.Provider), clean(ch.label()), clean(show(Display(ch.Old))), clean(show(Display(ch.New))), clean(status))
 		p("        %s\n", clean(ch.why()))
 	}
 }
@@ -175,12 +166,12 @@ func (r *Report) textConflicts(p printf, limit int) {
 	kinds, byKind := r.conflictsByKind()
 	for _, kind := range kinds {
 		list := byKind[kind]
-		p("  %s (%d): %s\n", kind, len(list), Advice[kind])
+		p("  %s (%d): %s\n", kind, len(list), r.providers().advice(kind))
 		for i, cf := range list {
 			if cut(p, limit, i, len(list)) {
 				break
 			}
-			p("    %-11s %s: %s\n", title(cf.Provider), clean(Display(cf.Value)), clean(cf.Detail))
+			p("    %-11s %s: %s\n", r.providers().title(cf.Provider), clean(Display(cf.Value)), clean(cf.Detail))
 			if names := cf.involved(); names != "" {
 				p("                involved: %s\n", clean(names))
 			}
@@ -223,7 +214,7 @@ func (r *Report) textUnmatched(p printf, limit int) {
 		if cut(p, limit, i, len(r.Unmatched)) {
 			break
 		}
-		p("    %-11s %-14s %s <%s>\n", title(u.Provider), u.ProviderID, clean(u.Name), clean(u.Email))
+		p("    %-11s %-14s %s <%s>\n", r.providers().title(u.Provider), u.ProviderID, clean(u.Name), clean(u.Email))
 	}
 }
 
@@ -250,7 +241,7 @@ func (c Conflict) involved() string {
 		if p.State != "" && p.State != "User Enabled" {
 			label += " [" + p.State + "]"
 		}
-		parts = append(parts, title(c.Provider)+" "+label)
+		parts = append(parts, c.title()+" "+label)
 	}
 	return strings.Join(parts, "; ")
 }

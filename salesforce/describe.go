@@ -7,15 +7,16 @@ import (
 	"net/url"
 	"strings"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider"
 )
 
-// FieldLabel is the label of the User field the Voice Connector adds for a
-// provider (the provider's plug-in says it).
-func FieldLabel(p match.Provider) string {
-	pl, _ := directory.Lookup(p)
-	return pl.Label
+// info is a provider's metadata, as the run passed it.
+func (s *Client) info(p match.Provider) provider.Info {
+	if i, ok := provider.Lookup(s.cfg.Providers, p); ok {
+		return i
+	}
+	return provider.Info{Name: p, Title: string(p)}
 }
 
 // Field is an identifier field found on User.
@@ -97,30 +98,30 @@ func (s *Client) Discover(ctx context.Context, provs []match.Provider) (map[matc
 		want := s.cfg.Fields[p]
 		var found []Field
 		for _, f := range d.Fields {
-			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, FieldLabel(p))) {
+			if (want != "" && strings.EqualFold(f.Name, want)) || (want == "" && strings.EqualFold(f.Label, s.info(p).Label)) {
 				found = append(found, Field{Name: f.Name, Label: f.Label, Type: f.Type, Length: f.Length, Updateable: f.Updateable,
 					Custom: f.Custom, Formula: f.Calculated})
 			}
 		}
-		key := fieldKey(p)
+		key := s.info(p).FieldKey()
 		switch {
 		case len(found) == 0 && want != "":
 			return nil, fmt.Errorf("%w: [salesforce] %s = %q: no such field on User (or it is hidden from the integration user by field-level security)", ErrField, key, want)
 		case len(found) == 0:
-			return nil, fmt.Errorf("%w: no User field is labelled %q: install the Voice Connector package, or set [salesforce] %s to the field's API name", ErrField, FieldLabel(p), key)
+			return nil, fmt.Errorf("%w: no User field is labelled %q: install the Voice Connector package, or set [salesforce] %s to the field's API name", ErrField, s.info(p).Label, key)
 		case len(found) > 1:
 			var names []string
 			for _, f := range found {
 				names = append(names, f.Name)
 			}
-			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), FieldLabel(p), strings.Join(names, ", "), key)
+			return nil, fmt.Errorf("%w: %d User fields are labelled %q (%s): set [salesforce] %s to the right one", ErrField, len(found), s.info(p).Label, strings.Join(names, ", "), key)
 		}
 		if err := guard(found[0], key); err != nil {
 			return nil, err
 		}
 		for q, g := range out {
 			if g.Name == found[0].Name {
-				return nil, fmt.Errorf("%w: [salesforce] %s and %s both name User.%s: each provider needs its own identifier field, or they overwrite each other", ErrField, fieldKey(q), key, g.Name)
+				return nil, fmt.Errorf("%w: [salesforce] %s and %s both name User.%s: each provider needs its own identifier field, or they overwrite each other", ErrField, s.info(q).FieldKey(), key, g.Name)
 			}
 		}
 		out[p] = found[0]
@@ -180,6 +181,3 @@ func (s *Client) count(ctx context.Context, soql string) (int, error) {
 	}
 	return *r.TotalSize, nil
 }
-
-// fieldKey is the config key naming a provider's field API name.
-func fieldKey(p match.Provider) string { return string(p) + "_field" }

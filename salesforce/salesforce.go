@@ -20,6 +20,7 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/match"
+	"voiceid/provider"
 )
 
 // Config is the [salesforce] section.
@@ -31,13 +32,16 @@ type Config struct {
 	ClientSecret   string
 	Username       string
 	PrivateKeyFile string
-	APIVersion     string                    // "v65.0" or "65.0"; NormalizeAPIVersion
-	Fields         map[match.Provider]string // configured API names; "" = discover by label
-	HTTP           *http.Client
-	Sleep          func(context.Context, time.Duration) error
-	MinBackoff     time.Duration
-	LockRetries    int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
-	Now            func() time.Time
+	APIVersion     string // "v65.0" or "65.0"; NormalizeAPIVersion
+	// Providers are the enabled providers: their identifier fields' labels,
+	// and the [salesforce] keys that may name them (Info.FieldKey).
+	Providers   []provider.Info
+	Fields      map[match.Provider]string // configured API names; "" = discover by label
+	HTTP        *http.Client
+	Sleep       func(context.Context, time.Duration) error
+	MinBackoff  time.Duration
+	LockRetries int // extra attempts for UNABLE_TO_LOCK_ROW records (default 3)
+	Now         func() time.Time
 	// BulkThreshold: more changes than this go through Bulk API 2.0 (0: DefaultBulkThreshold).
 	BulkThreshold int
 	// BulkPollTimeout bounds the wait for a Bulk API 2.0 job to finish (0: DefaultBulkPollTimeout).

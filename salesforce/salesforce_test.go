@@ -14,8 +14,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider"
+	"voiceid/provider/aircall"
+	"voiceid/provider/dialpad"
+	"voiceid/provider/ringcentral"
 	"voiceid/sandbox"
 )
 
@@ -40,6 +43,18 @@ func orgUsers(n int) []sandbox.SFUser {
 		sandbox.SFUser{ID: "005WPORTAL00000AAAA", Username: "portal@example.com.prod", LastName: "Portal", IsActive: true, UserType: "PowerCustomerSuccess"})
 }
 
+// infos are the providers whose identifier fields the tests find.
+var infos = []provider.Info{ringcentral.Info, aircall.Info, dialpad.Info}
+
+// names are the infos' providers.
+func names() []match.Provider {
+	var out []match.Provider
+	for _, i := range infos {
+		out = append(out, i.Name)
+	}
+	return out
+}
+
 // start runs a simulator and signs in with the JWT flow; edit may change the config.
 func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.SalesforceSim, *Client, error) {
 	t.Helper()
@@ -54,7 +69,7 @@ func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.S
 		t.Fatal(err)
 	}
 	cfg := Config{LoginURL: sim.URL(), Auth: "jwt", ClientID: clientID, Username: username, PrivateKeyFile: keyFile,
-		APIVersion: "v65.0", Sleep: noSleep}
+		APIVersion: "v65.0", Sleep: noSleep, Providers: infos}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -68,7 +83,7 @@ func mustStart(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandb
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+	if _, err := sf.Discover(context.Background(), names()); err != nil {
 		t.Fatal(err)
 	}
 	return sim, sf
@@ -214,7 +229,7 @@ func TestUsersOfAnOrgWithoutCountryPicklists(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.NoCountryCode = true
-	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+	if _, err := sf.Discover(context.Background(), names()); err != nil {
 		t.Fatal(err)
 	}
 	if sf.HasCountryCode() {
@@ -248,7 +263,7 @@ func TestClientCredentialsFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+	if _, err := sf.Discover(context.Background(), names()); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = start(t, nil, func(c *Config) { c.Auth, c.ClientSecret = "client_credentials", "wrong" })
@@ -262,45 +277,45 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, err := sf.Discover(context.Background(), directory.Names())
+	fields, err := sf.Discover(context.Background(), names())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// the simulated org labels one "Ringcentral User Identifier": labels match case-insensitively
-	if fields[directory.RingCentral].Name != sandbox.SFRingCentralField || fields[directory.Aircall].Name != sandbox.SFAircallField {
+	if fields[ringcentral.Name].Name != sandbox.SFRingCentralField || fields[aircall.Name].Name != sandbox.SFAircallField {
 		t.Errorf("discovered %+v", fields)
 	}
 
 	sim, sf, _ := start(t, nil, func(c *Config) {
-		c.Fields = map[match.Provider]string{directory.RingCentral: "other__RingCentral_Id__c"}
+		c.Fields = map[match.Provider]string{ringcentral.Name: "other__RingCentral_Id__c"}
 	})
 	sim.ExtraFields = map[string]string{"other__RingCentral_Id__c": "Legacy RC id"}
-	if f, err := sf.Discover(context.Background(), []match.Provider{directory.RingCentral}); err != nil || f[directory.RingCentral].Name != "other__RingCentral_Id__c" {
+	if f, err := sf.Discover(context.Background(), []match.Provider{ringcentral.Name}); err != nil || f[ringcentral.Name].Name != "other__RingCentral_Id__c" {
 		t.Errorf("configured API name: %+v, %v", f, err)
 	}
 
 	sim, sf, _ = start(t, nil, nil)
 	sim.ExtraFields = map[string]string{"old__Aircall__c": "Aircall User Identifier"}
-	_, err = sf.Discover(context.Background(), directory.Names())
+	_, err = sf.Discover(context.Background(), names())
 	if !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "old__Aircall__c") || !strings.Contains(err.Error(), "aircall_field") {
 		t.Errorf("two fields with one label: %v", err)
 	}
 
 	sim, sf, _ = start(t, nil, nil)
 	sim.FieldsUpdateable = false
-	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "field-level security") {
+	if _, err = sf.Discover(context.Background(), names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "field-level security") {
 		t.Errorf("read-only field: %v", err)
 	}
 
 	// a field of another type would be read as numbers or booleans, and written wrongly
-	sim, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{directory.RingCentral: "x__Active__c"} })
+	sim, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{ringcentral.Name: "x__Active__c"} })
 	sim.ExtraFields, sim.ExtraFieldTypes = map[string]string{"x__Active__c": "Active?"}, map[string]string{"x__Active__c": "boolean"}
-	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
+	if _, err = sf.Discover(context.Background(), names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "is a boolean field") {
 		t.Errorf("non-text field: %v", err)
 	}
 
-	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{directory.Aircall: "nope__c"} })
-	if _, err = sf.Discover(context.Background(), directory.Names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
+	_, sf, _ = start(t, nil, func(c *Config) { c.Fields = map[match.Provider]string{aircall.Name: "nope__c"} })
+	if _, err = sf.Discover(context.Background(), names()); !errors.Is(err, ErrField) || !strings.Contains(err.Error(), "nope__c") {
 		t.Errorf("unknown configured field: %v", err)
 	}
 }
@@ -309,14 +324,14 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 // #25): the fix for each differs, and the message must name the right one.
 func TestFormulaFieldIsRefusedAsAFormula(t *testing.T) {
 	sim, sf, err := start(t, orgUsers(2), func(c *Config) {
-		c.Fields = map[match.Provider]string{directory.RingCentral: "x__RC_Formula__c"}
+		c.Fields = map[match.Provider]string{ringcentral.Name: "x__RC_Formula__c"}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sim.ExtraFields = map[string]string{"x__RC_Formula__c": "RC id (formula)"}
 	sim.ExtraFormulas = map[string]bool{"x__RC_Formula__c": true}
-	_, err = sf.Discover(context.Background(), directory.Names())
+	_, err = sf.Discover(context.Background(), names())
 	for _, w := range []string{"ringcentral_field", "User.x__RC_Formula__c", "is a formula field"} {
 		if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
 			t.Errorf("Discover = %v; want ErrField naming %q", err, w)
@@ -337,10 +352,10 @@ func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
 		fields map[match.Provider]string
 		want   []string
 	}{
-		{"Email", map[match.Provider]string{directory.RingCentral: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
-		{"Phone", map[match.Provider]string{directory.Aircall: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
-		{"IsActive", map[match.Provider]string{directory.RingCentral: "IsActive"}, []string{"User.IsActive", "standard User field"}},
-		{"one field for two providers", map[match.Provider]string{directory.RingCentral: sandbox.SFAircallField},
+		{"Email", map[match.Provider]string{ringcentral.Name: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
+		{"Phone", map[match.Provider]string{aircall.Name: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
+		{"IsActive", map[match.Provider]string{ringcentral.Name: "IsActive"}, []string{"User.IsActive", "standard User field"}},
+		{"one field for two providers", map[match.Provider]string{ringcentral.Name: sandbox.SFAircallField},
 			[]string{"ringcentral_field", "aircall_field", sandbox.SFAircallField, "overwrite each other"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -348,7 +363,7 @@ func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = sf.Discover(context.Background(), directory.Names())
+			_, err = sf.Discover(context.Background(), names())
 			for _, w := range tc.want {
 				if !errors.Is(err, ErrField) || !strings.Contains(fmt.Sprint(err), w) {
 					t.Errorf("Discover = %v; want ErrField naming %q", err, w)
@@ -394,7 +409,7 @@ func TestSessionExpiryMidRunSignsInAgain(t *testing.T) {
 func changesFor(users []sandbox.SFUser, n int) []match.Change {
 	var out []match.Change
 	for i := 0; i < n; i++ {
-		out = append(out, match.Change{Provider: directory.RingCentral, UserID: users[i].ID, Username: users[i].Username, New: fmt.Sprint(800000 + i), Rule: match.RuleEmail})
+		out = append(out, match.Change{Provider: ringcentral.Name, UserID: users[i].ID, Username: users[i].Username, New: fmt.Sprint(800000 + i), Rule: match.RuleEmail})
 	}
 	return out
 }
@@ -403,7 +418,7 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 	users := orgUsers(450)
 	sim, sf := mustStart(t, users, nil)
 	changes := changesFor(users, 450)
-	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
+	changes = append(changes, match.Change{Provider: aircall.Name, UserID: users[0].ID, New: "51234", Rule: match.RuleEmail})
 	sim.Reject[users[5].ID] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sim.LockFor[users[7].ID] = 2
 	reported := make([]int, len(changes))
@@ -499,12 +514,12 @@ func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 	users[0].RingCentral = "old"
 	sim, sf := mustStart(t, users, nil)
 	sim.FieldLength = 10
-	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+	if _, err := sf.Discover(context.Background(), names()); err != nil {
 		t.Fatal(err)
 	}
 	out, err := sf.Apply(context.Background(), []match.Change{
-		{Provider: directory.RingCentral, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
-		{Provider: directory.RingCentral, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
+		{Provider: ringcentral.Name, UserID: users[0].ID, Old: "old", New: "", Rule: match.RuleMoved},
+		{Provider: ringcentral.Name, UserID: users[1].ID, New: "12345678901", Rule: match.RuleEmail},
 	}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
@@ -527,7 +542,7 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	sim, sf := mustStart(t, users, func(c *Config) { c.BulkThreshold = 100 })
 	changes := changesFor(users, 300)
 	changes[3].New = "" // a clear goes as #N/A
-	changes = append(changes, match.Change{Provider: directory.Aircall, UserID: users[2].ID, New: "51234", Rule: match.RuleEmail})
+	changes = append(changes, match.Change{Provider: aircall.Name, UserID: users[2].ID, New: "51234", Rule: match.RuleEmail})
 	sim.Reject[users[9].ID] = "INSUFFICIENT_ACCESS_OR_READONLY"
 	sim.LockFor[users[11].ID] = 1
 	settled := 0
@@ -671,12 +686,12 @@ func TestUserIsDescribedOncePerConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range directory.Names() {
+	for _, p := range names() {
 		if _, err := sf.Discover(context.Background(), []match.Provider{p}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := sf.Discover(context.Background(), directory.Names()); err != nil {
+	if _, err := sf.Discover(context.Background(), names()); err != nil {
 		t.Fatal(err)
 	}
 	if n := sim.Requests("/services/data/v65.0/sobjects/User/describe"); n != 1 {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"voiceid/directory"
 	"voiceid/sandbox"
 )
 
@@ -33,7 +32,7 @@ func TestSFCLISessionIsAskedForAgainAfterA401(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sf, err := Connect(ctx, Config{Auth: "sf-cli", TargetOrg: "admin-org", APIVersion: "v65.0", Sleep: noSleep})
+	sf, err := Connect(ctx, Config{Auth: "sf-cli", TargetOrg: "admin-org", APIVersion: "v65.0", Sleep: noSleep, Providers: infos})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func TestSFCLISessionIsAskedForAgainAfterA401(t *testing.T) {
 	if err := cli.Signed("admin-org", fresh, sim.URL()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sf.Discover(ctx, directory.Names()); err != nil {
+	if _, err := sf.Discover(ctx, names()); err != nil {
 		t.Fatalf("after the session expired: %v", err)
 	}
 	calls := cli.Calls()

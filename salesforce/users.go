@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"strings"
 
-	"voiceid/directory"
 	"voiceid/internal/pack"
 	"voiceid/match"
 )
@@ -30,7 +29,12 @@ func (s *Client) Users(ctx context.Context, progress func(read int)) ([]match.Us
 		return nil, fmt.Errorf("salesforce: Users called before Discover")
 	}
 	var fields []string
-	provs := directory.Names()
+	var provs []match.Provider // the identifier fields, in the run's order
+	for _, i := range s.cfg.Providers {
+		if _, ok := s.fields[i.Name]; ok {
+			provs = append(provs, i.Name)
+		}
+	}
 	column := make([]int, len(userQueryFields)+len(provs)) // selected column of each, or -1
 	for i, f := range userQueryFields {
 		column[i] = -1

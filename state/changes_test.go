@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider/ringcentral"
 )
 
 // BenchmarkRecordChanges measures writing a backfill's audit trail: 35,000
@@ -17,7 +17,7 @@ import (
 func BenchmarkRecordChanges(b *testing.B) {
 	changes := make([]Change, 35_000)
 	for i := range changes {
-		changes[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i),
+		changes[i] = Change{Change: match.Change{Provider: ringcentral.Name, UserID: fmt.Sprintf("005B%014d", i),
 			Username: fmt.Sprintf("user%d@example.com.prod", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
 			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
 	}
@@ -54,7 +54,7 @@ func plannedRun(t *testing.T, db *DB, n int) (int64, []int64) {
 	}
 	cs := make([]Change, n)
 	for i := range cs {
-		cs[i] = Change{Change: match.Change{Provider: directory.RingCentral, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
+		cs[i] = Change{Change: match.Change{Provider: ringcentral.Name, UserID: fmt.Sprintf("005B%014d", i), New: fmt.Sprint(62804120004 + i), Rule: match.RuleEmail},
 			Field: "cnx__RingCentral_User_Identifier__c", Status: "planned"}
 	}
 	ids, err := db.RecordChanges(run, cs)

@@ -5,17 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider/aircall"
+	"voiceid/provider/ringcentral"
 )
 
 func TestConflictLifecycleAcrossThreeRuns(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "state.db"))
 	clock := time.Date(2026, 11, 1, 2, 30, 0, 0, time.UTC)
 	db.Now = func() time.Time { return clock }
-	a := match.Conflict{Kind: match.SharedNumber, Provider: directory.RingCentral, Value: "+16505550100", PersonIDs: []string{"1", "2"}, UserIDs: []string{}}
-	b := match.Conflict{Kind: match.DuplicateEmail, Provider: directory.Aircall, Value: "x@y", PersonIDs: []string{"9"}, UserIDs: []string{"005A", "005B"}}
-	c := match.Conflict{Kind: match.StaleIdentifier, Provider: directory.RingCentral, Value: "999", PersonIDs: []string{"999"}, UserIDs: []string{"005C"}}
+	a := match.Conflict{Kind: match.SharedNumber, Provider: ringcentral.Name, Value: "+16505550100", PersonIDs: []string{"1", "2"}, UserIDs: []string{}}
+	b := match.Conflict{Kind: match.DuplicateEmail, Provider: aircall.Name, Value: "x@y", PersonIDs: []string{"9"}, UserIDs: []string{"005A", "005B"}}
+	c := match.Conflict{Kind: match.StaleIdentifier, Provider: ringcentral.Name, Value: "999", PersonIDs: []string{"999"}, UserIDs: []string{"005C"}}
 	see := func(cs ...match.Conflict) map[string]time.Time {
 		t.Helper()
 		id, _ := db.StartRun("apply", false)

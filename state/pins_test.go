@@ -5,8 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"voiceid/directory"
 	"voiceid/match"
+	"voiceid/provider/aircall"
+	"voiceid/provider/ringcentral"
 )
 
 func TestPinsAndUsers(t *testing.T) {
@@ -20,17 +21,17 @@ func TestPinsAndUsers(t *testing.T) {
 	if _, err := db.FindUser("bob"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.RingCentral, PersonID: "1"}, Note: "first"})
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.RingCentral, PersonID: "2"}, Note: "second"})
-	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: directory.Aircall, None: true}})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: ringcentral.Name, PersonID: "1"}, Note: "first"})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: ringcentral.Name, PersonID: "2"}, Note: "second"})
+	db.SetPin(Pin{Pin: match.Pin{UserID: "005A", Provider: aircall.Name, None: true}})
 	pins, _ := db.Pins()
 	if len(pins) != 2 || pins[1].PersonID != "2" || pins[1].Note != "second" || !pins[0].None {
 		t.Errorf("pins %+v", pins)
 	}
-	if err := db.DeletePin("005A", directory.Aircall); err != nil {
+	if err := db.DeletePin("005A", aircall.Name); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeletePin("005A", directory.Aircall); !errors.Is(err, ErrNotFound) {
+	if err := db.DeletePin("005A", aircall.Name); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
 }

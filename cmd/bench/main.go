@@ -25,7 +25,8 @@ import (
 	"syscall"
 	"time"
 
-	"voiceid/directory"
+	"voiceid/provider/aircall"
+	"voiceid/provider/dialpad"
 	"voiceid/sandbox"
 )
 
@@ -107,8 +108,8 @@ func printSize(rs []result) {
 	stat("re-run peak RSS", "MiB", func(r result) float64 { return r.rerunRSSMiB })
 	r := rs[0]
 	fmt.Printf("a real account at the default budgets: RingCentral %.0f min (Medium group, %d calls/min), Aircall %.0f min (%d calls/min), Dialpad %.1f min (%d calls/s)\n\n",
-		r.realMinutes["ringcentral"], rcMediumPerMinute, r.realMinutes["aircall"], directory.DefaultAircallRequestsPerMinute,
-		r.realMinutes["dialpad"], directory.DefaultDialpadRequestsPerSecond)
+		r.realMinutes["ringcentral"], rcMediumPerMinute, r.realMinutes["aircall"], aircall.DefaultRequestsPerMinute,
+		r.realMinutes["dialpad"], dialpad.DefaultRequestsPerSecond)
 }
 
 // rcMediumPerMinute is RingCentral's default Medium group limit, the group of
@@ -136,9 +137,9 @@ func measure(bin, dir string, n int) result {
 	}
 	res.minimum = minimums(org, rep.Counts.SalesforceUsers, len(records))
 	// a real account: the calls at voiceid's default budget (the stack runs a raised one)
-	res.realMinutes = map[string]float64{"aircall": float64(res.calls["aircall"]) / directory.DefaultAircallRequestsPerMinute,
+	res.realMinutes = map[string]float64{"aircall": float64(res.calls["aircall"]) / aircall.DefaultRequestsPerMinute,
 		"ringcentral": float64(res.calls["ringcentral"]) / rcMediumPerMinute,
-		"dialpad":     float64(res.calls["dialpad"]) / (60 * directory.DefaultDialpadRequestsPerSecond)}
+		"dialpad":     float64(res.calls["dialpad"]) / (60 * dialpad.DefaultRequestsPerSecond)}
 	// the stack's Aircall is strict: a 400 past 10,000 records, assignments on single-number reads only
 	if n := stack.Aircall.Answered(400); n != 0 {
 		check(fmt.Errorf("voiceid asked Aircall for %d pages past the 10,000-record cap", n))

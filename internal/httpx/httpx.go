@@ -200,6 +200,16 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// StatusOf is the HTTP status a request failed with; 0 when err is not an
+// *Error or the server never answered.
+func StatusOf(err error) int {
+	var he *Error
+	if errors.As(err, &he) {
+		return he.Status
+	}
+	return 0
+}
+
 // Calls reports how many HTTP requests the client has sent, retries included.
 func (c *Client) Calls() int64 { return c.calls.Load() }
 

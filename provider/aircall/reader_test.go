@@ -1,8 +1,7 @@
-package directory
+package aircall
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -15,275 +14,14 @@ import (
 	"voiceid/sandbox"
 )
 
-// newClock is virtual time shared by a simulator and a reader: sleeping
-// moves it forward at once, so rate-limit waits cost no real time.
-func newClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
-
-var rcCreds = sandbox.RCCredentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
-
-func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *fakeclock.Clock) (*sandbox.RingCentralSim, *RingCentralReader) {
-	t.Helper()
-	sim := sandbox.NewRingCentral(entries, rcCreds)
-	t.Cleanup(sim.Close)
-	sim.Now = clk.Now
-	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: rcCreds.ClientID, ClientSecret: rcCreds.ClientSecret,
-		JWT: rcCreds.JWT, Sleep: clk.Sleep, Now: clk.Now})
-	return sim, r
-}
-
-// manyEntries makes n enabled users, every tenth a DigitalUser, plus a department.
-func manyEntries(n int) []sandbox.RCEntry {
-	out := []sandbox.RCEntry{{ID: 1, Type: "Department", Status: "Enabled", Name: "Support", Extension: "2000",
-		Numbers: []sandbox.RCNumber{{Number: "+16505550199", UsageType: "DirectNumber"}}}}
-	for i := 0; i < n; i++ {
-		typ := "User"
-		if i%10 == 0 {
-			typ = "DigitalUser"
-		}
-		out = append(out, sandbox.RCEntry{ID: int64(100000 + i), Type: typ, Status: "Enabled", FirstName: "U", LastName: strconv.Itoa(i),
-			Email: fmt.Sprintf("u%d@example.com", i), Extension: strconv.Itoa(3000 + i),
-			Numbers: []sandbox.RCNumber{{Number: fmt.Sprintf("+1650%07d", 2000000+i), UsageType: "DirectNumber"}}})
-	}
-	return out
-}
-
-func checkAll(t *testing.T, people []match.Person, want int) {
-	t.Helper()
-	if len(people) != want {
-		t.Fatalf("read %d people, want %d", len(people), want)
-	}
-	seen := map[string]bool{}
-	for _, p := range people {
-		if seen[p.ID] {
-			t.Fatalf("person %s read twice", p.ID)
-		}
-		seen[p.ID] = true
-	}
-}
-
-func TestRingCentralReadsEveryPageAtTheLargestSize(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(4500), clk)
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 4501)
-	if n := sim.Requests("/restapi/v1.0/account/~/directory/entries"); n != 3 {
-		t.Errorf("%d directory requests for 4,501 entries, want 3 (pages of 2,000)", n)
-	}
-	if n := sim.Requests("/restapi/oauth/token"); n != 1 {
-		t.Errorf("%d token requests, want 1", n)
-	}
-	var digital, dept match.Person
-	for _, p := range people {
-		switch p.ID {
-		case "100000":
-			digital = p
-		case "1":
-			dept = p
-		}
-	}
-	if digital.Type != "User" || !digital.Eligible() || digital.Numbers[0].Raw != "+16502000000" || digital.Numbers[0].UsageType != match.UsageDirect {
-		t.Errorf("DigitalUser entry mapped to %+v", digital)
-	}
-	if dept.Eligible() || dept.Name != "Support" || len(dept.Numbers) != 1 {
-		t.Errorf("department mapped to %+v; its number must be kept (for sharing) but it is not eligible", dept)
-	}
-}
-
-func TestRingCentralTokenExpiryMidReadDoesNotRestart(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(4500), clk)
-	pages := 0
-	people, err := r.People(context.Background(), func(int) {
-		if pages++; pages == 1 {
-			sim.ExpireTokens() // revoked after page 1
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 4501)
-	if n := sim.Requests("/restapi/oauth/token"); n != 2 {
-		t.Errorf("%d token requests, want 2 (one new token after the 401)", n)
-	}
-	if n := sim.Requests("/restapi/v1.0/account/~/directory/entries"); n != 4 {
-		t.Errorf("%d directory requests, want 4 (3 pages + the one refused)", n)
-	}
-}
-
-func TestRingCentralHonoursRetryAfter(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Header: map[string]string{"Retry-After": "7"}})
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 11)
-	if len(clk.Slept()) != 1 || clk.Slept()[0] != 7*time.Second {
-		t.Errorf("waits %v, want one of 7 s", clk.Slept())
-	}
-}
-
-func TestRingCentral429WithoutRetryAfterWaitsHalfAMinute(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429})
-	if _, err := r.People(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(clk.Slept()) != 1 || clk.Slept()[0] < 30*time.Second {
-		t.Errorf("waits %v, want at least 30 s", clk.Slept())
-	}
-}
-
-func TestRingCentralSlowsDownBeforeTheLimit(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(4500), clk)
-	sim.RateLimits = true
-	sim.Limits = map[string]int{"medium": 2} // 3 pages do not fit one window
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 4501)
-	if n := sim.Answered(http.StatusTooManyRequests); n != 0 {
-		t.Errorf("the reader ran into %d 429s instead of waiting for the window", n)
-	}
-	if clk.Total() < 60*time.Second {
-		t.Errorf("waited %v, want one 60 s window", clk.Total())
-	}
-}
-
-func TestRingCentralRetries5xxThenSucceeds(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503, Times: 2})
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 11)
-	if len(clk.Slept()) != 2 {
-		t.Fatalf("waits %v, want 2 backoffs", clk.Slept())
-	}
-	// 2 s then 4 s, each with jitter in its upper half
-	if clk.Slept()[0] < time.Second || clk.Slept()[0] > 2*time.Second || clk.Slept()[1] < 2*time.Second || clk.Slept()[1] > 4*time.Second {
-		t.Errorf("backoffs %v, want about 2 s then about 4 s", clk.Slept())
-	}
-}
-
-func TestRingCentralRetriesConnectionResets(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Reset: true, Times: 4})
-	people, err := r.People(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAll(t, people, 11)
-	if len(clk.Slept()) == 0 {
-		t.Error("connection resets were retried without any backoff")
-	}
-}
-
-func TestRingCentralGivesUpWithAClearError(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503, Times: 1000})
-	_, err := r.People(context.Background(), nil)
-	if err == nil {
-		t.Fatal("no error after endless 503s")
-	}
-	for _, want := range []string{"ringcentral", "GET /restapi/v1.0/account/~/directory/entries", "HTTP 503", "ADG-000", "attempts)"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
-	}
-	if strings.Contains(err.Error(), "SIM-AT-") || strings.Contains(err.Error(), rcCreds.JWT) {
-		t.Errorf("error prints a credential: %q", err)
-	}
-	if max := 60 * time.Second; clk.Slept()[len(clk.Slept())-1] > max {
-		t.Errorf("backoff %v above the %v cap", clk.Slept()[len(clk.Slept())-1], max)
-	}
-}
-
-func TestRingCentralMalformedPageIsAnError(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 120})
-	_, err := r.People(context.Background(), nil)
-	if err == nil || !strings.Contains(err.Error(), "malformed JSON") || !strings.Contains(err.Error(), "page 1") {
-		t.Fatalf("truncated page: err = %v", err)
-	}
-}
-
-func TestRingCentralShortDirectoryIsIncomplete(t *testing.T) {
-	clk := newClock()
-	sim, r := rcSim(t, manyEntries(10), clk)
-	body := `{"records":[{"id":"5","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":11}}`
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200, Body: body})
-	_, err := r.People(context.Background(), nil)
-	if !errors.Is(err, ErrIncomplete) {
-		t.Fatalf("a page with fewer records than promised: err = %v, want ErrIncomplete", err)
-	}
-}
-
-func TestRingCentralEmptyAccount(t *testing.T) {
-	clk := newClock()
-	_, r := rcSim(t, nil, clk)
-	people, err := r.People(context.Background(), nil)
-	if err != nil || len(people) != 0 {
-		t.Fatalf("empty account: %d people, err %v", len(people), err)
-	}
-}
-
-func TestRingCentralBadCredentialsFailFast(t *testing.T) {
-	clk := newClock()
-	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
-	defer sim.Close()
-	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "wrong-secret", JWT: rcCreds.JWT, Sleep: clk.Sleep})
-	_, err := r.People(context.Background(), nil)
-	if err == nil || !strings.Contains(err.Error(), "client_id and client_secret") || !strings.Contains(err.Error(), "OAU-146") {
-		t.Fatalf("bad client secret: err = %v", err)
-	}
-	if strings.Contains(err.Error(), "wrong-secret") {
-		t.Errorf("error prints the secret: %v", err)
-	}
-	r = NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: rcCreds.ClientSecret, JWT: "revoked", Sleep: clk.Sleep})
-	if _, err = r.People(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "jwt") {
-		t.Fatalf("bad JWT: err = %v", err)
-	}
-	if n := sim.Requests("/restapi/v1.0/"); n != 0 {
-		t.Errorf("%d API requests without a token", n)
-	}
-}
-
-func TestCancellationStopsAWait(t *testing.T) {
-	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
-	defer sim.Close()
-	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Header: map[string]string{"Retry-After": "50"}})
-	r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}) // real waits
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := r.People(ctx, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want the context's deadline", err)
-	}
-}
-
-// --- Aircall ---
-
 const acID, acToken = "api-id", "api-token"
 
-func acSim(t *testing.T, org *sandbox.Org, clk *fakeclock.Clock) (*sandbox.AircallSim, *AircallReader) {
+func acSim(t *testing.T, org *sandbox.Org, clk *fakeclock.Clock) (*sandbox.AircallSim, *Reader) {
 	t.Helper()
 	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
 	t.Cleanup(sim.Close)
 	sim.Now = clk.Now
-	r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now})
+	r := New(Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now})
 	return sim, r
 }
 
@@ -495,7 +233,7 @@ func TestAircall429WaitsForTheReset(t *testing.T) {
 func TestAircallBadKeyFailsWithoutRetry(t *testing.T) {
 	clk := newClock()
 	sim, _ := acSim(t, aircallOrg(10, hourly), clk)
-	r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: "wrong-token", Sleep: clk.Sleep})
+	r := New(Config{BaseURL: sim.URL(), APIID: acID, APIToken: "wrong-token", Sleep: clk.Sleep})
 	_, err := r.People(context.Background(), nil)
 	if err == nil || !strings.Contains(err.Error(), "aircall") || !strings.Contains(err.Error(), "403") {
 		t.Fatalf("err = %v", err)
@@ -528,28 +266,6 @@ func TestAircallEmptyCompany(t *testing.T) {
 	}
 }
 
-// Any answer to a directory page gives people or an error, never a panic.
-func FuzzRingCentralPage(f *testing.F) {
-	f.Add(`{"records":[{"id":"1","type":"User","status":"Enabled","phoneNumbers":[{"phoneNumber":"+16505550100","usageType":"DirectNumber"}]}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":1}}`)
-	f.Add(`{"records":[{"id":12345678901,"phoneNumbers":null}],"paging":{}}`)
-	f.Add(`{"records":null}`)
-	f.Add(`[]`)
-	sim := sandbox.NewRingCentral(nil, rcCreds)
-	defer sim.Close()
-	f.Fuzz(func(t *testing.T, body string) {
-		sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200, Body: body})
-		r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt", Sleep: newClock().Sleep})
-		people, err := r.People(context.Background(), nil)
-		if err == nil {
-			for _, p := range people {
-				if p.ID == "" || p.Provider != RingCentral {
-					t.Fatalf("accepted a person without an id: %+v", p)
-				}
-			}
-		}
-	})
-}
-
 // Any answer to an Aircall list page gives people or an error, never a panic.
 func FuzzAircallPage(f *testing.F) {
 	f.Add(`{"users":[{"id":1,"email":"a@b.c"}],"meta":{"total":1,"next_page_link":null}}`)
@@ -560,35 +276,20 @@ func FuzzAircallPage(f *testing.F) {
 	sim.RateLimit = 0
 	f.Fuzz(func(t *testing.T, body string) {
 		sim.Inject(sandbox.Fault{Path: "/v2/users", Status: 200, Body: body})
-		r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: newClock().Sleep})
+		r := New(Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: newClock().Sleep})
 		r.People(context.Background(), nil)
 	})
 }
 
 // acReader is a reader of sim on clk whose config the test adjusts; it logs to the returned buffer.
-func acReader(sim *sandbox.AircallSim, clk *fakeclock.Clock, adjust func(*AircallConfig)) (*AircallReader, *strings.Builder) {
+func acReader(sim *sandbox.AircallSim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
 	var log strings.Builder
-	cfg := AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now,
+	cfg := Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	return NewAircall(cfg), &log
-}
-
-// busiest is the most requests any window [t, t+window) holds.
-func busiest(times []time.Time, window time.Duration) int {
-	most := 0
-	for i, start := range times {
-		n := 0
-		for _, t := range times[i:] {
-			if !t.Before(start) && t.Sub(start) < window {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
-	return most
+	return New(cfg), &log
 }
 
 // Aircall documents its rate headers for when the limit is reached only, so
@@ -605,7 +306,7 @@ func TestAircallNeverExceedsItsBudgetWithoutHeaders(t *testing.T) {
 			clk := newClock()
 			sim, _ := acSim(t, aircallOrg(150, hourly), clk) // 3 + 4 + 151 = 158 requests
 			sim.RateHeaders = tc.headers
-			r, _ := acReader(sim, clk, func(c *AircallConfig) { c.RequestsPerMinute = tc.budget })
+			r, _ := acReader(sim, clk, func(c *Config) { c.RequestsPerMinute = tc.budget })
 			people, err := r.People(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -777,9 +478,9 @@ func TestAircallHoldersMissingFromTheUserListStillHoldTheirLine(t *testing.T) {
 	if !ok || other.Eligible() || len(other.Numbers) != 1 || other.Numbers[0].Raw != "+1 650-555-0199" {
 		t.Fatalf("the unlisted holder of the line: %+v (present %v), want a non-eligible holder of +1 650-555-0199", other, ok)
 	}
-	plan := match.Build(match.Input{People: map[match.Provider][]match.Person{Aircall: people},
+	plan := match.Build(match.Input{People: map[match.Provider][]match.Person{Name: people},
 		Users:   []match.User{{ID: "005B", Username: "bob@x", Phone: "(650) 555-0199", CountryCode: "US"}},
-		Options: match.Options{DefaultRegion: "US", Providers: []match.Provider{Aircall}, Rules: RulesOf()}})
+		Options: match.Options{DefaultRegion: "US", Providers: []match.Provider{Name}, Rules: map[match.Provider]match.Rules{Name: Info.Rules}}})
 	if len(plan.Changes) != 0 {
 		t.Errorf("a user holding the shared line was linked: %+v", plan.Changes)
 	}

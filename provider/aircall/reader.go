@@ -1,8 +1,7 @@
-package directory
+package aircall
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -17,16 +16,11 @@ import (
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
 	"voiceid/match"
+	"voiceid/provider/read"
 )
 
-// Aircall is the provider name of Aircall's users.
-const Aircall match.Provider = "aircall"
-
-// AircallPlugin: Aircall users have no extension numbers (aircall.md §6).
-var AircallPlugin = Plugin{Name: Aircall, Title: "Aircall", Label: "Aircall User Identifier"}
-
-// AircallConfig is the [aircall] section.
-type AircallConfig struct {
+// Config is the [aircall] section.
+type Config struct {
 	BaseURL  string // https://api.aircall.io
 	APIID    string
 	APIToken string
@@ -44,71 +38,42 @@ type AircallConfig struct {
 	Log func(format string, args ...any)
 }
 
-// AircallReader reads the users of one Aircall company and the numbers assigned to them.
-type AircallReader struct {
+// Reader reads the users of one Aircall company and the numbers assigned to them.
+type Reader struct {
 	api *httpx.Client
-	cap int // records one list query reaches (AircallListCap)
+	cap int // records one list query reaches (ListCap)
 	log func(format string, args ...any)
 }
 
-// AircallPageSize is the largest page Aircall's list endpoints allow.
-const AircallPageSize = 50
+// PageSize is the largest page Aircall's list endpoints allow.
+const PageSize = 50
 
-// DefaultAircallRequestsPerMinute is half of Aircall's 120 requests per
+// DefaultRequestsPerMinute is half of Aircall's 120 requests per
 // minute per company, leaving the rest to the company's other integrations.
-const DefaultAircallRequestsPerMinute = 60
+const DefaultRequestsPerMinute = 60
 
-// NewAircall makes a reader; it does not contact the server.
-func NewAircall(cfg AircallConfig) *AircallReader {
+// New makes a reader; it does not contact the server.
+func New(cfg Config) *Reader {
 	rpm := cfg.RequestsPerMinute
 	if rpm <= 0 {
-		rpm = DefaultAircallRequestsPerMinute
+		rpm = DefaultRequestsPerMinute
 	}
-	now, logf := orNow(cfg.Now), orDiscard(cfg.Log)
+	now, logf := read.Clock(cfg.Now), read.Logf(cfg.Log)
 	// burst 1: the budget holds in every minute, from the very first request
 	limiter := rate.NewLimiter(rate.Limit(float64(rpm)/60), 1)
-	auth := staticAuth("Basic " + basic(cfg.APIID, cfg.APIToken))
-	return &AircallReader{cap: AircallListCap, log: logf, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
+	auth := read.Header(read.Basic(cfg.APIID, cfg.APIToken))
+	return &Reader{cap: ListCap, log: logf, api: &httpx.Client{Provider: "aircall", Base: cfg.BaseURL, HTTP: cfg.HTTP, Auth: auth,
 		Classify: classifyAircall(rpm, limiter, now), Sleep: cfg.Sleep, Now: now, MinBackoff: cfg.MinBackoff, Limiter: limiter}}
 }
 
-// orNow is the reader's clock: now, or the real one.
-func orNow(now func() time.Time) func() time.Time {
-	if now == nil {
-		return time.Now
-	}
-	return now
-}
-
-// orDiscard is the reader's log: logf, or nowhere.
-func orDiscard(logf func(string, ...any)) func(string, ...any) {
-	if logf == nil {
-		return func(string, ...any) {}
-	}
-	return logf
-}
-
 // Calls counts the HTTP requests made.
-func (c *AircallReader) Calls() int64 { return c.api.Calls() }
+func (c *Reader) Calls() int64 { return c.api.Calls() }
 
 // Check proves the credentials with GET /v1/ping.
-func (c *AircallReader) Check(ctx context.Context) error {
+func (c *Reader) Check(ctx context.Context) error {
 	_, err := c.api.Get(ctx, "/v1/ping", nil)
 	return err
 }
-
-func basic(user, pass string) string {
-	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-}
-
-// staticAuth sends the same header every time; Aircall keys do not expire.
-type staticAuth string
-
-func (s staticAuth) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", string(s))
-	return nil
-}
-func (s staticAuth) Invalidate() {}
 
 // classifyAircall treats 401 and 403 alike (bad key: fatal) and reads the
 // {"error","troubleshoot"} body. A 429 waits for X-AircallApi-Reset (else
@@ -182,7 +147,7 @@ type acMeta struct {
 }
 
 type acNumber struct {
-	ID        flexString   `json:"id"`
+	ID        read.ID      `json:"id"`
 	Digits    string       `json:"digits"`
 	CreatedAt string       `json:"created_at"`
 	Users     *[]acUserRef `json:"users"`
@@ -190,27 +155,27 @@ type acNumber struct {
 
 // acUserRef is an abridged user nested in a number.
 type acUserRef struct {
-	ID flexString `json:"id"`
+	ID read.ID `json:"id"`
 }
 
 type acUser struct {
-	ID        flexString  `json:"id"`
+	ID        read.ID     `json:"id"`
 	Name      string      `json:"name"`
 	Email     string      `json:"email"`
 	CreatedAt string      `json:"created_at"`
 	Numbers   *[]acNumber `json:"numbers"` // v1 only
 }
 
-// AircallListCap is the most records one Aircall list query reaches.
-const AircallListCap = 10000
+// ListCap is the most records one Aircall list query reaches.
+const ListCap = 10000
 
 // People reads every user and the numbers assigned to each. Users come from
 // /v2/users (falling back to /v1/users where v2 is missing); their numbers
 // from the v1 user list when it embeds them, else from the numbers.
-func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
+func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Person, error) {
 	users, err := listAll[acUser](ctx, c, "/v2/users", "users", progress)
 	v1 := false
-	if s := status(err); s == http.StatusNotFound || s == http.StatusGone {
+	if s := httpx.StatusOf(err); s == http.StatusNotFound || s == http.StatusGone {
 		users, err = listAll[acUser](ctx, c, "/v1/users", "users", progress)
 		v1 = true
 	}
@@ -236,7 +201,7 @@ func (c *AircallReader) People(ctx context.Context, progress func(read int)) ([]
 	out := make([]match.Person, 0, len(users))
 	listed := make(map[string]bool, len(users))
 	for _, u := range users {
-		p := match.Person{Provider: Aircall, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
+		p := match.Person{Provider: Name, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
 		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
 			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
@@ -256,7 +221,7 @@ func unlisted(byUser map[string][]string, listed map[string]bool) []match.Person
 		if listed[id] {
 			continue
 		}
-		p := match.Person{Provider: Aircall, ID: id, Type: "Unlisted", Status: "Unknown"}
+		p := match.Person{Provider: Name, ID: id, Type: "Unlisted", Status: "Unknown"}
 		for _, d := range byUser[id] {
 			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
 		}
@@ -269,19 +234,19 @@ func unlisted(byUser map[string][]string, listed map[string]bool) []match.Person
 // The documents put users[] on the number endpoints but do not say whether
 // the list embeds it, so the list is trusted only where evidence says it
 // carries assignments; any other number is read once on its own.
-func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string, error) {
+func (c *Reader) numbersByUser(ctx context.Context) (map[string][]string, error) {
 	nums, err := listAll[acNumber](ctx, c, "/v1/numbers", "numbers", nil)
 	if err != nil {
 		return nil, err
 	}
-	// read[i]: the list cannot say who holds nums[i]
-	read := make([]bool, len(nums))
+	// single[i]: the list cannot say who holds nums[i]
+	single := make([]bool, len(nums))
 	var empty []int
 	carries := false
 	for i, n := range nums {
 		switch {
 		case n.Users == nil:
-			read[i] = true
+			single[i] = true
 		case len(*n.Users) == 0:
 			empty = append(empty, i)
 		default:
@@ -293,7 +258,7 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 	case !carries:
 		c.log("aircall: the numbers list shows nobody on any number: reading each of them")
 		for _, i := range empty {
-			read[i] = true
+			single[i] = true
 		}
 	default:
 		// one read of a number the list shows unassigned settles whether the list can be trusted
@@ -304,7 +269,7 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 		if len(*nums[i].Users) > 0 {
 			c.log("aircall: number %s has users that the numbers list does not show: reading each number the list shows unassigned", nums[i].ID)
 			for _, i := range empty[1:] {
-				read[i] = true
+				single[i] = true
 			}
 		} else {
 			c.log("aircall: the numbers list carries assignments (number %s is unassigned in the list and on its own)", nums[i].ID)
@@ -312,7 +277,7 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 	}
 	alone := 0
 	for i := range nums {
-		if read[i] {
+		if single[i] {
 			alone++
 		}
 	}
@@ -322,7 +287,7 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 	out := map[string][]string{}
 	hidden := 0 // numbers read alone that have users
 	for i := range nums {
-		if read[i] {
+		if single[i] {
 			if err := c.readNumber(ctx, &nums[i]); err != nil {
 				return nil, err
 			}
@@ -344,7 +309,7 @@ func (c *AircallReader) numbersByUser(ctx context.Context) (map[string][]string,
 }
 
 // readNumber replaces n's users with those GET /v1/numbers/:id names (none: an empty list).
-func (c *AircallReader) readNumber(ctx context.Context, n *acNumber) error {
+func (c *Reader) readNumber(ctx context.Context, n *acNumber) error {
 	resp, err := c.api.Get(ctx, "/v1/numbers/"+url.PathEscape(string(n.ID)), nil)
 	if err != nil {
 		return err
@@ -389,7 +354,7 @@ func createdSecond[T listed](it T) (int64, bool) {
 // its own second or not and however it orders records created in the same
 // second (both UNCONFIRMED). The re-read edge costs at most one page per
 // 10,000 records.
-func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, progress func(int)) ([]T, error) {
+func listAll[T listed](ctx context.Context, c *Reader, path, key string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
 	keep := func(items []T) {
@@ -413,7 +378,7 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 		}
 	}
 	if len(out) < meta.Total {
-		return nil, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, len(out), meta.Total)
+		return nil, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", read.ErrIncomplete, path, len(out), meta.Total)
 	}
 	return out, nil
 }
@@ -425,8 +390,8 @@ func listAll[T listed](ctx context.Context, c *AircallReader, path, key string, 
 // whether the query's pages reached the cap (so more records may follow).
 // next_page_link only says that a next page exists: the request for page n
 // is the query's own, since a link that lost from or order reads another list.
-func readQuery[T listed](ctx context.Context, c *AircallReader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, bool, error) {
-	q.Set("per_page", strconv.Itoa(AircallPageSize))
+func readQuery[T listed](ctx context.Context, c *Reader, path, key string, q url.Values, keep func([]T)) ([]T, acMeta, bool, error) {
+	q.Set("per_page", strconv.Itoa(PageSize))
 	q.Set("page", "1")
 	items, meta, err := decodePage[T](ctx, c.api, path, key, q, 1)
 	if err != nil {
@@ -445,10 +410,10 @@ func readQuery[T listed](ctx context.Context, c *AircallReader, path, key string
 	}
 	fresh(items)
 	keep(items)
-	last, next, read := items, meta, len(items)
+	last, next, got := items, meta, len(items)
 	told := false // of a link that is not the query's own, once a query
-	for n := 2; next.NextPageLink != nil && *next.NextPageLink != "" && n*AircallPageSize <= c.cap; n++ {
-		page := cloneWith(q, "page", strconv.Itoa(n))
+	for n := 2; next.NextPageLink != nil && *next.NextPageLink != "" && n*PageSize <= c.cap; n++ {
+		page := read.With(q, "page", strconv.Itoa(n))
 		if !told && !ownPage(path, *next.NextPageLink, page) {
 			c.log("aircall: the next_page_link of GET %s page %d is not this query's page %d (%q): asking for page %d with the query's own parameters (%s)",
 				path, n-1, n, *next.NextPageLink, n, page.Encode())
@@ -460,15 +425,15 @@ func readQuery[T listed](ctx context.Context, c *AircallReader, path, key string
 		if len(items) == 0 {
 			break
 		}
-		if err := pageProgress("aircall", path, n, len(items), fresh(items), next.Total, AircallPageSize); err != nil {
+		if err := read.Progress("aircall", path, n, len(items), fresh(items), next.Total, PageSize); err != nil {
 			return nil, meta, false, err
 		}
 		keep(items)
-		last, read = items, read+len(items)
+		last, got = items, got+len(items)
 	}
-	full := read >= c.cap
-	if !full && read < meta.Total {
-		return nil, meta, false, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", ErrIncomplete, path, read, meta.Total)
+	full := got >= c.cap
+	if !full && got < meta.Total {
+		return nil, meta, false, fmt.Errorf("aircall: %w: GET %s returned %d of %d records", read.ErrIncomplete, path, got, meta.Total)
 	}
 	return last, meta, full, nil
 }
@@ -482,7 +447,7 @@ func ownPage(path, link string, want url.Values) bool {
 // onwards reads the records created from last's second on, in created_at
 // order, one query per 10,000. No upper bound: a clock behind Aircall's must
 // not cut off the newest records.
-func onwards[T listed](ctx context.Context, c *AircallReader, path, key string, last T, keep func([]T)) error {
+func onwards[T listed](ctx context.Context, c *Reader, path, key string, last T, keep func([]T)) error {
 	from, ok := createdSecond(last)
 	for {
 		if !ok {
@@ -519,11 +484,11 @@ func decodePage[T any](ctx context.Context, api *httpx.Client, path, key string,
 		return nil, meta, fmt.Errorf("aircall: GET %s page %d: answer has no %q list", path, n, key)
 	}
 	if m := raw["meta"]; m == nil || string(m) == "null" {
-		if len(items) < AircallPageSize {
+		if len(items) < PageSize {
 			return items, meta, nil
 		}
 		return nil, meta, fmt.Errorf("aircall: %w: GET %s page %d: a full page of %d records without meta: whether more follow cannot be told; "+
-			"if a proxy stands between voiceid and aircall, make it pass the answers through whole", ErrIncomplete, path, n, len(items))
+			"if a proxy stands between voiceid and aircall, make it pass the answers through whole", read.ErrIncomplete, path, n, len(items))
 	}
 	if json.Unmarshal(raw["meta"], &meta) != nil {
 		return nil, meta, fmt.Errorf("aircall: GET %s page %d: malformed meta", path, n)

@@ -1,4 +1,4 @@
-package directory
+package aircall
 
 import (
 	"context"
@@ -7,25 +7,6 @@ import (
 
 	"voiceid/sandbox"
 )
-
-// BenchmarkReadRingCentral50k reads a 50,000-entry directory. The minimum is
-// one token request plus ceil(50,001 / 2,000) = 26 pages.
-func BenchmarkReadRingCentral50k(b *testing.B) {
-	sim := sandbox.NewRingCentral(manyEntries(50_000), rcCreds)
-	defer sim.Close()
-	const minimum = 1 + (50_001+DirectoryPageSize-1)/DirectoryPageSize
-	var calls int64
-	for b.Loop() {
-		r := NewRingCentral(RingCentralConfig{Server: sim.URL(), ClientID: rcCreds.ClientID, ClientSecret: rcCreds.ClientSecret, JWT: rcCreds.JWT})
-		people, err := r.People(context.Background(), nil)
-		if err != nil || len(people) != 50_001 {
-			b.Fatalf("read %d, err %v", len(people), err)
-		}
-		calls = r.Calls()
-	}
-	b.ReportMetric(float64(calls), "requests")
-	b.ReportMetric(minimum, "minimum")
-}
 
 // BenchmarkReadAircall20k reads a 20,000-user company, twice the list cap, so
 // the users come in two created_at-ordered queries; every user has a line.
@@ -45,7 +26,7 @@ func BenchmarkReadAircall20k(b *testing.B) {
 	minimum := (users+49)/50 + (numbers+49)/50 + numbers
 	var calls int64
 	for b.Loop() {
-		r := NewAircall(AircallConfig{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, RequestsPerMinute: 1 << 30})
+		r := New(Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, RequestsPerMinute: 1 << 30})
 		people, err := r.People(context.Background(), nil)
 		if err != nil || len(people) != users {
 			b.Fatalf("read %d, err %v", len(people), err)
@@ -54,7 +35,7 @@ func BenchmarkReadAircall20k(b *testing.B) {
 	}
 	b.ReportMetric(float64(calls), "requests")
 	b.ReportMetric(float64(minimum), "minimum")
-	b.ReportMetric(float64(calls)/DefaultAircallRequestsPerMinute, "minutes@60/min")
+	b.ReportMetric(float64(calls)/DefaultRequestsPerMinute, "minutes@60/min")
 	if n := sim.Answered(400); n != 0 {
 		b.Errorf("%d requests past the 10,000-record cap", n)
 	}

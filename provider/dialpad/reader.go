@@ -1,9 +1,8 @@
-package directory
+package dialpad
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,19 +13,11 @@ import (
 
 	"voiceid/internal/httpx"
 	"voiceid/match"
+	"voiceid/provider/read"
 )
 
-// Dialpad is the provider name of Dialpad's users.
-const Dialpad match.Provider = "dialpad"
-
-// DialpadPlugin: Dialpad users may carry an extension (dialpad.md §3), and a
-// number may belong to an office, department, call center, room or call
-// router instead of a user (§4), which a Salesforce Phone must not link.
-var DialpadPlugin = Plugin{Name: Dialpad, Title: "Dialpad", Label: "Dialpad User Identifier",
-	Rules: match.Rules{Extensions: true, OwnerLines: true}}
-
-// DialpadConfig is the [dialpad] section.
-type DialpadConfig struct {
+// Config is the [dialpad] section.
+type Config struct {
 	BaseURL string // https://dialpad.com
 	APIKey  string // a company API key (Admin Settings > My Company > Authentication > API Keys)
 	// RequestsPerSecond is voiceid's own budget (default 5): well under the
@@ -40,38 +31,38 @@ type DialpadConfig struct {
 	Log func(format string, args ...any)
 }
 
-// DefaultDialpadRequestsPerSecond is a quarter of Dialpad's 20 per second
+// DefaultRequestsPerSecond is a quarter of Dialpad's 20 per second
 // per company, leaving the rest to the company's other integrations.
-const DefaultDialpadRequestsPerSecond = 5
+const DefaultRequestsPerSecond = 5
 
-// DialpadReader reads the users of one Dialpad company and the owners of its numbers.
-type DialpadReader struct {
+// Reader reads the users of one Dialpad company and the owners of its numbers.
+type Reader struct {
 	api *httpx.Client
 	log func(format string, args ...any)
 }
 
-// NewDialpad makes a reader; it does not contact the server.
-func NewDialpad(cfg DialpadConfig) *DialpadReader {
+// New makes a reader; it does not contact the server.
+func New(cfg Config) *Reader {
 	rps := cfg.RequestsPerSecond
 	if rps <= 0 {
-		rps = DefaultDialpadRequestsPerSecond
+		rps = DefaultRequestsPerSecond
 	}
-	now, logf := orNow(cfg.Now), orDiscard(cfg.Log)
+	now, logf := read.Clock(cfg.Now), read.Logf(cfg.Log)
 	// burst 1: the budget holds in every second, from the very first request
 	limiter := rate.NewLimiter(rate.Limit(rps), 1)
-	return &DialpadReader{log: logf, api: &httpx.Client{Provider: "dialpad", Base: cfg.BaseURL, HTTP: cfg.HTTP,
-		Auth: staticAuth("Bearer " + cfg.APIKey), Classify: classifyDialpad, Sleep: cfg.Sleep, Now: now,
+	return &Reader{log: logf, api: &httpx.Client{Provider: "dialpad", Base: cfg.BaseURL, HTTP: cfg.HTTP,
+		Auth: read.Header("Bearer " + cfg.APIKey), Classify: classifyDialpad, Sleep: cfg.Sleep, Now: now,
 		MinBackoff: cfg.MinBackoff, Limiter: limiter}}
 }
 
 // Calls counts the HTTP requests made.
-func (c *DialpadReader) Calls() int64 { return c.api.Calls() }
+func (c *Reader) Calls() int64 { return c.api.Calls() }
 
 // Check proves the key with GET /api/v2/company, which needs a company-admin
 // key; a key without admin rights is proved by one page of users instead.
-func (c *DialpadReader) Check(ctx context.Context) error {
+func (c *Reader) Check(ctx context.Context) error {
 	_, err := c.api.Get(ctx, "/api/v2/company", nil)
-	if status(err) == http.StatusForbidden {
+	if httpx.StatusOf(err) == http.StatusForbidden {
 		c.log("dialpad: the key is not a company-admin key (403 on /api/v2/company): the numbers' owners will be read from each kind of entity")
 		_, err = c.api.Get(ctx, "/api/v2/users", url.Values{"state": {"active"}})
 	}
@@ -80,20 +71,11 @@ func (c *DialpadReader) Check(ctx context.Context) error {
 
 // dialpadHint says what a 401 means: Dialpad keys expire (dialpad.md §1, §6).
 func dialpadHint(err error) error {
-	if status(err) == http.StatusUnauthorized {
+	if httpx.StatusOf(err) == http.StatusUnauthorized {
 		return fmt.Errorf("%w: the [dialpad] api_key is wrong or has expired (Dialpad keys have an expiry date): "+
 			"a company admin makes a new one in Dialpad Admin Settings > My Company > Authentication > API Keys", err)
 	}
 	return err
-}
-
-// status is the HTTP status a request failed with, 0 for none.
-func status(err error) int {
-	var he *httpx.Error
-	if errors.As(err, &he) {
-		return he.Status
-	}
-	return 0
 }
 
 // classifyDialpad fails at once on 401 and 403 (a static key cannot be
@@ -128,33 +110,33 @@ func classifyDialpad(st int, h http.Header, body []byte, err error) httpx.Verdic
 }
 
 type dpUser struct {
-	ID           flexString `json:"id"`
-	FirstName    string     `json:"first_name"`
-	LastName     string     `json:"last_name"`
-	DisplayName  string     `json:"display_name"`
-	Emails       []string   `json:"emails"`
-	PhoneNumbers []string   `json:"phone_numbers"`
-	Extension    flexString `json:"extension"`
-	State        string     `json:"state"`
+	ID           read.ID  `json:"id"`
+	FirstName    string   `json:"first_name"`
+	LastName     string   `json:"last_name"`
+	DisplayName  string   `json:"display_name"`
+	Emails       []string `json:"emails"`
+	PhoneNumbers []string `json:"phone_numbers"`
+	Extension    read.ID  `json:"extension"`
+	State        string   `json:"state"`
 }
 
 // dpOwner is an office, department, call center, room or call router.
 type dpOwner struct {
-	ID           flexString `json:"id"`
-	Name         string     `json:"name"`
-	PhoneNumbers []string   `json:"phone_numbers"`
+	ID           read.ID  `json:"id"`
+	Name         string   `json:"name"`
+	PhoneNumbers []string `json:"phone_numbers"`
 }
 
 type dpNumber struct {
-	Number     string     `json:"number"`
-	TargetType string     `json:"target_type"`
-	TargetID   flexString `json:"target_id"`
-	Deleted    bool       `json:"deleted"`
+	Number     string  `json:"number"`
+	TargetType string  `json:"target_type"`
+	TargetID   read.ID `json:"target_id"`
+	Deleted    bool    `json:"deleted"`
 }
 
 // People reads every active user, then the entities that own the company's
 // other numbers, as non-eligible entries whose numbers count for sharing.
-func (c *DialpadReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
+func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Person, error) {
 	// state is sent explicitly: its default is UNCONFIRMED (dialpad.md §2)
 	users, err := dpList(ctx, c, "/api/v2/users", url.Values{"state": {"active"}},
 		func(u dpUser) string { return string(u.ID) }, progress)
@@ -163,7 +145,7 @@ func (c *DialpadReader) People(ctx context.Context, progress func(read int)) ([]
 	}
 	out := make([]match.Person, 0, len(users))
 	for _, u := range users {
-		p := match.Person{Provider: Dialpad, ID: string(u.ID), Type: "User", Status: "Enabled",
+		p := match.Person{Provider: Name, ID: string(u.ID), Type: "User", Status: "Enabled",
 			Name: u.DisplayName, Extension: string(u.Extension)}
 		if p.Name == "" {
 			p.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
@@ -205,9 +187,9 @@ var ownerKinds = []struct{ path, typ, target string }{
 // owners lists the non-user owners of numbers: from /api/v2/numbers, which
 // names each number's one owner but needs a company-admin key, else from the
 // union of each kind's list.
-func (c *DialpadReader) owners(ctx context.Context) ([]match.Person, error) {
+func (c *Reader) owners(ctx context.Context) ([]match.Person, error) {
 	nums, err := dpList(ctx, c, "/api/v2/numbers", nil, func(n dpNumber) string { return n.Number }, nil)
-	if status(err) == http.StatusForbidden {
+	if httpx.StatusOf(err) == http.StatusForbidden {
 		c.log("dialpad: /api/v2/numbers needs a company-admin key (403): reading the offices, departments, call centers, rooms and call routers for the numbers they own")
 		return c.ownersByKind(ctx)
 	}
@@ -223,7 +205,7 @@ func (c *DialpadReader) owners(ctx context.Context) ([]match.Person, error) {
 		key := n.TargetType + "/" + string(n.TargetID)
 		p := byOwner[key]
 		if p == nil {
-			p = &match.Person{Provider: Dialpad, ID: string(n.TargetID), Type: ownerType(n.TargetType), Status: "Enabled"}
+			p = &match.Person{Provider: Name, ID: string(n.TargetID), Type: ownerType(n.TargetType), Status: "Enabled"}
 			byOwner[key] = p
 			out = append(out, p)
 		}
@@ -247,11 +229,11 @@ func ownerType(target string) string {
 	return strings.ToUpper(target[:1]) + target[1:]
 }
 
-func (c *DialpadReader) ownersByKind(ctx context.Context) ([]match.Person, error) {
+func (c *Reader) ownersByKind(ctx context.Context) ([]match.Person, error) {
 	var out []match.Person
 	for _, k := range ownerKinds {
 		items, err := dpList(ctx, c, k.path, nil, func(o dpOwner) string { return string(o.ID) }, nil)
-		if status(err) == http.StatusForbidden {
+		if httpx.StatusOf(err) == http.StatusForbidden {
 			// without them a Salesforce Phone equal to such a line links nobody, unreported
 			c.log("dialpad: %s is not readable with this key (403): the lines of those entities are not known", k.path)
 			continue
@@ -260,7 +242,7 @@ func (c *DialpadReader) ownersByKind(ctx context.Context) ([]match.Person, error
 			return nil, err
 		}
 		for _, o := range items {
-			p := match.Person{Provider: Dialpad, ID: string(o.ID), Type: k.typ, Status: "Enabled", Name: o.Name}
+			p := match.Person{Provider: Name, ID: string(o.ID), Type: k.typ, Status: "Enabled", Name: o.Name}
 			for _, n := range o.PhoneNumbers {
 				p.Numbers = append(p.Numbers, match.Number{Raw: n, UsageType: match.UsageDirect})
 			}
@@ -278,7 +260,7 @@ func (c *DialpadReader) ownersByKind(ctx context.Context) ([]match.Person, error
 // an error rather than a loop: a cursor seen before, a page of only records
 // already read (whatever its cursor), or emptyPagesInARow pages without items
 // that still carry a cursor.
-func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Values, key func(T) string, progress func(int)) ([]T, error) {
+func dpList[T any](ctx context.Context, c *Reader, path string, q url.Values, key func(T) string, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
 	cursors := map[string]bool{}
@@ -306,9 +288,9 @@ func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Val
 			progress(len(out))
 		}
 		if page.Cursor != nil && cursors[*page.Cursor] {
-			return nil, fmt.Errorf("dialpad: %w: GET %s page %d repeats an earlier cursor; the list cannot be read to its end", ErrIncomplete, path, n)
+			return nil, fmt.Errorf("dialpad: %w: GET %s page %d repeats an earlier cursor; the list cannot be read to its end", read.ErrIncomplete, path, n)
 		}
-		if err := pageProgress("dialpad", path, n, len(page.Items), len(out)-before, -1, 0); err != nil {
+		if err := read.Progress("dialpad", path, n, len(page.Items), len(out)-before, -1, 0); err != nil {
 			return nil, err
 		}
 		if page.Cursor == nil || *page.Cursor == "" {
@@ -319,10 +301,10 @@ func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Val
 		}
 		if empty >= emptyPagesInARow {
 			return nil, fmt.Errorf("dialpad: %w: GET %s page %d: %d pages in a row without items, each with a new cursor: the list is not advancing, so the read stopped",
-				ErrIncomplete, path, n, empty)
+				read.ErrIncomplete, path, n, empty)
 		}
 		cursors[*page.Cursor] = true
-		q = cloneWith(q, "cursor", *page.Cursor)
+		q = read.With(q, "cursor", *page.Cursor)
 	}
 }
 
@@ -330,12 +312,3 @@ func dpList[T any](ctx context.Context, c *DialpadReader, path string, q url.Val
 // giving cursors: undocumented (only a last page lacks items), so a few are
 // followed, not an endless run of them.
 const emptyPagesInARow = 3
-
-func cloneWith(q url.Values, k, v string) url.Values {
-	out := url.Values{}
-	for key, vs := range q {
-		out[key] = append([]string(nil), vs...)
-	}
-	out.Set(k, v)
-	return out
-}

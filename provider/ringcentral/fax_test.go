@@ -1,4 +1,4 @@
-package directory
+package ringcentral
 
 import (
 	"context"
@@ -39,9 +39,9 @@ func TestRingCentralFaxOnlyNumbersAreNeverEvidenceNorAPhone(t *testing.T) {
 					}
 				}
 			}
-			plan := match.Build(match.Input{People: map[match.Provider][]match.Person{RingCentral: people}, Users: users,
-				Options: match.Options{DefaultRegion: "US", FillPhone: true, Providers: []match.Provider{RingCentral}, Rules: RulesOf()}})
-			want := match.Change{Provider: RingCentral, UserID: "005FERN", New: "8"} // by email, and nothing else
+			plan := match.Build(match.Input{People: map[match.Provider][]match.Person{Name: people}, Users: users,
+				Options: match.Options{DefaultRegion: "US", FillPhone: true, Providers: []match.Provider{Name}, Rules: map[match.Provider]match.Rules{Name: Info.Rules}}})
+			want := match.Change{Provider: Name, UserID: "005FERN", New: "8"} // by email, and nothing else
 			if len(plan.Changes) != 1 || plan.Changes[0].UserID != want.UserID || plan.Changes[0].New != want.New || plan.Changes[0].Phone {
 				t.Errorf("changes %+v, want only Fern's identifier (by email): no link by the fax line, no Phone from it", plan.Changes)
 			}

@@ -1,4 +1,4 @@
-package directory
+package dialpad
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"voiceid/internal/fakeclock"
 	"voiceid/match"
+	"voiceid/provider/read"
 	"voiceid/sandbox"
 )
 
@@ -56,14 +57,14 @@ func dpSim(t *testing.T, n int, clk *fakeclock.Clock) *sandbox.DialpadSim {
 	return sim
 }
 
-func dpReader(sim *sandbox.DialpadSim, clk *fakeclock.Clock, adjust func(*DialpadConfig)) (*DialpadReader, *strings.Builder) {
+func dpReader(sim *sandbox.DialpadSim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
 	var log strings.Builder
-	cfg := DialpadConfig{BaseURL: sim.URL(), APIKey: dpKey, Sleep: clk.Sleep, Now: clk.Now,
+	cfg := Config{BaseURL: sim.URL(), APIKey: dpKey, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	return NewDialpad(cfg), &log
+	return New(cfg), &log
 }
 
 func dpUsersOf(people []match.Person) []match.Person {
@@ -148,7 +149,7 @@ func TestDialpadRepeatedCursorIsAnErrorNotALoop(t *testing.T) {
 	sim.Inject(sandbox.Fault{Path: "/api/v2/users", Status: 200, Times: 3, Body: `{"items":[{"id":"1","state":"active"}],"cursor":"same-_-1"}`})
 	r, _ := dpReader(sim, clk, nil)
 	_, err := r.People(context.Background(), nil)
-	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "repeats an earlier cursor") {
+	if !errors.Is(err, read.ErrIncomplete) || !strings.Contains(err.Error(), "repeats an earlier cursor") {
 		t.Fatalf("err = %v, want an incomplete read naming the repeated cursor", err)
 	}
 	if n := sim.Requests("/api/v2/users"); n != 2 {
@@ -235,11 +236,11 @@ func TestDialpadNeverExceedsItsBudget(t *testing.T) {
 		name   string
 		budget int
 		want   int
-	}{{"default budget", 0, DefaultDialpadRequestsPerSecond}, {"configured budget", 2, 2}} {
+	}{{"default budget", 0, DefaultRequestsPerSecond}, {"configured budget", 2, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
 			sim := dpSim(t, 300, clk) // 13 users pages and 1 numbers page
-			r, _ := dpReader(sim, clk, func(c *DialpadConfig) { c.RequestsPerSecond = tc.budget })
+			r, _ := dpReader(sim, clk, func(c *Config) { c.RequestsPerSecond = tc.budget })
 			if _, err := r.People(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package directory
+package ringcentral
 
 import (
 	"cmp"
@@ -18,18 +18,11 @@ import (
 	"voiceid/internal/httpx"
 	"voiceid/internal/pack"
 	"voiceid/match"
+	"voiceid/provider/read"
 )
 
-// RingCentral is the provider name of RingCentral's company directory.
-const RingCentral match.Provider = "ringcentral"
-
-// RingCentralPlugin: people carry extension numbers, and a person's one direct
-// number may fill a linked user's empty Phone.
-var RingCentralPlugin = Plugin{Name: RingCentral, Title: "RingCentral", Label: "RingCentral User Identifier", Entries: "entries",
-	Rules: match.Rules{Extensions: true, PhoneSource: true}}
-
-// RingCentralConfig is the [ringcentral] section.
-type RingCentralConfig struct {
+// Config is the [ringcentral] section.
+type Config struct {
 	Server       string // https://platform.ringcentral.com
 	ClientID     string
 	ClientSecret string
@@ -43,12 +36,12 @@ type RingCentralConfig struct {
 	Now func() time.Time
 }
 
-// RingCentralReader reads the company directory of one RingCentral account.
-type RingCentralReader struct {
+// Reader reads the company directory of one RingCentral account.
+type Reader struct {
 	api      *httpx.Client
 	tokenAPI *httpx.Client
 	auth     *httpx.TokenAuth
-	cfg      RingCentralConfig
+	cfg      Config
 
 	mu       sync.Mutex
 	sessions []rcSession // opened by this reader's sign-ins, not yet revoked
@@ -60,8 +53,8 @@ type rcSession struct{ access, refresh string }
 // DirectoryPageSize is the largest page the directory endpoint allows.
 const DirectoryPageSize = 2000
 
-// NewRingCentral makes a reader; it does not contact the server.
-func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
+// New makes a reader; it does not contact the server.
+func New(cfg Config) *Reader {
 	minBackoff := cfg.MinBackoff
 	if minBackoff == 0 {
 		minBackoff = 2 * time.Second
@@ -69,7 +62,7 @@ func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &RingCentralReader{cfg: cfg}
+	c := &Reader{cfg: cfg}
 	c.tokenAPI = &httpx.Client{Provider: "ringcentral", Base: cfg.Server, HTTP: cfg.HTTP, Classify: classifyRC,
 		Sleep: cfg.Sleep, Now: cfg.Now, MinBackoff: minBackoff, MaxAttempts: 4}
 	// a token is presented again a minute before it expires, not mid-page
@@ -80,10 +73,10 @@ func NewRingCentral(cfg RingCentralConfig) *RingCentralReader {
 }
 
 // Calls counts the HTTP requests made, token requests included.
-func (c *RingCentralReader) Calls() int64 { return c.api.Calls() + c.tokenAPI.Calls() }
+func (c *Reader) Calls() int64 { return c.api.Calls() + c.tokenAPI.Calls() }
 
 // Check obtains a token, proving the credentials.
-func (c *RingCentralReader) Check(ctx context.Context) error {
+func (c *Reader) Check(ctx context.Context) error {
 	_, err := c.auth.Token(ctx)
 	return err
 }
@@ -92,7 +85,7 @@ func (c *RingCentralReader) Check(ctx context.Context) error {
 // an access token. One token serves the whole run, since RingCentral caps
 // parallel sessions; TokenAuth presents the JWT again only when it dies.
 // Each sign-in opens a session, kept until Close revokes it.
-func (c *RingCentralReader) signIn(ctx context.Context) (*oauth2.Token, error) {
+func (c *Reader) signIn(ctx context.Context) (*oauth2.Token, error) {
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {c.cfg.JWT}}
 	resp, err := c.tokenAPI.Do(ctx, http.MethodPost, "/restapi/oauth/token", nil, []byte(form.Encode()), c.clientHeader())
 	if err != nil {
@@ -119,9 +112,9 @@ func (c *RingCentralReader) signIn(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // clientHeader is what the OAuth endpoints take: a form, and the app's Basic credentials.
-func (c *RingCentralReader) clientHeader() http.Header {
+func (c *Reader) clientHeader() http.Header {
 	return http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
-		"Authorization": {"Basic " + basic(c.cfg.ClientID, c.cfg.ClientSecret)}}
+		"Authorization": {read.Basic(c.cfg.ClientID, c.cfg.ClientSecret)}}
 }
 
 // RevokeTimeout bounds Close: a run that is being stopped still ends its
@@ -133,7 +126,7 @@ const RevokeTimeout = 10 * time.Second
 // extra login may end an older one (ringcentral.md §1), so a session left
 // open by each run would end the sessions of the company's other apps. It
 // runs on a context of its own, so that a cancelled run still revokes.
-func (c *RingCentralReader) Close(ctx context.Context) error {
+func (c *Reader) Close(ctx context.Context) error {
 	c.mu.Lock()
 	sessions := c.sessions
 	c.sessions = nil
@@ -156,7 +149,7 @@ func (c *RingCentralReader) Close(ctx context.Context) error {
 // revoke ends one session: POST /restapi/oauth/revoke with token=. The
 // refresh token is sent when there is one: it still names the session after
 // the access token expired, which RFC 7009 lets a server ignore.
-func (c *RingCentralReader) revoke(ctx context.Context, s rcSession) error {
+func (c *Reader) revoke(ctx context.Context, s rcSession) error {
 	token := s.refresh
 	if token == "" {
 		token = s.access
@@ -227,29 +220,6 @@ func classifyRC(status int, h http.Header, body []byte, err error) httpx.Verdict
 	return v
 }
 
-// flexString decodes a JSON string or number (ids are strings in the
-// directory and numbers in the extension list), trimmed of surrounding white
-// space: every reader's ids are flexStrings, so a padded id is neither
-// written to Salesforce nor kept apart from its unpadded self.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(strings.TrimSpace(s))
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
-}
-
 type rcDirectoryPage struct {
 	Records *[]rcContact `json:"records"`
 	Paging  struct {
@@ -261,14 +231,14 @@ type rcDirectoryPage struct {
 }
 
 type rcContact struct {
-	ID              flexString `json:"id"`
-	Type            string     `json:"type"`
-	Status          string     `json:"status"`
-	FirstName       string     `json:"firstName"`
-	LastName        string     `json:"lastName"`
-	Name            string     `json:"name"`
-	Email           string     `json:"email"`
-	ExtensionNumber string     `json:"extensionNumber"`
+	ID              read.ID `json:"id"`
+	Type            string  `json:"type"`
+	Status          string  `json:"status"`
+	FirstName       string  `json:"firstName"`
+	LastName        string  `json:"lastName"`
+	Name            string  `json:"name"`
+	Email           string  `json:"email"`
+	ExtensionNumber string  `json:"extensionNumber"`
 	PhoneNumbers    []struct {
 		PhoneNumber string `json:"phoneNumber"`
 		Type        string `json:"type"` // VoiceFax, VoiceOnly, FaxOnly
@@ -281,13 +251,9 @@ type rcContact struct {
 // link nor a Phone to fill (match counts only UsageDirect).
 const UsageFaxOnly = "FaxOnly"
 
-// ErrIncomplete marks a directory read that did not return everything the
-// server said it holds; nothing may be decided from such a read.
-var ErrIncomplete = errors.New("directory read is incomplete")
-
 // People reads every directory entry of the account, all types, in pages of
 // DirectoryPageSize. progress, if set, is told the running count.
-func (c *RingCentralReader) People(ctx context.Context, progress func(read int)) ([]match.Person, error) {
+func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Person, error) {
 	const endpoint = "/restapi/v1.0/account/~/directory/entries"
 	var out []match.Person
 	seen := map[string]bool{}
@@ -320,7 +286,7 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 			progress(len(out))
 		}
 		perPage := cmp.Or(p.Paging.PerPage, DirectoryPageSize)
-		if err := pageProgress("ringcentral", endpoint, page, len(*p.Records), len(out)-before, total, perPage); err != nil {
+		if err := read.Progress("ringcentral", endpoint, page, len(*p.Records), len(out)-before, total, perPage); err != nil {
 			return nil, err
 		}
 		last := len(*p.Records) == 0 || (p.Paging.TotalPages != nil && page >= *p.Paging.TotalPages)
@@ -329,7 +295,7 @@ func (c *RingCentralReader) People(ctx context.Context, progress func(read int))
 		}
 	}
 	if total >= 0 && len(out) < total {
-		return nil, fmt.Errorf("ringcentral: %w: read %d entries, the server reported %d", ErrIncomplete, len(out), total)
+		return nil, fmt.Errorf("ringcentral: %w: read %d entries, the server reported %d", read.ErrIncomplete, len(out), total)
 	}
 	return out, nil
 }
@@ -339,7 +305,7 @@ func (r rcContact) person() match.Person {
 	if name == "" {
 		name = r.Name
 	}
-	p := match.Person{Provider: RingCentral, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
+	p := match.Person{Provider: Name, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
 		Email: r.Email, Extension: r.ExtensionNumber}
 	own := []*string{&p.ID, &p.Name, &p.Email, &p.Extension}
 	if len(r.PhoneNumbers) > 0 {

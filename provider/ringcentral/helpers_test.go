@@ -1,0 +1,15 @@
+package ringcentral
+
+import "voiceid/provider/providertest"
+
+// The helpers every provider's reader tests share (package providertest).
+var (
+	newClock     = providertest.Clock
+	checkAll     = providertest.CheckAll
+	busiest      = providertest.Busiest
+	answerInTurn = providertest.AnswerInTurn
+	stoppedAt    = providertest.StoppedAt
+	samePeople   = providertest.SamePeople
+)
+
+const pastLastPage = providertest.PastLastPage
