@@ -81,7 +81,7 @@ func checkDialpadLinks(t *testing.T, sb *sandbox.Stack, applied *report.Report) 
 	if c := findConflict(applied, "shared_number", "dialpad", p.Line); c == nil {
 		t.Errorf("no shared_number for the department's line %s", p.Line)
 	} else if !slices.Equal(c.ProviderIDs, []string{"department:" + p.Department}) || !slices.Equal(c.SalesforceUserIDs, []string{p.LineUser}) ||
-		!strings.Contains(c.Detail, "Department") {
+		!strings.Contains(c.Detail, "Dialpad department") {
 		t.Errorf("shared_number %+v does not name the department and the user", *c)
 	}
 	if c := findConflict(applied, "stale_identifier", "dialpad", p.StalePerson); c == nil || !slices.Equal(c.SalesforceUserIDs, []string{p.StaleUser}) {

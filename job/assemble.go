@@ -63,9 +63,9 @@ func refsFor(plan match.Plan, src sources) refs {
 		r.people[prov] = map[string]report.PersonRef{}
 		for _, p := range ps {
 			if wantPeople[prov][p.ID] {
-				ref := report.PersonRef{ID: p.ID, Name: p.Name, Email: p.Email, State: p.Type + " " + p.Status}
+				ref := report.PersonRef{ID: p.ID, Name: p.Name, Email: p.Email, State: p.State, Eligible: &p.Eligible}
 				for _, n := range p.Numbers {
-					if n.UsageType == match.UsageDirect {
+					if n.Direct {
 						ref.Numbers = append(ref.Numbers, n.Raw)
 					}
 				}

@@ -16,7 +16,7 @@ func emptyDirectoryGuard(provs []provider.Info, src sources) error {
 		p := info.Name
 		eligible := 0
 		for _, x := range src.people[p] {
-			if x.Eligible() {
+			if x.Eligible {
 				eligible++
 			}
 		}

@@ -160,9 +160,10 @@ func (r *run) plan(src sources) (match.Plan, refs, error) {
 		return match.Plan{}, refs{}, err
 	}
 	opts := r.Match
-	opts.Providers, opts.Rules = r.Names(), map[match.Provider]match.Rules{}
+	opts.Providers, opts.Rules, opts.Naming = r.Names(), map[match.Provider]match.Rules{}, map[match.Provider]match.Naming{}
 	for _, p := range r.Providers {
 		opts.Rules[p.Name] = p.Rules
+		opts.Naming[p.Name] = match.Naming{Title: p.Title, Entry: p.Entry, Entries: p.Entries}
 	}
 	in := match.Input{Users: src.users, People: src.people, Options: opts}
 	for _, p := range pins {

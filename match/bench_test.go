@@ -27,9 +27,9 @@ func benchOrg(n int) Input {
 			u.Extension = fmt.Sprintf("x%d", 10000+i)
 		}
 		if i < n/2 {
-			p := Person{Provider: RingCentral, ID: fmt.Sprint(62804120004 + i*1000), Type: "User", Status: "Enabled",
+			p := Person{Provider: RingCentral, ID: fmt.Sprint(62804120004 + i*1000), Eligible: true, Owner: OwnerPerson, State: "User Enabled",
 				Email: fmt.Sprintf("user%d@example.com", i), Extension: fmt.Sprint(10000 + i),
-				Numbers: []Number{{Raw: e164, UsageType: UsageDirect}}}
+				Numbers: []Number{{Raw: e164, Direct: true}}}
 			if i%11 == 0 {
 				p.Email = fmt.Sprintf("other%d@example.com", i) // only phone or extension can link
 			}
@@ -40,8 +40,8 @@ func benchOrg(n int) Input {
 		}
 		if i < n/5 {
 			ae, _ := number(n + i)
-			p := Person{Provider: Aircall, ID: fmt.Sprint(51000 + i), Type: "User", Status: "Enabled",
-				Email: fmt.Sprintf("user%d@example.com", i), Numbers: []Number{{Raw: ae, UsageType: UsageDirect}}}
+			p := Person{Provider: Aircall, ID: fmt.Sprint(51000 + i), Eligible: true, Owner: OwnerPerson, State: "User Enabled",
+				Email: fmt.Sprintf("user%d@example.com", i), Numbers: []Number{{Raw: ae, Direct: true}}}
 			in.People[Aircall] = append(in.People[Aircall], p)
 		}
 		in.Users = append(in.Users, u)

@@ -63,7 +63,7 @@ func TestAnOwnerLineHeldByAUserIsASharedNumberNamingTheOwner(t *testing.T) {
 	if got := strings.Join(conflictStrings(plan), " "); got != "shared_number:dialpad:+16505550199[D|A]" {
 		t.Fatalf("conflicts %q, want the department's line shared with A", got)
 	}
-	if d := plan.Conflicts[0].Detail; !strings.Contains(d, "Department Support (D)") {
+	if d := plan.Conflicts[0].Detail; !strings.Contains(d, "department Support (D)") {
 		t.Errorf("detail %q does not name the department", d)
 	}
 	if got := strings.Join(linkStrings(plan), " "); got != "A:dialpad~P(email)" {
@@ -71,5 +71,25 @@ func TestAnOwnerLineHeldByAUserIsASharedNumberNamingTheOwner(t *testing.T) {
 	}
 	if plan := buildOne(users, people(), Rules{}); len(plan.Conflicts) != 0 {
 		t.Errorf("without OwnerLines: conflicts %q, want none (RingCentral's rule)", conflictStrings(plan))
+	}
+}
+
+// Conflicts read as a person writes them: the provider's title, not its
+// key, and counts in agreement with their nouns.
+func TestConflictSentencesNameTheProviderAndAgreeInNumber(t *testing.T) {
+	in := Input{Users: []User{usr("A", "Email=desk@x.com"), usr("B", "Email=Desk@x.com")},
+		People: map[Provider][]Person{rc: {per("P", "Email=desk@x.com")}},
+		Options: Options{DefaultRegion: "US", Providers: []Provider{rc}, Rules: testRules,
+			Naming: map[Provider]Naming{rc: {Title: "RingCentral", Entry: "entry", Entries: "entries"}}}}
+	plan := Build(in)
+	want := "email held by 1 eligible RingCentral person and 2 active Salesforce users; nobody is linked by it"
+	if len(plan.Conflicts) != 1 || plan.Conflicts[0].Detail != want {
+		t.Fatalf("conflicts %+v, want one whose detail is %q", plan.Conflicts, want)
+	}
+	in.Users = in.Users[:1]
+	in.People[rc] = append(in.People[rc], per("Q", "Email=desk@x.com"))
+	want = "email held by 2 eligible RingCentral people and 1 active Salesforce user; nobody is linked by it"
+	if plan := Build(in); len(plan.Conflicts) != 1 || plan.Conflicts[0].Detail != want {
+		t.Errorf("conflicts %+v, want one whose detail is %q", plan.Conflicts, want)
 	}
 }

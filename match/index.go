@@ -246,7 +246,7 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 		for i := lo; i < hi; i++ {
 			p := &in[order[i]]
 			n := &s.list[i]
-			*n = nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible()}
+			*n = nperson{Person: p, email: NormalizeEmail(p.Email), ext: NormalizeExtension(p.Extension), eligible: p.Eligible}
 			for _, e := range p.Emails {
 				if e = NormalizeEmail(e); e != "" && e != n.email {
 					n.emails = appendUnique(n.emails, e)
@@ -254,7 +254,7 @@ func normalizePeople(in []Person, known *holders, norm phoneFunc) *personSet {
 			}
 			mine := len(bad)
 			for _, num := range p.Numbers {
-				if num.UsageType != UsageDirect {
+				if !num.Direct {
 					continue
 				}
 				e, ok := num.Raw, true

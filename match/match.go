@@ -210,19 +210,19 @@ func (p *pass) evidenceConflicts() {
 	for _, b := range p.ps.invalid {
 		np := &p.people[b.at]
 		p.conflict(Conflict{Kind: InvalidPhone, Value: b.raw, PersonIDs: []string{np.ID},
-			Detail: fmt.Sprintf("%s person %s has number %q, which is not a valid international number; it is ignored",
-				p.prov, label(np.Name, np.ID), b.raw)})
+			Detail: fmt.Sprintf("%s %s %s has number %q, which is not a valid international number; it is ignored",
+				p.title(), p.entry(1), label(np.Name, np.ID), b.raw)})
 	}
 	// only a key held more than once on a side can be a conflict
 	for _, e := range sharedKeys(&p.us.email, &p.ps.email) {
 		us, ps := p.us.email.all(e), p.ps.email.all(e)
 		p.conflict(Conflict{Kind: DuplicateEmail, Value: e, PersonIDs: p.personIDs(ps), UserIDs: p.userIDs(us),
-			Detail: fmt.Sprintf("email held by %d eligible %s people and %d active Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
+			Detail: fmt.Sprintf("email held by %s and %s; nobody is linked by it", p.eligible(len(ps)), activeUsers(len(us)))})
 	}
 	for _, n := range sharedKeys(&p.us.num, &p.ps.num) {
 		us, ps := p.us.num.all(n), p.ps.num.all(n)
 		p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: p.personIDs(ps), UserIDs: p.userIDs(us),
-			Detail: fmt.Sprintf("number held by %d %s entries and %d Salesforce users; nobody is linked by it", len(ps), p.prov, len(us))})
+			Detail: fmt.Sprintf("number held by %d %s %s and %s; nobody is linked by it", len(ps), p.title(), p.entry(len(ps)), salesforceUsers(len(us)))})
 	}
 	if p.opts.Rules[p.prov].OwnerLines {
 		p.ownerLines()
@@ -235,7 +235,7 @@ func (p *pass) evidenceConflicts() {
 func (p *pass) ownerLines() {
 	for pi := range p.people {
 		np := &p.people[pi]
-		if np.Type == "User" {
+		if np.Owner == OwnerPerson {
 			continue
 		}
 		for _, n := range np.numbers {
@@ -244,8 +244,8 @@ func (p *pass) ownerLines() {
 			}
 			us := p.us.num.all(n)
 			p.conflict(Conflict{Kind: SharedNumber, Value: n, PersonIDs: []string{np.ID}, UserIDs: p.userIDs(us),
-				Detail: fmt.Sprintf("number is the line of %s %s %s, not a person's, and %d Salesforce users hold it; nobody is linked by it",
-					p.prov, np.Type, label(np.Name, np.ID), len(us))})
+				Detail: fmt.Sprintf("number is the line of %s %s %s, not a person's, and %s %s it; nobody is linked by it",
+					p.title(), np.Owner, label(np.Name, np.ID), salesforceUsers(len(us)), plural(len(us), "holds", "hold"))})
 		}
 	}
 }
@@ -274,10 +274,10 @@ func (p *pass) applyPins(pins []Pin) {
 		if pi < 0 || !p.people[pi].eligible {
 			why := "does not exist"
 			if pi >= 0 {
-				why = fmt.Sprintf("is %s %s", p.people[pi].Type, p.people[pi].Status)
+				why = notEligible(p.people[pi].Person)
 			}
 			p.conflict(Conflict{Kind: PinBroken, Value: pin.PersonID, PersonIDs: []string{pin.PersonID}, UserIDs: []string{u.ID},
-				Detail: fmt.Sprintf("%s is pinned to %s person %s, who %s; the field is left as it is", label(u.Username, u.ID), p.prov, pin.PersonID, why)})
+				Detail: fmt.Sprintf("%s is pinned to %s person %s, who %s; the field is left as it is", label(u.Username, u.ID), p.title(), pin.PersonID, why)})
 			continue
 		}
 		byPerson[pi] = append(byPerson[pi], ui)
@@ -287,7 +287,7 @@ func (p *pass) applyPins(pins []Pin) {
 		if len(us) > 1 {
 			p.lockedP[pi] = true
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: p.userIDs(us),
-				Detail: fmt.Sprintf("%s person %s is pinned to %d users; none of them is linked", p.prov, pid, len(us))})
+				Detail: fmt.Sprintf("%s person %s is pinned to %d users; none of them is linked", p.title(), pid, len(us))})
 			continue
 		}
 		p.link(us[0], pi, RulePin, string(RulePin))
@@ -321,7 +321,7 @@ func (p *pass) uniquePairs(rule Rule) []candidate {
 			out = append(out, candidate{user: int32(ui), person: ps.one(k), value: v})
 		case rule == RuleExtension && np > 0 && (nu > 1 || np > 1):
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: k, PersonIDs: p.personIDs(ps.all(k)), UserIDs: p.userIDs(us.all(k)),
-				Detail: fmt.Sprintf("extension %s is held by %d users and %d %s people; nobody is linked by it", k, nu, np, p.prov)})
+				Detail: fmt.Sprintf("extension %s is held by %s and %s; nobody is linked by it", k, salesforceUsers(nu), p.eligible(np))})
 		}
 	}
 	if rule == RuleEmail {
@@ -349,7 +349,7 @@ func (p *pass) oneUserPerPerson(cands []candidate) []candidate {
 		if us[0] == c.user { // once per person
 			np := &p.people[c.person]
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(append([]string{np.email}, np.emails...), " "), PersonIDs: []string{np.ID}, UserIDs: p.userIDs(us),
-				Detail: fmt.Sprintf("the emails of %s person %s belong to %d different Salesforce users; not linked by email", p.prov, label(np.Name, np.ID), len(us))})
+				Detail: fmt.Sprintf("the emails of %s person %s belong to %d different Salesforce users; not linked by email", p.title(), label(np.Name, np.ID), len(us))})
 		}
 	}
 	return out
@@ -378,7 +378,7 @@ func (p *pass) phoneCandidates() []candidate {
 		switch {
 		case len(targets) > 1:
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(u.numbers(), " "), PersonIDs: p.personIDs(targets), UserIDs: []string{u.ID},
-				Detail: fmt.Sprintf("the numbers of %s point at %d different %s people; not linked by phone", label(u.Username, u.ID), len(targets), p.prov)})
+				Detail: fmt.Sprintf("the numbers of %s point at %d different %s %s; not linked by phone", label(u.Username, u.ID), len(targets), p.title(), p.entry(len(targets)))})
 		case len(targets) == 1:
 			pi := targets[0]
 			if len(p.phoneUsers(pi)) > 1 {
@@ -394,7 +394,7 @@ func (p *pass) phoneCandidates() []candidate {
 		if back := p.phoneUsers(int32(pi)); len(back) > 1 {
 			np := &p.people[pi]
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: strings.Join(np.numbers, " "), PersonIDs: []string{np.ID}, UserIDs: p.userIDs(back),
-				Detail: fmt.Sprintf("the numbers of %s person %s point at %d different Salesforce users; not linked by phone", p.prov, label(np.Name, np.ID), len(back))})
+				Detail: fmt.Sprintf("the numbers of %s person %s point at %d different Salesforce users; not linked by phone", p.title(), label(np.Name, np.ID), len(back))})
 		}
 	}
 	return out
@@ -443,7 +443,7 @@ func (p *pass) linkRule(rule Rule, cands []candidate) {
 			cf.UserIDs = append(cf.UserIDs, o.ID)
 			parts = append(parts, fmt.Sprintf("%s links person %s to %s, which stands", p.ruleOf[owner], np.ID, label(o.Username, o.ID)))
 		}
-		cf.Detail = fmt.Sprintf("%s %s points %s at %s person %s, but %s", rule, c.value, label(u.Username, u.ID), p.prov, np.ID, strings.Join(parts, "; "))
+		cf.Detail = fmt.Sprintf("%s %s points %s at %s person %s, but %s", rule, c.value, label(u.Username, u.ID), p.title(), np.ID, strings.Join(parts, "; "))
 		p.conflict(cf)
 	}
 }
@@ -482,7 +482,7 @@ func (p *pass) keepExisting() {
 			}
 			pid := p.people[pi].ID
 			p.conflict(Conflict{Kind: AmbiguousMatch, Value: pid, PersonIDs: []string{pid}, UserIDs: p.userIDs(us),
-				Detail: fmt.Sprintf("%d users hold %s identifier %s and no rule decides between them; left as they are", k, p.prov, pid)})
+				Detail: fmt.Sprintf("%d users hold %s identifier %s and no rule decides between them; left as they are", k, p.title(), pid)})
 		} else {
 			p.link(claims[0].user, pi, RuleExisting, p.people[pi].ID)
 		}
@@ -516,7 +516,7 @@ func (p *pass) decide() {
 		case named < 0 || !p.people[named].eligible:
 			why := "is not in the directory"
 			if named >= 0 {
-				why = fmt.Sprintf("is %s %s", p.people[named].Type, p.people[named].Status)
+				why = notEligible(p.people[named].Person)
 			}
 			action := "left as it is (set clear_stale to clear it)"
 			if p.opts.ClearStale {
@@ -524,7 +524,7 @@ func (p *pass) decide() {
 				action = "cleared (clear_stale)"
 			}
 			p.conflict(Conflict{Kind: StaleIdentifier, Value: trimmed, PersonIDs: []string{trimmed}, UserIDs: []string{u.ID},
-				Detail: fmt.Sprintf("%s holds %s identifier %s, which %s; %s", label(u.Username, u.ID), p.prov, trimmed, why, action)})
+				Detail: fmt.Sprintf("%s holds %s identifier %s, which %s; %s", label(u.Username, u.ID), p.title(), trimmed, why, action)})
 		}
 		if want != cur && rule != RuleExisting {
 			p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
@@ -581,6 +581,57 @@ func (p *pass) fillPhones() {
 		p.changes = append(p.changes, Change{Provider: p.prov, UserID: u.ID, Username: u.Username, Name: u.Name,
 			Old: u.Phone, New: n, Rule: p.ruleOf[ui], Evidence: p.whyOf[ui], Phone: true})
 	}
+}
+
+// title is the pass's provider as people write it ("RingCentral"), else its key.
+func (p *pass) title() string {
+	if n := p.opts.Naming[p.prov]; n.Title != "" {
+		return n.Title
+	}
+	return string(p.prov)
+}
+
+// entry is the word for n things the provider's directory lists: entry, entries; user, users.
+func (p *pass) entry(n int) string {
+	w := p.opts.Naming[p.prov]
+	return plural(n, or(w.Entry, "user"), or(w.Entries, "users"))
+}
+
+// eligible says n eligible people of the provider: "1 eligible RingCentral person".
+func (p *pass) eligible(n int) string {
+	return fmt.Sprintf("%d eligible %s %s", n, p.title(), plural(n, "person", "people"))
+}
+
+// activeUsers says n active Salesforce users, in agreement.
+func activeUsers(n int) string {
+	return fmt.Sprintf("%d active Salesforce %s", n, plural(n, "user", "users"))
+}
+
+// salesforceUsers says n Salesforce users, in agreement.
+func salesforceUsers(n int) string {
+	return fmt.Sprintf("%d Salesforce %s", n, plural(n, "user", "users"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// notEligible says why a person cannot be linked, in the provider's own words where it has some.
+func notEligible(p *Person) string {
+	if p.State == "" {
+		return "is not eligible"
+	}
+	return "is not eligible (" + p.State + ")"
 }
 
 func label(name, id string) string {

@@ -45,9 +45,10 @@ func usr(id string, fields ...string) User {
 
 // per builds an enabled RingCentral user; fields are "Email=", "Ext=",
 // "Direct=" (a DirectNumber, repeatable), "Main=" (a MainCompanyNumber),
-// "Type=", "Status=".
+// "Type=", "Status=" (RingCentral's words, mapped as its reader maps them).
 func per(id string, fields ...string) Person {
-	p := Person{Provider: rc, ID: id, Type: "User", Status: "Enabled", Name: "Person " + id}
+	p := Person{Provider: rc, ID: id, Name: "Person " + id}
+	typ, status := "User", "Enabled"
 	for _, f := range fields {
 		k, v, _ := strings.Cut(f, "=")
 		switch k {
@@ -56,18 +57,28 @@ func per(id string, fields ...string) Person {
 		case "Ext":
 			p.Extension = v
 		case "Direct":
-			p.Numbers = append(p.Numbers, Number{Raw: v, UsageType: UsageDirect})
+			p.Numbers = append(p.Numbers, Number{Raw: v, Direct: true})
 		case "Main":
-			p.Numbers = append(p.Numbers, Number{Raw: v, UsageType: "MainCompanyNumber"})
+			p.Numbers = append(p.Numbers, Number{Raw: v})
 		case "Type":
-			p.Type = v
+			typ = v
 		case "Status":
-			p.Status = v
+			status = v
 		default:
 			panic("unknown person field " + k)
 		}
 	}
+	p.Owner, p.Eligible, p.State = rcKind(typ, status)
 	return p
+}
+
+// rcKind maps a RingCentral entry's type and status as its reader does.
+func rcKind(typ, status string) (Owner, bool, string) {
+	owner := map[string]Owner{"User": OwnerPerson, "Department": OwnerDepartment, "Office": OwnerOffice}[typ]
+	if owner == "" {
+		owner = OwnerOther
+	}
+	return owner, typ == "User" && status == "Enabled", typ + " " + status
 }
 
 func aircallPerson(id string, fields ...string) Person {
@@ -444,7 +455,7 @@ func TestFillPhoneSkipsANumberAnotherProviderHolds(t *testing.T) {
 		Users: []User{usr("A", "Email=a@x.com"), usr("B", "Email=b@x.com")},
 		People: map[Provider][]Person{
 			rc: {per("P", "Email=a@x.com", "Direct=+16505550101"), per("R", "Email=b@x.com", "Direct=+16505550102")},
-			ac: {{Provider: ac, ID: "Q", Type: "User", Status: "Enabled", Numbers: []Number{{Raw: "+1 650-555-0101", UsageType: UsageDirect}}}},
+			ac: {{Provider: ac, ID: "Q", Eligible: true, Owner: OwnerPerson, Numbers: []Number{{Raw: "+1 650-555-0101", Direct: true}}}},
 		},
 		Options: Options{DefaultRegion: "US", FillPhone: true, Providers: []Provider{rc, ac}, Rules: testRules},
 	}

@@ -24,25 +24,22 @@ func randomOrg(r *rand.Rand) Input {
 	mk := func(prov Provider, n int) {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("%s%d", prov[:1], i)
-			p := Person{Provider: prov, ID: id, Type: "User", Status: "Enabled", Email: pick(emails)}
+			p := Person{Provider: prov, ID: id, Eligible: true, Owner: OwnerPerson, Email: pick(emails)}
 			switch prov {
 			case RingCentral:
-				p.Type = []string{"User", "User", "User", "Department", "IvrMenu"}[r.IntN(5)]
-				p.Status = []string{"Enabled", "Enabled", "Enabled", "Disabled", "NotActivated"}[r.IntN(5)]
+				p.Owner, p.Eligible, p.State = rcKind([]string{"User", "User", "User", "Department", "IvrMenu"}[r.IntN(5)],
+					[]string{"Enabled", "Enabled", "Enabled", "Disabled", "NotActivated"}[r.IntN(5)])
 				p.Extension = pick(exts)
 			case Dialpad: // several emails, extensions, and lines of offices and departments
-				p.Type = []string{"User", "User", "User", "Department", "Office"}[r.IntN(5)]
+				p.Owner, p.Eligible, p.State = rcKind([]string{"User", "User", "User", "Department", "Office"}[r.IntN(5)], "Enabled")
 				p.Extension = pick(exts)
 				for k := r.IntN(3); k > 0; k-- {
 					p.Emails = append(p.Emails, pick(emails))
 				}
 			}
 			for k := r.IntN(3); k > 0; k-- {
-				usage := UsageDirect
-				if r.IntN(6) == 0 {
-					usage = "MainCompanyNumber"
-				}
-				p.Numbers = append(p.Numbers, Number{Raw: pick(numbers), UsageType: usage})
+				direct := r.IntN(6) != 0 // a sixth are company numbers
+				p.Numbers = append(p.Numbers, Number{Raw: pick(numbers), Direct: direct})
 			}
 			people[prov] = append(people[prov], p)
 			ids = append(ids, id)
@@ -194,7 +191,7 @@ func justify(in Input, l Link) string {
 	if u == nil || p == nil {
 		return "user or person not in the input"
 	}
-	if !p.Eligible() {
+	if !p.Eligible {
 		return "person is not eligible"
 	}
 	o := oracle{in: in, prov: l.Provider}
@@ -240,7 +237,7 @@ func (o oracle) usersWith(key func(User) []string, v string) int {
 func (o oracle) peopleWith(key func(Person) []string, v string, eligibleOnly bool) int {
 	n := 0
 	for _, x := range o.in.People[o.prov] {
-		if (!eligibleOnly || x.Eligible()) && slices.Contains(key(x), v) {
+		if (!eligibleOnly || x.Eligible) && slices.Contains(key(x), v) {
 			n++
 		}
 	}
@@ -286,7 +283,7 @@ func (o oracle) userNums(x User) []string {
 func personNums(x Person) []string {
 	var out []string
 	for _, n := range x.Numbers {
-		if e := normPhone(n.Raw, ""); e != "" && n.UsageType == UsageDirect {
+		if e := normPhone(n.Raw, ""); e != "" && n.Direct {
 			out = append(out, e)
 		}
 	}

@@ -65,9 +65,9 @@ type Rules struct {
 	// PhoneSource: a person's one direct number may fill the empty Phone of the
 	// user linked to it (Options.FillPhone).
 	PhoneSource bool
-	// OwnerLines: a number of an entry that is not a person (Type other than
-	// "User": an office's main line, a department) that a Salesforce user
-	// holds is a shared_number naming that owner (SPEC, Dialpad).
+	// OwnerLines: a number of an entry that is not a person (an office's
+	// main line, a department) that a Salesforce user holds is a
+	// shared_number naming that owner (docs/spec.md, Conflicts).
 	OwnerLines bool
 }
 
@@ -87,8 +87,15 @@ type Options struct {
 	// the user linked to it, when nobody else holds that number (providers
 	// whose Rules say PhoneSource).
 	FillPhone bool
-	Providers []Provider         // enabled providers, in report order
-	Rules     map[Provider]Rules // what each provider's directory supports
+	Providers []Provider          // enabled providers, in report order
+	Rules     map[Provider]Rules  // what each provider's directory supports
+	Naming    map[Provider]Naming // how the conflicts' sentences name each provider
+}
+
+// Naming is how sentences name a provider and what its directory lists:
+// "RingCentral", "entry", "entries" (empty words: user, users).
+type Naming struct {
+	Title, Entry, Entries string
 }
 
 // Input is everything one plan is made from.

@@ -86,11 +86,11 @@ func (c Conflict) pickOne() Fix {
 }
 
 // eligible reports whether a person of the conflict can be pinned: an
-// enabled user, or one the report does not describe (the state keeps ids only).
+// eligible one, or one the report does not describe (the state keeps ids only).
 func (c Conflict) eligible(id string) bool {
 	for _, p := range c.People {
 		if p.ID == id {
-			return p.State == "" || p.State == "User Enabled"
+			return !p.ineligible()
 		}
 	}
 	return true

@@ -46,7 +46,7 @@ func TestPinCommandPerKindFromMatchsOwnConflicts(t *testing.T) {
 		return map[match.Provider][]match.Person{rc: ps}
 	}
 	per := func(id string, f func(*match.Person)) match.Person {
-		p := match.Person{Provider: rc, ID: id, Type: "User", Status: "Enabled", Name: "P" + id}
+		p := match.Person{Provider: rc, ID: id, Eligible: true, Owner: match.OwnerPerson, State: "User Enabled", Name: "P" + id}
 		if f != nil {
 			f(&p)
 		}
@@ -73,7 +73,7 @@ func TestPinCommandPerKindFromMatchsOwnConflicts(t *testing.T) {
 			"rule_disagreement", "voiceid pin u1@x --ringcentral 11"},
 		{"a disabled person's id in the field: pin none for that provider",
 			match.Input{Users: []match.User{{ID: "U1", Username: "u1@x", Fields: match.Fields{{Provider: rc, Value: "99"}}}},
-				People: people(per("99", func(p *match.Person) { p.Status = "Disabled" }))},
+				People: people(per("99", func(p *match.Person) { p.Eligible, p.State = false, "User Disabled" }))},
 			"stale_identifier", "voiceid pin u1@x --none --provider ringcentral"},
 		{"a pin to a missing person: unpin",
 			match.Input{Users: []match.User{{ID: "U1", Username: "u1@x"}}, Pins: []match.Pin{{UserID: "U1", Provider: rc, PersonID: "404"}}},

@@ -152,9 +152,35 @@ type PersonRef struct {
 	ID    string `json:"id"`
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
-	State string `json:"state,omitempty"` // "User Enabled", "Department Enabled", "missing"...
+	// State is the provider's own words for the entry ("User Enabled",
+	// "Department Enabled", "suspended"), or "missing" when it is not in the directory.
+	State string `json:"state,omitempty"`
+	// Eligible is voiceid's judgement beside those words: the person may be
+	// linked. Absent in reports stored before it was recorded.
+	Eligible *bool `json:"eligible,omitempty"`
 	// Numbers are the person's direct numbers, as the provider wrote them.
 	Numbers []string `json:"numbers,omitempty"`
+}
+
+// ineligible reports whether the person may not be linked: voiceid's
+// judgement, or for an older stored report, a state other than an enabled user's.
+func (p *PersonRef) ineligible() bool {
+	if p.Eligible != nil {
+		return !*p.Eligible
+	}
+	return p.State != "" && p.State != "User Enabled"
+}
+
+// stateNote is what a listing adds to a person who may not be linked: the
+// provider's words for why.
+func (p *PersonRef) stateNote() string {
+	switch {
+	case !p.ineligible():
+		return ""
+	case p.State == "":
+		return "[not eligible]"
+	}
+	return "[" + p.State + "]"
 }
 
 // describe names a person: name, email, numbers and id, as far as known.
@@ -170,8 +196,8 @@ func (p *PersonRef) describe() string {
 		parts = append(parts, Display(n))
 	}
 	parts = append(parts, "("+p.ID+")")
-	if p.State != "" && p.State != "User Enabled" {
-		parts = append(parts, "["+p.State+"]")
+	if note := p.stateNote(); note != "" {
+		parts = append(parts, note)
 	}
 	return strings.Join(parts, " ")
 }

@@ -238,8 +238,8 @@ func (c Conflict) involved() string {
 		if p.Name != "" {
 			label = p.Name + " (" + p.ID + ")"
 		}
-		if p.State != "" && p.State != "User Enabled" {
-			label += " [" + p.State + "]"
+		if note := p.stateNote(); note != "" {
+			label += " " + note
 		}
 		parts = append(parts, c.title()+" "+label)
 	}

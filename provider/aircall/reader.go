@@ -201,10 +201,11 @@ func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Pers
 	out := make([]match.Person, 0, len(users))
 	listed := make(map[string]bool, len(users))
 	for _, u := range users {
-		p := match.Person{Provider: Name, ID: string(u.ID), Type: "User", Status: "Enabled", Name: u.Name, Email: u.Email}
+		// Aircall lists only live users, and has no words for their state
+		p := match.Person{Provider: Name, ID: string(u.ID), Eligible: true, Owner: match.OwnerPerson, Name: u.Name, Email: u.Email}
 		pack.Strings(&p.ID, &p.Name, &p.Email)
 		for _, d := range byUser[string(u.ID)] {
-			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
+			p.Numbers = append(p.Numbers, match.Number{Raw: d, Direct: true})
 		}
 		listed[p.ID] = true
 		out = append(out, p)
@@ -221,9 +222,9 @@ func unlisted(byUser map[string][]string, listed map[string]bool) []match.Person
 		if listed[id] {
 			continue
 		}
-		p := match.Person{Provider: Name, ID: id, Type: "Unlisted", Status: "Unknown"}
+		p := match.Person{Provider: Name, ID: id, Owner: match.OwnerPerson, State: "not in the user list"}
 		for _, d := range byUser[id] {
-			p.Numbers = append(p.Numbers, match.Number{Raw: d, UsageType: match.UsageDirect})
+			p.Numbers = append(p.Numbers, match.Number{Raw: d, Direct: true})
 		}
 		out = append(out, p)
 	}

@@ -60,10 +60,10 @@ func TestAircallReadsUsersAndTheirNumbers(t *testing.T) {
 		byID[p.ID] = p
 	}
 	first := byID["51000"]
-	if !first.Eligible() || first.Email != "agent0@example.com" || len(first.Numbers) != 2 {
+	if !first.Eligible || first.Owner != match.OwnerPerson || first.Email != "agent0@example.com" || len(first.Numbers) != 2 {
 		t.Fatalf("user 51000 = %+v, want eligible with its own line and the team line", first)
 	}
-	if n := byID["51100"].Numbers; len(n) != 1 || n[0].Raw != "+1 718-200-0100" || n[0].UsageType != match.UsageDirect {
+	if n := byID["51100"].Numbers; len(n) != 1 || n[0].Raw != "+1 718-200-0100" || !n[0].Direct {
 		t.Errorf("user 51100 numbers = %+v", n)
 	}
 	// users: 3 pages of 50; numbers: 3 list pages + one read per number (the list carries no users)
@@ -471,11 +471,11 @@ func TestAircallHoldersMissingFromTheUserListStillHoldTheirLine(t *testing.T) {
 	for _, p := range people {
 		byID[p.ID] = p
 	}
-	if ann := byID["51001"]; !ann.Eligible() || len(ann.Numbers) != 1 {
+	if ann := byID["51001"]; !ann.Eligible || len(ann.Numbers) != 1 {
 		t.Errorf("the listed holder: %+v", ann)
 	}
 	other, ok := byID["51002"]
-	if !ok || other.Eligible() || len(other.Numbers) != 1 || other.Numbers[0].Raw != "+1 650-555-0199" {
+	if !ok || other.Eligible || len(other.Numbers) != 1 || other.Numbers[0].Raw != "+1 650-555-0199" {
 		t.Fatalf("the unlisted holder of the line: %+v (present %v), want a non-eligible holder of +1 650-555-0199", other, ok)
 	}
 	plan := match.Build(match.Input{People: map[match.Provider][]match.Person{Name: people},

@@ -145,20 +145,20 @@ func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Pers
 	}
 	out := make([]match.Person, 0, len(users))
 	for _, u := range users {
-		p := match.Person{Provider: Name, ID: string(u.ID), Type: "User", Status: "Enabled",
+		p := match.Person{Provider: Name, ID: string(u.ID), Eligible: true, Owner: match.OwnerPerson, State: "active",
 			Name: u.DisplayName, Extension: string(u.Extension)}
 		if p.Name == "" {
 			p.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
 		}
 		// the state filter is trusted only as far as each record says so
 		if u.State != "" && u.State != "active" {
-			p.Status = u.State
+			p.Eligible, p.State = false, u.State
 		}
 		if len(u.Emails) > 0 {
 			p.Email, p.Emails = u.Emails[0], u.Emails[1:]
 		}
 		for _, n := range u.PhoneNumbers {
-			p.Numbers = append(p.Numbers, match.Number{Raw: n, UsageType: match.UsageDirect})
+			p.Numbers = append(p.Numbers, match.Number{Raw: n, Direct: true})
 		}
 		out = append(out, p)
 	}
@@ -169,19 +169,23 @@ func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Pers
 	for _, o := range owners {
 		// ids of different kinds are not documented to be distinct: an office and
 		// a department with one id must stay two owners (and never a user)
-		o.ID = strings.ToLower(o.Type) + ":" + o.ID
+		o.ID = o.State + ":" + o.ID
 		out = append(out, o)
 	}
 	return out, nil
 }
 
-// ownerKinds are the entities other than users that own numbers (dialpad.md §4).
-var ownerKinds = []struct{ path, typ, target string }{
-	{"/api/v2/offices", "Office", "office"},
-	{"/api/v2/departments", "Department", "department"},
-	{"/api/v2/callcenters", "CallCenter", "callcenter"},
-	{"/api/v2/rooms", "Room", "room"},
-	{"/api/v2/callrouters", "CallRouter", "callrouter"},
+// ownerKinds are the entities other than users that own numbers
+// (docs/providers/dialpad.md), by their list and their target_type.
+var ownerKinds = []struct {
+	path, target string
+	owner        match.Owner
+}{
+	{"/api/v2/offices", "office", match.OwnerOffice},
+	{"/api/v2/departments", "department", match.OwnerDepartment},
+	{"/api/v2/callcenters", "callcenter", match.OwnerCallCenter},
+	{"/api/v2/rooms", "room", match.OwnerRoom},
+	{"/api/v2/callrouters", "callrouter", match.OwnerCallRouter},
 }
 
 // owners lists the non-user owners of numbers: from /api/v2/numbers, which
@@ -205,11 +209,11 @@ func (c *Reader) owners(ctx context.Context) ([]match.Person, error) {
 		key := n.TargetType + "/" + string(n.TargetID)
 		p := byOwner[key]
 		if p == nil {
-			p = &match.Person{Provider: Name, ID: string(n.TargetID), Type: ownerType(n.TargetType), Status: "Enabled"}
+			p = &match.Person{Provider: Name, ID: string(n.TargetID), Owner: ownerOf(n.TargetType), State: n.TargetType}
 			byOwner[key] = p
 			out = append(out, p)
 		}
-		p.Numbers = append(p.Numbers, match.Number{Raw: n.Number, UsageType: match.UsageDirect})
+		p.Numbers = append(p.Numbers, match.Number{Raw: n.Number, Direct: true})
 	}
 	c.log("dialpad: /api/v2/numbers names the owners of %d numbers: %d of them are not users", len(nums), len(out))
 	people := make([]match.Person, len(out))
@@ -219,14 +223,15 @@ func (c *Reader) owners(ctx context.Context) ([]match.Person, error) {
 	return people, nil
 }
 
-// ownerType is a target_type as an entry type ("callcenter" -> "CallCenter").
-func ownerType(target string) string {
+// ownerOf is the owner a target_type names; other kinds (channel, coaching
+// groups...) are match.OwnerOther.
+func ownerOf(target string) match.Owner {
 	for _, k := range ownerKinds {
 		if k.target == target {
-			return k.typ
+			return k.owner
 		}
 	}
-	return strings.ToUpper(target[:1]) + target[1:]
+	return match.OwnerOther
 }
 
 func (c *Reader) ownersByKind(ctx context.Context) ([]match.Person, error) {
@@ -242,9 +247,9 @@ func (c *Reader) ownersByKind(ctx context.Context) ([]match.Person, error) {
 			return nil, err
 		}
 		for _, o := range items {
-			p := match.Person{Provider: Name, ID: string(o.ID), Type: k.typ, Status: "Enabled", Name: o.Name}
+			p := match.Person{Provider: Name, ID: string(o.ID), Owner: k.owner, State: k.target, Name: o.Name}
 			for _, n := range o.PhoneNumbers {
-				p.Numbers = append(p.Numbers, match.Number{Raw: n, UsageType: match.UsageDirect})
+				p.Numbers = append(p.Numbers, match.Number{Raw: n, Direct: true})
 			}
 			if len(p.Numbers) > 0 {
 				out = append(out, p)

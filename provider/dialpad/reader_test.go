@@ -70,7 +70,7 @@ func dpReader(sim *sandbox.DialpadSim, clk *fakeclock.Clock, adjust func(*Config
 func dpUsersOf(people []match.Person) []match.Person {
 	var out []match.Person
 	for _, p := range people {
-		if p.Type == "User" {
+		if p.Owner == match.OwnerPerson {
 			out = append(out, p)
 		}
 	}
@@ -97,7 +97,7 @@ func TestDialpadReadsActiveUsersWithExactIDsAndEveryEmail(t *testing.T) {
 	if first.Email != "user0@example.com" || !slices.Equal(first.Emails, []string{"Alias0@Example.com"}) {
 		t.Errorf("emails %q + %q, want the first as Email and the rest in Emails", first.Email, first.Emails)
 	}
-	if !first.Eligible() || len(first.Numbers) != 1 || first.Numbers[0] != (match.Number{Raw: "+16505551000", UsageType: match.UsageDirect}) {
+	if !first.Eligible || first.State != "active" || len(first.Numbers) != 1 || first.Numbers[0] != (match.Number{Raw: "+16505551000", Direct: true}) {
 		t.Errorf("user 0: %+v", first)
 	}
 	for _, p := range people {
@@ -161,19 +161,19 @@ func TestDialpadRepeatedCursorIsAnErrorNotALoop(t *testing.T) {
 func ownersOf(people []match.Person) map[string]string {
 	out := map[string]string{}
 	for _, p := range people {
-		if p.Type == "User" {
+		if p.Owner == match.OwnerPerson {
 			continue
 		}
 		var nums []string
 		for _, n := range p.Numbers {
-			if n.UsageType != match.UsageDirect {
+			if !n.Direct {
 				nums = append(nums, "not direct")
 			}
 			nums = append(nums, n.Raw)
 		}
 		slices.Sort(nums)
-		out[p.ID] = p.Type + " " + strings.Join(nums, ",")
-		if p.Eligible() {
+		out[p.ID] = string(p.Owner) + " " + strings.Join(nums, ",")
+		if p.Eligible {
 			out[p.ID] += " ELIGIBLE"
 		}
 	}
@@ -181,9 +181,9 @@ func ownersOf(people []match.Person) map[string]string {
 }
 
 var wantOwners = map[string]string{
-	"office:5100000000000011":     "Office +16505550100",
-	"department:5100000000000201": "Department +16505550198,+16505550199",
-	"room:5100000000000301":       "Room +16505550197",
+	"office:5100000000000011":     "office +16505550100",
+	"department:5100000000000201": "department +16505550198,+16505550199",
+	"room:5100000000000301":       "room +16505550197",
 }
 
 // readOwners reads a 30-user Dialpad company, with an admin key or without,
@@ -217,7 +217,7 @@ func TestDialpadOwnersOfNumbersWithAnAdminKeyComeFromTheNumbersList(t *testing.T
 func TestDialpadOwnersOfNumbersWithoutAnAdminKeyComeFromEachKind(t *testing.T) {
 	sim, people, log := readOwners(t, false)
 	for _, p := range people {
-		if p.Type == "Department" && p.Name != "Support" {
+		if p.Owner == match.OwnerDepartment && p.Name != "Support" {
 			t.Errorf("department named %q, want Support", p.Name)
 		}
 	}
@@ -332,7 +332,7 @@ func TestDialpadOwnersOfTwoKindsWithOneIDStayTwo(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := ownersOf(people)
-	if got["office:5100000000000011"] == "" || got["department:5100000000000011"] != "Department +16505550150" {
+	if got["office:5100000000000011"] == "" || got["department:5100000000000011"] != "department +16505550150" {
 		t.Errorf("owners %v: an office and a department with one id were not kept apart", got)
 	}
 }

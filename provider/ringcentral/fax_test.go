@@ -34,7 +34,7 @@ func TestRingCentralFaxOnlyNumbersAreNeverEvidenceNorAPhone(t *testing.T) {
 			}
 			for _, p := range people {
 				for _, n := range p.Numbers {
-					if n.UsageType == match.UsageDirect {
+					if n.Direct {
 						t.Errorf("person %s: fax number %s read as a direct number", p.ID, n.Raw)
 					}
 				}

@@ -246,11 +246,6 @@ type rcContact struct {
 	} `json:"phoneNumbers"`
 }
 
-// UsageFaxOnly is the usage of a number RingCentral types FaxOnly, whatever
-// its usageType: nobody answers a call on it, so it is never evidence for a
-// link nor a Phone to fill (match counts only UsageDirect).
-const UsageFaxOnly = "FaxOnly"
-
 // People reads every directory entry of the account, all types, in pages of
 // DirectoryPageSize. progress, if set, is told the running count.
 func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Person, error) {
@@ -305,20 +300,26 @@ func (r rcContact) person() match.Person {
 	if name == "" {
 		name = r.Name
 	}
-	p := match.Person{Provider: Name, ID: string(r.ID), Type: pack.Common(r.Type), Status: pack.Common(r.Status), Name: name,
-		Email: r.Email, Extension: r.ExtensionNumber}
+	p := match.Person{Provider: Name, ID: string(r.ID), Eligible: r.Type == "User" && r.Status == "Enabled",
+		Owner: owners[r.Type], State: pack.Common(r.Type + " " + r.Status), Name: name, Email: r.Email, Extension: r.ExtensionNumber}
+	if p.Owner == "" {
+		p.Owner = match.OwnerOther
+	}
 	own := []*string{&p.ID, &p.Name, &p.Email, &p.Extension}
 	if len(r.PhoneNumbers) > 0 {
 		p.Numbers = make([]match.Number, len(r.PhoneNumbers))
 	}
 	for i, n := range r.PhoneNumbers {
-		usage := n.UsageType
-		if n.Type == "FaxOnly" {
-			usage = UsageFaxOnly
-		}
-		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, UsageType: pack.Common(usage)}
+		// only a DID dials the person; a FaxOnly number answers no call whatever its usage
+		p.Numbers[i] = match.Number{Raw: n.PhoneNumber, Direct: n.UsageType == "DirectNumber" && n.Type != "FaxOnly"}
 		own = append(own, &p.Numbers[i].Raw)
 	}
 	pack.Strings(own...)
 	return p
 }
+
+// owners maps the directory's entry types to voiceid's owners; every other
+// type (IvrMenu, Announcement, ParkLocation...) is match.OwnerOther.
+var owners = map[string]match.Owner{"User": match.OwnerPerson, "Department": match.OwnerDepartment,
+	"SharedLinesGroup": match.OwnerSharedLine, "DelegatedLinesGroup": match.OwnerSharedLine, "Site": match.OwnerOffice,
+	"Room": match.OwnerRoom, "RoomConnector": match.OwnerRoom}

@@ -67,10 +67,10 @@ func TestRingCentralReadsEveryPageAtTheLargestSize(t *testing.T) {
 			dept = p
 		}
 	}
-	if digital.Type != "User" || !digital.Eligible() || digital.Numbers[0].Raw != "+16502000000" || digital.Numbers[0].UsageType != match.UsageDirect {
+	if digital.Owner != match.OwnerPerson || !digital.Eligible || digital.State != "User Enabled" || digital.Numbers[0].Raw != "+16502000000" || !digital.Numbers[0].Direct {
 		t.Errorf("DigitalUser entry mapped to %+v", digital)
 	}
-	if dept.Eligible() || dept.Name != "Support" || len(dept.Numbers) != 1 {
+	if dept.Eligible || dept.Owner != match.OwnerDepartment || dept.Name != "Support" || len(dept.Numbers) != 1 {
 		t.Errorf("department mapped to %+v; its number must be kept (for sharing) but it is not eligible", dept)
 	}
 }
