@@ -194,11 +194,23 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 
 // Known secrets never appear in logs, reports, errors, or the state file.
 func TestNoSecretInAnyOutput(t *testing.T) {
-	sb, cfg := startTestSandbox(t, 150, 23, "")
+	shape := sandbox.DemoShape
+	shape.Dialpad = 0.1 // every provider on
+	sb, cfg := startShaped(t, sandbox.GenerateShapedOrg(150, 23, shape), sandbox.Options{}, "")
 	dir := filepath.Dir(sb.ConfigPath)
 	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
 	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
-	secrets := []string{sandbox.RCClientSecret, sandbox.RCJWT, sandbox.ACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+	secrets := []string{keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+	for _, p := range cfg.Providers { // every secret each provider's section declares
+		for _, k := range p.Section.Keys() {
+			if k.Secret && p.On() {
+				secrets = append(secrets, *k.Value)
+			}
+		}
+	}
+	if len(secrets) < 4+4 {
+		t.Fatalf("secrets %q: want each provider's (RingCentral's secret and JWT, Aircall's token, Dialpad's key)", secrets[4:])
+	}
 
 	var out bytes.Buffer
 	reports := []string{"r.txt", "r.csv", "r.json", "r.html"}

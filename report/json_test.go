@@ -21,7 +21,7 @@ func TestJSONValidatesAgainstTheSchema(t *testing.T) {
 	}
 }
 
-func TestSchemaCopyMatchesShared(t *testing.T) {
+func TestSchemaCopyIsTheV1Contract(t *testing.T) {
 	ours, err := os.ReadFile(schematest.SchemaPath())
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,20 @@ func TestSchemaCopyMatchesShared(t *testing.T) {
 	if err := json.Unmarshal(ours, &doc); err != nil || doc["$id"] != "voiceid-report-v1" {
 		t.Fatalf("testdata/report-schema.json is not the v1 contract: %v", err)
 	}
-	if shared, err := os.ReadFile("../../shared/report-schema.json"); err == nil && !bytes.Equal(shared, ours) {
+}
+
+// The contract's new meaning arrives in the workplace's shared folder, beside
+// the repository: where it is, the copy here must follow it.
+func TestSchemaCopyMatchesShared(t *testing.T) {
+	ours, err := os.ReadFile(schematest.SchemaPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := os.ReadFile("../../shared/report-schema.json")
+	if err != nil {
+		t.Skipf("no ../shared/report-schema.json beside this checkout (%v): nothing to compare the copy with", err)
+	}
+	if !bytes.Equal(shared, ours) {
 		t.Fatal("../shared/report-schema.json changed: copy it to report/testdata")
 	}
 }
