@@ -89,7 +89,7 @@ func TestSyncEndToEnd(t *testing.T) {
 
 	checkPlantedLinks(t, sb)
 	// Every clean email pair in the generated org is linked, derived from the
-	// org's data and the SPEC's email rule, not from the plan.
+	// org's data and docs/spec.md's email rule, not from the plan.
 	checkCleanEmailLinks(t, org, sb.Salesforce.Users())
 	checkOneHolderPerIdentifier(t, sb.Salesforce)
 	checkPlantedConflicts(t, applied, p)
@@ -112,7 +112,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	}
 }
 
-// checkPlantedLinks: each planted user's fields hold what the SPEC's rules
+// checkPlantedLinks: each planted user's fields hold what docs/spec.md's rules
 // say, and no ineligible record was written or linked.
 func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 	t.Helper()
@@ -126,15 +126,15 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 		return u
 	}
 	expectRC := map[string]string{
-		p.EmailCaseUser:            p.EmailCasePerson, // SPEC: email, case-insensitive
-		p.PhoneUser:                p.PhonePerson,     // SPEC: (650) 555-0101 <-> +16505550101
+		p.EmailCaseUser:            p.EmailCasePerson, // docs/spec.md: email, case-insensitive
+		p.PhoneUser:                p.PhonePerson,     // docs/spec.md: (650) 555-0101 <-> +16505550101
 		p.ExtensionUser:            p.ExtensionPerson,
 		p.UKUser:                   p.UKPerson, // Country "United Kingdom" sets the region
-		p.SharedNumberUsers[0]:     "",         // SPEC: a shared number links nobody
+		p.SharedNumberUsers[0]:     "",         // docs/spec.md: a shared number links nobody
 		p.DuplicateEmailUser:       "",         // email held by two enabled people
 		p.DepartmentNumberUser:     "",         // a department's number links nobody
 		p.StaleUser:                p.StalePerson,
-		p.DisagreeUser:             p.DisagreePerson, // SPEC: email link stands against the extension
+		p.DisagreeUser:             p.DisagreePerson, // docs/spec.md: email link stands against the extension
 		p.MovedTo:                  p.MovedPerson,
 		p.MovedFrom:                "", // the identifier moved to MovedTo
 		p.DuplicateSFEmailUsers[0]: "",
@@ -239,7 +239,7 @@ func hasConflictFor(r *report.Report, kind, userID string) bool {
 	return false
 }
 
-// checkCleanEmailLinks asserts the SPEC's email rule over the whole org: an
+// checkCleanEmailLinks asserts docs/spec.md's email rule over the whole org: an
 // email held by exactly one enabled RingCentral user and exactly one active
 // standard Salesforce user links them, unless a planted case overrides it.
 func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser) {

@@ -27,7 +27,7 @@ import (
 	"voiceid/state"
 )
 
-// Exit statuses (SPEC: "Command line").
+// Exit statuses (docs/spec.md: Exit status).
 const (
 	exitOK        = 0
 	exitFailure   = 1

@@ -17,7 +17,7 @@ import (
 )
 
 // Issue #24: Salesforce's transient concurrency limits carry the daily
-// limit's code, REQUEST_LIMIT_EXCEEDED (salesforce.md §5). One such answer to
+// limit's code, REQUEST_LIMIT_EXCEEDED (docs/providers/salesforce.md). One such answer to
 // the first write ended the run with exit 1 and nothing written; now it is
 // waited out and the run ends as a normal one. The daily limit, and a limit
 // voiceid does not know, still stop the run before anything is written.

@@ -84,7 +84,7 @@ func checkSalesforce(ctx context.Context, o *Options, sf *salesforce.Client, eac
 }
 
 // sandboxLine says whether the org is a sandbox, and how many emails carry
-// the ".invalid" of a sandbox copy (salesforce.md §5a). It informs and never
+// the ".invalid" of a sandbox copy (docs/providers/salesforce.md: Sandboxes). It informs and never
 // fails the check: a run does not depend on it.
 func sandboxLine(ctx context.Context, sf *salesforce.Client) Result {
 	f, err := sf.Sandbox(ctx)

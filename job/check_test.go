@@ -13,7 +13,7 @@ import (
 
 // Issue #24: check tells whether the org is a sandbox and how many active
 // standard users' emails carry the ".invalid" a sandbox copy appends
-// (salesforce.md §5a), with the cheapest queries: one on Organization, one
+// (docs/providers/salesforce.md), with the cheapest queries: one on Organization, one
 // COUNT(), and the second COUNT() only when some emails end so.
 func TestCheckSaysWhetherTheOrgIsASandbox(t *testing.T) {
 	for _, tc := range []struct {

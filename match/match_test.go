@@ -142,22 +142,22 @@ type ruleCase struct {
 	want   want
 }
 
-// ruleCases are the linking rules, each with the SPEC line or the case it settles.
+// ruleCases are the linking rules, each with the docs/spec.md line or the case it settles.
 var ruleCases = []ruleCase{
 	{
-		name:   "SPEC: email links whatever the case; the field becomes the extension id",
+		name:   "spec example: email links whatever the case; the field becomes the extension id",
 		users:  []User{usr("A", "Email=Ann@Example.com")},
 		people: []Person{per("814243005", "Email=ann@example.com")},
 		want:   want{changes: []string{"A:ringcentral=814243005(email)"}, links: []string{"A:ringcentral~814243005(email)"}},
 	},
 	{
-		name:   "SPEC: a US phone links to the person's direct number",
+		name:   "spec example: a US phone links to the person's direct number",
 		users:  []User{usr("A", "Phone=(650) 555-0101", "CC=US")},
 		people: []Person{per("P", "Direct=+16505550101")},
 		want:   want{changes: []string{"A:ringcentral=P(phone)"}, links: []string{"A:ringcentral~P(phone)"}},
 	},
 	{
-		name:   "SPEC: two users on one number are a shared number; neither is linked by phone, both may be by email",
+		name:   "spec example: two users on one number are a shared number; neither is linked by phone, both may be by email",
 		users:  []User{usr("A", "Phone=+1 650 555 0100", "Email=a@x.com"), usr("B", "Email=b@x.com")},
 		people: []Person{per("P", "Direct=+16505550100", "Email=a@x.com"), per("Q", "Direct=+16505550100", "Email=b@x.com")},
 		want: want{changes: []string{"A:ringcentral=P(email)", "B:ringcentral=Q(email)"},
@@ -165,14 +165,14 @@ var ruleCases = []ruleCase{
 			conflicts: []string{"shared_number:ringcentral:+16505550100[P,Q|A]"}},
 	},
 	{
-		name:   "SPEC: email link stands against the extension, which is recorded as a disagreement",
+		name:   "spec example: email link stands against the extension, which is recorded as a disagreement",
 		users:  []User{usr("A", "Email=a@x.com", "Ext=102")},
 		people: []Person{per("P", "Email=a@x.com", "Ext=101"), per("Q", "Ext=102")},
 		want: want{changes: []string{"A:ringcentral=P(email)"}, links: []string{"A:ringcentral~P(email)"},
 			conflicts: []string{"rule_disagreement:ringcentral:102[P,Q|A]"}},
 	},
 	{
-		name:   "SPEC: a field naming a disabled person, no rule linking the user: stale, left as is",
+		name:   "spec example: a field naming a disabled person, no rule linking the user: stale, left as is",
 		users:  []User{usr("A", "RC=999", "Email=a@x.com")},
 		people: []Person{per("999", "Status=Disabled", "Email=gone@x.com")},
 		want:   want{conflicts: []string{"stale_identifier:ringcentral:999[999|A]"}},

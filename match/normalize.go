@@ -13,7 +13,7 @@ import (
 // NormalizeEmail trims and lower-cases an email and removes a trailing
 // ".invalid"; "" means none. Salesforce appends .invalid, a reserved
 // top-level domain (RFC 2606) that no real address has, to every user's Email
-// when a sandbox is created, refreshed or cloned (salesforce.md §5a; a clone
+// when a sandbox is created, refreshed or cloned (docs/providers/salesforce.md: Sandboxes; a clone
 // of a clone may carry it twice), and a rehearsal in a sandbox must link as
 // production would.
 func NormalizeEmail(s string) string {

@@ -172,7 +172,7 @@ func TestPropertiesOverRandomOrgs(t *testing.T) {
 	}
 }
 
-// justify re-checks, straight from the SPEC's wording, that a link's rule
+// justify re-checks, straight from docs/spec.md's wording, that a link's rule
 // holds with evidence unique on both sides. It returns why not, or "".
 func justify(in Input, l Link) string {
 	var u *User

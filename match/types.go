@@ -119,7 +119,7 @@ const (
 	RuleStale     Rule = "stale"    // cleared because clear_stale is set
 )
 
-// Kind names a conflict (SPEC: "Conflicts").
+// Kind names a conflict (docs/spec.md: Conflicts).
 type Kind string
 
 const (

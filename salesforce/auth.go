@@ -140,7 +140,7 @@ func signIn(cfg Config, api *httpx.Client) (httpx.Fetch, error) {
 	}, nil
 }
 
-// tokenRequest posts one grant to the token endpoint (salesforce.md §1c).
+// tokenRequest posts one grant to the token endpoint (docs/providers/salesforce.md: Token answer and errors).
 // Salesforce sends no expires_in: the token's zero Expiry keeps it until a 401.
 func tokenRequest(ctx context.Context, api *httpx.Client, cfg Config, form url.Values) (*oauth2.Token, error) {
 	resp, err := api.Do(ctx, http.MethodPost, "/services/oauth2/token", nil, []byte(form.Encode()),
@@ -188,7 +188,7 @@ func (s *Client) userID(ctx context.Context) string {
 // (login.salesforce.com and production My Domains). The host the token
 // request goes to is an endpoint, never an audience (JWT doc). The rules are
 // those the Salesforce CLI applied by URL (sfdx-core sfdcUrl.ts, isSandboxUrl,
-// until 2022; salesforce.md §5a).
+// until 2022; docs/providers/salesforce.md: Sandboxes).
 func Audience(loginURL string) string {
 	h := loginURL
 	if u, err := url.Parse(loginURL); err == nil {
@@ -239,7 +239,7 @@ func (a assertion) GetAudience() (jwt.ClaimStrings, error) {
 }
 
 // AuthHint turns Salesforce's OAuth error (its error and error_description,
-// salesforce.md §1d) into the cause and what to fix; "" when it is not one.
+// docs/providers/salesforce.md: Token answer and errors) into the cause and what to fix; "" when it is not one.
 func AuthHint(err error, cfg Config) string {
 	var he *httpx.Error
 	if !errors.As(err, &he) || he.Status == 0 {

@@ -134,7 +134,7 @@ func (s *Client) Discover(ctx context.Context, provs []match.Provider) (map[matc
 // Picklists (User.CountryCode); known after Discover.
 func (s *Client) HasCountryCode() bool { return s.described["CountryCode"] }
 
-// SandboxFacts is what check tells about the org's kind (salesforce.md §5a).
+// SandboxFacts is what check tells about the org's kind (docs/providers/salesforce.md: Sandboxes).
 type SandboxFacts struct {
 	IsSandbox bool
 	Invalid   int // active standard users whose Email ends in ".invalid"

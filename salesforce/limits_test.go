@@ -30,7 +30,7 @@ func startOnClock(t *testing.T, users []sandbox.SFUser, edit func(*Config)) (*sa
 }
 
 // A concurrency limit is transient and Salesforce did nothing with the
-// refused request (salesforce.md §5): the write is backed off for seconds,
+// refused request (docs/providers/salesforce.md): the write is backed off for seconds,
 // growing, and sent again, whichever spelling the refusal carries.
 func TestConcurrencyLimitsAreBackedOffAndTheWriteSentAgain(t *testing.T) {
 	for _, msg := range []string{sandbox.SFConcurrentRequests, sandbox.SFConcurrentRequestsLong, sandbox.SFConcurrentLongTxn} {

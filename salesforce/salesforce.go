@@ -77,7 +77,7 @@ type Client struct {
 	once   *httpx.Client
 	fields map[match.Provider]Field
 	// described are the User fields describe listed: an org without State and
-	// Country/Territory Picklists has no CountryCode (salesforce.md §6).
+	// Country/Territory Picklists has no CountryCode (docs/providers/salesforce.md: User fields).
 	described    map[string]bool
 	userDescribe *userDescribe // the describe answer, read once
 
@@ -161,7 +161,7 @@ func (s *Client) bulkThreshold() int {
 var limitInfoRE = regexp.MustCompile(`api-usage=(\d+)/(\d+)`)
 
 // requestLimit is the error code of the daily allowance and of the transient
-// concurrency limits alike (salesforce.md §5); the message tells them apart.
+// concurrency limits alike (docs/providers/salesforce.md: Limits and errors); the message tells them apart.
 const requestLimit = "REQUEST_LIMIT_EXCEEDED"
 
 // concurrencyBackoff is the first wait after a concurrency refusal: the long
@@ -178,7 +178,7 @@ const (
 
 // limitKind reads a REQUEST_LIMIT_EXCEEDED message by its first word:
 // "ConcurrentRequests Limit exceeded." and "ConcurrentRequests (Concurrent
-// API Requests) Limit exceeded." are both seen (salesforce.md §5).
+// API Requests) Limit exceeded." are both seen (docs/providers/salesforce.md: Limits and errors).
 func limitKind(msg string) int {
 	word, _, _ := strings.Cut(strings.TrimSpace(msg), " ")
 	switch word {

@@ -127,7 +127,7 @@ func TestAudienceIsLoginOrTestSalesforce(t *testing.T) {
 		"https://acme--uat.my.salesforce.com":         "https://test.salesforce.com",
 		"http://127.0.0.1:4242":                       "https://login.salesforce.com",
 		"https://LOGIN.salesforce.com/":               "https://login.salesforce.com",
-		// scratch orgs and the old csNN sandbox instances (salesforce.md §5a)
+		// scratch orgs and the old csNN sandbox instances (docs/providers/salesforce.md)
 		"https://fun-dream-1234.scratch.my.salesforce.com": "https://test.salesforce.com",
 		"https://CS42.salesforce.com":                      "https://test.salesforce.com",
 		"https://cs108.my.salesforce.com":                  "https://test.salesforce.com",
@@ -699,7 +699,7 @@ func TestUserIsDescribedOncePerConnection(t *testing.T) {
 	}
 }
 
-// The org's kind and its ".invalid" emails (salesforce.md §5a), read with
+// The org's kind and its ".invalid" emails (docs/providers/salesforce.md), read with
 // the fewest queries: the total is counted only when some emails end so.
 func TestSandboxFactsCountTheInvalidEmailsOfActiveStandardUsers(t *testing.T) {
 	for _, tc := range []struct {

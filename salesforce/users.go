@@ -20,7 +20,7 @@ import (
 // can hide the rest).
 var userQueryFields = []string{"Id", "Username", "Name", "Email", "Phone", "MobilePhone", "Extension", "CountryCode", "Country"}
 
-// activeStandard selects the users a run reads (SPEC, Inputs).
+// activeStandard selects the users a run reads (docs/spec.md: Salesforce users).
 var activeStandard = "IsActive = true AND UserType = " + Quote("Standard")
 
 // Users reads every active standard user with one query, following its pages.

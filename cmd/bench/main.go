@@ -113,7 +113,7 @@ func printSize(rs []result) {
 }
 
 // rcMediumPerMinute is RingCentral's default Medium group limit, the group of
-// the directory list (ringcentral.md: Light 50, Medium 40, Heavy 10 per 60 s).
+// the directory list (docs/providers/ringcentral.md, Rate limits: Light 50, Medium 40, Heavy 10 per 60 s).
 const rcMediumPerMinute = 40
 
 func measure(bin, dir string, n int) result {

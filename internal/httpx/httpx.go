@@ -297,7 +297,7 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 // the failed attempt (a 429 is not a failure) and the wait, and is an error
 // when the budget cannot cover them. A server's wait longer than MaxBackoff
 // is taken in full or not at all: a request sent early restarts RingCentral's
-// penalty (ringcentral.md §4), so a shortened wait would only fail again.
+// penalty (docs/providers/ringcentral.md: Rate limits), so a shortened wait would only fail again.
 func (c *Client) retryWait(pol Policy, spent *time.Duration, took time.Duration, status int, h http.Header, v Verdict, attempt int, err error) (time.Duration, error) {
 	if status != http.StatusTooManyRequests {
 		*spent += took

@@ -183,7 +183,7 @@ func TestLimiterPacesEveryAttemptOnTheClientsClock(t *testing.T) {
 }
 
 // RingCentral restarts its penalty on any request sent before Retry-After
-// ends (ringcentral.md §4): a wait over MaxBackoff is taken in full when the
+// ends (docs/providers/ringcentral.md): a wait over MaxBackoff is taken in full when the
 // retry budget covers it, and refused, without an early request, when not.
 // Waits up to MaxBackoff are rate limiting and do not touch the budget.
 func TestRetryAfterIsHonouredInFullOrTheRequestStops(t *testing.T) {

@@ -69,7 +69,7 @@ func (c *Reader) Check(ctx context.Context) error {
 	return dialpadHint(err)
 }
 
-// dialpadHint says what a 401 means: Dialpad keys expire (dialpad.md §1, §6).
+// dialpadHint says what a 401 means: Dialpad keys expire (docs/providers/dialpad.md: Servers and authentication, Errors).
 func dialpadHint(err error) error {
 	if httpx.StatusOf(err) == http.StatusUnauthorized {
 		return fmt.Errorf("%w: the [dialpad] api_key is wrong or has expired (Dialpad keys have an expiry date): "+
@@ -137,7 +137,7 @@ type dpNumber struct {
 // People reads every active user, then the entities that own the company's
 // other numbers, as non-eligible entries whose numbers count for sharing.
 func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Person, error) {
-	// state is sent explicitly: its default is UNCONFIRMED (dialpad.md §2)
+	// state is sent explicitly: its default is UNCONFIRMED (docs/providers/dialpad.md: Users)
 	users, err := dpList(ctx, c, "/api/v2/users", url.Values{"state": {"active"}},
 		func(u dpUser) string { return string(u.ID) }, progress)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"voiceid/sandbox"
 )
 
-// A FaxOnly number (ringcentral.md §2-3) answers no call: it links nobody by
+// A FaxOnly number (docs/providers/ringcentral.md) answers no call: it links nobody by
 // phone and never fills a Phone, whether the directory lists it (the
 // simulator's default) or leaves it out (UNCONFIRMED which one it does).
 func TestRingCentralFaxOnlyNumbersAreNeverEvidenceNorAPhone(t *testing.T) {

@@ -123,7 +123,7 @@ const RevokeTimeout = 10 * time.Second
 
 // Close revokes every session this reader's sign-ins opened (none: no
 // request). RingCentral allows about 5 parallel sessions per user and an
-// extra login may end an older one (ringcentral.md §1), so a session left
+// extra login may end an older one (docs/providers/ringcentral.md: Sessions and revoke), so a session left
 // open by each run would end the sessions of the company's other apps. It
 // runs on a context of its own, so that a cancelled run still revokes.
 func (c *Reader) Close(ctx context.Context) error {

@@ -13,7 +13,7 @@ import (
 const revokePath = "/restapi/oauth/revoke"
 
 // Each sign-in opens a session that counts against the user's cap
-// (ringcentral.md §1): Close revokes it, by the refresh token when the
+// (docs/providers/ringcentral.md): Close revokes it, by the refresh token when the
 // sign-in gave one, else by the access token; the revoke is a counted call.
 func TestRingCentralCloseRevokesTheSessionItOpened(t *testing.T) {
 	for _, noRefresh := range []bool{false, true} {
