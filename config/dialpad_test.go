@@ -87,3 +87,34 @@ func TestDialpadBudgetAboveItsLimitIsWarnedAbout(t *testing.T) {
 		t.Errorf("warnings %q", cfg.Warnings)
 	}
 }
+
+// One rule for every provider: on when its section is present and does not
+// say enabled = false. A file that names no provider at all says which
+// sections would turn one on.
+func TestEveryProviderIsOnWhenItsSectionIsPresentAndNotDisabled(t *testing.T) {
+	cut := func(s, section string) string {
+		start := strings.Index(s, "["+section+"]")
+		end := start + 1 + strings.Index(s[start+1:], "\n[")
+		return s[:start] + s[end+1:]
+	}
+	cfg, err := withExample(t, func(s string) string { return cut(cut(s, "ringcentral"), "aircall") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := cfg.Job().Providers; len(ps) != 1 || ps[0].Name != "dialpad" || cfg.Enabled("ringcentral") || cfg.Enabled("aircall") {
+		t.Errorf("with only [dialpad]: providers %v", ps)
+	}
+	cfg, err = withExample(t, func(s string) string {
+		return strings.Replace(cut(s, "dialpad"), "[aircall]\nenabled = true", "[aircall]\nenabled = false", 1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := cfg.Job().Providers; len(ps) != 1 || ps[0].Name != "ringcentral" {
+		t.Errorf("with [aircall] disabled and [dialpad] absent: providers %v", ps)
+	}
+	_, err = withExample(t, func(s string) string { return cut(cut(cut(s, "ringcentral"), "aircall"), "dialpad") })
+	if err == nil || !strings.Contains(err.Error(), "no provider is on") || !strings.Contains(err.Error(), "[ringcentral], [aircall] or [dialpad]") {
+		t.Errorf("no provider section: %v", err)
+	}
+}
