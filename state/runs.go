@@ -17,6 +17,7 @@ import (
 type Run struct {
 	ID         int64
 	Mode       string // dry-run | apply
+	Lane       string // complete | new (the fast lane)
 	Backfill   bool
 	StartedAt  time.Time
 	FinishedAt time.Time
@@ -42,10 +43,21 @@ type Counts struct {
 const counts = `count(*) AS changes, coalesce(sum(status = '` + string(match.ChangeApplied) + `'), 0) AS applied,
 	coalesce(sum(status = '` + string(match.ChangeFailed) + `'), 0) AS failed, coalesce(sum(status = '` + string(match.ChangeSending) + `'), 0) AS sending`
 
-// StartRun records the start of a run and returns its id.
+// Lanes of a run: every directory read in full, or only what is new (sync --new).
+const (
+	LaneComplete = "complete"
+	LaneNew      = "new"
+)
+
+// StartRun records the start of a complete run and returns its id.
 func (s *DB) StartRun(mode string, backfill bool) (int64, error) {
-	res, err := s.db.Exec("INSERT INTO runs (mode, backfill, started_at, status) VALUES (?, ?, ?, '"+string(match.RunRunning)+"')",
-		mode, backfill, ts(s.Now()))
+	return s.StartLane(LaneComplete, mode, backfill)
+}
+
+// StartLane records the start of a run in a lane and returns its id.
+func (s *DB) StartLane(lane, mode string, backfill bool) (int64, error) {
+	res, err := s.db.Exec("INSERT INTO runs (lane, mode, backfill, started_at, status) VALUES (?, ?, ?, ?, '"+string(match.RunRunning)+"')",
+		lane, mode, backfill, ts(s.Now()))
 	if err != nil {
 		return 0, s.written(err)
 	}
@@ -89,7 +101,7 @@ func compress(write func(io.Writer) error) ([]byte, error) {
 
 // Runs lists the most recent runs first.
 func (s *DB) Runs(limit int) ([]Run, error) {
-	rows, err := s.db.Query(`SELECT id, mode, backfill, started_at, coalesce(finished_at, ''), status, reason,
+	rows, err := s.db.Query(`SELECT id, mode, lane, backfill, started_at, coalesce(finished_at, ''), status, reason,
 		coalesce(c.changes, 0), coalesce(c.applied, 0), coalesce(c.failed, 0), coalesce(c.sending, 0), conflicts, api_calls
 		FROM runs LEFT JOIN (SELECT run_id, `+counts+` FROM changes GROUP BY run_id) c ON c.run_id = runs.id ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
@@ -100,7 +112,7 @@ func (s *DB) Runs(limit int) ([]Run, error) {
 	for rows.Next() {
 		var r Run
 		var started, finished, calls string
-		if err := rows.Scan(&r.ID, &r.Mode, &r.Backfill, &started, &finished, &r.Status, &r.Reason, &r.Changes,
+		if err := rows.Scan(&r.ID, &r.Mode, &r.Lane, &r.Backfill, &started, &finished, &r.Status, &r.Reason, &r.Changes,
 			&r.Applied, &r.Failed, &r.Sending, &r.Conflicts, &calls); err != nil {
 			return nil, err
 		}

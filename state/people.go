@@ -1,0 +1,56 @@
+package state
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"voiceid/match"
+)
+
+// Remembered is what a complete run read of a provider that can read only
+// what is new: its people, and the mark to read on from.
+type Remembered struct {
+	People  []match.Person
+	Mark    string
+	TakenAt time.Time
+}
+
+// RememberPeople keeps the people a complete run read of a provider, with
+// the provider's mark, for the fast lane (sync --new), replacing what an
+// earlier run kept.
+func (s *DB) RememberPeople(p match.Provider, mark string, people []match.Person) (err error) {
+	defer func() { err = s.written(err) }()
+	data, err := compress(func(w io.Writer) error { return json.NewEncoder(w).Encode(people) })
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Exec("INSERT OR REPLACE INTO people_snapshot (provider, taken_at, mark, data) VALUES (?, ?, ?, ?)",
+		string(p), ts(s.Now()), mark, data)
+	return err
+}
+
+// RememberedPeople reads what RememberPeople kept of a provider; ok is false
+// when no complete run kept anything of it yet.
+func (s *DB) RememberedPeople(p match.Provider) (r Remembered, ok bool, err error) {
+	var taken string
+	var data []byte
+	err = s.db.QueryRow("SELECT taken_at, mark, data FROM people_snapshot WHERE provider = ?", string(p)).Scan(&taken, &r.Mark, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	if data, err = inflate(data); err != nil {
+		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
+	}
+	if err := json.Unmarshal(data, &r.People); err != nil {
+		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
+	}
+	r.TakenAt = parseTS(taken)
+	return r, true, nil
+}
