@@ -139,3 +139,17 @@ type Switch struct {
 
 // Disabled tells whether the section says enabled = false.
 func (s Switch) Disabled() bool { return s.Enabled != nil && !*s.Enabled }
+
+// Incremental is a reader that can read only what is new since a complete
+// read, for the fast lane (sync --new): a provider whose complete read is
+// costly says so by implementing it; the fast lane reads every other
+// provider in full. The people PeopleSince returns are read now; those a
+// complete read returned are remembered, and may have changed since.
+type Incremental interface {
+	Directory
+	// Mark is where the last People or PeopleSince read ended: what the next
+	// PeopleSince reads on from.
+	Mark() string
+	// PeopleSince reads the people new since mark, each with its numbers.
+	PeopleSince(ctx context.Context, mark string) ([]match.Person, error)
+}

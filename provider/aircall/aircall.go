@@ -68,3 +68,7 @@ func (s *Section) Open(e provider.Env) provider.Directory {
 func (s *Section) Credentials() (what, fix string) {
 	return "Aircall API key at " + s.BaseURL, "check [aircall] api_id and api_token (Company Settings -> API Keys)"
 }
+
+// Aircall's reader reads only what is new for the fast lane: its complete
+// read lists every user and number at a shared 120 requests a minute.
+var _ provider.Incremental = (*Reader)(nil)

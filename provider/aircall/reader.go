@@ -40,9 +40,10 @@ type Config struct {
 
 // Reader reads the users of one Aircall company and the numbers assigned to them.
 type Reader struct {
-	api *httpx.Client
-	cap int // records one list query reaches (ListCap)
-	log func(format string, args ...any)
+	api  *httpx.Client
+	cap  int // records one list query reaches (ListCap)
+	log  func(format string, args ...any)
+	mark int64 // created_at (UNIX seconds) of the newest user People read
 }
 
 // PageSize is the largest page Aircall's list endpoints allow.
@@ -198,19 +199,89 @@ func (c *Reader) People(ctx context.Context, progress func(n int)) ([]match.Pers
 	} else if byUser, err = c.numbersByUser(ctx); err != nil {
 		return nil, err
 	}
+	c.mark = newest(users)
 	out := make([]match.Person, 0, len(users))
 	listed := make(map[string]bool, len(users))
 	for _, u := range users {
-		// Aircall lists only live users, and has no words for their state
-		p := match.Person{Provider: Name, ID: string(u.ID), Eligible: true, Owner: match.OwnerPerson, Name: u.Name, Email: u.Email}
-		pack.Strings(&p.ID, &p.Name, &p.Email)
-		for _, d := range byUser[string(u.ID)] {
-			p.Numbers = append(p.Numbers, match.Number{Raw: d, Direct: true})
-		}
+		p := person(u, byUser[string(u.ID)])
 		listed[p.ID] = true
 		out = append(out, p)
 	}
 	return append(out, unlisted(byUser, listed)...), nil
+}
+
+// person is a listed user with the digits of its numbers. Aircall lists
+// only live users, and has no words for their state.
+func person(u acUser, digits []string) match.Person {
+	p := match.Person{Provider: Name, ID: string(u.ID), Eligible: true, Owner: match.OwnerPerson, Name: u.Name, Email: u.Email}
+	pack.Strings(&p.ID, &p.Name, &p.Email)
+	for _, d := range digits {
+		p.Numbers = append(p.Numbers, match.Number{Raw: d, Direct: true})
+	}
+	return p
+}
+
+// newest is the created_at second of the newest user (0 with none).
+func newest(users []acUser) int64 {
+	var out int64
+	for _, u := range users {
+		if s, ok := createdSecond(u); ok && s > out {
+			out = s
+		}
+	}
+	return out
+}
+
+// Mark is where the last complete read ended: the created_at second of the
+// newest user it read. PeopleSince reads on from it.
+func (c *Reader) Mark() string { return strconv.FormatInt(c.mark, 10) }
+
+// PeopleSince reads the users created from mark's second on (the users list
+// with from, ordered by creation) and each one's numbers with one read of its
+// own: 1 + 1 a user calls, where a complete read lists every user and number.
+// A user created in mark's second is read again: its record is fresh too.
+func (c *Reader) PeopleSince(ctx context.Context, mark string) ([]match.Person, error) {
+	since, err := strconv.ParseInt(mark, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("aircall: the mark of the last complete run %q is not a time: run a complete sync", mark)
+	}
+	q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(since-1, 10)}}
+	users, err := listFrom[acUser](ctx, c, "/v2/users", "users", q, nil)
+	if s := httpx.StatusOf(err); s == http.StatusNotFound || s == http.StatusGone {
+		users, err = listFrom[acUser](ctx, c, "/v1/users", "users", url.Values{"order": {"asc"}, "from": q["from"]}, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.mark = max(since, newest(users))
+	out := make([]match.Person, 0, len(users))
+	for _, u := range users {
+		digits, err := c.numbersOf(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, person(u, digits))
+	}
+	return out, nil
+}
+
+// numbersOf are the digits of a user's numbers: embedded in a v1 record,
+// else from GET /v2/users/:id/numbers.
+func (c *Reader) numbersOf(ctx context.Context, u acUser) ([]string, error) {
+	var digits []string
+	if u.Numbers != nil {
+		for _, n := range *u.Numbers {
+			digits = append(digits, n.Digits)
+		}
+		return digits, nil
+	}
+	_, _, _, err := readQuery(ctx, c, "/v2/users/"+url.PathEscape(string(u.ID))+"/numbers", "numbers", url.Values{},
+		func(ns []acNumber) {
+			for _, n := range ns {
+				digits = append(digits, n.Digits)
+			}
+		})
+	return digits, err
 }
 
 // unlisted are the holders of numbers that the user list did not name (made
@@ -356,6 +427,11 @@ func createdSecond[T listed](it T) (int64, bool) {
 // second (both UNCONFIRMED). The re-read edge costs at most one page per
 // 10,000 records.
 func listAll[T listed](ctx context.Context, c *Reader, path, key string, progress func(int)) ([]T, error) {
+	return listFrom[T](ctx, c, path, key, url.Values{"order": {"asc"}}, progress)
+}
+
+// listFrom is listAll of the records q selects (order asc, and a from bound).
+func listFrom[T listed](ctx context.Context, c *Reader, path, key string, q url.Values, progress func(int)) ([]T, error) {
 	var out []T
 	seen := map[string]bool{}
 	keep := func(items []T) {
@@ -369,7 +445,7 @@ func listAll[T listed](ctx context.Context, c *Reader, path, key string, progres
 			progress(len(out))
 		}
 	}
-	last, meta, full, err := readQuery(ctx, c, path, key, url.Values{"order": {"asc"}}, keep)
+	last, meta, full, err := readQuery(ctx, c, path, key, q, keep)
 	if err != nil {
 		return nil, err
 	}
