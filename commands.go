@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,14 +44,23 @@ plans nothing.`, stderr)
 }
 
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--dry-run] [--backfill] [--yes] [--report FILE]...
+	fs, cfgPath := newFlags("sync", `voiceid sync [--config FILE] [--new] [--dry-run] [--backfill] [--yes] [--report FILE]...
+
+A complete run reads every directory in full. With --new, the fast lane
+links the people who appeared since the last complete run within minutes: it
+reads only what is new where a provider can, and only fills empty fields, on
+links the full rules confirm; clears, overwrites and Phone wait for the
+complete run. It needs a complete run first (exit 2), and when another run
+holds the lock it is skipped (exit 0).
 
 Examples:
   voiceid sync --dry-run --report review.html --report review.csv
-  voiceid sync --report /var/log/voiceid/last.json`, stderr)
+  voiceid sync --report /var/log/voiceid/last.json
+  voiceid sync --new`, stderr)
 	dry := fs.Bool("dry-run", false, "plan and report, write nothing to Salesforce")
 	backfill := fs.Bool("backfill", false, "the rollout run: lifts the safety threshold")
 	yes := fs.Bool("yes", false, "accept a run larger than the safety threshold")
+	fast := fs.Bool("new", false, "the fast lane: fill the fields of the people new since the last complete run")
 	var reports reportFlag
 	fs.Var(&reports, "report", "write the report to `FILE` (.txt, .csv, .json, .html); repeatable")
 	logFormat := fs.String("log-format", "text", "log lines as text or json")
@@ -59,13 +69,22 @@ Examples:
 		return err
 	}
 	o := cfg.Job()
-	o.DryRun, o.Backfill, o.Yes, o.Reports = *dry, *backfill, *yes, reports
+	if *fast && *backfill {
+		return &usageError{"sync: --new and --backfill do not go together: the backfill is a complete run"}
+	}
+	o.DryRun, o.Backfill, o.Yes, o.Reports, o.New = *dry, *backfill, *yes, reports, *fast
 	o.Log, o.Progress = newLogger(stderr, *logFormat), terminal(stderr)
 	for _, w := range cfg.Warnings {
 		o.Log.Warn(w)
 	}
 	rep, err := job.Run(ctx, o)
-	if rep != nil {
+	switch {
+	case errors.Is(err, job.ErrSkipped):
+		fmt.Fprintln(stdout, "voiceid sync --new:", err)
+		return nil
+	case rep != nil && o.New && len(rep.Changes) == 0 && len(rep.Conflicts) == 0 && err == nil:
+		fmt.Fprintf(stdout, "voiceid sync --new: run %d: nothing new to link (%d deferred to the complete run)\n", rep.Run.ID, rep.Counts.Deferred)
+	case rep != nil:
 		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
 	}
 	return err

@@ -46,6 +46,8 @@ Usage:
   voiceid demo                         run the whole job on built-in simulators (no config, no network)
   voiceid sync [--dry-run] [--backfill] [--yes] [--report FILE]...
                                        one run; --report may repeat (.txt, .csv, .json, .html)
+  voiceid sync --new [--dry-run] [--yes] [--report FILE]...
+                                       the fast lane: link the people new since the last complete run
   voiceid check                        preflight: config, state file, Salesforce, each provider, the fields
   voiceid schedule [--log-format json] runs sync on [schedule] cron; never two at once
   voiceid conflicts [--kind K] [--provider P] [--all]
@@ -123,7 +125,8 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, state.ErrNotState), errors.Is(err, state.ErrTooNew),
 		errors.Is(err, state.ErrNoState), errors.Is(err, salesforce.ErrConfigured), errors.Is(err, salesforce.ErrField), errors.Is(err, job.ErrReportTarget),
-		errors.Is(err, state.ErrNotFound), errors.Is(err, salesforce.ErrNoSuchUser): // a run, user or pin a command names does not exist
+		errors.Is(err, state.ErrNotFound), errors.Is(err, salesforce.ErrNoSuchUser), // a run, user or pin a command names does not exist
+		errors.Is(err, job.ErrNoCompleteRun):
 		return exitUsage
 	case errors.Is(err, job.ErrAborted):
 		return exitAborted

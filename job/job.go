@@ -31,6 +31,12 @@ var (
 	ErrEmptyDirectory = errors.New("directory lists no eligible people")
 	// ErrReportTarget is a --report file that could not be written.
 	ErrReportTarget = errors.New("report file cannot be written")
+	// ErrNoCompleteRun is the fast lane asked for before any complete run
+	// has read everything it builds on.
+	ErrNoCompleteRun = errors.New("the fast lane needs a complete run first")
+	// ErrSkipped is a fast-lane run that did not start because another run
+	// holds the lock: the complete run, which does all the fast lane would.
+	ErrSkipped = errors.New("skipped")
 )
 
 // Provider is one enabled provider of a run: its metadata (its title and
@@ -70,6 +76,7 @@ type Options struct {
 
 	DryRun   bool
 	Backfill bool     // the one-shot backfill: no safety threshold
+	New      bool     // the fast lane (sync --new): fills for the people new since the last complete run
 	Yes      bool     // accept a run over the safety threshold
 	Reports  []string // files to write the report to; the extension picks the format
 
@@ -160,24 +167,36 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		log.Warn(n)
 	}
 	release, err := db.Lock(ctx)
+	var held *state.LockedError
+	if o.New && errors.As(err, &held) { // the run that holds it does all the fast lane would
+		log.Info("fast lane skipped: another run holds the lock", "holder", held.Error())
+		return nil, fmt.Errorf("%w: %v", ErrSkipped, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-
-	mode := "apply"
+	r := &run{Options: &o, db: db, log: log}
+	r.open()
+	if err := r.builds(); err != nil {
+		return nil, err
+	}
+	mode, lane := "apply", state.LaneComplete
 	if o.DryRun {
 		mode = "dry-run"
 	}
-	runID, err := db.StartRun(mode, o.Backfill)
+	if o.New {
+		lane = state.LaneNew
+	}
+	runID, err := db.StartLane(lane, mode, o.Backfill)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("run started", "run", runID, "mode", mode, "backfill", o.Backfill)
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Changes: []report.Change{}, Conflicts: []report.Conflict{},
-		Unmatched: []report.Unmatched{}, Run: report.Run{ID: runID, Mode: mode, Backfill: o.Backfill, StartedAt: o.now().UTC()},
+	log.Info("run started", "run", runID, "lane", lane, "mode", mode, "backfill", o.Backfill)
+	r.rep = &report.Report{SchemaVersion: report.SchemaVersion, Changes: []report.Change{}, Conflicts: []report.Conflict{},
+		Unmatched: []report.Unmatched{}, Run: report.Run{ID: runID, Mode: mode, Lane: lane, Backfill: o.Backfill, StartedAt: o.now().UTC()},
 		Counts: report.Counts{Linked: map[string]int{}}, Providers: o.Infos()}
-	r := &run{Options: &o, db: db, rep: rep, log: log}
+	rep := r.rep
 	err = r.sync(ctx)
 	err = r.finish(err)
 	if o.Metrics != "" {

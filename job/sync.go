@@ -24,6 +24,10 @@ type run struct {
 	sf   *salesforce.Client
 	dirs map[match.Provider]provider.Directory
 	rows []state.Change // the changes as recorded, with what Salesforce answered
+	// remembered are, in the fast lane, what the last complete run read of
+	// each provider that reads only what is new; fresh, who was read now.
+	remembered map[match.Provider]state.Remembered
+	fresh      match.Fresh
 }
 
 // sources is everything one run reads.
@@ -61,18 +65,21 @@ func (r *run) sync(ctx context.Context) error {
 	return r.write(ctx, plan, t, names)
 }
 
-// connect signs in to Salesforce, finds the identifier fields, and opens
-// each provider's reader.
+// open opens each provider's reader; none contacts its service yet.
+func (r *run) open() {
+	r.dirs = map[match.Provider]provider.Directory{}
+	for _, p := range r.Providers {
+		r.dirs[p.Name] = p.Open(r.Env())
+	}
+}
+
+// connect signs in to Salesforce and finds the identifier fields.
 func (r *run) connect(ctx context.Context) error {
 	sf, err := salesforce.Connect(ctx, r.SalesforceConfig())
 	if err != nil {
 		return err
 	}
 	r.sf = sf
-	r.dirs = map[match.Provider]provider.Directory{}
-	for _, p := range r.Providers {
-		r.dirs[p.Name] = p.Open(r.Env())
-	}
 	fields, err := sf.Discover(ctx, r.Names())
 	if err != nil {
 		return err
@@ -128,10 +135,11 @@ func (r *run) read(ctx context.Context) (sources, error) {
 		r.log.Info("read Salesforce users", "count", len(src.users))
 		return r.rememberUsers(src.users) // while the directories are still being read
 	})
+	fresh := make([]map[string]bool, len(r.Providers))
 	for i, p := range r.Providers {
 		g.Go(func() error {
 			var err error
-			read[i], err = r.dirs[p.Name].People(gctx, func(n int) { r.log.Info("reading directory", "provider", p.Name, "people", n) })
+			read[i], fresh[i], err = r.readProvider(gctx, p.Info)
 			return err
 		})
 	}
@@ -140,6 +148,12 @@ func (r *run) read(ctx context.Context) (sources, error) {
 	}
 	for i, p := range r.Providers {
 		src.people[p.Name] = read[i]
+		if fresh[i] != nil {
+			if r.fresh == nil {
+				r.fresh = match.Fresh{}
+			}
+			r.fresh[p.Name] = fresh[i]
+		}
 	}
 	return src, nil
 }
@@ -169,7 +183,7 @@ func (r *run) plan(src sources) (match.Plan, refs, error) {
 	for _, p := range pins {
 		in.Pins = append(in.Pins, p.Pin)
 	}
-	plan := match.Build(in)
+	plan := r.build(in)
 	r.rep.Counts.SalesforceUsers = len(src.users)
 	r.rep.Counts.People = map[string]int{}
 	for _, p := range r.Names() {
@@ -237,7 +251,7 @@ func (r *run) write(ctx context.Context, plan match.Plan, t trail, names refs) e
 	// conflict lifecycle belongs to applying runs; a dry run only looks
 	var firstSeen map[string]time.Time
 	var err error
-	if applying && applyErr == nil {
+	if applying && applyErr == nil && !r.New { // the fast lane sees only part of the directories
 		firstSeen, err = r.db.SeeConflicts(r.rep.Run.ID, conflicts)
 	} else {
 		firstSeen, err = r.db.FirstSeen()

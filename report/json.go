@@ -22,11 +22,12 @@ type countsJSON struct {
 	Applied         int            `json:"applied"`
 	Failed          int            `json:"failed"`
 	Conflicts       int            `json:"conflicts"`
+	Deferred        int            `json:"deferred,omitempty"`
 }
 
 // MarshalJSON writes one "<provider>_people" key per provider read.
 func (c Counts) MarshalJSON() ([]byte, error) {
-	fixed, err := json.Marshal(countsJSON{c.SalesforceUsers, c.Linked, c.Changes, c.Applied, c.Failed, c.Conflicts})
+	fixed, err := json.Marshal(countsJSON{c.SalesforceUsers, c.Linked, c.Changes, c.Applied, c.Failed, c.Conflicts, c.Deferred})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func (c *Counts) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*c = Counts{SalesforceUsers: fixed.SalesforceUsers, Linked: fixed.Linked, Changes: fixed.Changes, Applied: fixed.Applied,
-		Failed: fixed.Failed, Conflicts: fixed.Conflicts, People: map[string]int{}}
+		Failed: fixed.Failed, Conflicts: fixed.Conflicts, Deferred: fixed.Deferred, People: map[string]int{}}
 	for k, v := range all {
 		if p, ok := strings.CutSuffix(k, "_people"); ok {
 			var n int

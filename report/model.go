@@ -42,6 +42,7 @@ type Run struct {
 	ID         int64           `json:"id"`
 	Mode       string          `json:"mode"` // dry-run | apply
 	Backfill   bool            `json:"backfill"`
+	Lane       string          `json:"lane,omitempty"` // complete | new (the fast lane); absent: complete
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt time.Time       `json:"finished_at"`
 	Status     match.RunStatus `json:"status"`
@@ -59,6 +60,8 @@ type Counts struct {
 	Applied   int
 	Failed    int
 	Conflicts int
+	// Deferred are the fast lane's fills that wait for the complete run (JSON "deferred", only when some do).
+	Deferred int
 }
 
 // Change is one identifier field the run changes (or would change).

@@ -54,3 +54,15 @@ func (s *DB) RememberedPeople(p match.Provider) (r Remembered, ok bool, err erro
 	r.TakenAt = parseTS(taken)
 	return r, true, nil
 }
+
+// LastComplete is the newest complete run (not the fast lane) that read
+// everything and finished (ok or partial); ok is false when there is none.
+func (s *DB) LastComplete() (id int64, finished time.Time, ok bool, err error) {
+	var at string
+	err = s.db.QueryRow(`SELECT id, coalesce(finished_at, '') FROM runs WHERE lane = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1`,
+		LaneComplete, string(match.RunOK), string(match.RunPartial)).Scan(&id, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, false, nil
+	}
+	return id, parseTS(at), err == nil, err
+}

@@ -1,0 +1,92 @@
+package job
+
+import (
+	"context"
+	"fmt"
+
+	"voiceid/match"
+	"voiceid/provider"
+	"voiceid/state"
+)
+
+// builds confirms, for the fast lane, that a complete run has read what it
+// builds on: a finished complete run, and for each provider that reads only
+// what is new, the people that run remembered (kept for the read).
+func (r *run) builds() error {
+	if !r.New {
+		return nil
+	}
+	_, at, ok, err := r.db.LastComplete()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: no complete run has finished with this state file yet: run voiceid sync (or sync --dry-run) once, then sync --new", ErrNoCompleteRun)
+	}
+	r.remembered = map[match.Provider]state.Remembered{}
+	for _, p := range r.Providers {
+		if _, ok := r.dirs[p.Name].(provider.Incremental); !ok {
+			continue
+		}
+		mem, ok, err := r.db.RememberedPeople(p.Name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: the last complete run (%s) did not read %s, which sync --new reads only in part: run voiceid sync once with it on",
+				ErrNoCompleteRun, at.Format("2006-01-02 15:04"), p.Title)
+		}
+		r.remembered[p.Name] = mem
+	}
+	return nil
+}
+
+// readProvider reads one provider. A complete run reads it in full and, for
+// a provider that can read only what is new, remembers what it read and
+// where to read on from. The fast lane reads such a provider only from
+// there, and adds what the complete run remembered: it returns who was read
+// now (nil for a provider read in full).
+func (r *run) readProvider(ctx context.Context, p provider.Info) ([]match.Person, map[string]bool, error) {
+	d := r.dirs[p.Name]
+	inc, partial := d.(provider.Incremental)
+	if !r.New || !partial {
+		people, err := d.People(ctx, func(n int) { r.log.Info("reading directory", "provider", p.Name, "people", n) })
+		if err == nil && partial {
+			err = r.db.RememberPeople(p.Name, inc.Mark(), people)
+		}
+		return people, nil, err
+	}
+	mem := r.remembered[p.Name]
+	people, err := inc.PeopleSince(ctx, mem.Mark)
+	if err != nil {
+		return nil, nil, err
+	}
+	fresh := make(map[string]bool, len(people))
+	for _, x := range people {
+		fresh[x.ID] = true
+	}
+	for _, x := range mem.People {
+		if !fresh[x.ID] {
+			people = append(people, x)
+		}
+	}
+	r.log.Info("read only what is new", "provider", p.Name, "new", len(fresh), "remembered", len(mem.People),
+		"since", mem.TakenAt.Format("2006-01-02 15:04"))
+	return people, fresh, nil
+}
+
+// build plans: the full rules, or in the fast lane only what they keep of them.
+func (r *run) build(in match.Input) match.Plan {
+	if !r.New {
+		return match.Build(in)
+	}
+	np := match.BuildNew(in, r.fresh)
+	r.rep.Counts.Deferred = len(np.Deferred)
+	news := 0
+	for _, ids := range r.fresh {
+		news += len(ids)
+	}
+	r.log.Info("fast lane", "new_people", news, "fills", len(np.Changes), "deferred_to_the_complete_run", len(np.Deferred),
+		"conflicts_about_new_people", len(np.Conflicts))
+	return np.Plan
+}
