@@ -132,9 +132,12 @@ and each enabled provider's credentials. Exit status 0 only when all pass.`, std
 func cmdSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("schedule", `voiceid schedule [--config FILE] [--log-format text|json]
 
-Stays running and starts a sync on [schedule] cron (in [schedule] timezone).
-A tick that comes while a run is still going is skipped. SIGINT or SIGTERM
-lets the current run finish, then exits; a second signal stops the run now.
+Stays running and starts a sync on [schedule] cron (in [schedule] timezone),
+and, with [schedule] fast, the fast lane (sync --new) on that cron. Runs never
+overlap: a fast tick while a run is going is skipped, a complete tick during a
+fast run waits for it, a complete tick during a complete run is skipped; each
+is logged. SIGINT or SIGTERM lets the current run finish, then exits; a second
+signal stops the run now.
 
 Example (systemd, or a terminal):
   voiceid schedule --config /etc/voiceid/voiceid.toml --log-format json`, stderr)
@@ -159,19 +162,25 @@ Example (systemd, or a terminal):
 			stopRuns()
 		}
 	}()
-	err = job.Schedule(ctx, cfg.Schedule.Cron, cfg.Location(), log, func() bool {
-		o := cfg.Job()
-		o.Log = log
-		rep, err := job.Run(runCtx, o)
-		if err != nil {
-			log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
+	run := func(fast bool) func() bool {
+		return func() bool {
+			o := cfg.Job()
+			o.Log, o.New = log, fast
+			rep, err := job.Run(runCtx, o)
+			if err != nil && !errors.Is(err, job.ErrSkipped) {
+				log.Error("scheduled run ended with an error", "error", err, "exit_status", exitCode(err, io.Discard))
+			}
+			return rep != nil
 		}
-		return rep != nil
-	})
-	if err != nil {
-		return &config.Error{File: *cfgPath, Key: "schedule.cron", Value: cfg.Schedule.Cron, Problem: err.Error()}
 	}
-	return nil
+	err = job.Schedule(ctx, cfg.Location(), log, job.Lane{Name: "complete", Spec: cfg.Schedule.Cron, Run: run(false)},
+		job.Lane{Name: "new", Spec: cfg.Schedule.Fast, Fast: true, Run: run(true)})
+	var le *job.LaneError
+	if errors.As(err, &le) {
+		key := map[bool]string{false: "schedule.cron", true: "schedule.fast"}[le.Lane.Fast]
+		return &config.Error{File: *cfgPath, Key: key, Value: le.Lane.Spec, Problem: le.Err.Error()}
+	}
+	return err
 }
 
 func cmdConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) error {

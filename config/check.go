@@ -246,10 +246,16 @@ func (c *Config) checkSchedule() error {
 		}
 		c.loc = loc
 	}
-	if c.Schedule.Cron != "" {
-		if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
-			return c.bad("schedule.cron", c.Schedule.Cron, "not a cron expression: "+err.Error())
+	for _, k := range []strField{{"schedule.cron", &c.Schedule.Cron}, {"schedule.fast", &c.Schedule.Fast}} {
+		if *k.ptr == "" {
+			continue
 		}
+		if _, err := cron.ParseStandard(*k.ptr); err != nil {
+			return c.bad(k.key, *k.ptr, "not a cron expression: "+err.Error())
+		}
+	}
+	if c.Schedule.Fast != "" && c.Schedule.Cron == "" {
+		return c.bad("schedule.fast", c.Schedule.Fast, "the fast lane builds on the complete run: set schedule.cron too (e.g. \"30 2 * * *\")")
 	}
 	return nil
 }

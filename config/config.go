@@ -49,6 +49,7 @@ type Config struct {
 	} `toml:"state"`
 	Schedule struct {
 		Cron     string `toml:"cron"`
+		Fast     string `toml:"fast"` // the fast lane (sync --new); "" leaves it out
 		Timezone string `toml:"timezone"`
 	} `toml:"schedule"`
 	Metrics struct {
@@ -154,7 +155,8 @@ func (c *Config) strings() []strField {
 		{"salesforce.target_org", &c.Salesforce.TargetOrg}, {"salesforce.api_version", &c.Salesforce.APIVersion},
 		{"salesforce.write_phone", &c.Salesforce.WritePhone}, {"salesforce.bulk_poll_timeout", &c.Salesforce.BulkPollTimeout},
 		{"match.default_region", &c.Match.DefaultRegion},
-		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.timezone", &c.Schedule.Timezone},
+		{"state.path", &c.State.Path}, {"schedule.cron", &c.Schedule.Cron}, {"schedule.fast", &c.Schedule.Fast},
+		{"schedule.timezone", &c.Schedule.Timezone},
 		{"metrics.textfile", &c.Metrics.Textfile},
 		{"network.request_timeout", &c.Network.RequestTimeout}, {"network.retry_budget", &c.Network.RetryBudget},
 	}

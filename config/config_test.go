@@ -244,3 +244,27 @@ func TestNetworkDurationsLoadUpToTheirBounds(t *testing.T) {
 		t.Errorf("network policy %+v, want the bounds %s and %s", n, MaxRequestTimeout, MaxRetryBudget)
 	}
 }
+
+// [schedule] fast is a cron of its own, and builds on the complete run's.
+func TestScheduleFastIsACronBesideTheCompleteRuns(t *testing.T) {
+	cfg, err := withExample(t, func(s string) string { return s })
+	if err != nil || cfg.Schedule.Fast != "*/15 7-19 * * 1-5" {
+		t.Fatalf("the example's fast lane: %q, %v", cfg.Schedule.Fast, err)
+	}
+	for _, tc := range []struct {
+		edit func(string) string
+		want []string
+	}{
+		{func(s string) string { return strings.Replace(s, `fast = "*/15 7-19 * * 1-5"`, `fast = "every quarter"`, 1) },
+			[]string{"schedule.fast", `"every quarter"`, "not a cron expression"}},
+		{func(s string) string { return strings.Replace(s, `cron = "30 2 * * *"`, `cron = ""`, 1) },
+			[]string{"schedule.fast", "builds on the complete run", "schedule.cron"}},
+	} {
+		_, err := withExample(t, tc.edit)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("err %v does not say %q", err, w)
+			}
+		}
+	}
+}

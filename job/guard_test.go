@@ -33,3 +33,13 @@ func TestSafetyCountsClearsDouble(t *testing.T) {
 		t.Error("11 changes for 100 linked users passed max_change_ratio = 0.1")
 	}
 }
+
+// The fast lane's metrics go beside the complete run's, labelled by lane:
+// its runs every few minutes never hide how the nightly run went.
+func TestMetricsFileOfEachLane(t *testing.T) {
+	for lane, want := range map[string]string{"complete": "/var/lib/ne/voiceid.prom", "": "/var/lib/ne/voiceid.prom", "new": "/var/lib/ne/voiceid-new.prom"} {
+		if got := MetricsFile("/var/lib/ne/voiceid.prom", lane); got != want {
+			t.Errorf("lane %q: %s, want %s", lane, got, want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package job
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"voiceid/match"
@@ -8,9 +11,17 @@ import (
 )
 
 // WriteMetrics writes the run's figures for node_exporter's textfile
-// collector, atomically (client_golang writes a temporary file and renames it).
+// collector, atomically (client_golang writes a temporary file and renames
+// it). Every series carries the run's lane; the fast lane writes beside the
+// configured file (MetricsFile), so that its runs every few minutes never
+// hide the complete run's figures.
 func WriteMetrics(path string, rep *report.Report) error {
-	reg := prometheus.NewRegistry()
+	lane := rep.Run.Lane
+	if lane == "" {
+		lane = "complete"
+	}
+	root := prometheus.NewRegistry()
+	reg := prometheus.WrapRegistererWith(prometheus.Labels{"lane": lane}, root)
 	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
 		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "voiceid", Name: name, Help: help}, labels)
 		reg.MustRegister(g)
@@ -45,5 +56,16 @@ func WriteMetrics(path string, rep *report.Report) error {
 	for svc, n := range rep.APICalls {
 		calls.WithLabelValues(svc).Set(float64(n))
 	}
-	return prometheus.WriteToTextfile(path, reg)
+	return prometheus.WriteToTextfile(MetricsFile(path, lane), root)
+}
+
+// MetricsFile is where a lane's metrics go: the configured file for the
+// complete run, the same name with "-new" before its extension for the fast
+// lane (the textfile collector reads every .prom file of the directory).
+func MetricsFile(path, lane string) string {
+	if lane != "new" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-new" + ext
 }

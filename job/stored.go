@@ -51,7 +51,7 @@ func History(db *state.DB, limit int) ([]report.PastRun, error) {
 	}
 	out := make([]report.PastRun, len(runs))
 	for i, r := range runs {
-		out[i] = report.PastRun{Run: report.Run{ID: r.ID, Mode: r.Mode, Backfill: r.Backfill, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		out[i] = report.PastRun{Run: report.Run{ID: r.ID, Mode: r.Mode, Lane: r.Lane, Backfill: r.Backfill, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 			Status: r.Status, Reason: r.Reason}, Changes: r.Changes, Applied: r.Applied, Failed: r.Failed, Sending: r.Sending, Conflicts: r.Conflicts}
 	}
 	return out, nil

@@ -72,6 +72,9 @@ func WriteHistory(w io.Writer, runs []PastRun, loc *time.Location) error {
 		if r.Backfill {
 			mode += " (backfill)"
 		}
+		if r.Lane == "new" {
+			mode += " (new)"
+		}
 		took := "-"
 		if !r.FinishedAt.IsZero() {
 			took = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()

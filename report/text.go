@@ -57,7 +57,8 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	p("voiceid run %d: %s%s, %s\n", r.Run.ID, r.Run.Mode, map[bool]string{true: " (backfill)"}[r.Run.Backfill], r.Run.Status)
+	p("voiceid run %d: %s%s%s, %s\n", r.Run.ID, r.Run.Mode, map[bool]string{true: " (backfill)"}[r.Run.Backfill],
+		map[bool]string{true: ", fast lane (sync --new)"}[r.Run.Lane == "new"], r.Run.Status)
 	if r.Run.Reason != "" {
 		p("  reason: %s\n", r.Run.Reason)
 	}
@@ -75,6 +76,9 @@ func (r *Report) textSummary(p printf, loc *time.Location) {
 		verb = "changes"
 	}
 	p("Fields: %d %s (applied %d, failed %d); %d conflicts; %d people unmatched\n", c.Changes, verb, c.Applied, c.Failed, c.Conflicts, len(r.Unmatched))
+	if c.Deferred > 0 {
+		p("Deferred to the complete run: %d fills the fast lane cannot confirm on what it read now\n", c.Deferred)
+	}
 	if r.SalesforceAPIUsage != nil {
 		p("Salesforce API usage: %d of %d today\n", r.SalesforceAPIUsage.Used, r.SalesforceAPIUsage.Limit)
 	}
