@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
+
 	"io"
 	"os"
 	"path/filepath"
@@ -497,5 +499,61 @@ func TestDockerfileShipsTheReleaseBinaryAsNonRoot(t *testing.T) {
 	script, err := os.ReadFile("release/build.sh")
 	if err != nil || !strings.Contains(string(script), "linux/amd64") || !strings.Contains(string(script), `dist/voiceid_${os}_${arch}`) {
 		t.Errorf("release/build.sh does not build dist/voiceid_linux_amd64 (%v)", err)
+	}
+}
+
+// The fast lane's unit is the nightly one with another command: the same
+// user, config, secrets, state and hardening, only `sync --new`, a shorter
+// timeout and its own description differ.
+func TestSystemdFastLaneServiceIsTheSyncHardenedTheSameWay(t *testing.T) {
+	nightly, fast := readUnit(t, "deploy/systemd/voiceid.service"), readUnit(t, "deploy/systemd/voiceid-new.service")
+	differ := map[string]bool{"ExecStart": true, "TimeoutStartSec": true}
+	for k, v := range nightly["Service"] {
+		if !differ[k] && !slices.Equal(fast["Service"][k], v) {
+			t.Errorf("[Service] %s: the fast lane has %q, the nightly unit %q", k, fast["Service"][k], v)
+		}
+	}
+	for k := range fast["Service"] {
+		if _, ok := nightly["Service"][k]; !ok && !differ[k] {
+			t.Errorf("[Service] %s is only in the fast lane's unit", k)
+		}
+	}
+	exec, _ := fast.last("Service", "ExecStart")
+	args := strings.Fields(exec)
+	if !slices.Contains(args, "--new") || args[1] != "sync" {
+		t.Fatalf("ExecStart=%s, want voiceid sync --new", exec)
+	}
+	acceptsArgs(t, "voiceid-new.service ExecStart", args[1:])
+	timer := readUnit(t, "deploy/systemd/voiceid-new.timer")
+	if v, _ := timer.last("Timer", "OnCalendar"); !strings.Contains(v, "/15") {
+		t.Errorf("OnCalendar=%q: want every 15 minutes", v)
+	}
+	if v, _ := timer.last("Install", "WantedBy"); v != "timers.target" {
+		t.Errorf("WantedBy=%q", v)
+	}
+}
+
+// The fast lane's CronJob runs `sync --new` every 15 minutes on the nightly
+// CronJob's state, config and secrets, never two at once.
+func TestKubernetesFastLaneCronJobSharesTheNightlysStateAndConfig(t *testing.T) {
+	nightly := cronJobPod(t, readManifests(t, "deploy/kubernetes/cronjob.yaml"))
+	objs := readManifests(t, "deploy/kubernetes/cronjob-new.yaml")
+	if len(objs) != 1 {
+		t.Errorf("cronjob-new.yaml holds %d objects, want only its CronJob (the rest is the nightly file's)", len(objs))
+	}
+	fast := cronJobPod(t, objs)
+	var spec cronJobSpec
+	cj := objs["CronJob"]
+	strictDecode(t, "CronJob spec", &cj.Spec, &spec)
+	if !strings.Contains(spec.Schedule, "*/15") {
+		t.Errorf("schedule %q: want every 15 minutes", spec.Schedule)
+	}
+	c, n := fast.Containers[0], nightly.Containers[0]
+	if !slices.Contains(c.Args, "--new") || c.Args[0] != "sync" {
+		t.Fatalf("args %q, want sync --new", c.Args)
+	}
+	acceptsArgs(t, "cronjob-new.yaml args", c.Args)
+	if !reflect.DeepEqual(fast.Volumes, nightly.Volumes) || !reflect.DeepEqual(c.Env, n.Env) || !reflect.DeepEqual(c.VolumeMounts, n.VolumeMounts) {
+		t.Error("the fast lane's volumes or Secret environment differ from the nightly CronJob's")
 	}
 }
