@@ -255,7 +255,9 @@ func TestScheduleFastIsACronBesideTheCompleteRuns(t *testing.T) {
 		edit func(string) string
 		want []string
 	}{
-		{func(s string) string { return strings.Replace(s, `fast = "*/15 7-19 * * 1-5"`, `fast = "every quarter"`, 1) },
+		{func(s string) string {
+			return strings.Replace(s, `fast = "*/15 7-19 * * 1-5"`, `fast = "every quarter"`, 1)
+		},
 			[]string{"schedule.fast", `"every quarter"`, "not a cron expression"}},
 		{func(s string) string { return strings.Replace(s, `cron = "30 2 * * *"`, `cron = ""`, 1) },
 			[]string{"schedule.fast", "builds on the complete run", "schedule.cron"}},

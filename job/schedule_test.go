@@ -2,8 +2,8 @@ package job
 
 import (
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
