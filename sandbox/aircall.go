@@ -13,7 +13,7 @@ import (
 
 // AircallSim simulates the parts of the Aircall public API voiceid uses.
 type AircallSim struct {
-	base
+	Base
 	apiID, apiToken string
 	users           []ACUser
 	numbers         []ACNumber
@@ -59,7 +59,7 @@ type AircallSim struct {
 	// proxy's fault; Aircall documents integer ids.
 	PadIDs bool
 
-	bucket   *bucket
+	bucket   *Bucket
 	times    []time.Time // when each request came, on Now
 	userByID map[int64]ACUser
 	numByID  map[int64]ACNumber
@@ -84,15 +84,15 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 			s.userNums[id] = append(s.userNums[id], n)
 		}
 	}
-	s.errorBody = func(status int, _ string) any {
+	s.ErrorBody = func(status int, _ string) any {
 		return map[string]any{"error": http.StatusText(status), "troubleshoot": "Simulated failure"}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ping", s.authed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"ping": "pong"})
+		WriteJSON(w, 200, map[string]any{"ping": "pong"})
 	}))
 	mux.HandleFunc("GET /v1/company", s.authed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"company": map[string]any{"name": "Example Corp", "users_count": len(s.users), "numbers_count": len(s.numbers)}})
+		WriteJSON(w, 200, map[string]any{"company": map[string]any{"name": "Example Corp", "users_count": len(s.users), "numbers_count": len(s.numbers)}})
 	}))
 	mux.HandleFunc("GET /v2/users", s.authed(s.listUsers(2)))
 	mux.HandleFunc("GET /v1/users", s.authed(s.listUsers(1)))
@@ -101,7 +101,7 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 	mux.HandleFunc("GET /v2/users/{id}/numbers", s.authed(s.userNumbers))
 	mux.HandleFunc("GET /v1/numbers", s.authed(s.listNumbers))
 	mux.HandleFunc("GET /v1/numbers/{id}", s.authed(s.getNumber))
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
@@ -116,20 +116,20 @@ const (
 
 // RequestTimes is when each request came, on the simulator's clock.
 func (s *AircallSim) RequestTimes() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return slices.Clone(s.times)
 }
 
 func acError(w http.ResponseWriter, status int, msg, hint string) {
-	writeJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
+	WriteJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
 }
 
 func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.times = append(s.times, s.Now())
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		id, tok, ok := r.BasicAuth()
 		if !ok {
 			acError(w, http.StatusUnauthorized, "Unauthorized", "Use HTTP Basic authentication with your api_id and api_token")
@@ -147,21 +147,21 @@ func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *AircallSim) limit(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.RateLimit <= 0 {
 		return true
 	}
-	if s.bucket == nil || s.bucket.limit != s.RateLimit {
-		s.bucket = &bucket{limit: s.RateLimit, window: time.Minute}
+	if s.bucket == nil || s.bucket.Limit != s.RateLimit {
+		s.bucket = &Bucket{Limit: s.RateLimit, Window: time.Minute}
 	}
 	now := s.Now()
-	rem, over := s.bucket.take(now)
+	rem, over := s.bucket.Take(now)
 	if s.RateHeaders || over {
 		h := w.Header()
 		h.Set("X-AircallApi-Limit", strconv.Itoa(s.RateLimit))
 		h.Set("X-AircallApi-Remaining", strconv.Itoa(rem))
-		h.Set("X-AircallApi-Reset", strconv.FormatInt(s.bucket.reset().Unix(), 10))
+		h.Set("X-AircallApi-Reset", strconv.FormatInt(s.bucket.Reset().Unix(), 10))
 	}
 	if over {
 		acError(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit reached; retry after X-AircallApi-Reset")
@@ -210,7 +210,7 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 		}
 		q.Set("page", strconv.Itoa(p))
 		q.Set("per_page", strconv.Itoa(per))
-		return s.srv.URL + r.URL.Path + "?" + q.Encode()
+		return s.URL() + r.URL.Path + "?" + q.Encode()
 	}
 	shown := total
 	if s.TotalCapped {
@@ -229,7 +229,7 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 }
 
 func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
-	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
+	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.URL(), version, u.ID),
 		"name": u.Name, "email": u.Email, "available": true, "availability_status": "available",
 		"created_at": u.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "time_zone": u.TimeZone,
 		"language": u.Language, "wrap_up_time": 0}
@@ -246,7 +246,7 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 }
 
 func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
-	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
+	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.URL(), n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
 		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
 	switch users {
@@ -259,7 +259,7 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 			if !ok { // a holder the users list does not show (made or removed while a client reads)
 				u = ACUser{ID: id}
 			}
-			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.URL(), u.ID),
 				"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 		}
 		m["users"] = users
@@ -281,7 +281,7 @@ func (s *AircallSim) list(w http.ResponseWriter, key string, items []map[string]
 	if !s.NoMeta {
 		body["meta"] = meta
 	}
-	writeJSON(w, http.StatusOK, body)
+	WriteJSON(w, http.StatusOK, body)
 }
 
 func (n ACNumber) created() time.Time {
@@ -340,15 +340,15 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		s.mu.Lock()
+		s.Mu.Lock()
 		users := s.users
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, users, userCreated)
 		if !ok {
 			return
 		}
 		out := []map[string]any{}
-		for _, u := range window(list, page, per) {
+		for _, u := range Page(list, page, per) {
 			out = append(out, s.userJSON(u, version))
 		}
 		s.list(w, "users", out, s.meta(r, page, per, len(list), len(out)))
@@ -383,7 +383,7 @@ func (s *AircallSim) getUser(version int) http.HandlerFunc {
 			return
 		}
 		if u, ok := s.findUser(w, r.PathValue("id")); ok {
-			writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(u, version)})
+			WriteJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(u, version)})
 		}
 	}
 }
@@ -399,7 +399,7 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	}
 	list := s.userNums[u.ID]
 	out := []map[string]any{}
-	for _, n := range window(list, page, per) {
+	for _, n := range Page(list, page, per) {
 		out = append(out, s.numberJSON(n, ListOmitsUsers))
 	}
 	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
@@ -415,7 +415,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []map[string]any{}
-	for _, n := range window(list, page, per) {
+	for _, n := range Page(list, page, per) {
 		out = append(out, s.numberJSON(n, s.NumbersList))
 	}
 	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
@@ -424,7 +424,7 @@ func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if n, ok := s.numByID[id]; ok {
-		writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, ListEmbedsUsers)})
+		WriteJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, ListEmbedsUsers)})
 		return
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")

@@ -34,7 +34,7 @@ type DPOwner struct {
 
 // DialpadSim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
 type DialpadSim struct {
-	base
+	Base
 	key    string
 	users  []DPUser
 	owners []DPOwner
@@ -77,7 +77,7 @@ type DialpadSim struct {
 	// Dialpad is not documented to pad.
 	PadIDs bool
 
-	bucket    *bucket
+	bucket    *Bucket
 	times     []time.Time
 	overLimit int
 	repeated  int
@@ -87,27 +87,27 @@ type DialpadSim struct {
 func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
 	s := &DialpadSim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
 		DefaultState: "active", PageSize: 25, LimitFailEvery: 5, RateLimit: 20, Now: time.Now}
-	s.errorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
+	s.ErrorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/users", s.authed(false, s.listUsers))
 	mux.HandleFunc("GET /api/v2/users/{id}", s.authed(false, s.getUser))
 	mux.HandleFunc("GET /api/v2/numbers", s.authed(true, s.listNumbers))
 	mux.HandleFunc("GET /api/v2/company", s.authed(true, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": Domain,
+		WriteJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": Domain,
 			"country": "us", "account_type": "standard", "state": "active"})
 	}))
 	for _, k := range []string{"offices", "departments", "callcenters", "rooms", "callrouters"} {
 		kind := strings.TrimSuffix(k, "s")
 		mux.HandleFunc("GET /api/v2/"+k, s.authed(false, func(w http.ResponseWriter, r *http.Request) { s.listOwners(w, r, kind) }))
 	}
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
 // RequestTimes is when each request came, on the simulator's clock.
 func (s *DialpadSim) RequestTimes() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return slices.Clone(s.times)
 }
 
@@ -124,15 +124,15 @@ func dpErrorBody(status int, msg string) any {
 }
 
 func dpError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, dpErrorBody(status, msg))
+	WriteJSON(w, status, dpErrorBody(status, msg))
 }
 
 // authed accepts the key as a Bearer token or ?apikey= (SPEC), then paces the company.
 func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.times = append(s.times, s.Now())
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		got := r.URL.Query().Get("apikey")
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			got = b
@@ -153,15 +153,15 @@ func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *DialpadSim) limit(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.RateLimit <= 0 {
 		return true
 	}
-	if s.bucket == nil || s.bucket.limit != s.RateLimit {
-		s.bucket = &bucket{limit: s.RateLimit, window: time.Second}
+	if s.bucket == nil || s.bucket.Limit != s.RateLimit {
+		s.bucket = &Bucket{Limit: s.RateLimit, Window: time.Second}
 	}
-	if _, over := s.bucket.take(s.Now()); over {
+	if _, over := s.bucket.Take(s.Now()); over {
 		if s.RetryAfter {
 			w.Header().Set("Retry-After", "1")
 		}
@@ -230,7 +230,7 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
 	for _, u := range s.users {
 		if strconv.FormatInt(u.ID, 10) == r.PathValue("id") {
-			writeJSON(w, 200, s.userJSON(u))
+			WriteJSON(w, 200, s.userJSON(u))
 			return
 		}
 	}
@@ -308,10 +308,10 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 			return
 		}
 		if n > 100 {
-			s.mu.Lock()
+			s.Mu.Lock()
 			s.overLimit++
 			fail := s.LimitFailEvery > 0 && s.overLimit%s.LimitFailEvery == 0
-			s.mu.Unlock()
+			s.Mu.Unlock()
 			if fail {
 				dpError(w, http.StatusBadRequest, "limit must be at most 100")
 				return
@@ -355,12 +355,12 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		body["cursor"] = nil
 	}
 	if s.RepeatPages && total > 0 {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.repeated++
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total+s.repeated) // never given before
-		s.mu.Unlock()
+		s.Mu.Unlock()
 	}
-	writeJSON(w, 200, body)
+	WriteJSON(w, 200, body)
 }
 
 // DialpadPlanted names the hand-made Dialpad cases of an org (dialpad.md §3, §4).

@@ -35,7 +35,7 @@ type Write struct {
 
 // SalesforceSim simulates the parts of the Salesforce REST API voiceid uses.
 type SalesforceSim struct {
-	base
+	Base
 	creds SFCredentials
 	users []SFUser
 	byID  map[string]int
@@ -111,7 +111,7 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
 		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
 	s.setUsers(users)
-	s.errorBody = func(status int, _ string) any {
+	s.ErrorBody = func(status int, _ string) any {
 		code := map[int]string{400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 404: "NOT_FOUND"}[status]
 		if code == "" {
 			code = "UNKNOWN_EXCEPTION"
@@ -133,7 +133,7 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}", s.authed(s.getJob))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/successfulResults", s.authed(s.jobResults(true)))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/failedResults", s.authed(s.jobResults(false)))
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
@@ -147,15 +147,15 @@ func (s *SalesforceSim) setUsers(users []SFUser) {
 
 // Users returns a copy of the org's users as they are now.
 func (s *SalesforceSim) Users() []SFUser {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return append([]SFUser(nil), s.users...)
 }
 
 // User returns one user by id.
 func (s *SalesforceSim) User(id string) (SFUser, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	i, ok := s.byID[id]
 	if !ok {
 		return SFUser{}, false
@@ -165,15 +165,15 @@ func (s *SalesforceSim) User(id string) (SFUser, bool) {
 
 // Writes returns every field value written so far, in order.
 func (s *SalesforceSim) Writes() []Write {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return append([]Write(nil), s.writes...)
 }
 
 // ExpireTokens invalidates every session, as a session timeout would.
 func (s *SalesforceSim) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	clear(s.tokens)
 }
 
@@ -181,9 +181,9 @@ func (s *SalesforceSim) ExpireTokens() {
 // person, for tests of auth = "sf-cli": the token is accepted like one from
 // the token endpoint and ends with ExpireTokens.
 func (s *SalesforceSim) IssueToken() string {
-	tok := "00DSIM0000000001!" + randHex(20)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	tok := "00DSIM0000000001!" + RandHex(20)
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tokens[tok] = true
 	return tok
 }

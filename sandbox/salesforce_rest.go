@@ -39,7 +39,7 @@ func (s *SalesforceSim) versions(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, map[string]any{"label": label, "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // userFields is the User object as described: API name -> (label, type).
@@ -80,7 +80,7 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 			"custom": true, "updateable": !formula, "createable": !formula, "nillable": true, "unique": false, "filterable": true,
 			"calculated": formula})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
+	WriteJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
 		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})
 }
 
@@ -169,15 +169,15 @@ func countryText(code string, i int) string {
 }
 
 func (s *SalesforceSim) limits(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"DailyApiRequests":     map[string]any{"Max": s.DailyLimit, "Remaining": s.DailyLimit - s.Used},
 		"DailyBulkApiRequests": map[string]any{"Max": 10000, "Remaining": 10000}})
 }
 
 // check decides whether one record update is accepted; "" means yes. It
-// consumes one simulated lock failure. Callers hold s.mu.
+// consumes one simulated lock failure. Callers hold s.Mu.
 func (s *SalesforceSim) check(id string, vals map[string]*string) (code, msg string, field string) {
 	_, known := s.byID[id]
 	switch {
@@ -203,7 +203,7 @@ func (s *SalesforceSim) check(id string, vals map[string]*string) (code, msg str
 	return "", "", ""
 }
 
-// commit writes an accepted record update. Callers hold s.mu.
+// commit writes an accepted record update. Callers hold s.Mu.
 func (s *SalesforceSim) commit(id string, vals map[string]*string) {
 	u := &s.users[s.byID[id]]
 	names := make([]string, 0, len(vals))
@@ -239,8 +239,8 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 		Success bool             `json:"success"`
 		Errors  []map[string]any `json:"errors"`
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	results := make([]result, len(req.Records))
 	ids := make([]string, len(req.Records))
 	vals := make([]map[string]*string, len(req.Records))
@@ -285,7 +285,7 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 				results[i] = result{Errors: []map[string]any{{"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all records were valid and the request was using AllOrNone header", "fields": []string{}}}}
 			}
 		}
-		writeJSON(w, http.StatusOK, results)
+		WriteJSON(w, http.StatusOK, results)
 		return
 	}
 	for i := range results {
@@ -293,5 +293,5 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 			s.commit(ids[i], vals[i])
 		}
 	}
-	writeJSON(w, http.StatusOK, results)
+	WriteJSON(w, http.StatusOK, results)
 }
