@@ -73,19 +73,19 @@ func TestPinsOutrankRulesEndToEnd(t *testing.T) {
 		t.Fatalf("pin --none: %d %s", code, out)
 	}
 	sync(t, cfg, false)
-	if u, _ := sb.Salesforce.User(dee.ID); u.RingCentral != deskOne {
-		t.Errorf("pinned user: field %q, want %s", u.RingCentral, deskOne)
+	if u, _ := sb.Salesforce.User(dee.ID); u.Identifiers["ringcentral"] != deskOne {
+		t.Errorf("pinned user: field %q, want %s", u.Identifiers["ringcentral"], deskOne)
 	}
-	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != "" {
-		t.Errorf("user pinned to none: field %q", u.RingCentral)
+	if u, _ := sb.Salesforce.User(ann.ID); u.Identifiers["ringcentral"] != "" {
+		t.Errorf("user pinned to none: field %q", u.Identifiers["ringcentral"])
 	}
 	// Unpinned, the email rule links Ann again.
 	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != 0 {
 		t.Fatalf("unpin: %d %s", code, out)
 	}
 	sync(t, cfg, false)
-	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != p.EmailCasePerson {
-		t.Errorf("after unpin: field %q, want %s", u.RingCentral, p.EmailCasePerson)
+	if u, _ := sb.Salesforce.User(ann.ID); u.Identifiers["ringcentral"] != p.EmailCasePerson {
+		t.Errorf("after unpin: field %q, want %s", u.Identifiers["ringcentral"], p.EmailCasePerson)
 	}
 	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != exitUsage || !strings.Contains(out, "no ringcentral pin") {
 		t.Errorf("unpin twice: %d %s", code, out)

@@ -65,7 +65,7 @@ func checkDialpadLinks(t *testing.T, sb *sandbox.Stack, applied *report.Report) 
 		if !ok {
 			t.Fatalf("no Salesforce user %s", id)
 		}
-		return u.Dialpad
+		return u.Identifiers["dialpad"]
 	}
 	for _, c := range []struct{ what, user, want string }{
 		{"linked by its second email", p.EmailUser, p.EmailPerson},
@@ -97,7 +97,7 @@ func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
 	t.Helper()
 	byEmail := map[string]string{}
 	for _, u := range sb.Salesforce.Users() {
-		byEmail[strings.ToLower(u.Email)] = u.Dialpad
+		byEmail[strings.ToLower(u.Email)] = u.Identifiers["dialpad"]
 	}
 	for _, d := range sb.Org.Dialpad {
 		if d.ID >= 5100000000100000 && d.ID < 5200000000000000 { // the bulk users

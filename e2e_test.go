@@ -141,11 +141,11 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 		p.DuplicateSFEmailUsers[1]: "",
 	}
 	for id, want := range expectRC {
-		if got := user(id).RingCentral; got != want {
+		if got := user(id).Identifiers["ringcentral"]; got != want {
 			t.Errorf("user %s (%s): RingCentral field = %q, want %q", id, user(id).Name(), got, want)
 		}
 	}
-	if got := user(p.AircallEmailUser).Aircall; got != p.AircallPerson {
+	if got := user(p.AircallEmailUser).Identifiers["aircall"]; got != p.AircallPerson {
 		t.Errorf("Aircall email link: field = %q, want %q", got, p.AircallPerson)
 	}
 	for _, w := range sb.Salesforce.Writes() {
@@ -162,7 +162,7 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
 	t.Helper()
 	for _, field := range []func(sandbox.SFUser) string{
-		func(u sandbox.SFUser) string { return u.RingCentral }, func(u sandbox.SFUser) string { return u.Aircall }} {
+		func(u sandbox.SFUser) string { return u.Identifiers["ringcentral"] }, func(u sandbox.SFUser) string { return u.Identifiers["aircall"] }} {
 		holders := map[string][]string{}
 		for _, u := range sim.Users() {
 			if v := field(u); v != "" && u.IsActive && u.UserType == "Standard" {
@@ -266,8 +266,8 @@ func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser
 			continue
 		}
 		checked++
-		if want := strconv.FormatInt(ps[0].ID, 10); us[0].RingCentral != want {
-			t.Errorf("%s: RingCentral field = %q, want %s (a clean email pair)", email, us[0].RingCentral, want)
+		if want := strconv.FormatInt(ps[0].ID, 10); us[0].Identifiers["ringcentral"] != want {
+			t.Errorf("%s: RingCentral field = %q, want %s (a clean email pair)", email, us[0].Identifiers["ringcentral"], want)
 		}
 	}
 	if checked < 100 {
@@ -362,8 +362,8 @@ func TestStrictSalesforceShapesConverge(t *testing.T) {
 			if n := len(sb.Salesforce.Writes()); n != applied.Counts.Applied {
 				t.Errorf("Salesforce took %d values, the report says %d", n, applied.Counts.Applied)
 			}
-			if u, _ := sb.Salesforce.User(org.Planted.UKUser); u.RingCentral != org.Planted.UKPerson {
-				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.RingCentral, org.Planted.UKPerson)
+			if u, _ := sb.Salesforce.User(org.Planted.UKUser); u.Identifiers["ringcentral"] != org.Planted.UKPerson {
+				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.Identifiers["ringcentral"], org.Planted.UKPerson)
 			}
 			if sb.Salesforce.Requests("/services/data/v59.0/") == 0 {
 				t.Error("no request used the configured version v59.0")

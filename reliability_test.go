@@ -45,7 +45,7 @@ func referenceStack(t *testing.T, users int, seed uint64, extra string) *sandbox
 func sameUsers(t *testing.T, got, want []sandbox.SFUser) {
 	t.Helper()
 	for i := range want {
-		if got[i] != want[i] {
+		if !got[i].Equal(want[i]) {
 			t.Errorf("user %s: %+v\nwant %+v", want[i].ID, got[i], want[i])
 		}
 	}
@@ -178,7 +178,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	db.Close()
 	for _, c := range changes {
 		u, _ := sb.Salesforce.User(c.UserID)
-		if got := u.RingCentral; c.Provider == ringcentral.Name && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+		if got := u.Identifiers["ringcentral"]; c.Provider == ringcentral.Name && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
 			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
 		}
 	}
@@ -187,8 +187,8 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	if again.Counts.Applied != rep.Counts.Failed || again.Counts.Failed != 0 {
 		t.Errorf("next run applied %d (want the %d that failed), failed %d", again.Counts.Applied, rep.Counts.Failed, again.Counts.Failed)
 	}
-	if u, _ := sb.Salesforce.User(p.EmailCaseUser); u.RingCentral != p.EmailCasePerson {
-		t.Errorf("rejected record not written on the next run: %q", u.RingCentral)
+	if u, _ := sb.Salesforce.User(p.EmailCaseUser); u.Identifiers["ringcentral"] != p.EmailCasePerson {
+		t.Errorf("rejected record not written on the next run: %q", u.Identifiers["ringcentral"])
 	}
 }
 
@@ -287,7 +287,7 @@ func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 // Issue 16, case 4: ringcentral_field = "Email" once planned RingCentral ids
 // into users' Email and wrote them with --yes. Now no run starts.
 func TestStandardFieldAsIdentifierIsRefusedBeforeAnyWrite(t *testing.T) {
-	for _, field := range []string{"Email", "Phone", sandbox.SFAircallField} {
+	for _, field := range []string{"Email", "Phone", sandbox.AircallField.Name} {
 		t.Run(field, func(t *testing.T) {
 			sb, _ := startTestSandbox(t, 60, 3, "")
 			replaceIn(sb.ConfigPath, `api_version = "`+sandbox.StackAPIVersion+`"`, `api_version = "`+sandbox.StackAPIVersion+`"`+"\nringcentral_field = \""+field+"\"")

@@ -164,12 +164,12 @@ func TestFaxOnlyNumbersNeitherLinkNorFillPhone(t *testing.T) {
 			p := sb.Org.Planted
 			rep := sync(t, cfg, false)
 			line, _ := sb.Salesforce.User(p.FaxLineUser)
-			if line.RingCentral != "" || line.Phone != "(650) 555-0177" {
-				t.Errorf("the user whose Phone is a fax line: identifier %q, Phone %q; want none, and the Phone as it was", line.RingCentral, line.Phone)
+			if line.Identifiers["ringcentral"] != "" || line.Phone != "(650) 555-0177" {
+				t.Errorf("the user whose Phone is a fax line: identifier %q, Phone %q; want none, and the Phone as it was", line.Identifiers["ringcentral"], line.Phone)
 			}
 			fern, _ := sb.Salesforce.User(p.FaxOnlyUser)
-			if fern.RingCentral != p.FaxOnlyPerson || fern.Phone != "" {
-				t.Errorf("the user linked by email: identifier %q, Phone %q; want %s and no Phone", fern.RingCentral, fern.Phone, p.FaxOnlyPerson)
+			if fern.Identifiers["ringcentral"] != p.FaxOnlyPerson || fern.Phone != "" {
+				t.Errorf("the user linked by email: identifier %q, Phone %q; want %s and no Phone", fern.Identifiers["ringcentral"], fern.Phone, p.FaxOnlyPerson)
 			}
 			phones := 0
 			for _, c := range rep.Changes {
@@ -201,12 +201,12 @@ func TestPaddedRingCentralIDsAreWrittenTrimmed(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
 	sb.RingCentral.PadIDs = true
 	sync(t, cfg, false)
-	if ann, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); ann.RingCentral != "814243005" {
-		t.Errorf("Ann's identifier is %q, want 814243005", ann.RingCentral)
+	if ann, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); ann.Identifiers["ringcentral"] != "814243005" {
+		t.Errorf("Ann's identifier is %q, want 814243005", ann.Identifiers["ringcentral"])
 	}
 	for _, u := range sb.Salesforce.Users() {
-		if u.RingCentral != strings.TrimSpace(u.RingCentral) {
-			t.Errorf("user %s holds %q", u.ID, u.RingCentral)
+		if u.Identifiers["ringcentral"] != strings.TrimSpace(u.Identifiers["ringcentral"]) {
+			t.Errorf("user %s holds %q", u.ID, u.Identifiers["ringcentral"])
 		}
 	}
 }

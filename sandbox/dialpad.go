@@ -380,7 +380,7 @@ func (g *gen) dialpadUser(u *SFUser, i int, first, last, email string) {
 		Numbers: []string{line}, State: "active", OfficeID: dpOffice}
 	g.org.Dialpad = append(g.org.Dialpad, d)
 	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
-		u.Dialpad = fmt.Sprint(d.ID)
+		u.SetIdentifier(DialpadField.Provider, fmt.Sprint(d.ID))
 	}
 }
 
@@ -422,5 +422,6 @@ func (g *gen) plantDialpad(addSF func(SFUser) SFUser) {
 
 	// a suspended user whose id a Salesforce field still holds
 	p.StalePerson = add(DPUser{ID: 5100000000000505, FirstName: "Sol", LastName: "Gone", Emails: []string{"sol.gone@" + Domain}, State: "suspended"})
-	p.StaleUser = addSF(SFUser{FirstName: "Sol", LastName: "Later", Email: "sol.later@" + Domain, Dialpad: p.StalePerson}).ID
+	p.StaleUser = addSF(SFUser{FirstName: "Sol", LastName: "Later", Email: "sol.later@" + Domain,
+		Identifiers: map[string]string{DialpadField.Provider: p.StalePerson}}).ID
 }

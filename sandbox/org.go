@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -72,9 +74,36 @@ type SFUser struct {
 	Country     string
 	IsActive    bool
 	UserType    string
-	RingCentral string // value of the RingCentral identifier field
-	Aircall     string // value of the Aircall identifier field
-	Dialpad     string
+	// Identifiers are the values of the providers' identifier fields, by
+	// provider (Field.Provider); a field left empty has none.
+	Identifiers map[string]string
+}
+
+// SetIdentifier sets the value of provider's identifier field ("" empties it).
+func (u *SFUser) SetIdentifier(provider, value string) {
+	if value == "" {
+		delete(u.Identifiers, provider)
+		return
+	}
+	if u.Identifiers == nil {
+		u.Identifiers = map[string]string{}
+	}
+	u.Identifiers[provider] = value
+}
+
+// Equal reports whether u and v are the same record with the same values.
+func (u SFUser) Equal(v SFUser) bool {
+	if !maps.Equal(u.Identifiers, v.Identifiers) {
+		return false
+	}
+	u.Identifiers, v.Identifiers = nil, nil
+	return reflect.DeepEqual(u, v)
+}
+
+// clone is u with identifiers of its own, so that a copy handed out is not written through.
+func (u SFUser) clone() SFUser {
+	u.Identifiers = maps.Clone(u.Identifiers)
+	return u
 }
 
 // Name is the user's full name, as Salesforce computes it.
@@ -267,13 +296,13 @@ func (g *gen) bulkUser(i int) {
 		u.Extension = "x" + ext
 	}
 	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
-		u.RingCentral = fmt.Sprint(rc.ID)
+		u.SetIdentifier(RingCentralField.Provider, fmt.Sprint(rc.ID))
 	}
 	rcIsThere := g.r.Float64() < g.shape.RingCentral
 	if rcIsThere {
 		g.org.RingCentral = append(g.org.RingCentral, rc)
 	} else {
-		u.RingCentral = "" // not on RingCentral at all
+		u.SetIdentifier(RingCentralField.Provider, "") // not on RingCentral at all
 	}
 	if g.r.Float64() < g.shape.Aircall { // the support team is on Aircall too
 		g.aircallUser(&u, i, first, last, email, uk)
@@ -299,7 +328,7 @@ func (g *gen) aircallUser(u *SFUser, i int, first, last, email string, uk bool) 
 		g.nextNum++
 	}
 	if g.r.IntN(2) == 0 {
-		u.Aircall = fmt.Sprint(ac.ID)
+		u.SetIdentifier(AircallField.Provider, fmt.Sprint(ac.ID))
 	}
 }
 
@@ -370,6 +399,11 @@ func (g *gen) addSF(u SFUser) SFUser {
 
 func rcid(e RCEntry) string { return fmt.Sprint(e.ID) }
 
+// rcIdentifier is a user's identifiers when its RingCentral field holds e.
+func rcIdentifier(e RCEntry) map[string]string {
+	return map[string]string{RingCentralField.Provider: rcid(e)}
+}
+
 // plantLinks: one user linked by each rule.
 func (g *gen) plantLinks() {
 	p := &g.org.Planted
@@ -425,7 +459,7 @@ func (g *gen) plantConflicts() {
 
 	// SPEC example: the field names a Disabled entry and no rule links the user.
 	st := g.addRC(RCEntry{ID: 999, Type: "User", Status: "Disabled", FirstName: "Gone", LastName: "Away", Email: "gone@" + Domain, Extension: "2601"})
-	stU := g.addSF(SFUser{FirstName: "Stella", LastName: "Marsh", Email: "stella.marsh@" + Domain, RingCentral: rcid(st)})
+	stU := g.addSF(SFUser{FirstName: "Stella", LastName: "Marsh", Email: "stella.marsh@" + Domain, Identifiers: rcIdentifier(st)})
 	p.StaleUser, p.StalePerson = stU.ID, rcid(st)
 
 	// SPEC example: email links A to P while A's extension belongs to Q.
@@ -437,7 +471,7 @@ func (g *gen) plantConflicts() {
 	// An identifier moves: B still holds P's id, but P is linked to A by email.
 	mp := g.addRC(RCEntry{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain, Extension: "2801"})
 	mA := g.addSF(SFUser{FirstName: "Mona", LastName: "Vale", Email: "mona.vale@" + Domain})
-	mB := g.addSF(SFUser{FirstName: "Morgan", LastName: "Vale", Email: "morgan.vale@" + Domain, RingCentral: rcid(mp)})
+	mB := g.addSF(SFUser{FirstName: "Morgan", LastName: "Vale", Email: "morgan.vale@" + Domain, Identifiers: rcIdentifier(mp)})
 	p.MovedTo, p.MovedFrom, p.MovedPerson = mA.ID, mB.ID, rcid(mp)
 
 	// A phone that is no number at all.

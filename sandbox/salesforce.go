@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rsa"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -14,12 +15,21 @@ type SFCredentials struct {
 	PublicKey    *rsa.PublicKey // certificate uploaded to the app, for the JWT flow
 }
 
-// Identifier field API names in the simulated org. The Voice Connector's real
-// names are unknown (salesforce.md §3), so the job must find them by label.
-const (
-	SFRingCentralField = "cnx__RingCentral_User_Identifier__c"
-	SFAircallField     = "cnx__Aircall_User_Identifier__c"
-	SFDialpadField     = "cnx__Dialpad_User_Identifier__c"
+// Field is a provider's identifier field on the simulated User object. The
+// Voice Connector's real API names are unknown (salesforce.md §3), so the job
+// finds the fields by label.
+type Field struct {
+	Provider string // whose identifiers it holds: the key of SFUser.Identifiers
+	Name     string // API name
+	Label    string
+}
+
+// The identifier fields of the simulated providers.
+var (
+	RingCentralField = Field{Provider: "ringcentral", Name: "cnx__RingCentral_User_Identifier__c",
+		Label: "Ringcentral User Identifier"} // the ECI page spells it both ways
+	AircallField = Field{Provider: "aircall", Name: "cnx__Aircall_User_Identifier__c", Label: "Aircall User Identifier"}
+	DialpadField = Field{Provider: "dialpad", Name: "cnx__Dialpad_User_Identifier__c", Label: "Dialpad User Identifier"}
 )
 
 // SFIntegrationUserID is the simulated run-as user: the token's identity URL
@@ -36,9 +46,11 @@ type Write struct {
 // SalesforceSim simulates the parts of the Salesforce REST API voiceid uses.
 type SalesforceSim struct {
 	Base
-	creds SFCredentials
-	users []SFUser
-	byID  map[string]int
+	creds   SFCredentials
+	users   []SFUser
+	byID    map[string]int
+	fields  []Field           // the providers' identifier fields, as describe lists them
+	byField map[string]string // an identifier field's API name -> its provider
 
 	// FieldLength is the described length of the identifier fields (default 255).
 	FieldLength int
@@ -105,11 +117,16 @@ type cursor struct {
 	batch  int
 }
 
-// NewSalesforce starts a simulator holding users.
-func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
+// NewSalesforce starts a simulator holding users, whose User object has the
+// providers' identifier fields.
+func NewSalesforce(users []SFUser, creds SFCredentials, fields []Field) *SalesforceSim {
 	s := &SalesforceSim{creds: creds, FieldLength: 255, FieldsUpdateable: true, DailyLimit: 15000, OldestVersion: 31, NewestVersion: 66,
 		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
-		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
+		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{},
+		fields: slices.Clone(fields), byField: map[string]string{}}
+	for _, f := range fields {
+		s.byField[f.Name] = f.Provider
+	}
 	s.setUsers(users)
 	s.ErrorBody = func(status int, _ string) any {
 		code := map[int]string{400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 404: "NOT_FOUND"}[status]
@@ -138,9 +155,10 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 }
 
 func (s *SalesforceSim) setUsers(users []SFUser) {
-	s.users = append([]SFUser(nil), users...)
+	s.users = make([]SFUser, len(users))
 	clear(s.byID)
-	for i, u := range s.users {
+	for i, u := range users {
+		s.users[i] = u.clone()
 		s.byID[u.ID] = i
 	}
 }
@@ -149,7 +167,11 @@ func (s *SalesforceSim) setUsers(users []SFUser) {
 func (s *SalesforceSim) Users() []SFUser {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
-	return append([]SFUser(nil), s.users...)
+	out := make([]SFUser, len(s.users))
+	for i, u := range s.users {
+		out[i] = u.clone()
+	}
+	return out
 }
 
 // User returns one user by id.
@@ -160,7 +182,7 @@ func (s *SalesforceSim) User(id string) (SFUser, bool) {
 	if !ok {
 		return SFUser{}, false
 	}
-	return s.users[i], true
+	return s.users[i].clone(), true
 }
 
 // Writes returns every field value written so far, in order.

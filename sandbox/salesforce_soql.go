@@ -18,7 +18,10 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 	var known func(field string) bool
 	switch q.object {
 	case "User":
-		known = func(f string) bool { _, ok := (SFUser{}).get(f); return ok && !(f == "CountryCode" && s.NoCountryCode) }
+		known = func(f string) bool {
+			_, ok := (userRecord{fields: s.byField}).get(f)
+			return ok && !(f == "CountryCode" && s.NoCountryCode)
+		}
 	case "Organization":
 		known = func(f string) bool { _, ok := (sfOrg{}).get(f); return ok }
 	default:
@@ -63,13 +66,13 @@ func (s *SalesforceSim) rows(q soql, version string) []map[string]any {
 		if s.SandboxCopy && u.Email != "" && u.ID != refresher {
 			u.Email += ".invalid" // salesforce.md §5a: every user but the one who started the copy
 		}
-		if !matches(q, u) {
+		if !matches(q, userRecord{u, s.byField}) {
 			continue
 		}
 		if s.NoCountryCode && u.Country == "" && u.CountryCode != "" {
 			u.Country = countryText(u.CountryCode, len(rows))
 		}
-		rows = appendRow(rows, q, version, u)
+		rows = appendRow(rows, q, version, userRecord{u, s.byField})
 	}
 	return rows
 }

@@ -84,7 +84,7 @@ func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 		RingCentral: NewRingCentral(org.RingCentral, RCCredentials{ClientID: RCClientID, ClientSecret: RCClientSecret, JWT: RCJWT}),
 		Aircall:     NewAircall(org.Aircall, org.AircallNumbers, ACID, ACToken),
 		Salesforce: NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, ClientSecret: SFClientSecret,
-			Username: SFUsername, PublicKey: &key.PublicKey}),
+			Username: SFUsername, PublicKey: &key.PublicKey}, []Field{RingCentralField, AircallField, DialpadField}),
 	}
 	s.Salesforce.NoCountryCode = org.NoCountryPicklists
 	s.Salesforce.SandboxCopy = opts.SandboxCopy
