@@ -13,6 +13,7 @@ import (
 	"voiceid/match"
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/all"
 	"voiceid/provider/ringcentral"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
@@ -24,12 +25,12 @@ import (
 func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 	t.Helper()
 	dir := t.TempDir()
-	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed), dir, "")
+	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed, all.Simulators()...), dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	rc, ac := sb.RingCentral.URL(), sb.Aircall.URL()
+	rc, ac := sandbox.RCInStack(sb).URL(), sandbox.ACInStack(sb).URL()
 	o := Options{
 		Providers: []Provider{
 			{Info: ringcentral.Info, Open: func(e provider.Env) provider.Directory {

@@ -205,15 +205,17 @@ func TestAircallNumbersListCarriesNoUsersButASingleNumberDoes(t *testing.T) {
 // Users of a real company were created over years, so a list longer than the
 // cap splits by created_at into windows holding few users per second.
 func TestAircallUsersAreCreatedOverYears(t *testing.T) {
-	org := GenerateShapedOrg(5000, 1, Shape{RingCentral: 0.5, Aircall: 0.2, AircallLines: 0.25})
-	first, last := org.Aircall[0].CreatedAt, org.Aircall[0].CreatedAt
-	for _, u := range org.Aircall {
+	sim := AircallSimulator()
+	sim.Share = sim.Bench // a fifth of the company, a quarter of them with a line
+	org := ACInOrg(GenerateOrg(5000, 1, sim))
+	first, last := org.Users[0].CreatedAt, org.Users[0].CreatedAt
+	for _, u := range org.Users {
 		first, last = minTime(first, u.CreatedAt), maxTime(last, u.CreatedAt)
 	}
 	if span := last.Sub(first); span < 3*365*24*time.Hour {
 		t.Errorf("Aircall users created within %v, want several years", span)
 	}
-	for _, n := range org.AircallNumbers {
+	for _, n := range org.Numbers {
 		if n.CreatedAt.IsZero() && len(n.UserIDs) == 1 {
 			t.Fatalf("number %d has no created_at: every line would share one second", n.ID)
 		}

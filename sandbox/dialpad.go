@@ -10,28 +10,6 @@ import (
 	"time"
 )
 
-// DPUser is one user of the simulated Dialpad company.
-type DPUser struct {
-	ID        int64 // 16 digits, as Dialpad's; some above 2^53
-	FirstName string
-	LastName  string
-	Emails    []string
-	Numbers   []string // E.164
-	Extension string
-	State     string // active, cancelled, deleted, pending, suspended
-	OfficeID  int64
-}
-
-// DPOwner is an entity other than a user that owns numbers: an office (its
-// main lines), a department, a call center, a room or a call router.
-type DPOwner struct {
-	ID       int64
-	Kind     string // office, department, callcenter, room, callrouter (target_type)
-	Name     string
-	Numbers  []string
-	OfficeID int64
-}
-
 // DialpadSim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
 type DialpadSim struct {
 	Base
@@ -361,67 +339,4 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		s.Mu.Unlock()
 	}
 	WriteJSON(w, 200, body)
-}
-
-// DialpadPlanted names the hand-made Dialpad cases of an org (dialpad.md §3, §4).
-type DialpadPlanted struct {
-	EmailUser, EmailPerson         string // linked by the person's second email
-	ExtensionUser, ExtensionPerson string // linked by extension; the id is above 2^53
-	PhoneUser, PhonePerson         string // linked by phone
-	LineUser, Department           string // Phone is the department's line: shared_number, not linked
-	Line                           string // that line, E.164
-	StaleUser, StalePerson         string // field holds a suspended user's id: stale, left as is
-}
-
-// dialpadUser puts the i-th bulk user on Dialpad too, with a line of its own.
-func (g *gen) dialpadUser(u *SFUser, i int, first, last, email string) {
-	line, _ := usNumber(20_000_000 + i)
-	d := DPUser{ID: 5100000000100000 + int64(i)*7, FirstName: first, LastName: last, Emails: []string{email},
-		Numbers: []string{line}, State: "active", OfficeID: dpOffice}
-	g.org.Dialpad = append(g.org.Dialpad, d)
-	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
-		u.SetIdentifier(DialpadField.Provider, fmt.Sprint(d.ID))
-	}
-}
-
-// dpOffice is the generated company's one Dialpad office.
-const dpOffice = 5100000000000011
-
-// plantDialpad adds the Dialpad cases the SPEC and the issue name.
-func (g *gen) plantDialpad(addSF func(SFUser) SFUser) {
-	o, p := g.org, &g.org.Planted.Dialpad
-	add := func(u DPUser) string {
-		if u.State == "" {
-			u.State = "active"
-		}
-		u.OfficeID = dpOffice
-		o.Dialpad = append(o.Dialpad, u)
-		return fmt.Sprint(u.ID)
-	}
-	p.Line = "+16505550161"
-	o.DialpadOwners = append(o.DialpadOwners,
-		DPOwner{ID: dpOffice, Kind: "office", Name: "Example HQ", Numbers: []string{"+16505550160"}},
-		DPOwner{ID: 5100000000000201, Kind: "department", Name: "Sales Line", Numbers: []string{p.Line}, OfficeID: dpOffice},
-		DPOwner{ID: 5100000000000301, Kind: "room", Name: "Boardroom", Numbers: []string{"+16505550162"}, OfficeID: dpOffice})
-	p.Department = "5100000000000201"
-
-	// several emails: Salesforce has the second one
-	p.EmailPerson = add(DPUser{ID: 5100000000000501, FirstName: "Noor", LastName: "Haddad",
-		Emails: []string{"noor@dialpad-signup.example", "noor.haddad@" + Domain}, Numbers: []string{"+16505550164"}})
-	p.EmailUser = addSF(SFUser{FirstName: "Noor", LastName: "Haddad", Email: "Noor.Haddad@" + Domain}).ID
-
-	// an id a float64 cannot hold (2^53 + 1), linked by extension
-	p.ExtensionPerson = add(DPUser{ID: 9007199254740993, FirstName: "Eitan", LastName: "Bar", Emails: []string{"eitan@dp-only.example"}, Extension: "4101"})
-	p.ExtensionUser = addSF(SFUser{FirstName: "Eitan", LastName: "Bar", Email: "eitan.bar@" + Domain, Extension: "x4101"}).ID
-
-	p.PhonePerson = add(DPUser{ID: 5100000000000503, FirstName: "Paz", LastName: "Rivas", Emails: []string{"paz@dp-only.example"}, Numbers: []string{"+16505550163"}})
-	p.PhoneUser = addSF(SFUser{FirstName: "Paz", LastName: "Rivas", Email: "paz.rivas@" + Domain, Phone: "(650) 555-0163"}).ID
-
-	// the department's line typed as a user's phone
-	p.LineUser = addSF(SFUser{FirstName: "Lior", LastName: "Sales", Email: "lior.sales@" + Domain, Phone: "650.555.0161"}).ID
-
-	// a suspended user whose id a Salesforce field still holds
-	p.StalePerson = add(DPUser{ID: 5100000000000505, FirstName: "Sol", LastName: "Gone", Emails: []string{"sol.gone@" + Domain}, State: "suspended"})
-	p.StaleUser = addSF(SFUser{FirstName: "Sol", LastName: "Later", Email: "sol.later@" + Domain,
-		Identifiers: map[string]string{DialpadField.Provider: p.StalePerson}}).ID
 }

@@ -93,9 +93,16 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 	return body
 }
 
+// dialpadOrg is a generated company with share of it on Dialpad.
+func dialpadOrg(n int, seed uint64, share float64) *DPOrg {
+	sim := DialpadSimulator()
+	sim.Share.Users = share
+	return DPInOrg(GenerateOrg(n, seed, sim))
+}
+
 func TestDialpadSimulatorMatchesOpenAPI(t *testing.T) {
-	org := GenerateShapedOrg(120, 1, Shape{RingCentral: 1, Dialpad: 0.5})
-	sim := NewDialpad(org.Dialpad, org.DialpadOwners, "key")
+	org := dialpadOrg(120, 1, 0.5)
+	sim := NewDialpad(org.Users, org.Owners, "key")
 	defer sim.Close()
 	sim.RateLimit = 0
 	get := func(path, key string) *http.Request {
@@ -130,8 +137,8 @@ func TestDialpadSimulatorMatchesOpenAPI(t *testing.T) {
 // SPEC: limit above 100 still gives 100 a page, and a 400 on purpose about
 // 20% of the time: here every 5th such request, so tests are deterministic.
 func TestDialpadLimitAbove100FailsEveryFifthTime(t *testing.T) {
-	org := GenerateShapedOrg(400, 2, Shape{RingCentral: 1, Dialpad: 1})
-	sim := NewDialpad(org.Dialpad, org.DialpadOwners, "key")
+	org := dialpadOrg(400, 2, 1)
+	sim := NewDialpad(org.Users, org.Owners, "key")
 	defer sim.Close()
 	sim.RateLimit = 0
 	var statuses []int

@@ -157,9 +157,9 @@ func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus
 }
 
 func TestRingCentralSimulatorMatchesOpenAPI(t *testing.T) {
-	org := GenerateOrg(120, 1)
+	org := RCInOrg(GenerateOrg(120, 1, RingCentralSimulator()))
 	creds := RCCredentials{ClientID: "id", ClientSecret: "secret", JWT: "jwt"}
-	sim := NewRingCentral(org.RingCentral, creds)
+	sim := NewRingCentral(org.Entries, creds)
 	defer sim.Close()
 	router := specRouter(t, sim.URL())
 

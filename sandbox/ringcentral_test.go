@@ -72,7 +72,7 @@ func rcDirectoryStatus(t *testing.T, sim *RingCentralSim, token string) (int, st
 // access token then answers 401 TokenInvalid/OAU-213. A token the server
 // does not know still gets 200 (RFC 7009); no token is a 400 in the OAuth shape.
 func TestRingCentralRevokeEndsTheSessionEitherTokenNames(t *testing.T) {
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	sim := NewRingCentral(RCInOrg(GenerateOrg(60, 1, RingCentralSimulator())).Entries, simRCCreds)
 	defer sim.Close()
 	router := specRouter(t, sim.URL())
 	revoke := func(user, pass string, form url.Values) *http.Request {
@@ -105,7 +105,7 @@ func TestRingCentralRevokeEndsTheSessionEitherTokenNames(t *testing.T) {
 // extra logins can invalidate older tokens. With the cap at 5, the sixth
 // sign-in ends the first session and no other.
 func TestRingCentralSignInBeyondTheSessionCapEndsTheOldestSession(t *testing.T) {
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	sim := NewRingCentral(RCInOrg(GenerateOrg(60, 1, RingCentralSimulator())).Entries, simRCCreds)
 	defer sim.Close()
 	if sim.SessionCap != 5 {
 		t.Fatalf("SessionCap defaults to %d, want 5", sim.SessionCap)
@@ -171,7 +171,7 @@ func TestRingCentralDirectoryNumbersCarryTheirTypeFaxOnlyIncluded(t *testing.T) 
 // its refresh token (which outlives the access token) is revoked.
 func TestRingCentralRevokeByAnExpiredAccessTokenRevokesNothing(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	sim := NewRingCentral(RCInOrg(GenerateOrg(60, 1, RingCentralSimulator())).Entries, simRCCreds)
 	defer sim.Close()
 	sim.Now = clk.Now
 	access, refresh := rcSignIn(t, sim)

@@ -17,7 +17,7 @@ func TestAircallPaddedIDsAreReadTrimmed(t *testing.T) {
 	for _, list := range []sandbox.ListUsers{sandbox.ListOmitsUsers, sandbox.ListEmbedsUsers} {
 		read := func(pad bool) []match.Person {
 			org := aircallOrg(60, hourly)
-			org.AircallNumbers[0].UserIDs = append(org.AircallNumbers[0].UserIDs, 99999) // a holder the users list does not name
+			org.Numbers[0].UserIDs = append(org.Numbers[0].UserIDs, 99999) // a holder the users list does not name
 			sim, r := acSim(t, org, newClock())
 			sim.RateLimit, sim.NumbersList, sim.PadIDs = 0, list, pad
 			people, err := r.People(context.Background(), nil)
