@@ -18,6 +18,7 @@ import (
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -51,14 +52,14 @@ func cli(t *testing.T, args ...string) (int, string) {
 
 func TestPinsOutrankRulesEndToEnd(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 120, 5, "")
-	p := sandbox.RCInOrg(sb.Org).Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	conf := sb.ConfigPath
 	if code, out := cli(t, "sync", "--config", conf, "--dry-run"); code != 0 {
 		t.Fatalf("dry run: %d %s", code, out)
 	}
 	// Dee shares her email with two desk entries, so no rule links her: pin her to Desk One by username.
 	var deskOne string
-	for _, e := range sandbox.RCInOrg(sb.Org).Entries {
+	for _, e := range ringcentralsim.InOrg(sb.Org).Entries {
 		if e.FirstName == "Desk" && e.LastName == "One" {
 			deskOne = fmt.Sprint(e.ID)
 		}
@@ -109,11 +110,11 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 		t.Errorf("history: %d\n%s", code, out)
 	}
 	code, out = cli(t, "conflicts", "--config", conf, "--kind", "shared_number")
-	if code != 0 || !strings.Contains(out, sandbox.RCInOrg(sb.Org).Planted.SharedNumber) || strings.Contains(out, "stale_identifier") {
+	if code != 0 || !strings.Contains(out, ringcentralsim.InOrg(sb.Org).Planted.SharedNumber) || strings.Contains(out, "stale_identifier") {
 		t.Errorf("conflicts --kind shared_number: %d\n%s", code, out)
 	}
 	// names, not bare ids, where the state knows them
-	sam, _ := sb.Salesforce.User(sandbox.RCInOrg(sb.Org).Planted.SharedNumberUsers[0])
+	sam, _ := sb.Salesforce.User(ringcentralsim.InOrg(sb.Org).Planted.SharedNumberUsers[0])
 	if !strings.Contains(out, sam.Username) {
 		t.Errorf("conflicts do not name the user %s:\n%s", sam.Username, out)
 	}
@@ -279,7 +280,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	sims := []struct {
 		name  string
 		calls int
-	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", sandbox.RCInStack(ref).Requests("")}, {"aircall", sandbox.ACInStack(ref).Requests("")}}
+	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ringcentralsim.InStack(ref).Requests("")}, {"aircall", sandbox.ACInStack(ref).Requests("")}}
 	rng := rand.New(rand.NewPCG(killSeed(t), 17))
 	for i := range 3 {
 		s := sims[rng.IntN(len(sims))]
@@ -290,7 +291,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	for _, pt := range points {
 		t.Run(pt.name, func(t *testing.T) {
 			sb, cfg := startTestSandbox(t, users, seed, "")
-			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": sandbox.RCInStack(sb), "aircall": sandbox.ACInStack(sb)}[pt.sim]
+			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": ringcentralsim.InStack(sb), "aircall": sandbox.ACInStack(sb)}[pt.sim]
 			killInside(t, sim, pt.fault, "sync", "--config", sb.ConfigPath, "--backfill")
 			trailAgreesWithSalesforce(t, sb.Salesforce, cfg, pt.batch)
 

@@ -13,6 +13,7 @@ import (
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/provider/all"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -117,7 +118,7 @@ func TestSyncEndToEnd(t *testing.T) {
 // say, and no ineligible record was written or linked.
 func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 	t.Helper()
-	p := sandbox.RCInOrg(sb.Org).Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	user := func(id string) sandbox.SFUser {
 		t.Helper()
 		u, ok := sb.Salesforce.User(id)
@@ -181,7 +182,7 @@ func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
 // checkPlantedConflicts: the conflicts the planted cases must raise.
 func checkPlantedConflicts(t *testing.T, applied *report.Report, org *sandbox.Org) {
 	t.Helper()
-	p, ac := sandbox.RCInOrg(org).Planted, sandbox.ACInOrg(org).Planted
+	p, ac := ringcentralsim.InOrg(org).Planted, sandbox.ACInOrg(org).Planted
 	want := []struct{ kind, provider, value string }{
 		{"shared_number", "ringcentral", p.SharedNumber},
 		{"duplicate_email", "ringcentral", p.DuplicateEmail},
@@ -246,8 +247,8 @@ func hasConflictFor(r *report.Report, kind, userID string) bool {
 // standard Salesforce user links them, unless a planted case overrides it.
 func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser) {
 	t.Helper()
-	people := map[string][]sandbox.RCEntry{}
-	for _, e := range sandbox.RCInOrg(org).Entries {
+	people := map[string][]ringcentralsim.Entry{}
+	for _, e := range ringcentralsim.InOrg(org).Entries {
 		folded := e.Type == "User" || e.Type == "DigitalUser" || e.Type == "VirtualUser" || e.Type == "FaxUser"
 		if folded && e.Status == "Enabled" && e.Email != "" {
 			k := strings.ToLower(e.Email)
@@ -328,7 +329,7 @@ func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
 		t.Error("no Phone was filled, though many linked users have none")
 	}
 	// Ann (planted) is linked by email and has no Phone: her one direct number fills it.
-	if u, _ := sb.Salesforce.User(sandbox.RCInOrg(sb.Org).Planted.EmailCaseUser); u.Phone != "+16505550142" {
+	if u, _ := sb.Salesforce.User(ringcentralsim.InOrg(sb.Org).Planted.EmailCaseUser); u.Phone != "+16505550142" {
 		t.Errorf("planted email user's Phone = %q, want +16505550142", u.Phone)
 	}
 	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
@@ -364,8 +365,8 @@ func TestStrictSalesforceShapesConverge(t *testing.T) {
 			if n := len(sb.Salesforce.Writes()); n != applied.Counts.Applied {
 				t.Errorf("Salesforce took %d values, the report says %d", n, applied.Counts.Applied)
 			}
-			if u, _ := sb.Salesforce.User(sandbox.RCInOrg(org).Planted.UKUser); u.Identifiers["ringcentral"] != sandbox.RCInOrg(org).Planted.UKPerson {
-				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.Identifiers["ringcentral"], sandbox.RCInOrg(org).Planted.UKPerson)
+			if u, _ := sb.Salesforce.User(ringcentralsim.InOrg(org).Planted.UKUser); u.Identifiers["ringcentral"] != ringcentralsim.InOrg(org).Planted.UKPerson {
+				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.Identifiers["ringcentral"], ringcentralsim.InOrg(org).Planted.UKPerson)
 			}
 			if sb.Salesforce.Requests("/services/data/v59.0/") == 0 {
 				t.Error("no request used the configured version v59.0")

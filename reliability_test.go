@@ -20,6 +20,7 @@ import (
 	"voiceid/job"
 	"voiceid/match"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -55,7 +56,7 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 	const users, seed = 300, 31
 	want := reference(t, users, seed, "")
 	sb, cfg := startTestSandbox(t, users, seed, "")
-	rc, ac, sf := sandbox.RCInStack(sb), sandbox.ACInStack(sb), sb.Salesforce
+	rc, ac, sf := ringcentralsim.InStack(sb), sandbox.ACInStack(sb), sb.Salesforce
 	// 429 storms with Retry-After, 5xx bursts, resets, a slow answer past the timeout, expiring tokens
 	rc.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "30"}})
 	rc.Inject(sandbox.Fault{Path: "/restapi/oauth/token", Status: 503, Times: 2})
@@ -90,16 +91,16 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 		want  string
 	}{
 		{"truncated RingCentral page", func(sb *sandbox.Stack) {
-			sandbox.RCInStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
+			ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
 		}, "malformed JSON"},
 		{"RingCentral page with fewer records than promised", func(sb *sandbox.Stack) {
-			sandbox.RCInStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
+			ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
 				Body: `{"records":[{"id":"1","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":250}}`})
 		}, "incomplete"},
 		{"Aircall users failing for good", func(sb *sandbox.Stack) {
 			sandbox.ACInStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
 		}, "aircall"},
-		{"empty RingCentral account", func(sb *sandbox.Stack) { sandbox.RCInStack(sb).SetEntries(nil) }, "refusing to plan"},
+		{"empty RingCentral account", func(sb *sandbox.Stack) { ringcentralsim.InStack(sb).SetEntries(nil) }, "refusing to plan"},
 		{"Salesforce query page cut short", func(sb *sandbox.Stack) {
 			sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/query", Truncate: 500})
 		}, "malformed"},
@@ -143,7 +144,7 @@ func mustLoad(t *testing.T, path string) *config.Config {
 
 func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	sb, _ := startTestSandbox(t, 700, 17, "") // several batches
-	p := sandbox.RCInOrg(sb.Org).Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	sb.Salesforce.Reject[p.EmailCaseUser] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	// the whole first batch keeps failing with 500s
 	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 500, Times: 6})
@@ -198,7 +199,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	dir := filepath.Dir(sb.ConfigPath)
 	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
 	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
-	secrets := []string{sandbox.RCClientSecret, sandbox.RCJWT, sandbox.ACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+	secrets := []string{ringcentralsim.ClientSecret, ringcentralsim.JWT, sandbox.ACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
 
 	var out bytes.Buffer
 	reports := []string{"r.txt", "r.csv", "r.json", "r.html"}
@@ -209,7 +210,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	if code := run(context.Background(), args, &out, &out); code != 0 {
 		t.Fatalf("sync: %d\n%s", code, out.String())
 	}
-	sb.Salesforce.Reject[sandbox.RCInOrg(sb.Org).Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+	sb.Salesforce.Reject[ringcentralsim.InOrg(sb.Org).Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	sandbox.ACInStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
 	run(context.Background(), []string{"sync", "--config", sb.ConfigPath}, &out, &out)
 	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}, {"report", "2", "--format", "json"}} {

@@ -15,6 +15,7 @@ import (
 	"voiceid/provider/aircall"
 	"voiceid/provider/all"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -30,12 +31,12 @@ func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	rc, ac := sandbox.RCInStack(sb).URL(), sandbox.ACInStack(sb).URL()
+	rc, ac := ringcentralsim.InStack(sb).URL(), sandbox.ACInStack(sb).URL()
 	o := Options{
 		Providers: []Provider{
 			{Info: ringcentral.Info, Open: func(e provider.Env) provider.Directory {
-				return ringcentral.New(ringcentral.Config{Server: rc, ClientID: sandbox.RCClientID,
-					ClientSecret: sandbox.RCClientSecret, JWT: sandbox.RCJWT, HTTP: e.HTTP, Sleep: e.Sleep})
+				return ringcentral.New(ringcentral.Config{Server: rc, ClientID: ringcentralsim.ClientID,
+					ClientSecret: ringcentralsim.ClientSecret, JWT: ringcentralsim.JWT, HTTP: e.HTTP, Sleep: e.Sleep})
 			}},
 			{Info: aircall.Info, Open: func(e provider.Env) provider.Directory {
 				return aircall.New(aircall.Config{BaseURL: ac, APIID: sandbox.ACID, APIToken: sandbox.ACToken,

@@ -19,6 +19,7 @@ import (
 	"voiceid/provider/aircall"
 	"voiceid/provider/dialpad"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
 )
 
@@ -44,7 +45,7 @@ func orgUsers(n int) []sandbox.SFUser {
 }
 
 // simFields are the identifier fields of the simulated org, the infos' in their order.
-var simFields = []sandbox.Field{sandbox.RingCentralField, sandbox.AircallField, sandbox.DialpadField}
+var simFields = []sandbox.Field{ringcentralsim.Field, sandbox.AircallField, sandbox.DialpadField}
 
 // infos are the providers whose identifier fields the tests find.
 var infos = []provider.Info{ringcentral.Info, aircall.Info, dialpad.Info}

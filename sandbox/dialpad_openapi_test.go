@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/sandbox/openapitest"
+
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -76,7 +78,7 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 	if err != nil {
 		t.Fatalf("loading %s: %v", dialpadSpecFile, err)
 	}
-	resp, body, route, params := exchange(t, routerFor(t, doc, base), req, wantStatus)
+	resp, body, route, params := openapitest.Exchange(t, openapitest.Router(t, doc, base), req, wantStatus)
 	if resp.StatusCode != 200 { // the file declares 200 only
 		var e struct {
 			Error struct {
@@ -89,7 +91,7 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 		}
 		return body
 	}
-	conforms(t, "Dialpad's OpenAPI file", req, route, params, resp, body)
+	openapitest.Conforms(t, "Dialpad's OpenAPI file", req, route, params, resp, body)
 	return body
 }
 

@@ -26,8 +26,6 @@ type Field struct {
 
 // The identifier fields of the simulated providers.
 var (
-	RingCentralField = Field{Provider: "ringcentral", Name: "cnx__RingCentral_User_Identifier__c",
-		Label: "Ringcentral User Identifier"} // the ECI page spells it both ways
 	AircallField = Field{Provider: "aircall", Name: "cnx__Aircall_User_Identifier__c", Label: "Aircall User Identifier"}
 	DialpadField = Field{Provider: "dialpad", Name: "cnx__Dialpad_User_Identifier__c", Label: "Dialpad User Identifier"}
 )

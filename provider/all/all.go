@@ -9,6 +9,7 @@ import (
 	"voiceid/provider/aircall"
 	"voiceid/provider/dialpad"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
 )
 
@@ -21,7 +22,7 @@ func Plugins() []provider.Plugin {
 // demo, the bench and the tests generate organisations and start stacks
 // with them.
 func Simulators() []sandbox.Simulator {
-	return []sandbox.Simulator{sandbox.RingCentralSimulator(), sandbox.AircallSimulator(), sandbox.DialpadSimulator()}
+	return []sandbox.Simulator{ringcentralsim.Simulator(), sandbox.AircallSimulator(), sandbox.DialpadSimulator()}
 }
 
 // Infos are the providers' metadata, in report order.
