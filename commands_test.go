@@ -18,6 +18,7 @@ import (
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
 	"voiceid/sandbox"
@@ -280,7 +281,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	sims := []struct {
 		name  string
 		calls int
-	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ringcentralsim.InStack(ref).Requests("")}, {"aircall", sandbox.ACInStack(ref).Requests("")}}
+	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ringcentralsim.InStack(ref).Requests("")}, {"aircall", aircallsim.InStack(ref).Requests("")}}
 	rng := rand.New(rand.NewPCG(killSeed(t), 17))
 	for i := range 3 {
 		s := sims[rng.IntN(len(sims))]
@@ -291,7 +292,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	for _, pt := range points {
 		t.Run(pt.name, func(t *testing.T) {
 			sb, cfg := startTestSandbox(t, users, seed, "")
-			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": ringcentralsim.InStack(sb), "aircall": sandbox.ACInStack(sb)}[pt.sim]
+			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": ringcentralsim.InStack(sb), "aircall": aircallsim.InStack(sb)}[pt.sim]
 			killInside(t, sim, pt.fault, "sync", "--config", sb.ConfigPath, "--backfill")
 			trailAgreesWithSalesforce(t, sb.Salesforce, cfg, pt.batch)
 

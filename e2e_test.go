@@ -12,6 +12,7 @@ import (
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/all"
 	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
@@ -64,7 +65,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	dir := filepath.Dir(sb.ConfigPath)
 
 	// The stack's Aircall answers in the strict, documented shape (sandbox/FACTS.md).
-	if ac := sandbox.ACInStack(sb); ac.RateHeaders || ac.NumbersList != sandbox.ListOmitsUsers || ac.Cap != 10000 || ac.TotalCapped {
+	if ac := aircallsim.InStack(sb); ac.RateHeaders || ac.NumbersList != aircallsim.ListOmitsUsers || ac.Cap != 10000 || ac.TotalCapped {
 		t.Fatal("the e2e Aircall simulator is not in its strict default shape")
 	}
 
@@ -79,7 +80,7 @@ func TestSyncEndToEnd(t *testing.T) {
 
 	// 2. The applying run.
 	applied := sync(t, cfg, false, filepath.Join(dir, "apply.json"))
-	if sandbox.ACInStack(sb).Requests("/v1/numbers/") == 0 {
+	if aircallsim.InStack(sb).Requests("/v1/numbers/") == 0 {
 		t.Error("no single Aircall number was read: assignments come only from GET /v1/numbers/:id")
 	}
 	if applied.Run.Status != "ok" || applied.Counts.Applied != applied.Counts.Changes {
@@ -147,7 +148,7 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 			t.Errorf("user %s (%s): RingCentral field = %q, want %q", id, user(id).Name(), got, want)
 		}
 	}
-	if ac := sandbox.ACInOrg(sb.Org).Planted; user(ac.EmailUser).Identifiers["aircall"] != ac.EmailPerson {
+	if ac := aircallsim.InOrg(sb.Org).Planted; user(ac.EmailUser).Identifiers["aircall"] != ac.EmailPerson {
 		t.Errorf("Aircall email link: field = %q, want %q", user(ac.EmailUser).Identifiers["aircall"], ac.EmailPerson)
 	}
 	for _, w := range sb.Salesforce.Writes() {
@@ -182,7 +183,7 @@ func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
 // checkPlantedConflicts: the conflicts the planted cases must raise.
 func checkPlantedConflicts(t *testing.T, applied *report.Report, org *sandbox.Org) {
 	t.Helper()
-	p, ac := ringcentralsim.InOrg(org).Planted, sandbox.ACInOrg(org).Planted
+	p, ac := ringcentralsim.InOrg(org).Planted, aircallsim.InOrg(org).Planted
 	want := []struct{ kind, provider, value string }{
 		{"shared_number", "ringcentral", p.SharedNumber},
 		{"duplicate_email", "ringcentral", p.DuplicateEmail},

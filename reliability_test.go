@@ -19,6 +19,7 @@ import (
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/salesforce"
@@ -56,7 +57,7 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 	const users, seed = 300, 31
 	want := reference(t, users, seed, "")
 	sb, cfg := startTestSandbox(t, users, seed, "")
-	rc, ac, sf := ringcentralsim.InStack(sb), sandbox.ACInStack(sb), sb.Salesforce
+	rc, ac, sf := ringcentralsim.InStack(sb), aircallsim.InStack(sb), sb.Salesforce
 	// 429 storms with Retry-After, 5xx bursts, resets, a slow answer past the timeout, expiring tokens
 	rc.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "30"}})
 	rc.Inject(sandbox.Fault{Path: "/restapi/oauth/token", Status: 503, Times: 2})
@@ -98,7 +99,7 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 				Body: `{"records":[{"id":"1","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":250}}`})
 		}, "incomplete"},
 		{"Aircall users failing for good", func(sb *sandbox.Stack) {
-			sandbox.ACInStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
+			aircallsim.InStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
 		}, "aircall"},
 		{"empty RingCentral account", func(sb *sandbox.Stack) { ringcentralsim.InStack(sb).SetEntries(nil) }, "refusing to plan"},
 		{"Salesforce query page cut short", func(sb *sandbox.Stack) {
@@ -199,7 +200,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	dir := filepath.Dir(sb.ConfigPath)
 	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
 	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
-	secrets := []string{ringcentralsim.ClientSecret, ringcentralsim.JWT, sandbox.ACToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
+	secrets := []string{ringcentralsim.ClientSecret, ringcentralsim.JWT, aircallsim.APIToken, keyBody, "SIM-AT-", "SIM-RT-", "00DSIM0000000001!"}
 
 	var out bytes.Buffer
 	reports := []string{"r.txt", "r.csv", "r.json", "r.html"}
@@ -211,7 +212,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		t.Fatalf("sync: %d\n%s", code, out.String())
 	}
 	sb.Salesforce.Reject[ringcentralsim.InOrg(sb.Org).Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
-	sandbox.ACInStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
+	aircallsim.InStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
 	run(context.Background(), []string{"sync", "--config", sb.ConfigPath}, &out, &out)
 	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}, {"report", "2", "--format", "json"}} {
 		// the stored reports are compressed in the state file: read them back too
@@ -288,7 +289,7 @@ func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 // Issue 16, case 4: ringcentral_field = "Email" once planned RingCentral ids
 // into users' Email and wrote them with --yes. Now no run starts.
 func TestStandardFieldAsIdentifierIsRefusedBeforeAnyWrite(t *testing.T) {
-	for _, field := range []string{"Email", "Phone", sandbox.AircallField.Name} {
+	for _, field := range []string{"Email", "Phone", aircallsim.Field.Name} {
 		t.Run(field, func(t *testing.T) {
 			sb, _ := startTestSandbox(t, 60, 3, "")
 			replaceIn(sb.ConfigPath, `api_version = "`+sandbox.StackAPIVersion+`"`, `api_version = "`+sandbox.StackAPIVersion+`"`+"\nringcentral_field = \""+field+"\"")

@@ -13,6 +13,7 @@ import (
 	"voiceid/match"
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/all"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
@@ -31,7 +32,7 @@ func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	rc, ac := ringcentralsim.InStack(sb).URL(), sandbox.ACInStack(sb).URL()
+	rc, ac := ringcentralsim.InStack(sb).URL(), aircallsim.InStack(sb).URL()
 	o := Options{
 		Providers: []Provider{
 			{Info: ringcentral.Info, Open: func(e provider.Env) provider.Directory {
@@ -39,8 +40,8 @@ func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 					ClientSecret: ringcentralsim.ClientSecret, JWT: ringcentralsim.JWT, HTTP: e.HTTP, Sleep: e.Sleep})
 			}},
 			{Info: aircall.Info, Open: func(e provider.Env) provider.Directory {
-				return aircall.New(aircall.Config{BaseURL: ac, APIID: sandbox.ACID, APIToken: sandbox.ACToken,
-					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: sandbox.StackAircallLimit / 2})
+				return aircall.New(aircall.Config{BaseURL: ac, APIID: aircallsim.APIID, APIToken: aircallsim.APIToken,
+					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: aircallsim.StackLimit / 2})
 			}},
 		},
 		Salesforce: salesforce.Config{LoginURL: sb.Salesforce.URL(), Auth: salesforce.AuthJWT, ClientID: sandbox.SFClientID,

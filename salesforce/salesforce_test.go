@@ -17,6 +17,7 @@ import (
 	"voiceid/match"
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/dialpad"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
@@ -45,7 +46,7 @@ func orgUsers(n int) []sandbox.SFUser {
 }
 
 // simFields are the identifier fields of the simulated org, the infos' in their order.
-var simFields = []sandbox.Field{ringcentralsim.Field, sandbox.AircallField, sandbox.DialpadField}
+var simFields = []sandbox.Field{ringcentralsim.Field, aircallsim.Field, sandbox.DialpadField}
 
 // infos are the providers whose identifier fields the tests find.
 var infos = []provider.Info{ringcentral.Info, aircall.Info, dialpad.Info}

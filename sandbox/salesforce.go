@@ -26,7 +26,6 @@ type Field struct {
 
 // The identifier fields of the simulated providers.
 var (
-	AircallField = Field{Provider: "aircall", Name: "cnx__Aircall_User_Identifier__c", Label: "Aircall User Identifier"}
 	DialpadField = Field{Provider: "dialpad", Name: "cnx__Dialpad_User_Identifier__c", Label: "Dialpad User Identifier"}
 )
 

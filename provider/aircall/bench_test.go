@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"voiceid/sandbox"
+	"voiceid/provider/aircall/aircallsim"
 )
 
 // BenchmarkReadAircall20k reads a 20,000-user company, twice the list cap, so
@@ -19,7 +19,7 @@ func BenchmarkReadAircall20k(b *testing.B) {
 		return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 157 * time.Minute)
 	}
 	org := aircallOrg(users, created)
-	sim := sandbox.NewAircall(org.Users, org.Numbers, acID, acToken)
+	sim := aircallsim.New(org.Users, org.Numbers, acID, acToken)
 	defer sim.Close()
 	sim.RateLimit = 0 // measured here: requests; a real account takes requests / (60/min), voiceid's default budget
 	numbers := len(org.Numbers)

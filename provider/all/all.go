@@ -7,6 +7,7 @@ package all
 import (
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/dialpad"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
@@ -22,7 +23,7 @@ func Plugins() []provider.Plugin {
 // demo, the bench and the tests generate organisations and start stacks
 // with them.
 func Simulators() []sandbox.Simulator {
-	return []sandbox.Simulator{ringcentralsim.Simulator(), sandbox.AircallSimulator(), sandbox.DialpadSimulator()}
+	return []sandbox.Simulator{ringcentralsim.Simulator(), aircallsim.Simulator(), sandbox.DialpadSimulator()}
 }
 
 // Infos are the providers' metadata, in report order.
