@@ -11,6 +11,7 @@ import (
 
 	"voiceid/provider/all"
 	"voiceid/provider/dialpad"
+	"voiceid/provider/dialpad/dialpadsim"
 
 	"voiceid/config"
 	"voiceid/internal/schematest"
@@ -46,7 +47,7 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 		t.Fatal("the stack of an org with Dialpad users did not turn [dialpad] on")
 	}
 	// the stack's Dialpad answers as REST does: string ids, a final page without items
-	if d := sandbox.DPInStack(sb); d.NumericIDs || d.ItemsOnLastPage {
+	if d := dialpadsim.InStack(sb); d.NumericIDs || d.ItemsOnLastPage {
 		t.Fatal("the e2e Dialpad simulator is not in its documented default shape")
 	}
 
@@ -67,7 +68,7 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 // checkDialpadLinks checks the planted Dialpad users' fields and conflicts.
 func checkDialpadLinks(t *testing.T, sb *sandbox.Stack, applied *report.Report) {
 	t.Helper()
-	p := sandbox.DPInOrg(sb.Org).Planted
+	p := dialpadsim.InOrg(sb.Org).Planted
 	field := func(id string) string {
 		u, ok := sb.Salesforce.User(id)
 		if !ok {
@@ -107,7 +108,7 @@ func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
 	for _, u := range sb.Salesforce.Users() {
 		byEmail[strings.ToLower(u.Email)] = u.Identifiers["dialpad"]
 	}
-	for _, d := range sandbox.DPInOrg(sb.Org).Users {
+	for _, d := range dialpadsim.InOrg(sb.Org).Users {
 		if d.ID >= 5100000000100000 && d.ID < 5200000000000000 { // the bulk users
 			if got := byEmail[d.Emails[0]]; got != jsonID(d.ID) {
 				t.Errorf("%s holds %q, want %d", d.Emails[0], got, d.ID)
@@ -118,7 +119,7 @@ func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
 		}
 	}
 	// 60-odd active users at 25 a page end with a page without items
-	if got, want := sandbox.DPInStack(sb).Requests("/api/v2/users"), active/25+1+1; got != want {
+	if got, want := dialpadsim.InStack(sb).Requests("/api/v2/users"), active/25+1+1; got != want {
 		t.Errorf("%d users requests for %d active users, want %d (the last without items)", got, active, want)
 	}
 	return active
@@ -165,7 +166,7 @@ func TestStackWithoutDialpadUsersLeavesDialpadOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(src), "[dialpad]") || cfg.Enabled(dialpad.Name) || sandbox.DPInStack(sb) != nil {
+	if strings.Contains(string(src), "[dialpad]") || cfg.Enabled(dialpad.Name) || dialpadsim.InStack(sb) != nil {
 		t.Error("an org without Dialpad users got a [dialpad] section")
 	}
 	for _, p := range cfg.Job().Providers {

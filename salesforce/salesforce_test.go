@@ -19,6 +19,7 @@ import (
 	"voiceid/provider/aircall"
 	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/dialpad"
+	"voiceid/provider/dialpad/dialpadsim"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
@@ -46,7 +47,7 @@ func orgUsers(n int) []sandbox.SFUser {
 }
 
 // simFields are the identifier fields of the simulated org, the infos' in their order.
-var simFields = []sandbox.Field{ringcentralsim.Field, aircallsim.Field, sandbox.DialpadField}
+var simFields = []sandbox.Field{ringcentralsim.Field, aircallsim.Field, dialpadsim.Field}
 
 // infos are the providers whose identifier fields the tests find.
 var infos = []provider.Info{ringcentral.Info, aircall.Info, dialpad.Info}

@@ -24,11 +24,6 @@ type Field struct {
 	Label    string
 }
 
-// The identifier fields of the simulated providers.
-var (
-	DialpadField = Field{Provider: "dialpad", Name: "cnx__Dialpad_User_Identifier__c", Label: "Dialpad User Identifier"}
-)
-
 // SFIntegrationUserID is the simulated run-as user: the token's identity URL
 // ends with it and the jobs it creates carry it as createdById.
 const SFIntegrationUserID = "005SIM0000000001AAA"

@@ -9,6 +9,7 @@ import (
 	"voiceid/provider/aircall"
 	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/dialpad"
+	"voiceid/provider/dialpad/dialpadsim"
 	"voiceid/provider/ringcentral"
 	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
@@ -23,7 +24,7 @@ func Plugins() []provider.Plugin {
 // demo, the bench and the tests generate organisations and start stacks
 // with them.
 func Simulators() []sandbox.Simulator {
-	return []sandbox.Simulator{ringcentralsim.Simulator(), aircallsim.Simulator(), sandbox.DialpadSimulator()}
+	return []sandbox.Simulator{ringcentralsim.Simulator(), aircallsim.Simulator(), dialpadsim.Simulator()}
 }
 
 // Infos are the providers' metadata, in report order.

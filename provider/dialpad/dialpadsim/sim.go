@@ -1,4 +1,4 @@
-package sandbox
+package dialpadsim
 
 import (
 	"crypto/sha256"
@@ -8,14 +8,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"voiceid/sandbox"
 )
 
-// DialpadSim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
-type DialpadSim struct {
-	Base
+// Sim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
+type Sim struct {
+	sandbox.Base
 	key    string
-	users  []DPUser
-	owners []DPOwner
+	users  []User
+	owners []Owner
 
 	// NotAdmin: the key is not a company admin's; /numbers and /company answer 403 (SPEC).
 	NotAdmin bool
@@ -55,15 +57,15 @@ type DialpadSim struct {
 	// Dialpad is not documented to pad.
 	PadIDs bool
 
-	bucket    *Bucket
+	bucket    *sandbox.Bucket
 	times     []time.Time
 	overLimit int
 	repeated  int
 }
 
-// NewDialpad starts a simulator holding users and other number owners, answering to key.
-func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
-	s := &DialpadSim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
+// New starts a simulator holding users and other number owners, answering to key.
+func New(users []User, owners []Owner, key string) *Sim {
+	s := &Sim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
 		DefaultState: "active", PageSize: 25, LimitFailEvery: 5, RateLimit: 20, Now: time.Now}
 	s.ErrorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
 	mux := http.NewServeMux()
@@ -71,7 +73,7 @@ func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
 	mux.HandleFunc("GET /api/v2/users/{id}", s.authed(false, s.getUser))
 	mux.HandleFunc("GET /api/v2/numbers", s.authed(true, s.listNumbers))
 	mux.HandleFunc("GET /api/v2/company", s.authed(true, func(w http.ResponseWriter, r *http.Request) {
-		WriteJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": Domain,
+		sandbox.WriteJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": sandbox.Domain,
 			"country": "us", "account_type": "standard", "state": "active"})
 	}))
 	for _, k := range []string{"offices", "departments", "callcenters", "rooms", "callrouters"} {
@@ -83,7 +85,7 @@ func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
 }
 
 // RequestTimes is when each request came, on the simulator's clock.
-func (s *DialpadSim) RequestTimes() []time.Time {
+func (s *Sim) RequestTimes() []time.Time {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	return slices.Clone(s.times)
@@ -102,11 +104,11 @@ func dpErrorBody(status int, msg string) any {
 }
 
 func dpError(w http.ResponseWriter, status int, msg string) {
-	WriteJSON(w, status, dpErrorBody(status, msg))
+	sandbox.WriteJSON(w, status, dpErrorBody(status, msg))
 }
 
 // authed accepts the key as a Bearer token or ?apikey= (SPEC), then paces the company.
-func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
+func (s *Sim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.Mu.Lock()
 		s.times = append(s.times, s.Now())
@@ -130,14 +132,14 @@ func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *DialpadSim) limit(w http.ResponseWriter) bool {
+func (s *Sim) limit(w http.ResponseWriter) bool {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if s.RateLimit <= 0 {
 		return true
 	}
 	if s.bucket == nil || s.bucket.Limit != s.RateLimit {
-		s.bucket = &Bucket{Limit: s.RateLimit, Window: time.Second}
+		s.bucket = &sandbox.Bucket{Limit: s.RateLimit, Window: time.Second}
 	}
 	if _, over := s.bucket.Take(s.Now()); over {
 		if s.RetryAfter {
@@ -150,7 +152,7 @@ func (s *DialpadSim) limit(w http.ResponseWriter) bool {
 }
 
 // id writes an int64 id as Dialpad's REST does (a string) or as a number.
-func (s *DialpadSim) id(v int64) any {
+func (s *Sim) id(v int64) any {
 	if s.PadIDs {
 		return " " + strconv.FormatInt(v, 10) + " "
 	}
@@ -160,7 +162,7 @@ func (s *DialpadSim) id(v int64) any {
 	return strconv.FormatInt(v, 10)
 }
 
-func (s *DialpadSim) userJSON(u DPUser) map[string]any {
+func (s *Sim) userJSON(u User) map[string]any {
 	m := map[string]any{"id": s.id(u.ID), "company_id": s.id(5100000000000001), "first_name": u.FirstName,
 		"last_name": u.LastName, "display_name": strings.TrimSpace(u.FirstName + " " + u.LastName),
 		"state": u.State, "is_admin": false, "is_super_admin": false, "license": "talk",
@@ -182,7 +184,7 @@ func (s *DialpadSim) userJSON(u DPUser) map[string]any {
 	return m
 }
 
-func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
@@ -192,7 +194,7 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 		dpError(w, http.StatusBadRequest, "Invalid value for state: "+state)
 		return
 	}
-	var users []DPUser
+	var users []User
 	for _, u := range s.users {
 		if (state != "all" && u.State != state) || (q.Get("email") != "" && !slices.ContainsFunc(u.Emails, func(e string) bool { return strings.EqualFold(e, q.Get("email")) })) ||
 			(q.Get("number") != "" && !slices.Contains(u.Numbers, q.Get("number"))) {
@@ -205,10 +207,10 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 	s.pageOf(w, r, len(users), func(i int) any { return s.userJSON(users[i]) })
 }
 
-func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) getUser(w http.ResponseWriter, r *http.Request) {
 	for _, u := range s.users {
 		if strconv.FormatInt(u.ID, 10) == r.PathValue("id") {
-			WriteJSON(w, 200, s.userJSON(u))
+			sandbox.WriteJSON(w, 200, s.userJSON(u))
 			return
 		}
 	}
@@ -219,7 +221,7 @@ func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
 var numberStatus = map[string]string{"user": "user", "office": "office", "department": "department",
 	"callcenter": "call_center", "room": "room", "callrouter": "call_router"}
 
-func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	type line struct {
 		n, kind    string
 		id, office int64
@@ -247,7 +249,7 @@ func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
+func (s *Sim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
 	var items []any
 	for _, o := range s.owners {
 		if o.Kind != kind {
@@ -269,14 +271,14 @@ func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind str
 }
 
 // page answers one page of items (pageOf, for a list built whole).
-func (s *DialpadSim) page(w http.ResponseWriter, r *http.Request, items []any) {
+func (s *Sim) page(w http.ResponseWriter, r *http.Request, items []any) {
 	s.pageOf(w, r, len(items), func(i int) any { return items[i] })
 }
 
 // pageOf answers one page of a list of n items, item(i) making the i-th:
 // {"items":[…],"cursor":"…"} with an opaque cursor, clamping limit to 100
 // (and refusing some limit > 100 with a 400).
-func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, item func(int) any) {
+func (s *Sim) pageOf(w http.ResponseWriter, r *http.Request, total int, item func(int) any) {
 	q := r.URL.Query()
 	size := s.PageSize
 	if v := q.Get("limit"); v != "" {
@@ -338,5 +340,5 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total+s.repeated) // never given before
 		s.Mu.Unlock()
 	}
-	WriteJSON(w, 200, body)
+	sandbox.WriteJSON(w, 200, body)
 }
