@@ -1,6 +1,8 @@
-// Package sandbox holds loopback simulators of the RingCentral, Aircall and
-// Salesforce APIs, seeded from a generated organisation. voiceid's demo runs
-// against them, and every client test goes through them over real HTTP.
+// Package sandbox holds the Salesforce simulator, what every simulator shares
+// (faults, the request log, rate buckets), the generated organisations and the
+// stack that runs each telephony provider's simulator beside Salesforce's.
+// voiceid's demo runs against them, and every client test goes through them
+// over real HTTP.
 package sandbox
 
 import (
