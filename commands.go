@@ -25,9 +25,13 @@ import (
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var titles []string
+	for _, p := range all.Infos() {
+		titles = append(titles, p.Title)
+	}
 	fs, _ := newFlags("demo", `voiceid demo [--users N] [--verbose]
 
-Runs the whole job against built-in simulators of RingCentral, Aircall and
+Runs the whole job against built-in simulators of `+strings.Join(titles, ", ")+` and
 Salesforce seeded with a generated organisation, in a temporary directory:
 a dry run (the review report), an applying run, then a check that a re-run
 plans nothing.`, stderr)

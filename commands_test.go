@@ -18,6 +18,8 @@ import (
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
+	"voiceid/provider/aircall/aircallsim"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -51,14 +53,14 @@ func cli(t *testing.T, args ...string) (int, string) {
 
 func TestPinsOutrankRulesEndToEnd(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 120, 5, "")
-	p := sb.Org.Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	conf := sb.ConfigPath
 	if code, out := cli(t, "sync", "--config", conf, "--dry-run"); code != 0 {
 		t.Fatalf("dry run: %d %s", code, out)
 	}
 	// Dee shares her email with two desk entries, so no rule links her: pin her to Desk One by username.
 	var deskOne string
-	for _, e := range sb.Org.RingCentral {
+	for _, e := range ringcentralsim.InOrg(sb.Org).Entries {
 		if e.FirstName == "Desk" && e.LastName == "One" {
 			deskOne = fmt.Sprint(e.ID)
 		}
@@ -73,19 +75,19 @@ func TestPinsOutrankRulesEndToEnd(t *testing.T) {
 		t.Fatalf("pin --none: %d %s", code, out)
 	}
 	sync(t, cfg, false)
-	if u, _ := sb.Salesforce.User(dee.ID); u.RingCentral != deskOne {
-		t.Errorf("pinned user: field %q, want %s", u.RingCentral, deskOne)
+	if u, _ := sb.Salesforce.User(dee.ID); u.Identifiers["ringcentral"] != deskOne {
+		t.Errorf("pinned user: field %q, want %s", u.Identifiers["ringcentral"], deskOne)
 	}
-	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != "" {
-		t.Errorf("user pinned to none: field %q", u.RingCentral)
+	if u, _ := sb.Salesforce.User(ann.ID); u.Identifiers["ringcentral"] != "" {
+		t.Errorf("user pinned to none: field %q", u.Identifiers["ringcentral"])
 	}
 	// Unpinned, the email rule links Ann again.
 	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != 0 {
 		t.Fatalf("unpin: %d %s", code, out)
 	}
 	sync(t, cfg, false)
-	if u, _ := sb.Salesforce.User(ann.ID); u.RingCentral != p.EmailCasePerson {
-		t.Errorf("after unpin: field %q, want %s", u.RingCentral, p.EmailCasePerson)
+	if u, _ := sb.Salesforce.User(ann.ID); u.Identifiers["ringcentral"] != p.EmailCasePerson {
+		t.Errorf("after unpin: field %q, want %s", u.Identifiers["ringcentral"], p.EmailCasePerson)
 	}
 	if code, out := cli(t, "unpin", ann.Username, "--ringcentral", "--config", conf); code != exitUsage || !strings.Contains(out, "no ringcentral pin") {
 		t.Errorf("unpin twice: %d %s", code, out)
@@ -109,11 +111,11 @@ func TestHistoryConflictsAndReportCommands(t *testing.T) {
 		t.Errorf("history: %d\n%s", code, out)
 	}
 	code, out = cli(t, "conflicts", "--config", conf, "--kind", "shared_number")
-	if code != 0 || !strings.Contains(out, sb.Org.Planted.SharedNumber) || strings.Contains(out, "stale_identifier") {
+	if code != 0 || !strings.Contains(out, ringcentralsim.InOrg(sb.Org).Planted.SharedNumber) || strings.Contains(out, "stale_identifier") {
 		t.Errorf("conflicts --kind shared_number: %d\n%s", code, out)
 	}
 	// names, not bare ids, where the state knows them
-	sam, _ := sb.Salesforce.User(sb.Org.Planted.SharedNumberUsers[0])
+	sam, _ := sb.Salesforce.User(ringcentralsim.InOrg(sb.Org).Planted.SharedNumberUsers[0])
 	if !strings.Contains(out, sam.Username) {
 		t.Errorf("conflicts do not name the user %s:\n%s", sam.Username, out)
 	}
@@ -279,7 +281,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	sims := []struct {
 		name  string
 		calls int
-	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ref.RingCentral.Requests("")}, {"aircall", ref.Aircall.Requests("")}}
+	}{{"salesforce", ref.Salesforce.Requests("")}, {"ringcentral", ringcentralsim.InStack(ref).Requests("")}, {"aircall", aircallsim.InStack(ref).Requests("")}}
 	rng := rand.New(rand.NewPCG(killSeed(t), 17))
 	for i := range 3 {
 		s := sims[rng.IntN(len(sims))]
@@ -290,7 +292,7 @@ func TestBackfillKilledAtAnyPointResumesWithoutRepeatingWrites(t *testing.T) {
 	for _, pt := range points {
 		t.Run(pt.name, func(t *testing.T) {
 			sb, cfg := startTestSandbox(t, users, seed, "")
-			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": sb.RingCentral, "aircall": sb.Aircall}[pt.sim]
+			sim := map[string]faulty{"": sb.Salesforce, "salesforce": sb.Salesforce, "ringcentral": ringcentralsim.InStack(sb), "aircall": aircallsim.InStack(sb)}[pt.sim]
 			killInside(t, sim, pt.fault, "sync", "--config", sb.ConfigPath, "--backfill")
 			trailAgreesWithSalesforce(t, sb.Salesforce, cfg, pt.batch)
 

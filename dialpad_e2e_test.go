@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"voiceid/provider/all"
 	"voiceid/provider/dialpad"
+	"voiceid/provider/dialpad/dialpadsim"
 
 	"voiceid/config"
 	"voiceid/internal/schematest"
@@ -17,9 +19,16 @@ import (
 	"voiceid/sandbox"
 )
 
-// dialpadShape is the demo company with a third of it also on Dialpad.
-var dialpadShape = sandbox.Shape{RingCentral: sandbox.DemoShape.RingCentral, Aircall: sandbox.DemoShape.Aircall,
-	AircallLines: sandbox.DemoShape.AircallLines, Dialpad: 1.0 / 3}
+// dialpadShape is the simulators of the tests' company with a third of it also on Dialpad.
+func dialpadShape() []sandbox.Simulator {
+	sims := all.Simulators()
+	for i := range sims {
+		if sims[i].Name == string(dialpad.Name) {
+			sims[i].Share.Users = 1.0 / 3
+		}
+	}
+	return sims
+}
 
 func findConflict(r *report.Report, kind, provider, value string) *report.Conflict {
 	for i, c := range r.Conflicts {
@@ -31,14 +40,14 @@ func findConflict(r *report.Report, kind, provider, value string) *report.Confli
 }
 
 func TestSyncEndToEndWithDialpad(t *testing.T) {
-	org := sandbox.GenerateShapedOrg(200, 11, dialpadShape)
+	org := sandbox.GenerateOrg(200, 11, dialpadShape()...)
 	sb, cfg := startShaped(t, org, sandbox.Options{}, "")
 	dir := filepath.Dir(sb.ConfigPath)
 	if !cfg.Enabled(dialpad.Name) {
 		t.Fatal("the stack of an org with Dialpad users did not turn [dialpad] on")
 	}
 	// the stack's Dialpad answers as REST does: string ids, a final page without items
-	if d := sb.Dialpad; d.NumericIDs || d.ItemsOnLastPage {
+	if d := dialpadsim.InStack(sb); d.NumericIDs || d.ItemsOnLastPage {
 		t.Fatal("the e2e Dialpad simulator is not in its documented default shape")
 	}
 
@@ -59,13 +68,13 @@ func TestSyncEndToEndWithDialpad(t *testing.T) {
 // checkDialpadLinks checks the planted Dialpad users' fields and conflicts.
 func checkDialpadLinks(t *testing.T, sb *sandbox.Stack, applied *report.Report) {
 	t.Helper()
-	p := sb.Org.Planted.Dialpad
+	p := dialpadsim.InOrg(sb.Org).Planted
 	field := func(id string) string {
 		u, ok := sb.Salesforce.User(id)
 		if !ok {
 			t.Fatalf("no Salesforce user %s", id)
 		}
-		return u.Dialpad
+		return u.Identifiers["dialpad"]
 	}
 	for _, c := range []struct{ what, user, want string }{
 		{"linked by its second email", p.EmailUser, p.EmailPerson},
@@ -97,9 +106,9 @@ func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
 	t.Helper()
 	byEmail := map[string]string{}
 	for _, u := range sb.Salesforce.Users() {
-		byEmail[strings.ToLower(u.Email)] = u.Dialpad
+		byEmail[strings.ToLower(u.Email)] = u.Identifiers["dialpad"]
 	}
-	for _, d := range sb.Org.Dialpad {
+	for _, d := range dialpadsim.InOrg(sb.Org).Users {
 		if d.ID >= 5100000000100000 && d.ID < 5200000000000000 { // the bulk users
 			if got := byEmail[d.Emails[0]]; got != jsonID(d.ID) {
 				t.Errorf("%s holds %q, want %d", d.Emails[0], got, d.ID)
@@ -110,7 +119,7 @@ func checkDialpadBulkUsers(t *testing.T, sb *sandbox.Stack) (active int) {
 		}
 	}
 	// 60-odd active users at 25 a page end with a page without items
-	if got, want := sb.Dialpad.Requests("/api/v2/users"), active/25+1+1; got != want {
+	if got, want := dialpadsim.InStack(sb).Requests("/api/v2/users"), active/25+1+1; got != want {
 		t.Errorf("%d users requests for %d active users, want %d (the last without items)", got, active, want)
 	}
 	return active
@@ -152,12 +161,12 @@ func jsonID(id int64) string {
 }
 
 func TestStackWithoutDialpadUsersLeavesDialpadOff(t *testing.T) {
-	sb, cfg := startShaped(t, sandbox.GenerateOrg(60, 3), sandbox.Options{}, "")
+	sb, cfg := startShaped(t, sandbox.GenerateOrg(60, 3, all.Simulators()...), sandbox.Options{}, "")
 	src, err := os.ReadFile(sb.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(src), "[dialpad]") || cfg.Enabled(dialpad.Name) || sb.Dialpad != nil {
+	if strings.Contains(string(src), "[dialpad]") || cfg.Enabled(dialpad.Name) || dialpadsim.InStack(sb) != nil {
 		t.Error("an org without Dialpad users got a [dialpad] section")
 	}
 	for _, p := range cfg.Job().Providers {

@@ -12,6 +12,9 @@ import (
 	"voiceid/config"
 	"voiceid/internal/schematest"
 	"voiceid/job"
+	"voiceid/provider/aircall/aircallsim"
+	"voiceid/provider/all"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/report"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -20,7 +23,7 @@ import (
 // startTestSandbox runs the simulators for a generated org in t.TempDir().
 func startTestSandbox(t *testing.T, users int, seed uint64, extra string) (*sandbox.Stack, *config.Config) {
 	t.Helper()
-	return startShaped(t, sandbox.GenerateOrg(users, seed), sandbox.Options{}, extra)
+	return startShaped(t, sandbox.GenerateOrg(users, seed, all.Simulators()...), sandbox.Options{}, extra)
 }
 
 // startShaped is startTestSandbox for an org and options of the test's own.
@@ -58,11 +61,11 @@ func sync(t *testing.T, cfg *config.Config, dry bool, reports ...string) *report
 
 func TestSyncEndToEnd(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 240, 7, "")
-	org, p := sb.Org, sb.Org.Planted
+	org := sb.Org
 	dir := filepath.Dir(sb.ConfigPath)
 
 	// The stack's Aircall answers in the strict, documented shape (sandbox/FACTS.md).
-	if ac := sb.Aircall; ac.RateHeaders || ac.NumbersList != sandbox.ListOmitsUsers || ac.Cap != 10000 || ac.TotalCapped {
+	if ac := aircallsim.InStack(sb); ac.RateHeaders || ac.NumbersList != aircallsim.ListOmitsUsers || ac.Cap != 10000 || ac.TotalCapped {
 		t.Fatal("the e2e Aircall simulator is not in its strict default shape")
 	}
 
@@ -77,7 +80,7 @@ func TestSyncEndToEnd(t *testing.T) {
 
 	// 2. The applying run.
 	applied := sync(t, cfg, false, filepath.Join(dir, "apply.json"))
-	if sb.Aircall.Requests("/v1/numbers/") == 0 {
+	if aircallsim.InStack(sb).Requests("/v1/numbers/") == 0 {
 		t.Error("no single Aircall number was read: assignments come only from GET /v1/numbers/:id")
 	}
 	if applied.Run.Status != "ok" || applied.Counts.Applied != applied.Counts.Changes {
@@ -92,7 +95,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	// org's data and docs/spec.md's email rule, not from the plan.
 	checkCleanEmailLinks(t, org, sb.Salesforce.Users())
 	checkOneHolderPerIdentifier(t, sb.Salesforce)
-	checkPlantedConflicts(t, applied, p)
+	checkPlantedConflicts(t, applied, org)
 
 	// 3. A re-run right after plans zero changes and writes nothing.
 	before := len(sb.Salesforce.Writes())
@@ -116,7 +119,7 @@ func TestSyncEndToEnd(t *testing.T) {
 // say, and no ineligible record was written or linked.
 func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 	t.Helper()
-	p := sb.Org.Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	user := func(id string) sandbox.SFUser {
 		t.Helper()
 		u, ok := sb.Salesforce.User(id)
@@ -141,12 +144,12 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 		p.DuplicateSFEmailUsers[1]: "",
 	}
 	for id, want := range expectRC {
-		if got := user(id).RingCentral; got != want {
+		if got := user(id).Identifiers["ringcentral"]; got != want {
 			t.Errorf("user %s (%s): RingCentral field = %q, want %q", id, user(id).Name(), got, want)
 		}
 	}
-	if got := user(p.AircallEmailUser).Aircall; got != p.AircallPerson {
-		t.Errorf("Aircall email link: field = %q, want %q", got, p.AircallPerson)
+	if ac := aircallsim.InOrg(sb.Org).Planted; user(ac.EmailUser).Identifiers["aircall"] != ac.EmailPerson {
+		t.Errorf("Aircall email link: field = %q, want %q", user(ac.EmailUser).Identifiers["aircall"], ac.EmailPerson)
 	}
 	for _, w := range sb.Salesforce.Writes() {
 		if w.UserID == p.InactiveUser {
@@ -162,7 +165,7 @@ func checkPlantedLinks(t *testing.T, sb *sandbox.Stack) {
 func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
 	t.Helper()
 	for _, field := range []func(sandbox.SFUser) string{
-		func(u sandbox.SFUser) string { return u.RingCentral }, func(u sandbox.SFUser) string { return u.Aircall }} {
+		func(u sandbox.SFUser) string { return u.Identifiers["ringcentral"] }, func(u sandbox.SFUser) string { return u.Identifiers["aircall"] }} {
 		holders := map[string][]string{}
 		for _, u := range sim.Users() {
 			if v := field(u); v != "" && u.IsActive && u.UserType == "Standard" {
@@ -178,15 +181,16 @@ func checkOneHolderPerIdentifier(t *testing.T, sim *sandbox.SalesforceSim) {
 }
 
 // checkPlantedConflicts: the conflicts the planted cases must raise.
-func checkPlantedConflicts(t *testing.T, applied *report.Report, p sandbox.Planted) {
+func checkPlantedConflicts(t *testing.T, applied *report.Report, org *sandbox.Org) {
 	t.Helper()
+	p, ac := ringcentralsim.InOrg(org).Planted, aircallsim.InOrg(org).Planted
 	want := []struct{ kind, provider, value string }{
 		{"shared_number", "ringcentral", p.SharedNumber},
 		{"duplicate_email", "ringcentral", p.DuplicateEmail},
 		{"duplicate_email", "ringcentral", p.DuplicateSFEmail},
 		{"stale_identifier", "ringcentral", p.StalePerson},
 		{"invalid_phone", "ringcentral", p.InvalidPhone},
-		{"shared_number", "aircall", p.AircallSharedNumber},
+		{"shared_number", "aircall", ac.SharedNumber},
 	}
 	for _, w := range want {
 		if !hasConflict(applied, w.kind, w.provider, w.value) {
@@ -244,8 +248,8 @@ func hasConflictFor(r *report.Report, kind, userID string) bool {
 // standard Salesforce user links them, unless a planted case overrides it.
 func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser) {
 	t.Helper()
-	people := map[string][]sandbox.RCEntry{}
-	for _, e := range org.RingCentral {
+	people := map[string][]ringcentralsim.Entry{}
+	for _, e := range ringcentralsim.InOrg(org).Entries {
 		folded := e.Type == "User" || e.Type == "DigitalUser" || e.Type == "VirtualUser" || e.Type == "FaxUser"
 		if folded && e.Status == "Enabled" && e.Email != "" {
 			k := strings.ToLower(e.Email)
@@ -266,8 +270,8 @@ func checkCleanEmailLinks(t *testing.T, org *sandbox.Org, after []sandbox.SFUser
 			continue
 		}
 		checked++
-		if want := strconv.FormatInt(ps[0].ID, 10); us[0].RingCentral != want {
-			t.Errorf("%s: RingCentral field = %q, want %s (a clean email pair)", email, us[0].RingCentral, want)
+		if want := strconv.FormatInt(ps[0].ID, 10); us[0].Identifiers["ringcentral"] != want {
+			t.Errorf("%s: RingCentral field = %q, want %s (a clean email pair)", email, us[0].Identifiers["ringcentral"], want)
 		}
 	}
 	if checked < 100 {
@@ -326,7 +330,7 @@ func TestSyncThroughBulkWithPhoneWriteBack(t *testing.T) {
 		t.Error("no Phone was filled, though many linked users have none")
 	}
 	// Ann (planted) is linked by email and has no Phone: her one direct number fills it.
-	if u, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); u.Phone != "+16505550142" {
+	if u, _ := sb.Salesforce.User(ringcentralsim.InOrg(sb.Org).Planted.EmailCaseUser); u.Phone != "+16505550142" {
 		t.Errorf("planted email user's Phone = %q, want +16505550142", u.Phone)
 	}
 	if again := sync(t, cfg, false); again.Counts.Changes != 0 {
@@ -350,7 +354,7 @@ func TestStrictSalesforceShapesConverge(t *testing.T) {
 		{"client credentials on a My Domain URL", 5, sandbox.Options{ClientCredentials: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			org := sandbox.GenerateOrg(120, tc.seed)
+			org := sandbox.GenerateOrg(120, tc.seed, all.Simulators()...)
 			sb, cfg := startShaped(t, org, tc.opts, "")
 			if cfg.Salesforce.APIVersion != "v59.0" || sb.Salesforce.NoCountryCode != org.NoCountryPicklists {
 				t.Fatalf("shape not as set up: api_version %s, NoCountryCode %v", cfg.Salesforce.APIVersion, sb.Salesforce.NoCountryCode)
@@ -362,8 +366,8 @@ func TestStrictSalesforceShapesConverge(t *testing.T) {
 			if n := len(sb.Salesforce.Writes()); n != applied.Counts.Applied {
 				t.Errorf("Salesforce took %d values, the report says %d", n, applied.Counts.Applied)
 			}
-			if u, _ := sb.Salesforce.User(org.Planted.UKUser); u.RingCentral != org.Planted.UKPerson {
-				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.RingCentral, org.Planted.UKPerson)
+			if u, _ := sb.Salesforce.User(ringcentralsim.InOrg(org).Planted.UKUser); u.Identifiers["ringcentral"] != ringcentralsim.InOrg(org).Planted.UKPerson {
+				t.Errorf("the UK user (region from Country or CountryCode) holds %q, want %q", u.Identifiers["ringcentral"], ringcentralsim.InOrg(org).Planted.UKPerson)
 			}
 			if sb.Salesforce.Requests("/services/data/v59.0/") == 0 {
 				t.Error("no request used the configured version v59.0")

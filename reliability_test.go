@@ -19,7 +19,10 @@ import (
 	"voiceid/internal/schematest"
 	"voiceid/job"
 	"voiceid/match"
+	"voiceid/provider/aircall/aircallsim"
+	"voiceid/provider/all"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -45,7 +48,7 @@ func referenceStack(t *testing.T, users int, seed uint64, extra string) *sandbox
 func sameUsers(t *testing.T, got, want []sandbox.SFUser) {
 	t.Helper()
 	for i := range want {
-		if got[i] != want[i] {
+		if !got[i].Equal(want[i]) {
 			t.Errorf("user %s: %+v\nwant %+v", want[i].ID, got[i], want[i])
 		}
 	}
@@ -55,7 +58,7 @@ func TestFaultsOnEveryProviderStillConverge(t *testing.T) {
 	const users, seed = 300, 31
 	want := reference(t, users, seed, "")
 	sb, cfg := startTestSandbox(t, users, seed, "")
-	rc, ac, sf := sb.RingCentral, sb.Aircall, sb.Salesforce
+	rc, ac, sf := ringcentralsim.InStack(sb), aircallsim.InStack(sb), sb.Salesforce
 	// 429 storms with Retry-After, 5xx bursts, resets, a slow answer past the timeout, expiring tokens
 	rc.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Times: 3, Header: map[string]string{"Retry-After": "30"}})
 	rc.Inject(sandbox.Fault{Path: "/restapi/oauth/token", Status: 503, Times: 2})
@@ -90,16 +93,16 @@ func TestUnreadableDirectoriesAbortWithoutAnyWrite(t *testing.T) {
 		want  string
 	}{
 		{"truncated RingCentral page", func(sb *sandbox.Stack) {
-			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
+			ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Truncate: 300})
 		}, "malformed JSON"},
 		{"RingCentral page with fewer records than promised", func(sb *sandbox.Stack) {
-			sb.RingCentral.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
+			ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200,
 				Body: `{"records":[{"id":"1","type":"User","status":"Enabled"}],"paging":{"page":1,"perPage":2000,"totalPages":1,"totalElements":250}}`})
 		}, "incomplete"},
 		{"Aircall users failing for good", func(sb *sandbox.Stack) {
-			sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
+			aircallsim.InStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 500, Times: 100})
 		}, "aircall"},
-		{"empty RingCentral account", func(sb *sandbox.Stack) { sb.RingCentral.SetEntries(nil) }, "refusing to plan"},
+		{"empty RingCentral account", func(sb *sandbox.Stack) { ringcentralsim.InStack(sb).SetEntries(nil) }, "refusing to plan"},
 		{"Salesforce query page cut short", func(sb *sandbox.Stack) {
 			sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/query", Truncate: 500})
 		}, "malformed"},
@@ -143,7 +146,7 @@ func mustLoad(t *testing.T, path string) *config.Config {
 
 func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	sb, _ := startTestSandbox(t, 700, 17, "") // several batches
-	p := sb.Org.Planted
+	p := ringcentralsim.InOrg(sb.Org).Planted
 	sb.Salesforce.Reject[p.EmailCaseUser] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 	// the whole first batch keeps failing with 500s
 	sb.Salesforce.Inject(sandbox.Fault{Path: sandbox.StackData + "/composite/sobjects", Status: 500, Times: 6})
@@ -178,7 +181,7 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	db.Close()
 	for _, c := range changes {
 		u, _ := sb.Salesforce.User(c.UserID)
-		if got := u.RingCentral; c.Provider == ringcentral.Name && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
+		if got := u.Identifiers["ringcentral"]; c.Provider == ringcentral.Name && c.Field != "Phone" && (got == c.New) != (c.Status == "applied") {
 			t.Errorf("trail says %s for %s, Salesforce holds %q (planned %q)", c.Status, c.UserID, got, c.New)
 		}
 	}
@@ -187,16 +190,18 @@ func TestRejectedRecordsExit4AndAreRetriedNextRun(t *testing.T) {
 	if again.Counts.Applied != rep.Counts.Failed || again.Counts.Failed != 0 {
 		t.Errorf("next run applied %d (want the %d that failed), failed %d", again.Counts.Applied, rep.Counts.Failed, again.Counts.Failed)
 	}
-	if u, _ := sb.Salesforce.User(p.EmailCaseUser); u.RingCentral != p.EmailCasePerson {
-		t.Errorf("rejected record not written on the next run: %q", u.RingCentral)
+	if u, _ := sb.Salesforce.User(p.EmailCaseUser); u.Identifiers["ringcentral"] != p.EmailCasePerson {
+		t.Errorf("rejected record not written on the next run: %q", u.Identifiers["ringcentral"])
 	}
 }
 
 // Known secrets never appear in logs, reports, errors, or the state file.
 func TestNoSecretInAnyOutput(t *testing.T) {
-	shape := sandbox.DemoShape
-	shape.Dialpad = 0.1 // every provider on
-	sb, cfg := startShaped(t, sandbox.GenerateShapedOrg(150, 23, shape), sandbox.Options{}, "")
+	sims := all.Simulators()
+	for i := range sims {
+		sims[i].Share = sims[i].Demo // the demo's company: every provider on
+	}
+	sb, cfg := startShaped(t, sandbox.GenerateOrg(150, 23, sims...), sandbox.Options{}, "")
 	dir := filepath.Dir(sb.ConfigPath)
 	key, _ := os.ReadFile(cfg.Salesforce.PrivateKeyFile)
 	keyBody := strings.Split(string(key), "\n")[3] // a line from inside the PEM
@@ -221,8 +226,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	if code := run(context.Background(), args, &out, &out); code != 0 {
 		t.Fatalf("sync: %d\n%s", code, out.String())
 	}
-	sb.Salesforce.Reject[sb.Org.Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
-	sb.Aircall.Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
+	sb.Salesforce.Reject[ringcentralsim.InOrg(sb.Org).Planted.MovedTo] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+	aircallsim.InStack(sb).Inject(sandbox.Fault{Path: "/v2/users", Status: 403}) // a failing run's error too
 	run(context.Background(), []string{"sync", "--config", sb.ConfigPath}, &out, &out)
 	for _, cmd := range [][]string{{"check"}, {"history"}, {"conflicts", "--all"}, {"report", "1", "--format", "html"}, {"report", "2", "--format", "json"}} {
 		// the stored reports are compressed in the state file: read them back too
@@ -299,7 +304,7 @@ func TestRunStoppedMidWriteReportsTheBatchInFlight(t *testing.T) {
 // Issue 16, case 4: ringcentral_field = "Email" once planned RingCentral ids
 // into users' Email and wrote them with --yes. Now no run starts.
 func TestStandardFieldAsIdentifierIsRefusedBeforeAnyWrite(t *testing.T) {
-	for _, field := range []string{"Email", "Phone", sandbox.SFAircallField} {
+	for _, field := range []string{"Email", "Phone", aircallsim.Field.Name} {
 		t.Run(field, func(t *testing.T) {
 			sb, _ := startTestSandbox(t, 60, 3, "")
 			replaceIn(sb.ConfigPath, `api_version = "`+sandbox.StackAPIVersion+`"`, `api_version = "`+sandbox.StackAPIVersion+`"`+"\nringcentral_field = \""+field+"\"")

@@ -15,6 +15,7 @@ import (
 
 	"voiceid/config"
 	"voiceid/job"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
 )
 
@@ -25,12 +26,12 @@ const (
 
 // otherSession signs in as another app of the same RingCentral user would
 // (the same JWT user), and returns its access token.
-func otherSession(t *testing.T, sim *sandbox.RingCentralSim) string {
+func otherSession(t *testing.T, sim *ringcentralsim.Sim) string {
 	t.Helper()
-	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {sandbox.RCJWT}}
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {ringcentralsim.JWT}}
 	req, _ := http.NewRequest(http.MethodPost, sim.URL()+"/restapi/oauth/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(sandbox.RCClientID, sandbox.RCClientSecret)
+	req.SetBasicAuth(ringcentralsim.ClientID, ringcentralsim.ClientSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func otherSession(t *testing.T, sim *sandbox.RingCentralSim) string {
 }
 
 // answersTo is the status the directory answers a request made with token.
-func answersTo(t *testing.T, sim *sandbox.RingCentralSim, token string) int {
+func answersTo(t *testing.T, sim *ringcentralsim.Sim, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, sim.URL()+rcDirectory, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -62,7 +63,7 @@ func answersTo(t *testing.T, sim *sandbox.RingCentralSim, token string) int {
 // §1: about 5 sessions per user), and the revoke is among its counted calls.
 func TestRunsLeaveNoRingCentralSessionOpen(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
-	rc := sb.RingCentral
+	rc := ringcentralsim.InStack(sb)
 	rep := sync(t, cfg, true)
 	if n := rc.LiveSessions(); n != 0 || rc.Requests(rcRevoke) != 1 {
 		t.Errorf("after a run that succeeded: %d live sessions, %d revokes, want 0 and 1", n, rc.Requests(rcRevoke))
@@ -85,7 +86,7 @@ func TestCancelledRunStillRevokesItsRingCentralSession(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
 	fired, hold := make(chan struct{}, 1), make(chan struct{})
 	defer close(hold)
-	sb.RingCentral.Inject(sandbox.Fault{Path: rcDirectory, Fired: fired, Hold: hold})
+	ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: rcDirectory, Fired: fired, Hold: hold})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-fired // the directory request is in: the session is open
@@ -96,7 +97,7 @@ func TestCancelledRunStillRevokesItsRingCentralSession(t *testing.T) {
 	if _, err := job.Run(ctx, o); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want the cancellation", err)
 	}
-	if n := sb.RingCentral.LiveSessions(); n != 0 {
+	if n := ringcentralsim.InStack(sb).LiveSessions(); n != 0 {
 		t.Errorf("%d live sessions after a cancelled run", n)
 	}
 }
@@ -106,7 +107,7 @@ func TestCancelledRunStillRevokesItsRingCentralSession(t *testing.T) {
 // its session open would have ended it at the fifth run.
 func TestTenRunsInARowKeepTheUsersOtherSession(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
-	rc := sb.RingCentral
+	rc := ringcentralsim.InStack(sb)
 	if rc.SessionCap != 5 {
 		t.Fatalf("the stack's SessionCap is %d, want 5", rc.SessionCap)
 	}
@@ -128,7 +129,7 @@ func TestTenRunsInARowKeepTheUsersOtherSession(t *testing.T) {
 // reads and writes are done by then, so it stays a success.
 func TestRevokeErrorsDoNotFailTheRun(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
-	sb.RingCentral.Inject(sandbox.Fault{Path: rcRevoke, Status: http.StatusBadRequest, Times: 10})
+	ringcentralsim.InStack(sb).Inject(sandbox.Fault{Path: rcRevoke, Status: http.StatusBadRequest, Times: 10})
 	var logs bytes.Buffer
 	rep, err := runJob(cfg, func(o *job.Options) { o.Backfill, o.Log = true, slog.New(slog.NewTextHandler(&logs, nil)) })
 	if err != nil || rep.Run.Status != "ok" {
@@ -147,7 +148,7 @@ func TestCheckLeavesNoRingCentralSessionOpen(t *testing.T) {
 	if code, out := cli(t, "check", "--config", sb.ConfigPath); code != 0 {
 		t.Fatalf("check: exit %d\n%s", code, out)
 	}
-	if n, revokes := sb.RingCentral.LiveSessions(), sb.RingCentral.Requests(rcRevoke); n != 0 || revokes != 1 {
+	if n, revokes := ringcentralsim.InStack(sb).LiveSessions(), ringcentralsim.InStack(sb).Requests(rcRevoke); n != 0 || revokes != 1 {
 		t.Errorf("after check: %d live sessions, %d revokes, want 0 and 1", n, revokes)
 	}
 }
@@ -159,17 +160,17 @@ func TestFaxOnlyNumbersNeitherLinkNorFillPhone(t *testing.T) {
 	for _, unlisted := range []bool{false, true} {
 		t.Run(fmt.Sprintf("FaxOnlyUnlisted=%v", unlisted), func(t *testing.T) {
 			sb, _ := startTestSandbox(t, 60, 3, "")
-			sb.RingCentral.FaxOnlyUnlisted = unlisted
+			ringcentralsim.InStack(sb).FaxOnlyUnlisted = unlisted
 			cfg := withPhoneFill(t, sb)
-			p := sb.Org.Planted
+			p := ringcentralsim.InOrg(sb.Org).Planted
 			rep := sync(t, cfg, false)
 			line, _ := sb.Salesforce.User(p.FaxLineUser)
-			if line.RingCentral != "" || line.Phone != "(650) 555-0177" {
-				t.Errorf("the user whose Phone is a fax line: identifier %q, Phone %q; want none, and the Phone as it was", line.RingCentral, line.Phone)
+			if line.Identifiers["ringcentral"] != "" || line.Phone != "(650) 555-0177" {
+				t.Errorf("the user whose Phone is a fax line: identifier %q, Phone %q; want none, and the Phone as it was", line.Identifiers["ringcentral"], line.Phone)
 			}
 			fern, _ := sb.Salesforce.User(p.FaxOnlyUser)
-			if fern.RingCentral != p.FaxOnlyPerson || fern.Phone != "" {
-				t.Errorf("the user linked by email: identifier %q, Phone %q; want %s and no Phone", fern.RingCentral, fern.Phone, p.FaxOnlyPerson)
+			if fern.Identifiers["ringcentral"] != p.FaxOnlyPerson || fern.Phone != "" {
+				t.Errorf("the user linked by email: identifier %q, Phone %q; want %s and no Phone", fern.Identifiers["ringcentral"], fern.Phone, p.FaxOnlyPerson)
 			}
 			phones := 0
 			for _, c := range rep.Changes {
@@ -199,14 +200,14 @@ func withPhoneFill(t *testing.T, sb *sandbox.Stack) *config.Config {
 // Connector would match no call to it.
 func TestPaddedRingCentralIDsAreWrittenTrimmed(t *testing.T) {
 	sb, cfg := startTestSandbox(t, 60, 3, "")
-	sb.RingCentral.PadIDs = true
+	ringcentralsim.InStack(sb).PadIDs = true
 	sync(t, cfg, false)
-	if ann, _ := sb.Salesforce.User(sb.Org.Planted.EmailCaseUser); ann.RingCentral != "814243005" {
-		t.Errorf("Ann's identifier is %q, want 814243005", ann.RingCentral)
+	if ann, _ := sb.Salesforce.User(ringcentralsim.InOrg(sb.Org).Planted.EmailCaseUser); ann.Identifiers["ringcentral"] != "814243005" {
+		t.Errorf("Ann's identifier is %q, want 814243005", ann.Identifiers["ringcentral"])
 	}
 	for _, u := range sb.Salesforce.Users() {
-		if u.RingCentral != strings.TrimSpace(u.RingCentral) {
-			t.Errorf("user %s holds %q", u.ID, u.RingCentral)
+		if u.Identifiers["ringcentral"] != strings.TrimSpace(u.Identifiers["ringcentral"]) {
+			t.Errorf("user %s holds %q", u.ID, u.Identifiers["ringcentral"])
 		}
 	}
 }

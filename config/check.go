@@ -282,7 +282,7 @@ func isDir(p string) bool {
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("not a URL: write the scheme and host, e.g. https://platform.ringcentral.com")
+		return fmt.Errorf("not a URL: write the scheme and host, e.g. https://login.salesforce.com")
 	}
 	if u.User != nil {
 		return fmt.Errorf("a base URL must not carry a user or password (user:password@): credentials belong in their own keys, which may read ${ENV}")

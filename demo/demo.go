@@ -28,9 +28,7 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	shape := sandbox.DemoShape
-	shape.Dialpad = 0.1 // the third provider: a tenth of the company on Dialpad
-	org := sandbox.GenerateShapedOrg(users, 2026, shape)
+	org, holds := generate(users)
 	sb, err := sandbox.Start(org, dir, "")
 	if err != nil {
 		return err
@@ -45,8 +43,7 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 		o.DryRun, o.Backfill, o.Log = dry, !dry, log
 		return job.Run(ctx, o)
 	}
-	fmt.Fprintf(w, "voiceid demo: %d Salesforce users, %d RingCentral directory entries, %d Aircall users, %d Dialpad users (simulated)\n\n",
-		len(org.Salesforce), len(org.RingCentral), len(org.Aircall), len(org.Dialpad))
+	fmt.Fprintf(w, "voiceid demo: %s (simulated)\n\n", holds)
 	fmt.Fprintln(w, "== 1. Dry run: the review an administrator reads before anything is written ==")
 	dry, err := run(true)
 	if err != nil {
@@ -78,4 +75,19 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 	fmt.Fprintf(w, "run %d plans %d changes; %d conflicts still need a person (voiceid conflicts)\n",
 		again.Run.ID, again.Counts.Changes, again.Counts.Conflicts)
 	return nil
+}
+
+// generate makes the demo's company, each provider at its demo share, and
+// says what it holds.
+func generate(users int) (*sandbox.Org, string) {
+	sims := all.Simulators()
+	for i := range sims {
+		sims[i].Share = sims[i].Demo
+	}
+	org := sandbox.GenerateOrg(users, 2026, sims...)
+	holds := []string{fmt.Sprintf("%d Salesforce users", len(org.Salesforce))}
+	for _, sim := range sims {
+		holds = append(holds, sim.Count(org))
+	}
+	return org, strings.Join(holds, ", ")
 }

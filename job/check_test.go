@@ -8,6 +8,7 @@ import (
 
 	"voiceid/config"
 	"voiceid/job"
+	"voiceid/provider/all"
 	"voiceid/sandbox"
 )
 
@@ -22,7 +23,7 @@ func TestCheckSaysWhetherTheOrgIsASandbox(t *testing.T) {
 		queries int
 	}{{"production", false, 2}, {"sandbox copy", true, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
-			org := sandbox.GenerateOrg(60, 3)
+			org := sandbox.GenerateOrg(60, 3, all.Simulators()...)
 			sb, err := sandbox.StartWith(org, t.TempDir(), "", sandbox.Options{SandboxCopy: tc.copy})
 			if err != nil {
 				t.Fatal(err)

@@ -13,7 +13,10 @@ import (
 	"voiceid/match"
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/aircall/aircallsim"
+	"voiceid/provider/all"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/salesforce"
 	"voiceid/sandbox"
 	"voiceid/state"
@@ -24,21 +27,21 @@ import (
 func stack(t *testing.T, users int, seed uint64) (*sandbox.Stack, Options) {
 	t.Helper()
 	dir := t.TempDir()
-	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed), dir, "")
+	sb, err := sandbox.Start(sandbox.GenerateOrg(users, seed, all.Simulators()...), dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	rc, ac := sb.RingCentral.URL(), sb.Aircall.URL()
+	rc, ac := ringcentralsim.InStack(sb).URL(), aircallsim.InStack(sb).URL()
 	o := Options{
 		Providers: []Provider{
 			{Info: ringcentral.Info, Open: func(e provider.Env) provider.Directory {
-				return ringcentral.New(ringcentral.Config{Server: rc, ClientID: sandbox.RCClientID,
-					ClientSecret: sandbox.RCClientSecret, JWT: sandbox.RCJWT, HTTP: e.HTTP, Sleep: e.Sleep})
+				return ringcentral.New(ringcentral.Config{Server: rc, ClientID: ringcentralsim.ClientID,
+					ClientSecret: ringcentralsim.ClientSecret, JWT: ringcentralsim.JWT, HTTP: e.HTTP, Sleep: e.Sleep})
 			}},
 			{Info: aircall.Info, Open: func(e provider.Env) provider.Directory {
-				return aircall.New(aircall.Config{BaseURL: ac, APIID: sandbox.ACID, APIToken: sandbox.ACToken,
-					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: sandbox.StackAircallLimit / 2})
+				return aircall.New(aircall.Config{BaseURL: ac, APIID: aircallsim.APIID, APIToken: aircallsim.APIToken,
+					HTTP: e.HTTP, Sleep: e.Sleep, RequestsPerMinute: aircallsim.StackLimit / 2})
 			}},
 		},
 		Salesforce: salesforce.Config{LoginURL: sb.Salesforce.URL(), Auth: salesforce.AuthJWT, ClientID: sandbox.SFClientID,

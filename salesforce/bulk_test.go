@@ -113,8 +113,8 @@ func TestBulkJobCreateAnswered500LeavesNoOpenOrphan(t *testing.T) {
 	if st["JobComplete"] != 2 || st["Aborted"] != 1 || st["Open"] != 0 || len(sim.Jobs()) != 3 {
 		t.Errorf("job states %v: want one job done per run, the orphan aborted, none open", st)
 	}
-	if u, _ := sim.User(users[0].ID); u.RingCentral != "8000000" {
-		t.Errorf("second run's value not written: %q", u.RingCentral)
+	if u, _ := sim.User(users[0].ID); u.Identifiers["ringcentral"] != "8000000" {
+		t.Errorf("second run's value not written: %q", u.Identifiers["ringcentral"])
 	}
 }
 

@@ -17,8 +17,11 @@ import (
 	"voiceid/match"
 	"voiceid/provider"
 	"voiceid/provider/aircall"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/provider/dialpad"
+	"voiceid/provider/dialpad/dialpadsim"
 	"voiceid/provider/ringcentral"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
 )
 
@@ -43,6 +46,9 @@ func orgUsers(n int) []sandbox.SFUser {
 		sandbox.SFUser{ID: "005WPORTAL00000AAAA", Username: "portal@example.com.prod", LastName: "Portal", IsActive: true, UserType: "PowerCustomerSuccess"})
 }
 
+// simFields are the identifier fields of the simulated org, the infos' in their order.
+var simFields = []sandbox.Field{ringcentralsim.Field, aircallsim.Field, dialpadsim.Field}
+
 // infos are the providers whose identifier fields the tests find.
 var infos = []provider.Info{ringcentral.Info, aircall.Info, dialpad.Info}
 
@@ -62,7 +68,7 @@ func start(t testing.TB, users []sandbox.SFUser, edit func(*Config)) (*sandbox.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := sandbox.NewSalesforce(users, sandbox.SFCredentials{ClientID: clientID, ClientSecret: secret, Username: username, PublicKey: &key.PublicKey})
+	sim := sandbox.NewSalesforce(users, sandbox.SFCredentials{ClientID: clientID, ClientSecret: secret, Username: username, PublicKey: &key.PublicKey}, simFields)
 	t.Cleanup(sim.Close)
 	keyFile := filepath.Join(t.TempDir(), "sf.key")
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
@@ -175,7 +181,7 @@ func TestSandboxRefusingTheProductionAudienceIsExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := sandbox.NewSalesforce(nil, sandbox.SFCredentials{ClientID: clientID, Username: username, PublicKey: &key.PublicKey})
+	sim := sandbox.NewSalesforce(nil, sandbox.SFCredentials{ClientID: clientID, Username: username, PublicKey: &key.PublicKey}, simFields)
 	t.Cleanup(sim.Close)
 	sim.Sandbox = true
 	keyFile := filepath.Join(t.TempDir(), "sf.key")
@@ -282,7 +288,7 @@ func TestDiscoverFindsFieldsByLabel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// the simulated org labels one "Ringcentral User Identifier": labels match case-insensitively
-	if fields[ringcentral.Name].Name != sandbox.SFRingCentralField || fields[aircall.Name].Name != sandbox.SFAircallField {
+	if fields[ringcentral.Name].Name != simFields[0].Name || fields[aircall.Name].Name != simFields[1].Name {
 		t.Errorf("discovered %+v", fields)
 	}
 
@@ -355,8 +361,8 @@ func TestIdentifierSettingsRefuseStandardAndSharedFields(t *testing.T) {
 		{"Email", map[match.Provider]string{ringcentral.Name: "Email"}, []string{"ringcentral_field", "User.Email", "standard User field"}},
 		{"Phone", map[match.Provider]string{aircall.Name: "phone"}, []string{"aircall_field", "User.Phone", "standard User field"}},
 		{"IsActive", map[match.Provider]string{ringcentral.Name: "IsActive"}, []string{"User.IsActive", "standard User field"}},
-		{"one field for two providers", map[match.Provider]string{ringcentral.Name: sandbox.SFAircallField},
-			[]string{"ringcentral_field", "aircall_field", sandbox.SFAircallField, "overwrite each other"}},
+		{"one field for two providers", map[match.Provider]string{ringcentral.Name: simFields[1].Name},
+			[]string{"ringcentral_field", "aircall_field", simFields[1].Name, "overwrite each other"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, sf, err := start(t, orgUsers(2), func(c *Config) { c.Fields = tc.fields })
@@ -461,11 +467,11 @@ func TestApplyBatchesAndMapsEachResult(t *testing.T) {
 		t.Errorf("%d collection calls, want 5", n)
 	}
 	u0, _ := sim.User(users[0].ID)
-	if u0.RingCentral != "800000" || u0.Aircall != "51234" {
+	if u0.Identifiers["ringcentral"] != "800000" || u0.Identifiers["aircall"] != "51234" {
 		t.Errorf("two fields of one user in one record: %+v", u0)
 	}
-	if u5, _ := sim.User(users[5].ID); u5.RingCentral != "" {
-		t.Errorf("rejected record was written: %q", u5.RingCentral)
+	if u5, _ := sim.User(users[5].ID); u5.Identifiers["ringcentral"] != "" {
+		t.Errorf("rejected record was written: %q", u5.Identifiers["ringcentral"])
 	}
 }
 
@@ -511,7 +517,7 @@ func TestApplyGivesUpOnARowThatStaysLocked(t *testing.T) {
 
 func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 	users := orgUsers(2)
-	users[0].RingCentral = "old"
+	users[0].SetIdentifier("ringcentral", "old")
 	sim, sf := mustStart(t, users, nil)
 	sim.FieldLength = 10
 	if _, err := sf.Discover(context.Background(), names()); err != nil {
@@ -524,8 +530,8 @@ func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := sim.User(users[0].ID); !out[0].Applied || u.RingCentral != "" {
-		t.Errorf("clear: %+v, field %q", out[0], u.RingCentral)
+	if u, _ := sim.User(users[0].ID); !out[0].Applied || u.Identifiers["ringcentral"] != "" {
+		t.Errorf("clear: %+v, field %q", out[0], u.Identifiers["ringcentral"])
 	}
 	if out[1].Applied || out[1].Code != "STRING_TOO_LONG" {
 		t.Errorf("too long: %+v", out[1])
@@ -537,8 +543,8 @@ func TestApplyClearsWithNullAndRefusesTooLongValues(t *testing.T) {
 
 func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 	users := orgUsers(300)
-	users[3].RingCentral = "old"
-	users[4].Aircall = "keep-me"
+	users[3].SetIdentifier("ringcentral", "old")
+	users[4].SetIdentifier("aircall", "keep-me")
 	sim, sf := mustStart(t, users, func(c *Config) { c.BulkThreshold = 100 })
 	changes := changesFor(users, 300)
 	changes[3].New = "" // a clear goes as #N/A
@@ -562,16 +568,16 @@ func TestApplyUsesBulkAboveTheThreshold(t *testing.T) {
 			t.Errorf("change %d not applied: %+v", i, o)
 		}
 	}
-	if u, _ := sim.User(users[3].ID); u.RingCentral != "" {
-		t.Errorf("clear through bulk left %q", u.RingCentral)
+	if u, _ := sim.User(users[3].ID); u.Identifiers["ringcentral"] != "" {
+		t.Errorf("clear through bulk left %q", u.Identifiers["ringcentral"])
 	}
-	if u, _ := sim.User(users[4].ID); u.Aircall != "keep-me" || u.RingCentral != "800004" {
+	if u, _ := sim.User(users[4].ID); u.Identifiers["aircall"] != "keep-me" || u.Identifiers["ringcentral"] != "800004" {
 		t.Errorf("an empty cell must leave the other field: %+v", u)
 	}
-	if u, _ := sim.User(users[2].ID); u.Aircall != "51234" {
+	if u, _ := sim.User(users[2].ID); u.Identifiers["aircall"] != "51234" {
 		t.Errorf("second column not written: %+v", u)
 	}
-	if u, _ := sim.User(users[11].ID); u.RingCentral != "800011" {
+	if u, _ := sim.User(users[11].ID); u.Identifiers["ringcentral"] != "800011" {
 		t.Errorf("locked row not retried: %+v", u)
 	}
 	if settled != len(changes) {

@@ -25,7 +25,7 @@ func fakeSF(t *testing.T) *sandbox.SFCLI {
 // The CLI's session is used as is, and an expired one (a 401) makes voiceid
 // ask sf again, never the token endpoint.
 func TestSFCLISessionIsAskedForAgainAfterA401(t *testing.T) {
-	sim := sandbox.NewSalesforce(orgUsers(3), sandbox.SFCredentials{})
+	sim := sandbox.NewSalesforce(orgUsers(3), sandbox.SFCredentials{}, simFields)
 	t.Cleanup(sim.Close)
 	cli := fakeSF(t)
 	if err := cli.Signed("admin-org", sim.IssueToken(), sim.URL()); err != nil {

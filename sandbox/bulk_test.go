@@ -28,7 +28,7 @@ func sfCall(t *testing.T, s *SalesforceSim, tok, method, path, body string) (int
 func bulkSim(t *testing.T) (*SalesforceSim, string) {
 	t.Helper()
 	s := NewSalesforce([]SFUser{{ID: "005SIMUSER000001AA", IsActive: true, UserType: "Standard"}},
-		SFCredentials{ClientID: "id", ClientSecret: "secret"})
+		SFCredentials{ClientID: "id", ClientSecret: "secret"}, testFields)
 	t.Cleanup(s.Close)
 	resp, err := http.PostForm(s.URL()+"/services/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
 	if err != nil {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rsa"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -14,13 +15,14 @@ type SFCredentials struct {
 	PublicKey    *rsa.PublicKey // certificate uploaded to the app, for the JWT flow
 }
 
-// Identifier field API names in the simulated org. The Voice Connector's real
-// names are unknown (salesforce.md §3), so the job must find them by label.
-const (
-	SFRingCentralField = "cnx__RingCentral_User_Identifier__c"
-	SFAircallField     = "cnx__Aircall_User_Identifier__c"
-	SFDialpadField     = "cnx__Dialpad_User_Identifier__c"
-)
+// Field is a provider's identifier field on the simulated User object. The
+// Voice Connector's real API names are unknown (salesforce.md §3), so the job
+// finds the fields by label.
+type Field struct {
+	Provider string // whose identifiers it holds: the key of SFUser.Identifiers
+	Name     string // API name
+	Label    string
+}
 
 // SFIntegrationUserID is the simulated run-as user: the token's identity URL
 // ends with it and the jobs it creates carry it as createdById.
@@ -35,10 +37,12 @@ type Write struct {
 
 // SalesforceSim simulates the parts of the Salesforce REST API voiceid uses.
 type SalesforceSim struct {
-	base
-	creds SFCredentials
-	users []SFUser
-	byID  map[string]int
+	Base
+	creds   SFCredentials
+	users   []SFUser
+	byID    map[string]int
+	fields  []Field           // the providers' identifier fields, as describe lists them
+	byField map[string]string // an identifier field's API name -> its provider
 
 	// FieldLength is the described length of the identifier fields (default 255).
 	FieldLength int
@@ -105,13 +109,18 @@ type cursor struct {
 	batch  int
 }
 
-// NewSalesforce starts a simulator holding users.
-func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
+// NewSalesforce starts a simulator holding users, whose User object has the
+// providers' identifier fields.
+func NewSalesforce(users []SFUser, creds SFCredentials, fields []Field) *SalesforceSim {
 	s := &SalesforceSim{creds: creds, FieldLength: 255, FieldsUpdateable: true, DailyLimit: 15000, OldestVersion: 31, NewestVersion: 66,
 		Reject: map[string]string{}, LockFor: map[string]int{}, Now: time.Now,
-		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{}}
+		tokens: map[string]bool{}, cursors: map[string]cursor{}, byID: map[string]int{},
+		fields: slices.Clone(fields), byField: map[string]string{}}
+	for _, f := range fields {
+		s.byField[f.Name] = f.Provider
+	}
 	s.setUsers(users)
-	s.errorBody = func(status int, _ string) any {
+	s.ErrorBody = func(status int, _ string) any {
 		code := map[int]string{400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 404: "NOT_FOUND"}[status]
 		if code == "" {
 			code = "UNKNOWN_EXCEPTION"
@@ -133,47 +142,52 @@ func NewSalesforce(users []SFUser, creds SFCredentials) *SalesforceSim {
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}", s.authed(s.getJob))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/successfulResults", s.authed(s.jobResults(true)))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/failedResults", s.authed(s.jobResults(false)))
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
 func (s *SalesforceSim) setUsers(users []SFUser) {
-	s.users = append([]SFUser(nil), users...)
+	s.users = make([]SFUser, len(users))
 	clear(s.byID)
-	for i, u := range s.users {
+	for i, u := range users {
+		s.users[i] = u.clone()
 		s.byID[u.ID] = i
 	}
 }
 
 // Users returns a copy of the org's users as they are now.
 func (s *SalesforceSim) Users() []SFUser {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]SFUser(nil), s.users...)
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	out := make([]SFUser, len(s.users))
+	for i, u := range s.users {
+		out[i] = u.clone()
+	}
+	return out
 }
 
 // User returns one user by id.
 func (s *SalesforceSim) User(id string) (SFUser, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	i, ok := s.byID[id]
 	if !ok {
 		return SFUser{}, false
 	}
-	return s.users[i], true
+	return s.users[i].clone(), true
 }
 
 // Writes returns every field value written so far, in order.
 func (s *SalesforceSim) Writes() []Write {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return append([]Write(nil), s.writes...)
 }
 
 // ExpireTokens invalidates every session, as a session timeout would.
 func (s *SalesforceSim) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	clear(s.tokens)
 }
 
@@ -181,9 +195,9 @@ func (s *SalesforceSim) ExpireTokens() {
 // person, for tests of auth = "sf-cli": the token is accepted like one from
 // the token endpoint and ends with ExpireTokens.
 func (s *SalesforceSim) IssueToken() string {
-	tok := "00DSIM0000000001!" + randHex(20)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	tok := "00DSIM0000000001!" + RandHex(20)
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.tokens[tok] = true
 	return tok
 }

@@ -42,11 +42,11 @@ func (s *SalesforceSim) RefuseNext(method, path string, n int, message string) {
 }
 
 func sfErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, []map[string]any{{"message": msg, "errorCode": code}})
+	WriteJSON(w, status, []map[string]any{{"message": msg, "errorCode": code}})
 }
 
 func oauthErr(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, map[string]any{"error": code, "error_description": desc})
+	WriteJSON(w, status, map[string]any{"error": code, "error_description": desc})
 }
 
 func (s *SalesforceSim) token(w http.ResponseWriter, r *http.Request) {
@@ -73,12 +73,12 @@ func (s *SalesforceSim) token(w http.ResponseWriter, r *http.Request) {
 		oauthErr(w, 400, "unsupported_grant_type", "grant type not supported")
 		return
 	}
-	tok := "00DSIM0000000001!" + randHex(20)
-	s.mu.Lock()
+	tok := "00DSIM0000000001!" + RandHex(20)
+	s.Mu.Lock()
 	s.tokens[tok] = true
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "instance_url": s.srv.URL,
-		"id": s.srv.URL + "/id/00DSIM0000000001AAA/" + SFIntegrationUserID, "token_type": "Bearer",
+	s.Mu.Unlock()
+	WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "instance_url": s.URL(),
+		"id": s.URL() + "/id/00DSIM0000000001AAA/" + SFIntegrationUserID, "token_type": "Bearer",
 		"issued_at": strconv.FormatInt(s.Now().UnixMilli(), 10), "signature": "c2ltdWxhdGVk", "scope": "api"})
 }
 
@@ -130,14 +130,14 @@ func (s *SalesforceSim) checkAssertion(assertion string) string {
 func (s *SalesforceSim) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		s.mu.Lock()
+		s.Mu.Lock()
 		ok := s.tokens[tok]
 		over := s.Used >= s.DailyLimit
 		if ok && !over {
 			s.Used++
 		}
 		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", s.Used, s.DailyLimit))
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		if !ok {
 			sfErr(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
 			return

@@ -38,8 +38,8 @@ func (s *SalesforceSim) createJob(w http.ResponseWriter, r *http.Request) {
 		sfErr(w, http.StatusBadRequest, "INVALIDJOB", "object must be User and operation update")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.nextCur++
 	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open", created: s.Now()}
 	if s.jobs == nil {
@@ -53,7 +53,7 @@ func (s *SalesforceSim) createJob(w http.ResponseWriter, r *http.Request) {
 	}
 	info := s.jobInfo(j)
 	info["contentUrl"] = fmt.Sprintf("services/data/%s/jobs/ingest/%s/batches", r.PathValue("v"), j.ID)
-	writeJSON(w, http.StatusOK, info)
+	WriteJSON(w, http.StatusOK, info)
 }
 
 // listJobs is Get All Jobs: pages of job infos, in job id order, followed
@@ -72,8 +72,8 @@ func (s *SalesforceSim) listJobs(w http.ResponseWriter, r *http.Request) {
 		}
 		from = n
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	ids := make([]string, 0, len(s.jobs))
 	if jt := r.URL.Query().Get("jobType"); jt == "" || jt == "V2Ingest" {
 		for id := range s.jobs {
@@ -91,13 +91,13 @@ func (s *SalesforceSim) listJobs(w http.ResponseWriter, r *http.Request) {
 	if end < len(ids) {
 		body["nextRecordsUrl"] = fmt.Sprintf("/services/data/%s/jobs/ingest?queryLocator=01gSIMJOBS%d", r.PathValue("v"), end)
 	}
-	writeJSON(w, http.StatusOK, body)
+	WriteJSON(w, http.StatusOK, body)
 }
 
 // Jobs maps each ingest job's id to its state.
 func (s *SalesforceSim) Jobs() map[string]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	out := map[string]string{}
 	for id, j := range s.jobs {
 		out[id] = j.State
@@ -106,8 +106,8 @@ func (s *SalesforceSim) Jobs() map[string]string {
 }
 
 func (s *SalesforceSim) job(w http.ResponseWriter, r *http.Request) *ingestJob {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	j := s.jobs[r.PathValue("job")]
 	if j == nil {
 		sfErr(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
@@ -121,8 +121,8 @@ func (s *SalesforceSim) uploadJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if j.State != "Open" {
 		sfErr(w, http.StatusConflict, "INVALIDJOBSTATE", "job is not open")
 		return
@@ -139,15 +139,15 @@ func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
 	}
 	var req struct{ State string }
 	json.NewDecoder(r.Body).Decode(&req)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if req.State == "Aborted" {
 		if j.State != "Open" && j.State != "UploadComplete" && j.State != "InProgress" {
 			sfErr(w, http.StatusBadRequest, "INVALIDJOBSTATE", "a "+j.State+" job cannot be aborted")
 			return
 		}
 		j.State = "Aborted" // rows already processed stay written
-		writeJSON(w, http.StatusOK, s.jobInfo(j))
+		WriteJSON(w, http.StatusOK, s.jobInfo(j))
 		return
 	}
 	if req.State != "UploadComplete" || j.State != "Open" {
@@ -157,7 +157,7 @@ func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
 	rows, err := csv.NewReader(bytes.NewReader(j.csv)).ReadAll()
 	if err != nil || len(rows) == 0 || rows[0][0] != "Id" {
 		j.State = "Failed"
-		writeJSON(w, http.StatusOK, s.jobInfo(j))
+		WriteJSON(w, http.StatusOK, s.jobInfo(j))
 		return
 	}
 	j.header = rows[0]
@@ -184,7 +184,7 @@ func (s *SalesforceSim) closeJob(w http.ResponseWriter, r *http.Request) {
 		j.ok = append(j.ok, append([]string{row[0], "false"}, row...))
 	}
 	j.State = "UploadComplete"
-	writeJSON(w, http.StatusOK, s.jobInfo(j))
+	WriteJSON(w, http.StatusOK, s.jobInfo(j))
 }
 
 func (s *SalesforceSim) getJob(w http.ResponseWriter, r *http.Request) {
@@ -192,13 +192,13 @@ func (s *SalesforceSim) getJob(w http.ResponseWriter, r *http.Request) {
 	if j == nil {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if j.State == "UploadComplete" || j.State == "InProgress" {
 		j.polls++
 		j.State = map[bool]string{true: "JobComplete", false: "InProgress"}[j.polls > 1 && !s.HoldJobs]
 	}
-	writeJSON(w, http.StatusOK, s.jobInfo(j))
+	WriteJSON(w, http.StatusOK, s.jobInfo(j))
 }
 
 // jobResults answers a result CSV: sf__Id, sf__Created or sf__Error, then
@@ -209,8 +209,8 @@ func (s *SalesforceSim) jobResults(ok bool) http.HandlerFunc {
 		if j == nil {
 			return
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.Mu.Lock()
+		defer s.Mu.Unlock()
 		w.Header().Set("Content-Type", "text/csv")
 		cw := csv.NewWriter(w)
 		rows, second := j.failed, "sf__Error"

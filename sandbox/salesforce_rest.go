@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func (s *SalesforceSim) versions(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, map[string]any{"label": label, "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // userFields is the User object as described: API name -> (label, type).
@@ -49,14 +50,15 @@ var userFields = []struct{ name, label, typ string }{
 	{"Phone", "Phone", "phone"}, {"MobilePhone", "Mobile", "phone"}, {"Extension", "Extension", "phone"},
 	{"CountryCode", "Country Code", "picklist"}, {"Country", "Country", "string"}, {"IsActive", "Active", "boolean"},
 	{"UserType", "User Type", "picklist"},
-	{SFRingCentralField, "Ringcentral User Identifier", "string"}, // the ECI page spells it both ways
-	{SFAircallField, "Aircall User Identifier", "string"},
-	{SFDialpadField, "Dialpad User Identifier", "string"},
 }
 
 func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 	var fields []map[string]any
-	for _, f := range userFields {
+	described := slices.Clone(userFields)
+	for _, f := range s.fields { // the providers' identifier fields follow the standard ones
+		described = append(described, struct{ name, label, typ string }{f.Name, f.Label, "string"})
+	}
+	for _, f := range described {
 		if f.name == "CountryCode" && s.NoCountryCode {
 			continue
 		}
@@ -80,17 +82,33 @@ func (s *SalesforceSim) describe(w http.ResponseWriter, r *http.Request) {
 			"custom": true, "updateable": !formula, "createable": !formula, "nillable": true, "unique": false, "filterable": true,
 			"calculated": formula})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
+	WriteJSON(w, http.StatusOK, map[string]any{"name": "User", "label": "User", "keyPrefix": "005", "custom": false,
 		"updateable": true, "fields": fields, "urls": map[string]any{"describe": r.URL.Path}})
 }
 
-func (u SFUser) get(field string) (any, bool) {
-	nullable := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
+// nullable is a text field's value as the API writes it: null when empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
 	}
+	return s
+}
+
+// userRecord is a user as queries read it: its identifiers under their fields' API names.
+type userRecord struct {
+	SFUser
+	fields map[string]string // an identifier field's API name -> its provider
+}
+
+func (r userRecord) get(field string) (any, bool) {
+	if p, ok := r.fields[field]; ok {
+		return nullable(r.Identifiers[p]), true
+	}
+	return r.SFUser.get(field)
+}
+
+// get is a standard field's value.
+func (u SFUser) get(field string) (any, bool) {
 	switch field {
 	case "Id":
 		return u.ID, true
@@ -118,30 +136,21 @@ func (u SFUser) get(field string) (any, bool) {
 		return u.IsActive, true
 	case "UserType":
 		return u.UserType, true
-	case SFRingCentralField:
-		return nullable(u.RingCentral), true
-	case SFAircallField:
-		return nullable(u.Aircall), true
-	case SFDialpadField:
-		return nullable(u.Dialpad), true
 	}
 	return nil, false
 }
 
-func (u *SFUser) set(field, value string) bool {
-	switch field {
-	case SFRingCentralField:
-		u.RingCentral = value
-	case SFAircallField:
-		u.Aircall = value
-	case SFDialpadField:
-		u.Dialpad = value
-	case "Phone":
-		u.Phone = value
-	default:
-		return false
+// set writes a field the job may write (an identifier, Phone); it is false for any other.
+func (s *SalesforceSim) set(u *SFUser, field, value string) bool {
+	if p, ok := s.byField[field]; ok {
+		u.SetIdentifier(p, value)
+		return true
 	}
-	return true
+	if field == "Phone" {
+		u.Phone = value
+		return true
+	}
+	return false
 }
 
 func (o sfOrg) get(field string) (any, bool) {
@@ -169,15 +178,15 @@ func countryText(code string, i int) string {
 }
 
 func (s *SalesforceSim) limits(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"DailyApiRequests":     map[string]any{"Max": s.DailyLimit, "Remaining": s.DailyLimit - s.Used},
 		"DailyBulkApiRequests": map[string]any{"Max": 10000, "Remaining": 10000}})
 }
 
 // check decides whether one record update is accepted; "" means yes. It
-// consumes one simulated lock failure. Callers hold s.mu.
+// consumes one simulated lock failure. Callers hold s.Mu.
 func (s *SalesforceSim) check(id string, vals map[string]*string) (code, msg string, field string) {
 	_, known := s.byID[id]
 	switch {
@@ -196,14 +205,14 @@ func (s *SalesforceSim) check(id string, vals map[string]*string) (code, msg str
 		if v != nil && len(*v) > s.FieldLength {
 			return "STRING_TOO_LONG", f + ": data value too large", f
 		}
-		if (!s.FieldsUpdateable && strings.HasSuffix(f, "__c")) || !probe.set(f, "") {
+		if (!s.FieldsUpdateable && strings.HasSuffix(f, "__c")) || !s.set(&probe, f, "") {
 			return "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: " + f, f
 		}
 	}
 	return "", "", ""
 }
 
-// commit writes an accepted record update. Callers hold s.mu.
+// commit writes an accepted record update. Callers hold s.Mu.
 func (s *SalesforceSim) commit(id string, vals map[string]*string) {
 	u := &s.users[s.byID[id]]
 	names := make([]string, 0, len(vals))
@@ -216,7 +225,7 @@ func (s *SalesforceSim) commit(id string, vals map[string]*string) {
 		if vals[f] != nil {
 			val = *vals[f]
 		}
-		u.set(f, val)
+		s.set(u, f, val)
 		s.writes = append(s.writes, Write{UserID: id, Field: f, Value: val})
 	}
 }
@@ -239,8 +248,8 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 		Success bool             `json:"success"`
 		Errors  []map[string]any `json:"errors"`
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	results := make([]result, len(req.Records))
 	ids := make([]string, len(req.Records))
 	vals := make([]map[string]*string, len(req.Records))
@@ -285,7 +294,7 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 				results[i] = result{Errors: []map[string]any{{"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all records were valid and the request was using AllOrNone header", "fields": []string{}}}}
 			}
 		}
-		writeJSON(w, http.StatusOK, results)
+		WriteJSON(w, http.StatusOK, results)
 		return
 	}
 	for i := range results {
@@ -293,5 +302,5 @@ func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {
 			s.commit(ids[i], vals[i])
 		}
 	}
-	writeJSON(w, http.StatusOK, results)
+	WriteJSON(w, http.StatusOK, results)
 }

@@ -18,7 +18,10 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 	var known func(field string) bool
 	switch q.object {
 	case "User":
-		known = func(f string) bool { _, ok := (SFUser{}).get(f); return ok && !(f == "CountryCode" && s.NoCountryCode) }
+		known = func(f string) bool {
+			_, ok := (userRecord{fields: s.byField}).get(f)
+			return ok && !(f == "CountryCode" && s.NoCountryCode)
+		}
 	case "Organization":
 		known = func(f string) bool { _, ok := (sfOrg{}).get(f); return ok }
 	default:
@@ -41,7 +44,7 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := s.rows(q, r.PathValue("v"))
 	if q.count { // COUNT(): the number of rows in totalSize, and no records
-		writeJSON(w, http.StatusOK, map[string]any{"totalSize": len(rows), "done": true, "records": []any{}})
+		WriteJSON(w, http.StatusOK, map[string]any{"totalSize": len(rows), "done": true, "records": []any{}})
 		return
 	}
 	s.page(w, r.PathValue("v"), cursor{rows: rows, batch: batch})
@@ -49,8 +52,8 @@ func (s *SalesforceSim) query(w http.ResponseWriter, r *http.Request) {
 
 // rows are the records a query selects, each with its attributes.
 func (s *SalesforceSim) rows(q soql, version string) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	var rows []map[string]any
 	if q.object == "Organization" {
 		if org := s.org(); matches(q, org) {
@@ -63,13 +66,13 @@ func (s *SalesforceSim) rows(q soql, version string) []map[string]any {
 		if s.SandboxCopy && u.Email != "" && u.ID != refresher {
 			u.Email += ".invalid" // salesforce.md §5a: every user but the one who started the copy
 		}
-		if !matches(q, u) {
+		if !matches(q, userRecord{u, s.byField}) {
 			continue
 		}
 		if s.NoCountryCode && u.Country == "" && u.CountryCode != "" {
 			u.Country = countryText(u.CountryCode, len(rows))
 		}
-		rows = appendRow(rows, q, version, u)
+		rows = appendRow(rows, q, version, userRecord{u, s.byField})
 	}
 	return rows
 }
@@ -101,7 +104,7 @@ func (s *SalesforceSim) org() sfOrg {
 }
 
 // refresher is the user whose Email a sandbox copy leaves as it was: RefreshedBy,
-// else the org's first user. Callers hold s.mu.
+// else the org's first user. Callers hold s.Mu.
 func (s *SalesforceSim) refresher() string {
 	if s.RefreshedBy != "" || len(s.users) == 0 {
 		return s.RefreshedBy
@@ -116,20 +119,20 @@ func (s *SalesforceSim) page(w http.ResponseWriter, version string, c cursor) {
 		body["records"] = []any{}
 	}
 	if end < len(c.rows) {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.nextCur++
 		loc := fmt.Sprintf("01gSIM%011dAAA-%d", s.nextCur, end)
 		s.cursors[loc] = cursor{rows: c.rows, offset: end, batch: c.batch}
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		body["nextRecordsUrl"] = fmt.Sprintf("/services/data/%s/query/%s", version, loc)
 	}
-	writeJSON(w, http.StatusOK, body)
+	WriteJSON(w, http.StatusOK, body)
 }
 
 func (s *SalesforceSim) queryMore(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.Mu.Lock()
 	c, ok := s.cursors[r.PathValue("locator")]
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	if !ok {
 		sfErr(w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
 		return

@@ -15,6 +15,10 @@ import (
 // Each test is named after the documented fact it holds the simulator to
 // (sources in FACTS.md).
 
+// testFields are two providers' identifier fields, as a stack would give them.
+var testFields = []Field{{Provider: "alpha", Name: "x__Alpha_User_Identifier__c", Label: "Alpha User Identifier"},
+	{Provider: "beta", Name: "x__Beta_User_Identifier__c", Label: "Beta User Identifier"}}
+
 func sfSim(t *testing.T) (*SalesforceSim, func(jwt.Claims) (int, map[string]string)) {
 	t.Helper()
 	return sfSimWith(t, []SFUser{{ID: "005SIM000000001AAA", Username: "a@example.com.prod", LastName: "A", Email: "a@example.com",
@@ -28,7 +32,7 @@ func sfSimWith(t *testing.T, users []SFUser) (*SalesforceSim, func(jwt.Claims) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSalesforce(users, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey})
+	sim := NewSalesforce(users, SFCredentials{ClientID: "ck", Username: "int@example.com", PublicKey: &key.PublicKey}, testFields)
 	t.Cleanup(sim.Close)
 	post := func(c jwt.Claims) (int, map[string]string) {
 		signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(key)
@@ -176,7 +180,7 @@ func TestSalesforceDescribesFormulaFieldsAsCalculatedAndReadOnly(t *testing.T) {
 			if !f.Calculated || f.Updateable {
 				t.Errorf("formula field: calculated %v, updateable %v; want calculated and read-only", f.Calculated, f.Updateable)
 			}
-		case "x__Text__c", SFRingCentralField:
+		case "x__Text__c", testFields[0].Name:
 			seen++
 			if f.Calculated || !f.Updateable {
 				t.Errorf("%s: calculated %v, updateable %v; want an editable, uncalculated field", f.Name, f.Calculated, f.Updateable)
@@ -208,7 +212,7 @@ func TestSalesforceConcurrencyLimitsRefuseWithoutChangingAnything(t *testing.T) 
 			sim, post := sfSim(t)
 			do := signedInDo(t, sim, post)
 			const path = "/services/data/v59.0/composite/sobjects"
-			write := `{"allOrNone":false,"records":[{"attributes":{"type":"User"},"id":"005SIM000000001AAA","` + SFRingCentralField + `":"814243005"}]}`
+			write := `{"allOrNone":false,"records":[{"attributes":{"type":"User"},"id":"005SIM000000001AAA","` + testFields[0].Name + `":"814243005"}]}`
 			sim.RefuseNext(http.MethodPatch, path, 2, msg)
 			for i := 1; i <= 2; i++ {
 				status, body := do(http.MethodPatch, path, write)
@@ -217,13 +221,13 @@ func TestSalesforceConcurrencyLimitsRefuseWithoutChangingAnything(t *testing.T) 
 					t.Errorf("refusal %d: %d %s, want 403 REQUEST_LIMIT_EXCEEDED %q", i, status, body, msg)
 				}
 			}
-			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "" || len(sim.Writes()) != 0 {
+			if u, _ := sim.User("005SIM000000001AAA"); u.Identifiers["alpha"] != "" || len(sim.Writes()) != 0 {
 				t.Errorf("a refused write changed the org: %+v, writes %v", u, sim.Writes())
 			}
 			if status, body := do(http.MethodPatch, path, write); status != 200 || !strings.Contains(body, `"success":true`) {
 				t.Errorf("the same write after the refusals: %d %s", status, body)
 			}
-			if u, _ := sim.User("005SIM000000001AAA"); u.RingCentral != "814243005" {
+			if u, _ := sim.User("005SIM000000001AAA"); u.Identifiers["alpha"] != "814243005" {
 				t.Errorf("the write sent again was not applied: %+v", u)
 			}
 		})

@@ -1,11 +1,15 @@
-// Package sandbox holds loopback simulators of the RingCentral, Aircall and
-// Salesforce APIs, seeded from a generated organisation. voiceid's demo runs
-// against them, and every client test goes through them over real HTTP.
+// Package sandbox holds the Salesforce simulator, what every simulator shares
+// (faults, the request log, rate buckets), the generated organisations and the
+// stack that runs each telephony provider's simulator beside Salesforce's.
+// voiceid's demo runs against them, and every client test goes through them
+// over real HTTP.
 package sandbox
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -46,35 +50,38 @@ type Fault struct {
 	seen, fired int
 }
 
-// base is what every simulator shares: a loopback server, a request log and faults.
-type base struct {
-	mu     sync.Mutex
+// Base is what every simulator shares: a loopback server, a request log and
+// faults. A simulator embeds it and calls Start with its handler.
+type Base struct {
+	// Mu guards the log and the faults, and the state of the simulator built on Base.
+	Mu sync.Mutex
+	// ErrorBody renders the API's own error shape for an injected status.
+	ErrorBody func(status int, path string) any
+
 	srv    *httptest.Server
 	faults []*Fault
 	count  map[string]int // requests per path
 	status map[int]int    // answers per status code
 	total  int
-	// errorBody renders the API's own error shape for an injected status.
-	errorBody func(status int, path string) any
 }
 
 // URL is the simulator's base URL (scheme and host).
-func (b *base) URL() string { return b.srv.URL }
+func (b *Base) URL() string { return b.srv.URL }
 
 // Close stops the simulator.
-func (b *base) Close() { b.srv.Close() }
+func (b *Base) Close() { b.srv.Close() }
 
 // Inject adds a fault.
-func (b *base) Inject(f Fault) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Base) Inject(f Fault) {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	b.faults = append(b.faults, &f)
 }
 
 // Requests counts the requests received whose path starts with prefix ("" = all).
-func (b *base) Requests(prefix string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Base) Requests(prefix string) int {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	if prefix == "" {
 		return b.total
 	}
@@ -87,15 +94,16 @@ func (b *base) Requests(prefix string) int {
 	return n
 }
 
-func (b *base) start(h http.Handler) {
+// Start serves h on loopback, behind the request log and the faults.
+func (b *Base) Start(h http.Handler) {
 	b.count, b.status = map[string]int{}, map[int]int{}
 	b.srv = httptest.NewServer(b.wrap(h))
 }
 
 // Answered counts the answers sent with this status code.
-func (b *base) Answered(status int) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Base) Answered(status int) int {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	return b.status[status]
 }
 
@@ -115,18 +123,18 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // wrap counts requests and answers, and applies faults before the real handler.
-func (b *base) wrap(h http.Handler) http.Handler {
+func (b *Base) wrap(h http.Handler) http.Handler {
 	inner := b.faulty(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		inner.ServeHTTP(sw, r)
-		b.mu.Lock()
+		b.Mu.Lock()
 		b.status[sw.code]++
-		b.mu.Unlock()
+		b.Mu.Unlock()
 	})
 }
 
-func (b *base) faulty(h http.Handler) http.Handler {
+func (b *Base) faulty(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hit := b.fire(r)
 		if hit == nil {
@@ -163,7 +171,7 @@ func (b *base) faulty(h http.Handler) http.Handler {
 				w.Write([]byte(hit.Body))
 				return
 			}
-			writeJSON(w, hit.Status, b.errorBody(hit.Status, r.URL.Path))
+			WriteJSON(w, hit.Status, b.ErrorBody(hit.Status, r.URL.Path))
 		default:
 			h.ServeHTTP(w, r)
 		}
@@ -171,9 +179,9 @@ func (b *base) faulty(h http.Handler) http.Handler {
 }
 
 // fire counts the request and returns the fault it fires, if any.
-func (b *base) fire(r *http.Request) *Fault {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *Base) fire(r *http.Request) *Fault {
+	b.Mu.Lock()
+	defer b.Mu.Unlock()
 	b.count[r.URL.Path]++
 	b.total++
 	for _, f := range b.faults {
@@ -224,32 +232,49 @@ func (f *Fault) wait(r *http.Request) bool {
 	return true
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
-// bucket is a fixed-window request counter for simulated rate limits.
-type bucket struct {
-	limit  int
-	window time.Duration
+// Bucket is a fixed-window request counter for simulated rate limits.
+type Bucket struct {
+	Limit  int
+	Window time.Duration
 	start  time.Time
 	used   int
 }
 
-// take counts one request at now; it returns the requests left and whether
+// Take counts one request at now; it returns the requests left and whether
 // the request is over the limit.
-func (k *bucket) take(now time.Time) (remaining int, over bool) {
-	if now.Sub(k.start) >= k.window {
+func (k *Bucket) Take(now time.Time) (remaining int, over bool) {
+	if now.Sub(k.start) >= k.Window {
 		k.start, k.used = now, 0
 	}
-	if k.used >= k.limit {
+	if k.used >= k.Limit {
 		return 0, true
 	}
 	k.used++
-	return k.limit - k.used, false
+	return k.Limit - k.used, false
 }
 
-// reset is the instant the current window ends.
-func (k *bucket) reset() time.Time { return k.start.Add(k.window) }
+// Reset is the instant the current window ends.
+func (k *Bucket) Reset() time.Time { return k.start.Add(k.Window) }
+
+// Page is the page-th (1-based) run of per items of all: empty past the end.
+func Page[T any](all []T, page, per int) []T {
+	start := (page - 1) * per
+	if start >= len(all) || start < 0 {
+		return nil
+	}
+	return all[start:min(len(all), start+per)]
+}
+
+// RandHex is n random bytes in hex: the tokens a simulator issues.
+func RandHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

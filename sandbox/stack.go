@@ -4,43 +4,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// Sandbox credentials: made-up values the simulators accept.
+// The stack's Salesforce integration user: made-up credentials the simulator accepts.
 const (
-	RCClientID     = "sim-rc-client"
-	RCClientSecret = "sim-rc-secret"
-	RCJWT          = "sim-rc-jwt-credential"
-	ACID           = "sim-aircall-id"
-	ACToken        = "sim-aircall-token"
-	SFClientID     = "sim-sf-consumer-key"
-	SFUsername     = "integration@example.com.prod"
-	DPKey          = "sim-dialpad-key"
+	SFClientID = "sim-sf-consumer-key"
+	SFUsername = "integration@example.com.prod"
 )
 
-// StackAircallLimit is the stack's Aircall company limit per minute: raised
-// (Aircall raises limits on request) so that demo and tests run fast, while
-// the answers keep their strict shape. voiceid's config takes half of it.
-const StackAircallLimit = 6_000_000
-
-// Stack is the three simulators seeded with one organisation, and a config
-// file that points voiceid at them.
+// Stack is the simulators seeded with one organisation (Salesforce's, and
+// each of its providers'), and a config file that points voiceid at them.
 type Stack struct {
-	Org         *Org
-	RingCentral *RingCentralSim
-	Aircall     *AircallSim
-	Salesforce  *SalesforceSim
-	Dialpad     *DialpadSim // nil unless the org has Dialpad users
-	ConfigPath  string
+	Org        *Org
+	Salesforce *SalesforceSim
+	ConfigPath string
+	sims       map[string]Sim // by provider: those whose part of the org holds anyone
 }
+
+// Sim is the named provider's simulator; nil when the stack left it off.
+func (s *Stack) Sim(name string) Sim { return s.sims[name] }
 
 // Close stops the simulators.
 func (s *Stack) Close() {
-	s.RingCentral.Close()
-	s.Aircall.Close()
 	s.Salesforce.Close()
-	if s.Dialpad != nil {
-		s.Dialpad.Close()
+	for _, sim := range s.sims {
+		sim.Close()
 	}
 }
 
@@ -63,37 +52,40 @@ const (
 	StackData       = "/services/data/v" + StackAPIVersion
 )
 
-// StackDialpadLimit is the simulated Dialpad company's raised limit (per
-// second), so that demo, tests and bench do not wait a real company's pace.
-const StackDialpadLimit = 10_000
-
 // SFClientSecret is the simulated app's consumer secret (client credentials flow).
 const SFClientSecret = "sim-sf-consumer-secret"
 
 // Start is StartWith the strict Options.
 func Start(org *Org, dir, extra string) (*Stack, error) { return StartWith(org, dir, extra, Options{}) }
 
-// StartWith starts the simulators for org and writes dir/voiceid.toml
-// (with extra appended to it) and the Salesforce private key beside it.
+// StartWith starts the simulators for org, Salesforce's and those of the
+// simulators org was generated with, and writes dir/voiceid.toml (each
+// provider's section in their order, then extra appended) and the
+// Salesforce private key beside it.
 func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 	key, keyPEM, err := GenerateKey()
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{Org: org,
-		RingCentral: NewRingCentral(org.RingCentral, RCCredentials{ClientID: RCClientID, ClientSecret: RCClientSecret, JWT: RCJWT}),
-		Aircall:     NewAircall(org.Aircall, org.AircallNumbers, ACID, ACToken),
-		Salesforce: NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID, ClientSecret: SFClientSecret,
-			Username: SFUsername, PublicKey: &key.PublicKey}),
+	var fields []Field
+	for _, p := range org.Simulators {
+		fields = append(fields, p.Field)
 	}
+	s := &Stack{Org: org, sims: map[string]Sim{}, Salesforce: NewSalesforce(org.Salesforce, SFCredentials{ClientID: SFClientID,
+		ClientSecret: SFClientSecret, Username: SFUsername, PublicKey: &key.PublicKey}, fields)}
 	s.Salesforce.NoCountryCode = org.NoCountryPicklists
 	s.Salesforce.SandboxCopy = opts.SandboxCopy
-	s.Aircall.RateLimit = StackAircallLimit
-	dialpad := "" // no section: Dialpad is off, and configs without it stay as they were
-	if len(org.Dialpad) > 0 {
-		s.Dialpad = NewDialpad(org.Dialpad, org.DialpadOwners, DPKey)
-		s.Dialpad.RateLimit = StackDialpadLimit // the shapes stay strict; only the company limit is raised
-		dialpad = fmt.Sprintf("\n[dialpad]\nbase_url = %q\napi_key = %q\nrequests_per_second = %d\n", s.Dialpad.URL(), DPKey, StackDialpadLimit/2)
+	var sections []string
+	for _, p := range org.Simulators {
+		sim, err := p.Start(org)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if sim != nil { // else no section: the provider is off
+			s.sims[p.Name] = sim
+			sections = append(sections, sim.Section())
+		}
 	}
 	keyPath := filepath.Join(dir, "salesforce.key")
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
@@ -101,19 +93,7 @@ func StartWith(org *Org, dir, extra string, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	cfg := fmt.Sprintf(`# written by voiceid: points the job at loopback simulators
-[ringcentral]
-server = %q
-client_id = %q
-client_secret = %q
-jwt = %q
-
-[aircall]
-base_url = %q
-api_id = %q
-api_token = %q
-requests_per_minute = %d
-%s
-[salesforce]
+%s[salesforce]
 login_url = %q
 %s
 client_id = %q
@@ -126,9 +106,7 @@ default_region = "US"
 
 [state]
 path = %q
-%s`, s.RingCentral.URL(), RCClientID, RCClientSecret, RCJWT,
-		s.Aircall.URL(), ACID, ACToken, StackAircallLimit/2, dialpad,
-		s.Salesforce.URL(), authLines(opts), SFClientID, SFUsername, keyPath, StackAPIVersion,
+%s`, strings.Join(sections, "\n"), s.Salesforce.URL(), authLines(opts), SFClientID, SFUsername, keyPath, StackAPIVersion,
 		filepath.Join(dir, "voiceid.db"), extra)
 	s.ConfigPath = filepath.Join(dir, "voiceid.toml")
 	if err := os.WriteFile(s.ConfigPath, []byte(cfg), 0o600); err != nil {

@@ -1,12 +1,12 @@
 // Command bench measures voiceid at enterprise scale: for each size N it
-// seeds the simulators with N Salesforce users, N/2 RingCentral entries and
-// N/5 Aircall users (created over years, on the strict simulators: Aircall's
-// cap enforced with a 400, rate headers only on 429, assignments only on
-// single-number reads), runs voiceid as its own process for a full applying
-// sync and then the nightly re-run, and prints each one's wall time, peak RSS
-// and API calls against the fewest the APIs allow, and the time a real account
-// needs at the default budgets. -runs repeats it on fresh organisations and
-// prints the median and the spread.
+// seeds the simulators of every registered provider with N Salesforce users
+// and each provider's bench share of them (on the strict simulators, each
+// read audited by its simulator), runs voiceid as its own process for a full
+// applying sync and then the nightly re-run, and prints each one's wall
+// time, peak RSS and API calls against the fewest the APIs allow, and the
+// time a real account needs at the default budgets. -runs repeats it on
+// fresh organisations and prints the median and the spread; a flag per
+// provider sets its share.
 //
 //	go run ./cmd/bench                  # N = 10,000 and 100,000
 //	go run ./cmd/bench -n 100000 -runs 5
@@ -25,14 +25,12 @@ import (
 	"syscall"
 	"time"
 
-	"voiceid/provider/aircall"
-	"voiceid/provider/dialpad"
+	"voiceid/provider/all"
 	"voiceid/sandbox"
 )
 
-// shape is the benchmark company: half the users on RingCentral, a fifth on
-// Aircall, a quarter of those with a line of their own.
-var shape = sandbox.Shape{RingCentral: 0.5, Aircall: 0.2, AircallLines: 0.25}
+// sims are the providers' simulators, at their shares of the benchmark company.
+var sims = all.Simulators()
 
 type result struct {
 	n                   int
@@ -42,7 +40,6 @@ type result struct {
 	rerunCalls          map[string]int
 	changes             int
 	rerunWrites         int
-	realMinutes         map[string]float64 // a real account's time per provider at the default budgets
 }
 
 func main() {
@@ -53,7 +50,10 @@ func main() {
 	sizes := flag.String("n", "10000,100000", "comma-separated organisation sizes (Salesforce users)")
 	gctrace := flag.Bool("gctrace", false, "print the Go GC trace of the measured runs")
 	runs := flag.Int("runs", 1, "measure each size this many times (median and spread)")
-	flag.Float64Var(&shape.Dialpad, "dialpad", 0, "share of the users also on Dialpad (issue 19's shapes have none)")
+	for i := range sims {
+		sims[i].Share = sims[i].Bench
+		flag.Float64Var(&sims[i].Share.Users, sims[i].Name, sims[i].Share.Users, "share of the users on "+sims[i].Title)
+	}
 	flag.Parse()
 	for _, k := range []string{"GOGC", "GOMEMLIMIT", "VOICEID_CPUPROFILE"} { // for the measured runs only, not the simulators
 		if v := os.Getenv("BENCH_" + k); v != "" {
@@ -85,13 +85,21 @@ func main() {
 
 // printSize writes the table of one size's runs, then their medians and spread.
 func printSize(rs []result) {
-	fmt.Println("| N | applying run | peak RSS | re-run | re-run peak RSS | re-run writes | RingCentral calls (min) | Aircall calls (min) | Dialpad calls (min) | Salesforce calls (min) | fields written |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	apis := []string{"salesforce"} // the calls columns: each provider's, then Salesforce's
+	head := "| N | applying run | peak RSS | re-run | re-run peak RSS | re-run writes | "
+	for _, s := range sims {
+		apis = slices.Insert(apis, len(apis)-1, s.Name)
+		head += s.Title + " calls (min) | "
+	}
+	fmt.Println(head + "Salesforce calls (min) | fields written |")
+	fmt.Println("|---|---|---|---|---|---|" + strings.Repeat("---|", len(apis)) + "---|")
 	for _, r := range rs {
-		fmt.Printf("| %d | %.2f s | %.0f MiB | %.2f s | %.0f MiB | %d | %d (%d) | %d (%d) | %d (%d) | %d (%d) | %d |\n",
-			r.n, r.wall.Seconds(), r.rssMiB, r.rerunWall.Seconds(), r.rerunRSSMiB, r.rerunWrites,
-			r.calls["ringcentral"], r.minimum["ringcentral"], r.calls["aircall"], r.minimum["aircall"], r.calls["dialpad"], r.minimum["dialpad"],
-			r.calls["salesforce"], r.minimum["salesforce"], r.changes)
+		row := fmt.Sprintf("| %d | %.2f s | %.0f MiB | %.2f s | %.0f MiB | %d | ",
+			r.n, r.wall.Seconds(), r.rssMiB, r.rerunWall.Seconds(), r.rerunRSSMiB, r.rerunWrites)
+		for _, api := range apis {
+			row += fmt.Sprintf("%d (%d) | ", r.calls[api], r.minimum[api])
+		}
+		fmt.Printf("%s%d |\n", row, r.changes)
 	}
 	stat := func(name, unit string, v func(result) float64) {
 		xs := make([]float64, len(rs))
@@ -106,19 +114,16 @@ func printSize(rs []result) {
 	stat("applying run peak RSS", "MiB", func(r result) float64 { return r.rssMiB })
 	stat("re-run", "s", func(r result) float64 { return r.rerunWall.Seconds() })
 	stat("re-run peak RSS", "MiB", func(r result) float64 { return r.rerunRSSMiB })
-	r := rs[0]
-	fmt.Printf("a real account at the default budgets: RingCentral %.0f min (Medium group, %d calls/min), Aircall %.0f min (%d calls/min), Dialpad %.1f min (%d calls/s)\n\n",
-		r.realMinutes["ringcentral"], rcMediumPerMinute, r.realMinutes["aircall"], aircall.DefaultRequestsPerMinute,
-		r.realMinutes["dialpad"], dialpad.DefaultRequestsPerSecond)
+	var budgets []string // a real account: the calls at voiceid's default budget (the stack runs a raised one)
+	for _, s := range sims {
+		budgets = append(budgets, s.Budget(rs[0].calls[s.Name]))
+	}
+	fmt.Printf("a real account at the default budgets: %s\n\n", strings.Join(budgets, ", "))
 }
-
-// rcMediumPerMinute is RingCentral's default Medium group limit, the group of
-// the directory list (docs/providers/ringcentral.md, Rate limits: Light 50, Medium 40, Heavy 10 per 60 s).
-const rcMediumPerMinute = 40
 
 func measure(bin, dir string, n int) result {
 	check(os.MkdirAll(dir, 0o700))
-	org := sandbox.GenerateShapedOrg(n, 1, shape)
+	org := sandbox.GenerateOrg(n, 1, sims...)
 	stack, err := sandbox.Start(org, dir, "\n[safety]\nmax_changes = 10000000\nmax_change_ratio = 1\n")
 	check(err)
 	defer stack.Close()
@@ -136,16 +141,10 @@ func measure(bin, dir string, n int) result {
 		records[c.User] = true
 	}
 	res.minimum = minimums(org, rep.Counts.SalesforceUsers, len(records))
-	// a real account: the calls at voiceid's default budget (the stack runs a raised one)
-	res.realMinutes = map[string]float64{"aircall": float64(res.calls["aircall"]) / aircall.DefaultRequestsPerMinute,
-		"ringcentral": float64(res.calls["ringcentral"]) / rcMediumPerMinute,
-		"dialpad":     float64(res.calls["dialpad"]) / (60 * dialpad.DefaultRequestsPerSecond)}
-	// the stack's Aircall is strict: a 400 past 10,000 records, assignments on single-number reads only
-	if n := stack.Aircall.Answered(400); n != 0 {
-		check(fmt.Errorf("voiceid asked Aircall for %d pages past the 10,000-record cap", n))
-	}
-	if got, lines := stack.Aircall.Requests("/v1/numbers/"), len(org.AircallNumbers); got != lines {
-		check(fmt.Errorf("voiceid read %d single Aircall numbers, want each of the %d once", got, lines))
+	for _, s := range sims { // the stack's simulators are strict: each says what the read did wrong
+		if sim := stack.Sim(s.Name); sim != nil && s.Audit != nil {
+			check(s.Audit(sim, org))
+		}
 	}
 
 	writes := func() int {
@@ -184,40 +183,18 @@ func readReport(path string) benchReport {
 	return rep
 }
 
-// minimums are the fewest calls each API allows for the org's work.
+// minimums are the fewest calls each API allows for the org's work: each
+// provider's simulator says its own.
 func minimums(org *sandbox.Org, sfUsers, records int) map[string]int {
 	ceil := func(a, b int) int { return (a + b - 1) / b }
-	entries := 0
-	for _, e := range org.RingCentral {
-		if e.Type != "ApplicationExtension" && (e.Status == "Enabled" || e.Status == "Disabled" || e.Status == "NotActivated") {
-			entries++
-		}
-	}
-	lines := len(org.AircallNumbers)
 	out := map[string]int{
-		"ringcentral": 1 + ceil(max(entries, 1), 2000), // token + pages of 2,000
-		// users and numbers in pages of 50; the numbers list names nobody, so each number is read once
-		"aircall": ceil(len(org.Aircall), 50) + ceil(lines, 50) + lines,
 		// sign-in, describe, query pages of 2,000, and sObject Collections writes of
 		// 200 records; above bulk_threshold voiceid writes with one Bulk API 2.0 job
 		// instead (create, upload, close, status polls, two result files): fewer calls.
 		"salesforce": 2 + ceil(sfUsers, 2000) + ceil(records, 200),
 	}
-	// Dialpad: pages of 25 (limit left out) of the active users and of every
-	// number, each list closed by a last page without items (the simulator's
-	// strict shape): the documents give no way to know the end sooner
-	if len(org.Dialpad) > 0 {
-		active, numbers := 0, 0
-		for _, u := range org.Dialpad {
-			numbers += len(u.Numbers)
-			if u.State == "active" {
-				active++
-			}
-		}
-		for _, o := range org.DialpadOwners {
-			numbers += len(o.Numbers)
-		}
-		out["dialpad"] = ceil(active, 25) + 1 + ceil(numbers, 25) + 1
+	for _, s := range sims {
+		out[s.Name] = s.MinCalls(org)
 	}
 	return out
 }

@@ -64,7 +64,7 @@ type Authorizer interface {
 // Client sends requests to one API. The zero values of the tuning fields
 // select the defaults documented on each.
 type Client struct {
-	Provider string // named in every error ("ringcentral", "aircall", "salesforce")
+	Provider string // named in every error: the provider's name, or "salesforce"
 	Base     string // scheme://host, no path
 	HTTP     *http.Client
 	Auth     Authorizer // nil: no credentials (the token endpoints)
@@ -296,8 +296,8 @@ func (c *Client) Do(ctx context.Context, method, target string, q url.Values, bo
 // retryWait is the wait before the next attempt. It charges the budget with
 // the failed attempt (a 429 is not a failure) and the wait, and is an error
 // when the budget cannot cover them. A server's wait longer than MaxBackoff
-// is taken in full or not at all: a request sent early restarts RingCentral's
-// penalty (docs/providers/ringcentral.md: Rate limits), so a shortened wait would only fail again.
+// is taken in full or not at all: a request sent during a penalty may restart
+// it (docs/providers: rate limits), so a shortened wait would only fail again.
 func (c *Client) retryWait(pol Policy, spent *time.Duration, took time.Duration, status int, h http.Header, v Verdict, attempt int, err error) (time.Duration, error) {
 	if status != http.StatusTooManyRequests {
 		*spent += took

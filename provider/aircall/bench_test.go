@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"voiceid/sandbox"
+	"voiceid/provider/aircall/aircallsim"
 )
 
 // BenchmarkReadAircall20k reads a 20,000-user company, twice the list cap, so
@@ -19,10 +19,10 @@ func BenchmarkReadAircall20k(b *testing.B) {
 		return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 157 * time.Minute)
 	}
 	org := aircallOrg(users, created)
-	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
+	sim := aircallsim.New(org.Users, org.Numbers, acID, acToken)
 	defer sim.Close()
 	sim.RateLimit = 0 // measured here: requests; a real account takes requests / (60/min), voiceid's default budget
-	numbers := len(org.AircallNumbers)
+	numbers := len(org.Numbers)
 	minimum := (users+49)/50 + (numbers+49)/50 + numbers
 	var calls int64
 	for b.Loop() {

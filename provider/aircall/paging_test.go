@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/sandbox"
 )
 
@@ -93,7 +94,7 @@ func TestAircallPageOfOnlyEarlierRecordsStopsTheRead(t *testing.T) {
 // Pages of new records past meta.total are not followed for ever.
 func TestAircallRecordsPastTheReportedTotalStopTheRead(t *testing.T) {
 	clk := newClock()
-	sim, r := acSim(t, &sandbox.Org{}, clk)
+	sim, r := acSim(t, &aircallsim.Org{}, clk)
 	sim.RateLimit = 0
 	var pages []string
 	for p := 1; p <= 20; p++ {

@@ -11,14 +11,15 @@ import (
 
 	"voiceid/internal/fakeclock"
 	"voiceid/match"
+	"voiceid/provider/aircall/aircallsim"
 	"voiceid/sandbox"
 )
 
 const acID, acToken = "api-id", "api-token"
 
-func acSim(t *testing.T, org *sandbox.Org, clk *fakeclock.Clock) (*sandbox.AircallSim, *Reader) {
+func acSim(t *testing.T, org *aircallsim.Org, clk *fakeclock.Clock) (*aircallsim.Sim, *Reader) {
 	t.Helper()
-	sim := sandbox.NewAircall(org.Aircall, org.AircallNumbers, acID, acToken)
+	sim := aircallsim.New(org.Users, org.Numbers, acID, acToken)
 	t.Cleanup(sim.Close)
 	sim.Now = clk.Now
 	r := New(Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now})
@@ -26,19 +27,19 @@ func acSim(t *testing.T, org *sandbox.Org, clk *fakeclock.Clock) (*sandbox.Airca
 }
 
 // aircallOrg makes n Aircall users, each with a line, and one team line shared by the first three.
-func aircallOrg(n int, created func(i int) time.Time) *sandbox.Org {
-	o := &sandbox.Org{}
-	team := sandbox.ACNumber{ID: 9000000, Name: "Team", Digits: "+33 1 23 45 67 89", Country: "FR"}
+func aircallOrg(n int, created func(i int) time.Time) *aircallsim.Org {
+	o := &aircallsim.Org{}
+	team := aircallsim.Number{ID: 9000000, Name: "Team", Digits: "+33 1 23 45 67 89", Country: "FR"}
 	for i := 0; i < n; i++ {
-		u := sandbox.ACUser{ID: int64(51000 + i), Name: fmt.Sprint("Agent ", i), Email: fmt.Sprintf("agent%d@example.com", i), CreatedAt: created(i)}
-		o.Aircall = append(o.Aircall, u)
-		o.AircallNumbers = append(o.AircallNumbers, sandbox.ACNumber{ID: int64(7000000 + i), Digits: fmt.Sprintf("+1 718-%03d-%04d", 200+i/10000, i%10000),
+		u := aircallsim.User{ID: int64(51000 + i), Name: fmt.Sprint("Agent ", i), Email: fmt.Sprintf("agent%d@example.com", i), CreatedAt: created(i)}
+		o.Users = append(o.Users, u)
+		o.Numbers = append(o.Numbers, aircallsim.Number{ID: int64(7000000 + i), Digits: fmt.Sprintf("+1 718-%03d-%04d", 200+i/10000, i%10000),
 			UserIDs: []int64{u.ID}, CreatedAt: created(i)})
 		if i < 3 {
 			team.UserIDs = append(team.UserIDs, u.ID)
 		}
 	}
-	o.AircallNumbers = append(o.AircallNumbers, team)
+	o.Numbers = append(o.Numbers, team)
 	return o
 }
 
@@ -79,7 +80,7 @@ func TestAircallUsesEmbeddedUsersWhenTheListHasThem(t *testing.T) {
 	clk := newClock()
 	sim, r := acSim(t, aircallOrg(130, hourly), clk)
 	sim.RateLimit = 0
-	sim.NumbersList = sandbox.ListEmbedsUsers
+	sim.NumbersList = aircallsim.ListEmbedsUsers
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestAircallFallsBackToV1Users(t *testing.T) {
 // its own rather than a line looking like its other holders' alone.
 func TestAircallV1UsersWithoutNumbersKeyAreNotTakenAsHoldingNone(t *testing.T) {
 	org := aircallOrg(60, hourly)
-	org.Aircall = append(org.Aircall, sandbox.ACUser{ID: 59999, Name: "No Line", Email: "noline@example.com", CreatedAt: hourly(60)})
+	org.Users = append(org.Users, aircallsim.User{ID: 59999, Name: "No Line", Email: "noline@example.com", CreatedAt: hourly(60)})
 	clk := newClock()
 	sim, r := acSim(t, org, clk)
 	sim.RateLimit, sim.V2Missing, sim.V1OmitsNoNumbers = 0, true, true
@@ -119,8 +120,8 @@ func TestAircallV1UsersWithoutNumbersKeyAreNotTakenAsHoldingNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sim.Requests("/v1/numbers/"); got != len(org.AircallNumbers) {
-		t.Errorf("%d single-number reads, want each of the %d numbers read once", got, len(org.AircallNumbers))
+	if got := sim.Requests("/v1/numbers/"); got != len(org.Numbers) {
+		t.Errorf("%d single-number reads, want each of the %d numbers read once", got, len(org.Numbers))
 	}
 	for _, p := range people {
 		if p.ID == "59999" && len(p.Numbers) != 0 {
@@ -259,7 +260,7 @@ func TestAircallMalformedPageIsAnError(t *testing.T) {
 
 func TestAircallEmptyCompany(t *testing.T) {
 	clk := newClock()
-	_, r := acSim(t, &sandbox.Org{}, clk)
+	_, r := acSim(t, &aircallsim.Org{}, clk)
 	people, err := r.People(context.Background(), nil)
 	if err != nil || len(people) != 0 {
 		t.Fatalf("empty company: %d people, err %v", len(people), err)
@@ -271,7 +272,7 @@ func FuzzAircallPage(f *testing.F) {
 	f.Add(`{"users":[{"id":1,"email":"a@b.c"}],"meta":{"total":1,"next_page_link":null}}`)
 	f.Add(`{"users":[{"id":"x"}],"meta":{"total":-5}}`)
 	f.Add(`{"meta":{}}`)
-	sim := sandbox.NewAircall(nil, nil, acID, acToken)
+	sim := aircallsim.New(nil, nil, acID, acToken)
 	defer sim.Close()
 	sim.RateLimit = 0
 	f.Fuzz(func(t *testing.T, body string) {
@@ -282,7 +283,7 @@ func FuzzAircallPage(f *testing.F) {
 }
 
 // acReader is a reader of sim on clk whose config the test adjusts; it logs to the returned buffer.
-func acReader(sim *sandbox.AircallSim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
+func acReader(sim *aircallsim.Sim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
 	var log strings.Builder
 	cfg := Config{BaseURL: sim.URL(), APIID: acID, APIToken: acToken, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
@@ -388,7 +389,7 @@ func TestAircallStopsAtPage200WhateverNextPageLinkSays(t *testing.T) {
 	for _, capped := range []bool{false, true} {
 		t.Run(fmt.Sprintf("total capped=%v", capped), func(t *testing.T) {
 			org := aircallOrg(10_050, hourly)
-			org.AircallNumbers = nil // users only: the numbers list is tested elsewhere
+			org.Numbers = nil // users only: the numbers list is tested elsewhere
 			clk := newClock()
 			sim, r := acSim(t, org, clk)
 			sim.RateLimit = 0
@@ -414,7 +415,7 @@ func TestAircallEmptyUsersInTheListAreNotTakenAsUnassigned(t *testing.T) {
 	clk := newClock()
 	sim, _ := acSim(t, aircallOrg(60, hourly), clk)
 	sim.RateLimit = 0
-	sim.NumbersList = sandbox.ListEmptyUsers
+	sim.NumbersList = aircallsim.ListEmptyUsers
 	r, log := acReader(sim, clk, nil)
 	people, err := r.People(context.Background(), nil)
 	if err != nil {
@@ -437,11 +438,11 @@ func TestAircallEmptyUsersInTheListAreNotTakenAsUnassigned(t *testing.T) {
 // unassigned confirms it.
 func TestAircallOneSingleReadSettlesWhetherTheListCarriesUsers(t *testing.T) {
 	org := aircallOrg(60, hourly)
-	org.AircallNumbers = append(org.AircallNumbers, sandbox.ACNumber{ID: 9100000, Digits: "+1 718-999-0000"}) // unassigned
+	org.Numbers = append(org.Numbers, aircallsim.Number{ID: 9100000, Digits: "+1 718-999-0000"}) // unassigned
 	clk := newClock()
 	sim, _ := acSim(t, org, clk)
 	sim.RateLimit = 0
-	sim.NumbersList = sandbox.ListEmbedsUsers
+	sim.NumbersList = aircallsim.ListEmbedsUsers
 	r, log := acReader(sim, clk, nil)
 	if _, err := r.People(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -459,8 +460,8 @@ func TestAircallOneSingleReadSettlesWhetherTheListCarriesUsers(t *testing.T) {
 // shared, never one listed person's. Found in review: it once linked a
 // Salesforce user to the one listed holder.
 func TestAircallHoldersMissingFromTheUserListStillHoldTheirLine(t *testing.T) {
-	org := &sandbox.Org{Aircall: []sandbox.ACUser{{ID: 51001, Name: "Ann Listed", Email: "ann@example.com", CreatedAt: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}},
-		AircallNumbers: []sandbox.ACNumber{{ID: 7001, Digits: "+1 650-555-0199", Country: "US", UserIDs: []int64{51001, 51002}}}}
+	org := &aircallsim.Org{Users: []aircallsim.User{{ID: 51001, Name: "Ann Listed", Email: "ann@example.com", CreatedAt: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		Numbers: []aircallsim.Number{{ID: 7001, Digits: "+1 650-555-0199", Country: "US", UserIDs: []int64{51001, 51002}}}}
 	clk := newClock()
 	_, r := acSim(t, org, clk)
 	people, err := r.People(context.Background(), nil)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"voiceid/match"
-	"voiceid/sandbox"
+	"voiceid/provider/aircall/aircallsim"
 )
 
 // Ids padded with white space (a proxy's fault: no provider documents it)
@@ -14,10 +14,10 @@ import (
 
 func TestAircallPaddedIDsAreReadTrimmed(t *testing.T) {
 	// number holders come from single numbers (read by id) or from the list
-	for _, list := range []sandbox.ListUsers{sandbox.ListOmitsUsers, sandbox.ListEmbedsUsers} {
+	for _, list := range []aircallsim.ListUsers{aircallsim.ListOmitsUsers, aircallsim.ListEmbedsUsers} {
 		read := func(pad bool) []match.Person {
 			org := aircallOrg(60, hourly)
-			org.AircallNumbers[0].UserIDs = append(org.AircallNumbers[0].UserIDs, 99999) // a holder the users list does not name
+			org.Numbers[0].UserIDs = append(org.Numbers[0].UserIDs, 99999) // a holder the users list does not name
 			sim, r := acSim(t, org, newClock())
 			sim.RateLimit, sim.NumbersList, sim.PadIDs = 0, list, pad
 			people, err := r.People(context.Background(), nil)

@@ -12,6 +12,7 @@ import (
 
 	"voiceid/internal/fakeclock"
 	"voiceid/match"
+	"voiceid/provider/dialpad/dialpadsim"
 	"voiceid/provider/read"
 	"voiceid/sandbox"
 )
@@ -24,10 +25,10 @@ const aboveFloat = 9007199254740993
 // dialpadCompany is n active users (the first with two emails, an extension
 // and the id above 2^53), a suspended and a deleted user, and the owners of
 // an office main line, a department line and a room line.
-func dialpadCompany(n int) ([]sandbox.DPUser, []sandbox.DPOwner) {
-	var users []sandbox.DPUser
+func dialpadCompany(n int) ([]dialpadsim.User, []dialpadsim.Owner) {
+	var users []dialpadsim.User
 	for i := range n {
-		u := sandbox.DPUser{ID: 5100000000001000 + int64(i), FirstName: "User", LastName: fmt.Sprint(i),
+		u := dialpadsim.User{ID: 5100000000001000 + int64(i), FirstName: "User", LastName: fmt.Sprint(i),
 			Emails: []string{fmt.Sprintf("user%d@example.com", i)}, Numbers: []string{fmt.Sprintf("+1650555%04d", 1000+i)},
 			State: "active", OfficeID: 5100000000000011}
 		if i == 0 {
@@ -37,9 +38,9 @@ func dialpadCompany(n int) ([]sandbox.DPUser, []sandbox.DPOwner) {
 		users = append(users, u)
 	}
 	users = append(users,
-		sandbox.DPUser{ID: 5100000000009001, FirstName: "Sus", LastName: "Pended", Emails: []string{"sus@example.com"}, State: "suspended"},
-		sandbox.DPUser{ID: 5100000000009002, FirstName: "De", LastName: "Leted", Emails: []string{"del@example.com"}, State: "deleted"})
-	owners := []sandbox.DPOwner{
+		dialpadsim.User{ID: 5100000000009001, FirstName: "Sus", LastName: "Pended", Emails: []string{"sus@example.com"}, State: "suspended"},
+		dialpadsim.User{ID: 5100000000009002, FirstName: "De", LastName: "Leted", Emails: []string{"del@example.com"}, State: "deleted"})
+	owners := []dialpadsim.Owner{
 		{ID: 5100000000000011, Kind: "office", Name: "HQ", Numbers: []string{"+16505550100"}},
 		{ID: 5100000000000201, Kind: "department", Name: "Support", Numbers: []string{"+16505550199", "+16505550198"}, OfficeID: 5100000000000011},
 		{ID: 5100000000000301, Kind: "room", Name: "Boardroom", Numbers: []string{"+16505550197"}, OfficeID: 5100000000000011},
@@ -48,16 +49,16 @@ func dialpadCompany(n int) ([]sandbox.DPUser, []sandbox.DPOwner) {
 	return users, owners
 }
 
-func dpSim(t *testing.T, n int, clk *fakeclock.Clock) *sandbox.DialpadSim {
+func dpSim(t *testing.T, n int, clk *fakeclock.Clock) *dialpadsim.Sim {
 	t.Helper()
 	users, owners := dialpadCompany(n)
-	sim := sandbox.NewDialpad(users, owners, dpKey)
+	sim := dialpadsim.New(users, owners, dpKey)
 	sim.Now = clk.Now
 	t.Cleanup(sim.Close)
 	return sim
 }
 
-func dpReader(sim *sandbox.DialpadSim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
+func dpReader(sim *dialpadsim.Sim, clk *fakeclock.Clock, adjust func(*Config)) (*Reader, *strings.Builder) {
 	var log strings.Builder
 	cfg := Config{BaseURL: sim.URL(), APIKey: dpKey, Sleep: clk.Sleep, Now: clk.Now,
 		Log: func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }}
@@ -114,14 +115,14 @@ func TestDialpadReadsActiveUsersWithExactIDsAndEveryEmail(t *testing.T) {
 func TestDialpadPagingEndsOnEachDocumentedEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		set   func(*sandbox.DialpadSim)
+		set   func(*dialpadsim.Sim)
 		calls int
 	}{
-		{"final page without items", func(s *sandbox.DialpadSim) {}, 4},
-		{"cursor absent on the last page with items", func(s *sandbox.DialpadSim) { s.ItemsOnLastPage = true }, 3},
-		{"cursor null", func(s *sandbox.DialpadSim) { s.ItemsOnLastPage, s.NullCursor = true, true }, 3},
-		{"ids as JSON numbers", func(s *sandbox.DialpadSim) { s.NumericIDs = true }, 4},
-		{"a page of 100", func(s *sandbox.DialpadSim) { s.PageSize = 100 }, 2},
+		{"final page without items", func(s *dialpadsim.Sim) {}, 4},
+		{"cursor absent on the last page with items", func(s *dialpadsim.Sim) { s.ItemsOnLastPage = true }, 3},
+		{"cursor null", func(s *dialpadsim.Sim) { s.ItemsOnLastPage, s.NullCursor = true, true }, 3},
+		{"ids as JSON numbers", func(s *dialpadsim.Sim) { s.NumericIDs = true }, 4},
+		{"a page of 100", func(s *dialpadsim.Sim) { s.PageSize = 100 }, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
@@ -188,7 +189,7 @@ var wantOwners = map[string]string{
 
 // readOwners reads a 30-user Dialpad company, with an admin key or without,
 // and checks the owners of its numbers against wantOwners.
-func readOwners(t *testing.T, admin bool) (*sandbox.DialpadSim, []match.Person, *strings.Builder) {
+func readOwners(t *testing.T, admin bool) (*dialpadsim.Sim, []match.Person, *strings.Builder) {
 	t.Helper()
 	clk := newClock()
 	sim := dpSim(t, 30, clk)
@@ -322,8 +323,8 @@ func TestDialpadCheckWithoutAnAdminKeyReadsOnePageOfUsers(t *testing.T) {
 func TestDialpadOwnersOfTwoKindsWithOneIDStayTwo(t *testing.T) {
 	clk := newClock()
 	users, owners := dialpadCompany(3)
-	owners = append(owners, sandbox.DPOwner{ID: 5100000000000011, Kind: "department", Name: "Twin", Numbers: []string{"+16505550150"}})
-	sim := sandbox.NewDialpad(users, owners, dpKey)
+	owners = append(owners, dialpadsim.Owner{ID: 5100000000000011, Kind: "department", Name: "Twin", Numbers: []string{"+16505550150"}})
+	sim := dialpadsim.New(users, owners, dpKey)
 	sim.Now = clk.Now
 	t.Cleanup(sim.Close)
 	r, _ := dpReader(sim, clk, nil)

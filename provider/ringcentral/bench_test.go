@@ -4,13 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"voiceid/sandbox"
+	"voiceid/provider/ringcentral/ringcentralsim"
 )
 
 // BenchmarkReadRingCentral50k reads a 50,000-entry directory. The minimum is
 // one token request plus ceil(50,001 / 2,000) = 26 pages.
 func BenchmarkReadRingCentral50k(b *testing.B) {
-	sim := sandbox.NewRingCentral(manyEntries(50_000), rcCreds)
+	sim := ringcentralsim.New(manyEntries(50_000), rcCreds)
 	defer sim.Close()
 	const minimum = 1 + (50_001+DirectoryPageSize-1)/DirectoryPageSize
 	var calls int64

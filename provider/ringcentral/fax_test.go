@@ -6,17 +6,17 @@ import (
 	"testing"
 
 	"voiceid/match"
-	"voiceid/sandbox"
+	"voiceid/provider/ringcentral/ringcentralsim"
 )
 
 // A FaxOnly number (docs/providers/ringcentral.md) answers no call: it links nobody by
 // phone and never fills a Phone, whether the directory lists it (the
 // simulator's default) or leaves it out (UNCONFIRMED which one it does).
 func TestRingCentralFaxOnlyNumbersAreNeverEvidenceNorAPhone(t *testing.T) {
-	fax := func(e164 string) []sandbox.RCNumber {
-		return []sandbox.RCNumber{{Number: e164, UsageType: "DirectNumber", Type: "FaxOnly"}}
+	fax := func(e164 string) []ringcentralsim.Number {
+		return []ringcentralsim.Number{{Number: e164, UsageType: "DirectNumber", Type: "FaxOnly"}}
 	}
-	entries := []sandbox.RCEntry{
+	entries := []ringcentralsim.Entry{
 		{ID: 7, Type: "FaxUser", Status: "Enabled", FirstName: "Fax", LastName: "Line", Extension: "2951", Numbers: fax("+16505550177")},
 		{ID: 8, Type: "User", Status: "Enabled", FirstName: "Fern", LastName: "Ink", Email: "fern.ink@example.com", Extension: "2952", Numbers: fax("+16505550178")},
 	}

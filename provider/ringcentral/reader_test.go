@@ -13,14 +13,15 @@ import (
 	"voiceid/internal/fakeclock"
 	"voiceid/match"
 	"voiceid/provider/read"
+	"voiceid/provider/ringcentral/ringcentralsim"
 	"voiceid/sandbox"
 )
 
-var rcCreds = sandbox.RCCredentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
+var rcCreds = ringcentralsim.Credentials{ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}
 
-func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *fakeclock.Clock) (*sandbox.RingCentralSim, *Reader) {
+func rcSim(t *testing.T, entries []ringcentralsim.Entry, clk *fakeclock.Clock) (*ringcentralsim.Sim, *Reader) {
 	t.Helper()
-	sim := sandbox.NewRingCentral(entries, rcCreds)
+	sim := ringcentralsim.New(entries, rcCreds)
 	t.Cleanup(sim.Close)
 	sim.Now = clk.Now
 	r := New(Config{Server: sim.URL(), ClientID: rcCreds.ClientID, ClientSecret: rcCreds.ClientSecret,
@@ -29,17 +30,17 @@ func rcSim(t *testing.T, entries []sandbox.RCEntry, clk *fakeclock.Clock) (*sand
 }
 
 // manyEntries makes n enabled users, every tenth a DigitalUser, plus a department.
-func manyEntries(n int) []sandbox.RCEntry {
-	out := []sandbox.RCEntry{{ID: 1, Type: "Department", Status: "Enabled", Name: "Support", Extension: "2000",
-		Numbers: []sandbox.RCNumber{{Number: "+16505550199", UsageType: "DirectNumber"}}}}
+func manyEntries(n int) []ringcentralsim.Entry {
+	out := []ringcentralsim.Entry{{ID: 1, Type: "Department", Status: "Enabled", Name: "Support", Extension: "2000",
+		Numbers: []ringcentralsim.Number{{Number: "+16505550199", UsageType: "DirectNumber"}}}}
 	for i := 0; i < n; i++ {
 		typ := "User"
 		if i%10 == 0 {
 			typ = "DigitalUser"
 		}
-		out = append(out, sandbox.RCEntry{ID: int64(100000 + i), Type: typ, Status: "Enabled", FirstName: "U", LastName: strconv.Itoa(i),
+		out = append(out, ringcentralsim.Entry{ID: int64(100000 + i), Type: typ, Status: "Enabled", FirstName: "U", LastName: strconv.Itoa(i),
 			Email: fmt.Sprintf("u%d@example.com", i), Extension: strconv.Itoa(3000 + i),
-			Numbers: []sandbox.RCNumber{{Number: fmt.Sprintf("+1650%07d", 2000000+i), UsageType: "DirectNumber"}}})
+			Numbers: []ringcentralsim.Number{{Number: fmt.Sprintf("+1650%07d", 2000000+i), UsageType: "DirectNumber"}}})
 	}
 	return out
 }
@@ -225,7 +226,7 @@ func TestRingCentralEmptyAccount(t *testing.T) {
 
 func TestRingCentralBadCredentialsFailFast(t *testing.T) {
 	clk := newClock()
-	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
+	sim := ringcentralsim.New(manyEntries(1), rcCreds)
 	defer sim.Close()
 	r := New(Config{Server: sim.URL(), ClientID: "cid", ClientSecret: "wrong-secret", JWT: rcCreds.JWT, Sleep: clk.Sleep})
 	_, err := r.People(context.Background(), nil)
@@ -245,7 +246,7 @@ func TestRingCentralBadCredentialsFailFast(t *testing.T) {
 }
 
 func TestCancellationStopsAWait(t *testing.T) {
-	sim := sandbox.NewRingCentral(manyEntries(1), rcCreds)
+	sim := ringcentralsim.New(manyEntries(1), rcCreds)
 	defer sim.Close()
 	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 429, Header: map[string]string{"Retry-After": "50"}})
 	r := New(Config{Server: sim.URL(), ClientID: "cid", ClientSecret: "csecret", JWT: "the-jwt"}) // real waits
@@ -265,7 +266,7 @@ func FuzzRingCentralPage(f *testing.F) {
 	f.Add(`{"records":[{"id":12345678901,"phoneNumbers":null}],"paging":{}}`)
 	f.Add(`{"records":null}`)
 	f.Add(`[]`)
-	sim := sandbox.NewRingCentral(nil, rcCreds)
+	sim := ringcentralsim.New(nil, rcCreds)
 	defer sim.Close()
 	f.Fuzz(func(t *testing.T, body string) {
 		sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 200, Body: body})

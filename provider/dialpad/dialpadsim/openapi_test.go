@@ -1,4 +1,4 @@
-package sandbox
+package dialpadsim
 
 import (
 	"bytes"
@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"voiceid/sandbox"
+	"voiceid/sandbox/openapitest"
+
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // The Dialpad simulator must answer in the shapes of Dialpad's own OpenAPI
-// file (testdata/dialpad-openapi.json, a copy of ../shared/api/dialpad-openapi.json).
+// file (testdata/dialpad-openapi.json, a copy of the shared api/dialpad-openapi.json).
 
 const dialpadSpecFile = "testdata/dialpad-openapi.json"
 
@@ -63,8 +66,8 @@ func TestDialpadOpenAPICopyMatchesShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if shared, err := os.ReadFile("../../shared/api/dialpad-openapi.json"); err == nil && !bytes.Equal(shared, ours) {
-		t.Fatal("../shared/api/dialpad-openapi.json changed: copy it to sandbox/testdata")
+	if shared, err := os.ReadFile("../../../../shared/api/dialpad-openapi.json"); err == nil && !bytes.Equal(shared, ours) {
+		t.Fatal("the shared api/dialpad-openapi.json changed: copy it to provider/dialpad/dialpadsim/testdata")
 	}
 }
 
@@ -76,7 +79,7 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 	if err != nil {
 		t.Fatalf("loading %s: %v", dialpadSpecFile, err)
 	}
-	resp, body, route, params := exchange(t, routerFor(t, doc, base), req, wantStatus)
+	resp, body, route, params := openapitest.Exchange(t, openapitest.Router(t, doc, base), req, wantStatus)
 	if resp.StatusCode != 200 { // the file declares 200 only
 		var e struct {
 			Error struct {
@@ -89,13 +92,20 @@ func dpValidate(t *testing.T, base string, req *http.Request, wantStatus int) []
 		}
 		return body
 	}
-	conforms(t, "Dialpad's OpenAPI file", req, route, params, resp, body)
+	openapitest.Conforms(t, "Dialpad's OpenAPI file", req, route, params, resp, body)
 	return body
 }
 
+// dialpadOrg is a generated company with share of it on Dialpad.
+func dialpadOrg(n int, seed uint64, share float64) *Org {
+	sim := Simulator()
+	sim.Share.Users = share
+	return InOrg(sandbox.GenerateOrg(n, seed, sim))
+}
+
 func TestDialpadSimulatorMatchesOpenAPI(t *testing.T) {
-	org := GenerateShapedOrg(120, 1, Shape{RingCentral: 1, Dialpad: 0.5})
-	sim := NewDialpad(org.Dialpad, org.DialpadOwners, "key")
+	org := dialpadOrg(120, 1, 0.5)
+	sim := New(org.Users, org.Owners, "key")
 	defer sim.Close()
 	sim.RateLimit = 0
 	get := func(path, key string) *http.Request {
@@ -123,15 +133,15 @@ func TestDialpadSimulatorMatchesOpenAPI(t *testing.T) {
 	sim.NotAdmin = true
 	dpValidate(t, sim.URL(), get("/api/v2/numbers", "key"), 403)
 	dpValidate(t, sim.URL(), get("/api/v2/company", "key"), 403)
-	sim.Inject(Fault{Path: "/api/v2/users", Status: 429})
+	sim.Inject(sandbox.Fault{Path: "/api/v2/users", Status: 429})
 	dpValidate(t, sim.URL(), get("/api/v2/users", "key"), 429)
 }
 
 // SPEC: limit above 100 still gives 100 a page, and a 400 on purpose about
 // 20% of the time: here every 5th such request, so tests are deterministic.
 func TestDialpadLimitAbove100FailsEveryFifthTime(t *testing.T) {
-	org := GenerateShapedOrg(400, 2, Shape{RingCentral: 1, Dialpad: 1})
-	sim := NewDialpad(org.Dialpad, org.DialpadOwners, "key")
+	org := dialpadOrg(400, 2, 1)
+	sim := New(org.Users, org.Owners, "key")
 	defer sim.Close()
 	sim.RateLimit = 0
 	var statuses []int
@@ -156,7 +166,7 @@ func TestDialpadLimitAbove100FailsEveryFifthTime(t *testing.T) {
 
 // DOCS: 20 requests per second per company; past it a 429 (its shape UNCONFIRMED).
 func TestDialpadRateLimitIs20PerSecond(t *testing.T) {
-	sim := NewDialpad(nil, nil, "key")
+	sim := New(nil, nil, "key")
 	defer sim.Close()
 	now := sim.Now()
 	sim.Now = func() time.Time { return now } // every request in the same instant

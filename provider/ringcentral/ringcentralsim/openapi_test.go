@@ -1,13 +1,11 @@
-package sandbox
+package ringcentralsim
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,15 +14,16 @@ import (
 	"sync"
 	"testing"
 
+	"voiceid/sandbox"
+	"voiceid/sandbox/openapitest"
+
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // The RingCentral simulator must answer in the shapes of RingCentral's own
 // published OpenAPI description (testdata/ringcentral-openapi.yml, a copy of
-// ../shared/api/ringcentral-openapi.yml), so that it cannot drift from the API.
+// the shared api/ringcentral-openapi.yml), so that it cannot drift from the API.
 
 const openAPIFile = "testdata/ringcentral-openapi.yml"
 
@@ -74,8 +73,8 @@ func TestOpenAPICopyMatchesShared(t *testing.T) {
 	if sum := fmt.Sprintf("%x", sha256.Sum256(ours)); !strings.HasPrefix(sum, "f2393ea6") || !strings.HasSuffix(sum, "135c8") {
 		t.Fatalf("testdata copy has sha256 %s, not the published f2393ea6…135c8", sum)
 	}
-	if shared, err := os.ReadFile("../../shared/api/ringcentral-openapi.yml"); err == nil && !bytes.Equal(shared, ours) {
-		t.Fatal("../shared/api/ringcentral-openapi.yml changed: copy it to sandbox/testdata")
+	if shared, err := os.ReadFile("../../../../shared/api/ringcentral-openapi.yml"); err == nil && !bytes.Equal(shared, ours) {
+		t.Fatal("the shared api/ringcentral-openapi.yml changed: copy it to provider/ringcentral/ringcentralsim/testdata")
 	}
 }
 
@@ -86,61 +85,13 @@ func specRouter(t *testing.T, base string) routers.Router {
 	if err != nil {
 		t.Fatalf("loading %s: %v", openAPIFile, err)
 	}
-	return routerFor(t, doc, base)
-}
-
-// routerFor routes requests against the simulator at base instead of the
-// servers the spec names.
-func routerFor(t *testing.T, doc *openapi3.T, base string) routers.Router {
-	t.Helper()
-	clone := *doc
-	clone.Servers = openapi3.Servers{{URL: base}}
-	r, err := gorillamux.NewRouter(&clone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// exchange sends req to a simulator, requires wantStatus, and finds the
-// spec's operation for it.
-func exchange(t *testing.T, router routers.Router, req *http.Request, wantStatus int) (*http.Response, []byte, *routers.Route, map[string]string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s %s: status %d, want %d: %s", req.Method, req.URL, resp.StatusCode, wantStatus, body)
-	}
-	route, params, err := router.FindRoute(req)
-	if err != nil {
-		t.Fatalf("%s %s: no operation in the spec: %v", req.Method, req.URL.Path, err)
-	}
-	return resp, body, route, params
-}
-
-// conforms checks an answer the operation declares against the spec (name
-// says whose spec, in the failure).
-func conforms(t *testing.T, name string, req *http.Request, route *routers.Route, params map[string]string, resp *http.Response, body []byte) {
-	t.Helper()
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s %s -> %d does not match %s:\n%v\nbody: %.400s", req.Method, req.URL, resp.StatusCode, name, err, body)
-	}
+	return openapitest.Router(t, doc, base)
 }
 
 // validate sends req to the simulator and checks the answer against the spec.
 func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus int) []byte {
 	t.Helper()
-	resp, body, route, params := exchange(t, router, req, wantStatus)
+	resp, body, route, params := openapitest.Exchange(t, router, req, wantStatus)
 	if route.Operation.Responses.Status(resp.StatusCode) == nil {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -152,14 +103,14 @@ func validate(t *testing.T, router routers.Router, req *http.Request, wantStatus
 		}
 		return body
 	}
-	conforms(t, "RingCentral's OpenAPI spec", req, route, params, resp, body)
+	openapitest.Conforms(t, "RingCentral's OpenAPI spec", req, route, params, resp, body)
 	return body
 }
 
 func TestRingCentralSimulatorMatchesOpenAPI(t *testing.T) {
-	org := GenerateOrg(120, 1)
-	creds := RCCredentials{ClientID: "id", ClientSecret: "secret", JWT: "jwt"}
-	sim := NewRingCentral(org.RingCentral, creds)
+	org := InOrg(sandbox.GenerateOrg(120, 1, Simulator()))
+	creds := Credentials{ClientID: "id", ClientSecret: "secret", JWT: "jwt"}
+	sim := New(org.Entries, creds)
 	defer sim.Close()
 	router := specRouter(t, sim.URL())
 
@@ -197,8 +148,8 @@ func TestRingCentralSimulatorMatchesOpenAPI(t *testing.T) {
 	expired.Header.Set("Authorization", "Bearer SIM-AT-unknown")
 	validate(t, router, expired, 401)
 
-	sim.Inject(Fault{Path: "/restapi/v1.0/account/~/extension", Status: 429, Header: map[string]string{"Retry-After": "60"}})
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/extension", Status: 429, Header: map[string]string{"Retry-After": "60"}})
 	validate(t, router, get("/restapi/v1.0/account/~/extension"), 429)
-	sim.Inject(Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503})
+	sim.Inject(sandbox.Fault{Path: "/restapi/v1.0/account/~/directory/entries", Status: 503})
 	validate(t, router, get("/restapi/v1.0/account/~/directory/entries"), 503)
 }

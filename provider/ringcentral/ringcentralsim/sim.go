@@ -1,8 +1,6 @@
-package sandbox
+package ringcentralsim
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,20 +8,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"voiceid/sandbox"
 )
 
 // RingCentral credentials the simulator accepts.
-type RCCredentials struct {
+type Credentials struct {
 	ClientID     string
 	ClientSecret string
 	JWT          string
 }
 
-// RingCentralSim simulates the parts of the RingCentral REST API voiceid uses.
-type RingCentralSim struct {
-	base
-	creds     RCCredentials
-	entries   []RCEntry
+// Sim simulates the parts of the RingCentral REST API voiceid uses.
+type Sim struct {
+	sandbox.Base
+	creds     Credentials
+	entries   []Entry
 	accountID string
 
 	// TokenTTL is the expires_in of new access tokens (default 3600 s).
@@ -56,8 +56,8 @@ type RingCentralSim struct {
 	tokens   map[string]time.Time // access token -> expiry
 	sessions []*rcSession         // in the order they were opened
 	byToken  map[string]*rcSession
-	buckets  map[string]*bucket
-	listed   []RCEntry // the entries the directory shows, computed once
+	buckets  map[string]*sandbox.Bucket
+	listed   []Entry // the entries the directory shows, computed once
 }
 
 // rcSession is what one sign-in opens; its access or refresh token names it.
@@ -67,12 +67,12 @@ type rcSession struct {
 	live            bool
 }
 
-// NewRingCentral starts a simulator holding entries.
-func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
-	s := &RingCentralSim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
+// New starts a simulator holding entries.
+func New(entries []Entry, creds Credentials) *Sim {
+	s := &Sim{creds: creds, entries: entries, accountID: "62804120000", TokenTTL: time.Hour,
 		MaxPerPage: 2000, Now: time.Now, SessionCap: 5, tokens: map[string]time.Time{}, byToken: map[string]*rcSession{},
-		buckets: map[string]*bucket{}}
-	s.errorBody = func(status int, path string) any {
+		buckets: map[string]*sandbox.Bucket{}}
+	s.ErrorBody = func(status int, path string) any {
 		// the directory service (ADG) has its own codes; rate limits come from the gateway
 		if strings.Contains(path, "/directory/") && status != http.StatusTooManyRequests {
 			code := map[int]string{400: "ADG-121", 403: "ADG-100", 404: "ADG-200", 405: "ADG-102", 415: "ADG-115", 503: "ADG-000"}[status]
@@ -93,22 +93,22 @@ func NewRingCentral(entries []RCEntry, creds RCCredentials) *RingCentralSim {
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/directory/entries", s.authed("medium", s.directory))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/extension", s.authed("medium", s.extensions))
 	mux.HandleFunc("GET /restapi/v1.0/account/{account}/phone-number", s.authed("heavy", s.phoneNumbers))
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
 // ExpireTokens makes every issued access token invalid, as a rotation or revocation would.
-func (s *RingCentralSim) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) ExpireTokens() {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	clear(s.tokens)
 }
 
 // LiveSessions counts the sessions of the simulator's JWT user that are
 // neither revoked nor ended by a later sign-in.
-func (s *RingCentralSim) LiveSessions() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) LiveSessions() int {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	n := 0
 	for _, x := range s.sessions {
 		if x.live && x.user == s.creds.JWT {
@@ -118,16 +118,16 @@ func (s *RingCentralSim) LiveSessions() int {
 	return n
 }
 
-// endSession ends x: its access token answers 401 from now on. s.mu is held.
-func (s *RingCentralSim) endSession(x *rcSession) {
+// endSession ends x: its access token answers 401 from now on. s.Mu is held.
+func (s *Sim) endSession(x *rcSession) {
 	x.live = false
 	delete(s.tokens, x.access)
 }
 
 // SetEntries replaces the directory.
-func (s *RingCentralSim) SetEntries(e []RCEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) SetEntries(e []Entry) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	s.entries, s.listed = e, nil
 }
 
@@ -142,9 +142,9 @@ func oauthError(errCode, desc, rcCode string) map[string]any {
 }
 
 // limit applies the usage-plan group's bucket and sets the X-Rate-Limit-* headers.
-func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) limit(w http.ResponseWriter, group string) bool {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if !s.RateLimits {
 		return true
 	}
@@ -154,71 +154,71 @@ func (s *RingCentralSim) limit(w http.ResponseWriter, group string) bool {
 		if n, ok := s.Limits[group]; ok {
 			limit = n
 		}
-		b = &bucket{limit: limit, window: time.Minute}
+		b = &sandbox.Bucket{Limit: limit, Window: time.Minute}
 		s.buckets[group] = b
 	}
 	now := s.Now()
-	rem, over := b.take(now)
+	rem, over := b.Take(now)
 	h := w.Header()
 	h.Set("X-Rate-Limit-Group", group)
-	h.Set("X-Rate-Limit-Limit", strconv.Itoa(b.limit))
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(b.Limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rem))
 	h.Set("X-Rate-Limit-Window", "60")
 	if over {
-		h.Set("Retry-After", strconv.Itoa(int(b.reset().Sub(now).Seconds()+0.999)))
-		writeJSON(w, http.StatusTooManyRequests, rcError("CMN-301", "Request rate exceeded"))
+		h.Set("Retry-After", strconv.Itoa(int(b.Reset().Sub(now).Seconds()+0.999)))
+		sandbox.WriteJSON(w, http.StatusTooManyRequests, rcError("CMN-301", "Request rate exceeded"))
 		return false
 	}
 	return true
 }
 
 // client checks the app's Basic credentials, answering 401 itself when they are wrong.
-func (s *RingCentralSim) client(w http.ResponseWriter, r *http.Request) bool {
+func (s *Sim) client(w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client authorization header", "OAU-123"))
+		sandbox.WriteJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client authorization header", "OAU-123"))
 		return false
 	}
 	if user != s.creds.ClientID || pass != s.creds.ClientSecret {
-		writeJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client credentials", "OAU-146"))
+		sandbox.WriteJSON(w, http.StatusUnauthorized, oauthError("invalid_client", "Invalid client credentials", "OAU-146"))
 		return false
 	}
 	return true
 }
 
-func (s *RingCentralSim) token(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, "auth") || !s.client(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "Unsupported grant type", "OAU-112"))
+		sandbox.WriteJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "Unsupported grant type", "OAU-112"))
 		return
 	}
 	user := r.PostForm.Get("assertion")
 	if user != s.creds.JWT {
-		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "Invalid assertion", "OAU-140"))
+		sandbox.WriteJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "Invalid assertion", "OAU-140"))
 		return
 	}
-	x := &rcSession{user: user, access: "SIM-AT-" + randHex(12), refresh: "SIM-RT-" + randHex(12), live: true}
+	x := &rcSession{user: user, access: "SIM-AT-" + sandbox.RandHex(12), refresh: "SIM-RT-" + sandbox.RandHex(12), live: true}
 	ttl := s.TokenTTL
-	s.mu.Lock()
+	s.Mu.Lock()
 	if s.NoRefreshTokens {
 		x.refresh = ""
 	}
 	s.openSession(x)
 	s.tokens[x.access] = s.Now().Add(ttl)
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	tok := map[string]any{"access_token": x.access, "token_type": "bearer", "expires_in": int(ttl.Seconds()),
-		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + randHex(6), "session_id": randHex(6)}
+		"scope": "ReadAccounts", "owner_id": s.accountID, "endpoint_id": "sim-" + sandbox.RandHex(6), "session_id": sandbox.RandHex(6)}
 	if x.refresh != "" {
 		tok["refresh_token"], tok["refresh_token_expires_in"] = x.refresh, 604800
 	}
-	writeJSON(w, http.StatusOK, tok)
+	sandbox.WriteJSON(w, http.StatusOK, tok)
 }
 
 // openSession adds x, first ending the user's oldest live session when the
-// user is at the cap (DOCS: extra logins can invalidate older tokens). s.mu is held.
-func (s *RingCentralSim) openSession(x *rcSession) {
+// user is at the cap (DOCS: extra logins can invalidate older tokens). s.Mu is held.
+func (s *Sim) openSession(x *rcSession) {
 	var live []*rcSession
 	for _, o := range s.sessions {
 		if o.live && o.user == x.user {
@@ -239,7 +239,7 @@ func (s *RingCentralSim) openSession(x *rcSession) {
 // the form, or the query). It answers 200 also when it revokes nothing: for
 // a token it does not know, or an access token that has expired (DOCS
 // tokens.md, RFC 7009), whose session therefore stays open.
-func (s *RingCentralSim) revoke(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) revoke(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, "auth") || !s.client(w, r) {
 		return
 	}
@@ -248,44 +248,38 @@ func (s *RingCentralSim) revoke(w http.ResponseWriter, r *http.Request) {
 		tok = r.Form.Get("token")
 	}
 	if tok == "" {
-		writeJSON(w, http.StatusBadRequest, oauthError("invalid_request", "Parameter [token] is not specified", "OAU-101"))
+		sandbox.WriteJSON(w, http.StatusBadRequest, oauthError("invalid_request", "Parameter [token] is not specified", "OAU-101"))
 		return
 	}
-	s.mu.Lock()
+	s.Mu.Lock()
 	x := s.byToken[tok]
 	exp, valid := s.tokens[tok]
 	if x != nil && x.live && (tok == x.refresh || valid && !s.Now().After(exp)) {
 		s.endSession(x)
 	}
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func (s *RingCentralSim) authed(group string, h http.HandlerFunc) http.HandlerFunc {
+func (s *Sim) authed(group string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		if auth == "" {
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "AGW-401", "message": "Authorization header is not specified"})
+			sandbox.WriteJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "AGW-401", "message": "Authorization header is not specified"})
 			return
 		}
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
-		s.mu.Lock()
+		s.Mu.Lock()
 		exp, known := s.tokens[tok]
 		now := s.Now()
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		if !ok || !known || now.After(exp) {
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "TokenInvalid", "message": "Token not found",
+			sandbox.WriteJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "TokenInvalid", "message": "Token not found",
 				"errors": []map[string]any{{"errorCode": "OAU-213", "message": "Token not found"}}})
 			return
 		}
 		if acc := r.PathValue("account"); acc != "~" && acc != s.accountID {
-			writeJSON(w, http.StatusNotFound, rcError("CMN-102", "Resource for parameter [accountId] is not found"))
+			sandbox.WriteJSON(w, http.StatusNotFound, rcError("CMN-102", "Resource for parameter [accountId] is not found"))
 			return
 		}
 		if !s.limit(w, group) {
@@ -305,7 +299,7 @@ func directoryType(t string) string {
 }
 
 // listed reports whether the directory shows an entry at all.
-func listedInDirectory(e RCEntry) bool {
+func listedInDirectory(e Entry) bool {
 	return e.Type != "ApplicationExtension" && slices.Contains([]string{"Enabled", "Disabled", "NotActivated"}, e.Status)
 }
 
@@ -314,9 +308,9 @@ func pageParams(w http.ResponseWriter, q url.Values, def, maxPer int, adg bool) 
 	page, per = 1, def
 	bad := func(name string) (int, int, bool) {
 		if adg {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]any{{"errorCode": "ADG-121", "message": "Parameter [" + name + "] value is invalid", "parameterName": name}}})
+			sandbox.WriteJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]any{{"errorCode": "ADG-121", "message": "Parameter [" + name + "] value is invalid", "parameterName": name}}})
 		} else {
-			writeJSON(w, http.StatusBadRequest, rcError("CMN-101", "Parameter ["+name+"] value is invalid"))
+			sandbox.WriteJSON(w, http.StatusBadRequest, rcError("CMN-101", "Parameter ["+name+"] value is invalid"))
 		}
 		return 0, 0, false
 	}
@@ -353,15 +347,7 @@ func pagingModel(page, per, total, n int) map[string]any {
 	return m
 }
 
-func window[T any](all []T, page, per int) []T {
-	start := (page - 1) * per
-	if start >= len(all) || start < 0 {
-		return nil
-	}
-	return all[start:min(len(all), start+per)]
-}
-
-func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) directory(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, per, ok := pageParams(w, q, 1000, s.MaxPerPage, true)
 	if !ok {
@@ -372,9 +358,9 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 	}
 	types := q["type"] // repeated type is a union (DOCS)
 	federated := q.Get("showFederated") != "false"
-	s.mu.Lock()
+	s.Mu.Lock()
 	if s.listed == nil {
-		s.listed = []RCEntry{}
+		s.listed = []Entry{}
 		for _, e := range s.entries {
 			if listedInDirectory(e) {
 				s.listed = append(s.listed, e)
@@ -382,9 +368,9 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	list := s.listed
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	if len(types) > 0 {
-		var only []RCEntry
+		var only []Entry
 		for _, e := range list {
 			if slices.Contains(types, directoryType(e.Type)) {
 				only = append(only, e)
@@ -393,18 +379,18 @@ func (s *RingCentralSim) directory(w http.ResponseWriter, r *http.Request) {
 		list = only
 	}
 	records := []map[string]any{}
-	for _, e := range window(list, page, per) {
+	for _, e := range sandbox.Page(list, page, per) {
 		records = append(records, s.contact(e, federated))
 	}
 	paging := pagingModel(page, per, len(list), len(records))
 	if s.PageOneAlways {
 		delete(paging, "totalPages")
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"records": records, "paging": paging})
+	sandbox.WriteJSON(w, http.StatusOK, map[string]any{"records": records, "paging": paging})
 }
 
 // contact is an entry as the directory shows it (ContactResource).
-func (s *RingCentralSim) contact(e RCEntry, federated bool) map[string]any {
+func (s *Sim) contact(e Entry, federated bool) map[string]any {
 	id := strconv.FormatInt(e.ID, 10)
 	if s.PadIDs {
 		id = " " + id + " "
@@ -437,12 +423,12 @@ func (s *RingCentralSim) contact(e RCEntry, federated bool) map[string]any {
 	return rec
 }
 
-func (s *RingCentralSim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
+func (s *Sim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
 	uri := func(p int) string {
 		q := r.URL.Query()
 		q.Set("page", strconv.Itoa(p))
 		q.Set("perPage", strconv.Itoa(per))
-		return fmt.Sprintf("%s%s?%s", s.srv.URL, r.URL.Path, q.Encode())
+		return fmt.Sprintf("%s%s?%s", s.URL(), r.URL.Path, q.Encode())
 	}
 	pages := max((total+per-1)/per, 1)
 	nav := map[string]any{"firstPage": map[string]any{"uri": uri(1)}, "lastPage": map[string]any{"uri": uri(pages)}}
@@ -455,26 +441,26 @@ func (s *RingCentralSim) pageURIs(r *http.Request, page, per, total int) (string
 	return uri(page), nav
 }
 
-func (s *RingCentralSim) extURI(id int64) string {
-	return fmt.Sprintf("%s/restapi/v1.0/account/%s/extension/%d", s.srv.URL, s.accountID, id)
+func (s *Sim) extURI(id int64) string {
+	return fmt.Sprintf("%s/restapi/v1.0/account/%s/extension/%d", s.URL(), s.accountID, id)
 }
 
-func (s *RingCentralSim) extensions(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) extensions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, per, ok := pageParams(w, q, 100, 1000, false)
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	var list []RCEntry
+	s.Mu.Lock()
+	var list []Entry
 	for _, e := range s.entries {
 		if (len(q["status"]) == 0 || slices.Contains(q["status"], e.Status)) && (len(q["type"]) == 0 || slices.Contains(q["type"], e.Type)) {
 			list = append(list, e)
 		}
 	}
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	records := []map[string]any{}
-	for _, e := range window(list, page, per) {
+	for _, e := range sandbox.Page(list, page, per) {
 		name := e.Name
 		if name == "" {
 			name = strings.TrimSpace(e.FirstName + " " + e.LastName)
@@ -490,21 +476,21 @@ func (s *RingCentralSim) extensions(w http.ResponseWriter, r *http.Request) {
 			"name": name, "type": e.Type, "status": e.Status, "contact": contact, "hidden": false})
 	}
 	uri, nav := s.pageURIs(r, page, per, len(list))
-	writeJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
+	sandbox.WriteJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
 		"paging": pagingModel(page, per, len(list), len(records)), "navigation": nav})
 }
 
-func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, per, ok := pageParams(w, q, 100, 1000, false)
 	if !ok {
 		return
 	}
 	type row struct {
-		e RCEntry
-		n RCNumber
+		e Entry
+		n Number
 	}
-	s.mu.Lock()
+	s.Mu.Lock()
 	var list []row
 	for _, e := range s.entries {
 		for _, n := range e.Numbers {
@@ -513,10 +499,10 @@ func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	records := []map[string]any{}
-	for _, x := range window(list, page, per) {
-		rec := map[string]any{"id": x.n.ID, "uri": fmt.Sprintf("%s/restapi/v1.0/account/%s/phone-number/%d", s.srv.URL, s.accountID, x.n.ID),
+	for _, x := range sandbox.Page(list, page, per) {
+		rec := map[string]any{"id": x.n.ID, "uri": fmt.Sprintf("%s/restapi/v1.0/account/%s/phone-number/%d", s.URL(), s.accountID, x.n.ID),
 			"phoneNumber": x.n.Number, "paymentType": "Local", "type": x.n.kind(), "usageType": x.n.UsageType, "status": "Normal", "primary": false}
 		if x.n.UsageType != "MainCompanyNumber" {
 			rec["extension"] = map[string]any{"id": x.e.ID, "uri": s.extURI(x.e.ID), "extensionNumber": x.e.Extension}
@@ -524,6 +510,6 @@ func (s *RingCentralSim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 		records = append(records, rec)
 	}
 	uri, nav := s.pageURIs(r, page, per, len(list))
-	writeJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
+	sandbox.WriteJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
 		"paging": pagingModel(page, per, len(list), len(records)), "navigation": nav})
 }

@@ -1,6 +1,7 @@
-package sandbox
+package ringcentralsim
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -8,12 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"voiceid/internal/fakeclock"
+	"voiceid/sandbox"
 )
 
-var simRCCreds = RCCredentials{ClientID: "id", ClientSecret: "secret", JWT: "jwt"}
+var testCreds = Credentials{ClientID: "id", ClientSecret: "secret", JWT: "jwt"}
 
 // rcPost posts a form to one of the OAuth endpoints with the app's Basic header (user "" sends none).
-func rcPost(t *testing.T, sim *RingCentralSim, path, user, pass string, form url.Values) (int, []byte) {
+func rcPost(t *testing.T, sim *Sim, path, user, pass string, form url.Values) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, sim.URL()+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -31,7 +35,7 @@ func rcPost(t *testing.T, sim *RingCentralSim, path, user, pass string, form url
 }
 
 // rcSignIn signs in with the JWT and returns the access and refresh tokens.
-func rcSignIn(t *testing.T, sim *RingCentralSim) (access, refresh string) {
+func rcSignIn(t *testing.T, sim *Sim) (access, refresh string) {
 	t.Helper()
 	status, body := rcPost(t, sim, "/restapi/oauth/token", "id", "secret",
 		url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {"jwt"}})
@@ -46,7 +50,7 @@ func rcSignIn(t *testing.T, sim *RingCentralSim) (access, refresh string) {
 }
 
 // rcDirectoryStatus is the status and errors[0].errorCode of a directory read with token.
-func rcDirectoryStatus(t *testing.T, sim *RingCentralSim, token string) (int, string) {
+func rcDirectoryStatus(t *testing.T, sim *Sim, token string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, sim.URL()+"/restapi/v1.0/account/~/directory/entries", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -72,7 +76,7 @@ func rcDirectoryStatus(t *testing.T, sim *RingCentralSim, token string) (int, st
 // access token then answers 401 TokenInvalid/OAU-213. A token the server
 // does not know still gets 200 (RFC 7009); no token is a 400 in the OAuth shape.
 func TestRingCentralRevokeEndsTheSessionEitherTokenNames(t *testing.T) {
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	sim := New(InOrg(sandbox.GenerateOrg(60, 1, Simulator())).Entries, testCreds)
 	defer sim.Close()
 	router := specRouter(t, sim.URL())
 	revoke := func(user, pass string, form url.Values) *http.Request {
@@ -105,7 +109,7 @@ func TestRingCentralRevokeEndsTheSessionEitherTokenNames(t *testing.T) {
 // extra logins can invalidate older tokens. With the cap at 5, the sixth
 // sign-in ends the first session and no other.
 func TestRingCentralSignInBeyondTheSessionCapEndsTheOldestSession(t *testing.T) {
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	sim := New(InOrg(sandbox.GenerateOrg(60, 1, Simulator())).Entries, testCreds)
 	defer sim.Close()
 	if sim.SessionCap != 5 {
 		t.Fatalf("SessionCap defaults to %d, want 5", sim.SessionCap)
@@ -132,11 +136,11 @@ func TestRingCentralSignInBeyondTheSessionCapEndsTheOldestSession(t *testing.T) 
 // in PhoneNumberType). Whether the directory lists FaxOnly numbers at all is
 // UNCONFIRMED: by default it lists them with their type, FaxOnlyUnlisted leaves them out.
 func TestRingCentralDirectoryNumbersCarryTheirTypeFaxOnlyIncluded(t *testing.T) {
-	entries := []RCEntry{{ID: 7, Type: "FaxUser", Status: "Enabled", FirstName: "Fax", LastName: "Line", Extension: "2951",
-		Numbers: []RCNumber{{ID: 1, Number: "+16505550177", UsageType: "DirectNumber", Type: "FaxOnly"},
+	entries := []Entry{{ID: 7, Type: "FaxUser", Status: "Enabled", FirstName: "Fax", LastName: "Line", Extension: "2951",
+		Numbers: []Number{{ID: 1, Number: "+16505550177", UsageType: "DirectNumber", Type: "FaxOnly"},
 			{ID: 2, Number: "+16505550176", UsageType: "DirectNumber"}}}}
 	for _, unlisted := range []bool{false, true} {
-		sim := NewRingCentral(entries, simRCCreds)
+		sim := New(entries, testCreds)
 		defer sim.Close()
 		sim.FaxOnlyUnlisted = unlisted
 		access, _ := rcSignIn(t, sim)
@@ -170,12 +174,12 @@ func TestRingCentralDirectoryNumbersCarryTheirTypeFaxOnlyIncluded(t *testing.T) 
 // nothing, an expired token being the example; the session stays open until
 // its refresh token (which outlives the access token) is revoked.
 func TestRingCentralRevokeByAnExpiredAccessTokenRevokesNothing(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	sim := NewRingCentral(GenerateOrg(60, 1).RingCentral, simRCCreds)
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0))
+	sim := New(InOrg(sandbox.GenerateOrg(60, 1, Simulator())).Entries, testCreds)
 	defer sim.Close()
 	sim.Now = clk.Now
 	access, refresh := rcSignIn(t, sim)
-	clk.advance(sim.TokenTTL + time.Second)
+	clk.Sleep(context.Background(), sim.TokenTTL+time.Second) // the access token expires
 	if status, _ := rcPost(t, sim, "/restapi/oauth/revoke", "id", "secret", url.Values{"token": {access}}); status != http.StatusOK {
 		t.Fatalf("revoke by an expired access token: %d, want 200", status)
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package dialpadsim
 
 import (
 	"crypto/sha256"
@@ -8,36 +8,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"voiceid/sandbox"
 )
 
-// DPUser is one user of the simulated Dialpad company.
-type DPUser struct {
-	ID        int64 // 16 digits, as Dialpad's; some above 2^53
-	FirstName string
-	LastName  string
-	Emails    []string
-	Numbers   []string // E.164
-	Extension string
-	State     string // active, cancelled, deleted, pending, suspended
-	OfficeID  int64
-}
-
-// DPOwner is an entity other than a user that owns numbers: an office (its
-// main lines), a department, a call center, a room or a call router.
-type DPOwner struct {
-	ID       int64
-	Kind     string // office, department, callcenter, room, callrouter (target_type)
-	Name     string
-	Numbers  []string
-	OfficeID int64
-}
-
-// DialpadSim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
-type DialpadSim struct {
-	base
+// Sim simulates the parts of Dialpad's API v2 voiceid uses (dialpad.md §8).
+type Sim struct {
+	sandbox.Base
 	key    string
-	users  []DPUser
-	owners []DPOwner
+	users  []User
+	owners []Owner
 
 	// NotAdmin: the key is not a company admin's; /numbers and /company answer 403 (SPEC).
 	NotAdmin bool
@@ -77,37 +57,37 @@ type DialpadSim struct {
 	// Dialpad is not documented to pad.
 	PadIDs bool
 
-	bucket    *bucket
+	bucket    *sandbox.Bucket
 	times     []time.Time
 	overLimit int
 	repeated  int
 }
 
-// NewDialpad starts a simulator holding users and other number owners, answering to key.
-func NewDialpad(users []DPUser, owners []DPOwner, key string) *DialpadSim {
-	s := &DialpadSim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
+// New starts a simulator holding users and other number owners, answering to key.
+func New(users []User, owners []Owner, key string) *Sim {
+	s := &Sim{key: key, users: slices.Clone(users), owners: slices.Clone(owners),
 		DefaultState: "active", PageSize: 25, LimitFailEvery: 5, RateLimit: 20, Now: time.Now}
-	s.errorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
+	s.ErrorBody = func(status int, _ string) any { return dpErrorBody(status, http.StatusText(status)) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/users", s.authed(false, s.listUsers))
 	mux.HandleFunc("GET /api/v2/users/{id}", s.authed(false, s.getUser))
 	mux.HandleFunc("GET /api/v2/numbers", s.authed(true, s.listNumbers))
 	mux.HandleFunc("GET /api/v2/company", s.authed(true, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": Domain,
+		sandbox.WriteJSON(w, 200, map[string]any{"id": s.id(5100000000000001), "name": "Example Corp", "domain": sandbox.Domain,
 			"country": "us", "account_type": "standard", "state": "active"})
 	}))
 	for _, k := range []string{"offices", "departments", "callcenters", "rooms", "callrouters"} {
 		kind := strings.TrimSuffix(k, "s")
 		mux.HandleFunc("GET /api/v2/"+k, s.authed(false, func(w http.ResponseWriter, r *http.Request) { s.listOwners(w, r, kind) }))
 	}
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
 // RequestTimes is when each request came, on the simulator's clock.
-func (s *DialpadSim) RequestTimes() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) RequestTimes() []time.Time {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return slices.Clone(s.times)
 }
 
@@ -124,15 +104,15 @@ func dpErrorBody(status int, msg string) any {
 }
 
 func dpError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, dpErrorBody(status, msg))
+	sandbox.WriteJSON(w, status, dpErrorBody(status, msg))
 }
 
 // authed accepts the key as a Bearer token or ?apikey= (SPEC), then paces the company.
-func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
+func (s *Sim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.times = append(s.times, s.Now())
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		got := r.URL.Query().Get("apikey")
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			got = b
@@ -152,16 +132,16 @@ func (s *DialpadSim) authed(admin bool, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *DialpadSim) limit(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) limit(w http.ResponseWriter) bool {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.RateLimit <= 0 {
 		return true
 	}
-	if s.bucket == nil || s.bucket.limit != s.RateLimit {
-		s.bucket = &bucket{limit: s.RateLimit, window: time.Second}
+	if s.bucket == nil || s.bucket.Limit != s.RateLimit {
+		s.bucket = &sandbox.Bucket{Limit: s.RateLimit, Window: time.Second}
 	}
-	if _, over := s.bucket.take(s.Now()); over {
+	if _, over := s.bucket.Take(s.Now()); over {
 		if s.RetryAfter {
 			w.Header().Set("Retry-After", "1")
 		}
@@ -172,7 +152,7 @@ func (s *DialpadSim) limit(w http.ResponseWriter) bool {
 }
 
 // id writes an int64 id as Dialpad's REST does (a string) or as a number.
-func (s *DialpadSim) id(v int64) any {
+func (s *Sim) id(v int64) any {
 	if s.PadIDs {
 		return " " + strconv.FormatInt(v, 10) + " "
 	}
@@ -182,7 +162,7 @@ func (s *DialpadSim) id(v int64) any {
 	return strconv.FormatInt(v, 10)
 }
 
-func (s *DialpadSim) userJSON(u DPUser) map[string]any {
+func (s *Sim) userJSON(u User) map[string]any {
 	m := map[string]any{"id": s.id(u.ID), "company_id": s.id(5100000000000001), "first_name": u.FirstName,
 		"last_name": u.LastName, "display_name": strings.TrimSpace(u.FirstName + " " + u.LastName),
 		"state": u.State, "is_admin": false, "is_super_admin": false, "license": "talk",
@@ -204,7 +184,7 @@ func (s *DialpadSim) userJSON(u DPUser) map[string]any {
 	return m
 }
 
-func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
@@ -214,7 +194,7 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 		dpError(w, http.StatusBadRequest, "Invalid value for state: "+state)
 		return
 	}
-	var users []DPUser
+	var users []User
 	for _, u := range s.users {
 		if (state != "all" && u.State != state) || (q.Get("email") != "" && !slices.ContainsFunc(u.Emails, func(e string) bool { return strings.EqualFold(e, q.Get("email")) })) ||
 			(q.Get("number") != "" && !slices.Contains(u.Numbers, q.Get("number"))) {
@@ -227,10 +207,10 @@ func (s *DialpadSim) listUsers(w http.ResponseWriter, r *http.Request) {
 	s.pageOf(w, r, len(users), func(i int) any { return s.userJSON(users[i]) })
 }
 
-func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) getUser(w http.ResponseWriter, r *http.Request) {
 	for _, u := range s.users {
 		if strconv.FormatInt(u.ID, 10) == r.PathValue("id") {
-			writeJSON(w, 200, s.userJSON(u))
+			sandbox.WriteJSON(w, 200, s.userJSON(u))
 			return
 		}
 	}
@@ -241,7 +221,7 @@ func (s *DialpadSim) getUser(w http.ResponseWriter, r *http.Request) {
 var numberStatus = map[string]string{"user": "user", "office": "office", "department": "department",
 	"callcenter": "call_center", "room": "room", "callrouter": "call_router"}
 
-func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	type line struct {
 		n, kind    string
 		id, office int64
@@ -269,7 +249,7 @@ func (s *DialpadSim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
+func (s *Sim) listOwners(w http.ResponseWriter, r *http.Request, kind string) {
 	var items []any
 	for _, o := range s.owners {
 		if o.Kind != kind {
@@ -291,14 +271,14 @@ func (s *DialpadSim) listOwners(w http.ResponseWriter, r *http.Request, kind str
 }
 
 // page answers one page of items (pageOf, for a list built whole).
-func (s *DialpadSim) page(w http.ResponseWriter, r *http.Request, items []any) {
+func (s *Sim) page(w http.ResponseWriter, r *http.Request, items []any) {
 	s.pageOf(w, r, len(items), func(i int) any { return items[i] })
 }
 
 // pageOf answers one page of a list of n items, item(i) making the i-th:
 // {"items":[…],"cursor":"…"} with an opaque cursor, clamping limit to 100
 // (and refusing some limit > 100 with a 400).
-func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, item func(int) any) {
+func (s *Sim) pageOf(w http.ResponseWriter, r *http.Request, total int, item func(int) any) {
 	q := r.URL.Query()
 	size := s.PageSize
 	if v := q.Get("limit"); v != "" {
@@ -308,10 +288,10 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 			return
 		}
 		if n > 100 {
-			s.mu.Lock()
+			s.Mu.Lock()
 			s.overLimit++
 			fail := s.LimitFailEvery > 0 && s.overLimit%s.LimitFailEvery == 0
-			s.mu.Unlock()
+			s.Mu.Unlock()
 			if fail {
 				dpError(w, http.StatusBadRequest, "limit must be at most 100")
 				return
@@ -355,72 +335,10 @@ func (s *DialpadSim) pageOf(w http.ResponseWriter, r *http.Request, total int, i
 		body["cursor"] = nil
 	}
 	if s.RepeatPages && total > 0 {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.repeated++
 		body["cursor"] = fmt.Sprintf("%s-_-%d", tag, total+s.repeated) // never given before
-		s.mu.Unlock()
+		s.Mu.Unlock()
 	}
-	writeJSON(w, 200, body)
-}
-
-// DialpadPlanted names the hand-made Dialpad cases of an org (dialpad.md §3, §4).
-type DialpadPlanted struct {
-	EmailUser, EmailPerson         string // linked by the person's second email
-	ExtensionUser, ExtensionPerson string // linked by extension; the id is above 2^53
-	PhoneUser, PhonePerson         string // linked by phone
-	LineUser, Department           string // Phone is the department's line: shared_number, not linked
-	Line                           string // that line, E.164
-	StaleUser, StalePerson         string // field holds a suspended user's id: stale, left as is
-}
-
-// dialpadUser puts the i-th bulk user on Dialpad too, with a line of its own.
-func (g *gen) dialpadUser(u *SFUser, i int, first, last, email string) {
-	line, _ := usNumber(20_000_000 + i)
-	d := DPUser{ID: 5100000000100000 + int64(i)*7, FirstName: first, LastName: last, Emails: []string{email},
-		Numbers: []string{line}, State: "active", OfficeID: dpOffice}
-	g.org.Dialpad = append(g.org.Dialpad, d)
-	if g.r.IntN(2) == 0 { // the steady state: half already hold the right identifier
-		u.Dialpad = fmt.Sprint(d.ID)
-	}
-}
-
-// dpOffice is the generated company's one Dialpad office.
-const dpOffice = 5100000000000011
-
-// plantDialpad adds the Dialpad cases the SPEC and the issue name.
-func (g *gen) plantDialpad(addSF func(SFUser) SFUser) {
-	o, p := g.org, &g.org.Planted.Dialpad
-	add := func(u DPUser) string {
-		if u.State == "" {
-			u.State = "active"
-		}
-		u.OfficeID = dpOffice
-		o.Dialpad = append(o.Dialpad, u)
-		return fmt.Sprint(u.ID)
-	}
-	p.Line = "+16505550161"
-	o.DialpadOwners = append(o.DialpadOwners,
-		DPOwner{ID: dpOffice, Kind: "office", Name: "Example HQ", Numbers: []string{"+16505550160"}},
-		DPOwner{ID: 5100000000000201, Kind: "department", Name: "Sales Line", Numbers: []string{p.Line}, OfficeID: dpOffice},
-		DPOwner{ID: 5100000000000301, Kind: "room", Name: "Boardroom", Numbers: []string{"+16505550162"}, OfficeID: dpOffice})
-	p.Department = "5100000000000201"
-
-	// several emails: Salesforce has the second one
-	p.EmailPerson = add(DPUser{ID: 5100000000000501, FirstName: "Noor", LastName: "Haddad",
-		Emails: []string{"noor@dialpad-signup.example", "noor.haddad@" + Domain}, Numbers: []string{"+16505550164"}})
-	p.EmailUser = addSF(SFUser{FirstName: "Noor", LastName: "Haddad", Email: "Noor.Haddad@" + Domain}).ID
-
-	// an id a float64 cannot hold (2^53 + 1), linked by extension
-	p.ExtensionPerson = add(DPUser{ID: 9007199254740993, FirstName: "Eitan", LastName: "Bar", Emails: []string{"eitan@dp-only.example"}, Extension: "4101"})
-	p.ExtensionUser = addSF(SFUser{FirstName: "Eitan", LastName: "Bar", Email: "eitan.bar@" + Domain, Extension: "x4101"}).ID
-
-	p.PhonePerson = add(DPUser{ID: 5100000000000503, FirstName: "Paz", LastName: "Rivas", Emails: []string{"paz@dp-only.example"}, Numbers: []string{"+16505550163"}})
-	p.PhoneUser = addSF(SFUser{FirstName: "Paz", LastName: "Rivas", Email: "paz.rivas@" + Domain, Phone: "(650) 555-0163"}).ID
-
-	// the department's line typed as a user's phone
-	p.LineUser = addSF(SFUser{FirstName: "Lior", LastName: "Sales", Email: "lior.sales@" + Domain, Phone: "650.555.0161"}).ID
-
-	// a suspended user whose id a Salesforce field still holds
-	p.StalePerson = add(DPUser{ID: 5100000000000505, FirstName: "Sol", LastName: "Gone", Emails: []string{"sol.gone@" + Domain}, State: "suspended"})
-	p.StaleUser = addSF(SFUser{FirstName: "Sol", LastName: "Later", Email: "sol.later@" + Domain, Dialpad: p.StalePerson}).ID
+	sandbox.WriteJSON(w, 200, body)
 }

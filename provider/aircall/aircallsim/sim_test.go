@@ -1,4 +1,4 @@
-package sandbox
+package aircallsim
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"voiceid/sandbox"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -30,10 +32,10 @@ func (c *fakeClock) advance(d time.Duration) {
 }
 
 // acUsers makes n users created an hour apart.
-func acUsers(n int) []ACUser {
-	out := make([]ACUser, n)
+func acUsers(n int) []User {
+	out := make([]User, n)
 	for i := range out {
-		out[i] = ACUser{ID: int64(1000 + i), Name: fmt.Sprint("Agent ", i), Email: fmt.Sprintf("a%d@example.com", i),
+		out[i] = User{ID: int64(1000 + i), Name: fmt.Sprint("Agent ", i), Email: fmt.Sprintf("a%d@example.com", i),
 			CreatedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
 	}
 	return out
@@ -45,10 +47,10 @@ type acAnswer struct {
 	body   map[string]json.RawMessage
 }
 
-func acGet(t *testing.T, sim *AircallSim, path string) acAnswer {
+func acGet(t *testing.T, sim *Sim, path string) acAnswer {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, sim.URL()+path, nil)
-	req.SetBasicAuth(ACID, ACToken)
+	req.SetBasicAuth(APIID, APIToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +75,9 @@ func (a acAnswer) meta(t *testing.T) (m struct {
 	return m
 }
 
-func newACSim(t *testing.T, users []ACUser, numbers []ACNumber) *AircallSim {
+func newACSim(t *testing.T, users []User, numbers []Number) *Sim {
 	t.Helper()
-	sim := NewAircall(users, numbers, ACID, ACToken)
+	sim := New(users, numbers, APIID, APIToken)
 	t.Cleanup(sim.Close)
 	sim.RateLimit = 0
 	return sim
@@ -145,7 +147,7 @@ func TestAircallSendsRateHeadersOnlyOn429(t *testing.T) {
 // REF via 3P: 120 requests per minute per company; past it, 429 until the window resets.
 func TestAircallAnswers429PastTheBudgetUntilTheWindowResets(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	sim := NewAircall(nil, nil, ACID, ACToken)
+	sim := New(nil, nil, APIID, APIToken)
 	t.Cleanup(sim.Close)
 	sim.Now = clk.Now
 	for i := 0; i < 120; i++ {
@@ -168,7 +170,7 @@ func TestAircallAnswers429PastTheBudgetUntilTheWindowResets(t *testing.T) {
 // has no users key, and the options embed them or show "users": [] always.
 func TestAircallNumbersListCarriesNoUsersButASingleNumberDoes(t *testing.T) {
 	users := acUsers(2)
-	nums := []ACNumber{{ID: 7001, Digits: "+33 1 23 45 67 89", UserIDs: []int64{users[0].ID, users[1].ID}}}
+	nums := []Number{{ID: 7001, Digits: "+33 1 23 45 67 89", UserIDs: []int64{users[0].ID, users[1].ID}}}
 	sim := newACSim(t, users, nums)
 	listed := func() map[string]json.RawMessage {
 		var list []map[string]json.RawMessage
@@ -205,15 +207,17 @@ func TestAircallNumbersListCarriesNoUsersButASingleNumberDoes(t *testing.T) {
 // Users of a real company were created over years, so a list longer than the
 // cap splits by created_at into windows holding few users per second.
 func TestAircallUsersAreCreatedOverYears(t *testing.T) {
-	org := GenerateShapedOrg(5000, 1, Shape{RingCentral: 0.5, Aircall: 0.2, AircallLines: 0.25})
-	first, last := org.Aircall[0].CreatedAt, org.Aircall[0].CreatedAt
-	for _, u := range org.Aircall {
+	sim := Simulator()
+	sim.Share = sim.Bench // a fifth of the company, a quarter of them with a line
+	org := InOrg(sandbox.GenerateOrg(5000, 1, sim))
+	first, last := org.Users[0].CreatedAt, org.Users[0].CreatedAt
+	for _, u := range org.Users {
 		first, last = minTime(first, u.CreatedAt), maxTime(last, u.CreatedAt)
 	}
 	if span := last.Sub(first); span < 3*365*24*time.Hour {
 		t.Errorf("Aircall users created within %v, want several years", span)
 	}
-	for _, n := range org.AircallNumbers {
+	for _, n := range org.Numbers {
 		if n.CreatedAt.IsZero() && len(n.UserIDs) == 1 {
 			t.Fatalf("number %d has no created_at: every line would share one second", n.ID)
 		}

@@ -1,4 +1,4 @@
-package sandbox
+package aircallsim
 
 import (
 	"fmt"
@@ -9,14 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"voiceid/sandbox"
 )
 
-// AircallSim simulates the parts of the Aircall public API voiceid uses.
-type AircallSim struct {
-	base
+// Sim simulates the parts of the Aircall public API voiceid uses.
+type Sim struct {
+	sandbox.Base
 	apiID, apiToken string
-	users           []ACUser
-	numbers         []ACNumber
+	users           []User
+	numbers         []Number
 
 	// RateLimit is the company's requests per minute (default 120, REF via 3P);
 	// 0 turns limiting off. Past it, a 429 until the 60 s window resets.
@@ -59,22 +61,22 @@ type AircallSim struct {
 	// proxy's fault; Aircall documents integer ids.
 	PadIDs bool
 
-	bucket   *bucket
+	bucket   *sandbox.Bucket
 	times    []time.Time // when each request came, on Now
-	userByID map[int64]ACUser
-	numByID  map[int64]ACNumber
-	userNums map[int64][]ACNumber
+	userByID map[int64]User
+	numByID  map[int64]Number
+	userNums map[int64][]Number
 }
 
-// NewAircall starts a simulator holding users and numbers.
-func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *AircallSim {
-	s := &AircallSim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
+// New starts a simulator holding users and numbers.
+func New(users []User, numbers []Number, apiID, apiToken string) *Sim {
+	s := &Sim{apiID: apiID, apiToken: apiToken, users: users, numbers: numbers,
 		RateLimit: 120, Cap: 10000, Now: time.Now,
-		userByID: map[int64]ACUser{}, numByID: map[int64]ACNumber{}, userNums: map[int64][]ACNumber{}}
+		userByID: map[int64]User{}, numByID: map[int64]Number{}, userNums: map[int64][]Number{}}
 	s.users = slices.Clone(users)
-	sortByCreation(s.users, userCreated, func(u ACUser) int64 { return u.ID })
+	sortByCreation(s.users, userCreated, func(u User) int64 { return u.ID })
 	s.numbers = slices.Clone(numbers)
-	sortByCreation(s.numbers, ACNumber.created, func(n ACNumber) int64 { return n.ID })
+	sortByCreation(s.numbers, Number.created, func(n Number) int64 { return n.ID })
 	for _, u := range users {
 		s.userByID[u.ID] = u
 	}
@@ -84,15 +86,15 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 			s.userNums[id] = append(s.userNums[id], n)
 		}
 	}
-	s.errorBody = func(status int, _ string) any {
+	s.ErrorBody = func(status int, _ string) any {
 		return map[string]any{"error": http.StatusText(status), "troubleshoot": "Simulated failure"}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ping", s.authed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"ping": "pong"})
+		sandbox.WriteJSON(w, 200, map[string]any{"ping": "pong"})
 	}))
 	mux.HandleFunc("GET /v1/company", s.authed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"company": map[string]any{"name": "Example Corp", "users_count": len(s.users), "numbers_count": len(s.numbers)}})
+		sandbox.WriteJSON(w, 200, map[string]any{"company": map[string]any{"name": "Example Corp", "users_count": len(s.users), "numbers_count": len(s.numbers)}})
 	}))
 	mux.HandleFunc("GET /v2/users", s.authed(s.listUsers(2)))
 	mux.HandleFunc("GET /v1/users", s.authed(s.listUsers(1)))
@@ -101,7 +103,7 @@ func NewAircall(users []ACUser, numbers []ACNumber, apiID, apiToken string) *Air
 	mux.HandleFunc("GET /v2/users/{id}/numbers", s.authed(s.userNumbers))
 	mux.HandleFunc("GET /v1/numbers", s.authed(s.listNumbers))
 	mux.HandleFunc("GET /v1/numbers/{id}", s.authed(s.getNumber))
-	s.start(mux)
+	s.Start(mux)
 	return s
 }
 
@@ -115,21 +117,21 @@ const (
 )
 
 // RequestTimes is when each request came, on the simulator's clock.
-func (s *AircallSim) RequestTimes() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) RequestTimes() []time.Time {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	return slices.Clone(s.times)
 }
 
 func acError(w http.ResponseWriter, status int, msg, hint string) {
-	writeJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
+	sandbox.WriteJSON(w, status, map[string]any{"error": msg, "troubleshoot": hint})
 }
 
-func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
+func (s *Sim) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
+		s.Mu.Lock()
 		s.times = append(s.times, s.Now())
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		id, tok, ok := r.BasicAuth()
 		if !ok {
 			acError(w, http.StatusUnauthorized, "Unauthorized", "Use HTTP Basic authentication with your api_id and api_token")
@@ -146,22 +148,22 @@ func (s *AircallSim) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *AircallSim) limit(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) limit(w http.ResponseWriter) bool {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
 	if s.RateLimit <= 0 {
 		return true
 	}
-	if s.bucket == nil || s.bucket.limit != s.RateLimit {
-		s.bucket = &bucket{limit: s.RateLimit, window: time.Minute}
+	if s.bucket == nil || s.bucket.Limit != s.RateLimit {
+		s.bucket = &sandbox.Bucket{Limit: s.RateLimit, Window: time.Minute}
 	}
 	now := s.Now()
-	rem, over := s.bucket.take(now)
+	rem, over := s.bucket.Take(now)
 	if s.RateHeaders || over {
 		h := w.Header()
 		h.Set("X-AircallApi-Limit", strconv.Itoa(s.RateLimit))
 		h.Set("X-AircallApi-Remaining", strconv.Itoa(rem))
-		h.Set("X-AircallApi-Reset", strconv.FormatInt(s.bucket.reset().Unix(), 10))
+		h.Set("X-AircallApi-Reset", strconv.FormatInt(s.bucket.Reset().Unix(), 10))
 	}
 	if over {
 		acError(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit reached; retry after X-AircallApi-Reset")
@@ -170,7 +172,7 @@ func (s *AircallSim) limit(w http.ResponseWriter) bool {
 	return true
 }
 
-func (s *AircallSim) paging(w http.ResponseWriter, r *http.Request) (page, per int, ok bool) {
+func (s *Sim) paging(w http.ResponseWriter, r *http.Request) (page, per int, ok bool) {
 	q := r.URL.Query()
 	page, per = 1, 20
 	for name, dst := range map[string]*int{"page": &page, "per_page": &per} {
@@ -200,7 +202,7 @@ func thousands(n int) string {
 	return d
 }
 
-func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[string]any {
+func (s *Sim) meta(r *http.Request, page, per, total, count int) map[string]any {
 	link := func(p int) any {
 		q := r.URL.Query()
 		if s.LinksDropFilters {
@@ -210,7 +212,7 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 		}
 		q.Set("page", strconv.Itoa(p))
 		q.Set("per_page", strconv.Itoa(per))
-		return s.srv.URL + r.URL.Path + "?" + q.Encode()
+		return s.URL() + r.URL.Path + "?" + q.Encode()
 	}
 	shown := total
 	if s.TotalCapped {
@@ -228,8 +230,8 @@ func (s *AircallSim) meta(r *http.Request, page, per, total, count int) map[stri
 	return m
 }
 
-func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
-	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.srv.URL, version, u.ID),
+func (s *Sim) userJSON(u User, version int) map[string]any {
+	m := map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v%d/users/%d", s.URL(), version, u.ID),
 		"name": u.Name, "email": u.Email, "available": true, "availability_status": "available",
 		"created_at": u.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "time_zone": u.TimeZone,
 		"language": u.Language, "wrap_up_time": 0}
@@ -245,8 +247,8 @@ func (s *AircallSim) userJSON(u ACUser, version int) map[string]any {
 	return m
 }
 
-func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
-	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.srv.URL, n.ID), "name": n.Name,
+func (s *Sim) numberJSON(n Number, users ListUsers) map[string]any {
+	m := map[string]any{"id": s.id(n.ID), "direct_link": fmt.Sprintf("%s/v1/numbers/%d", s.URL(), n.ID), "name": n.Name,
 		"digits": n.Digits, "country": n.Country, "time_zone": "Etc/UTC", "open": true, "availability_status": "open",
 		"is_ivr": false, "live_recording_activated": false, "priority": nil, "created_at": n.created().Format("2006-01-02T15:04:05.000Z")}
 	switch users {
@@ -257,9 +259,9 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 		for _, id := range n.UserIDs {
 			u, ok := s.userByID[id]
 			if !ok { // a holder the users list does not show (made or removed while a client reads)
-				u = ACUser{ID: id}
+				u = User{ID: id}
 			}
-			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.srv.URL, u.ID),
+			users = append(users, map[string]any{"id": s.id(u.ID), "direct_link": fmt.Sprintf("%s/v1/users/%d", s.URL(), u.ID),
 				"name": u.Name, "email": u.Email, "available": true, "language": u.Language})
 		}
 		m["users"] = users
@@ -268,7 +270,7 @@ func (s *AircallSim) numberJSON(n ACNumber, users ListUsers) map[string]any {
 }
 
 // id is an id as Aircall writes it (an integer), or padded (PadIDs).
-func (s *AircallSim) id(v int64) any {
+func (s *Sim) id(v int64) any {
 	if s.PadIDs {
 		return " " + strconv.FormatInt(v, 10) + " "
 	}
@@ -276,15 +278,15 @@ func (s *AircallSim) id(v int64) any {
 }
 
 // list answers one page of a list: {key: items, "meta": …} (without meta: NoMeta).
-func (s *AircallSim) list(w http.ResponseWriter, key string, items []map[string]any, meta map[string]any) {
+func (s *Sim) list(w http.ResponseWriter, key string, items []map[string]any, meta map[string]any) {
 	body := map[string]any{key: items}
 	if !s.NoMeta {
 		body["meta"] = meta
 	}
-	writeJSON(w, http.StatusOK, body)
+	sandbox.WriteJSON(w, http.StatusOK, body)
 }
 
-func (n ACNumber) created() time.Time {
+func (n Number) created() time.Time {
 	if n.CreatedAt.IsZero() {
 		return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
@@ -329,9 +331,9 @@ func sortByCreation[T any](items []T, created func(T) time.Time, id func(T) int6
 	})
 }
 
-func userCreated(u ACUser) time.Time { return u.CreatedAt }
+func userCreated(u User) time.Time { return u.CreatedAt }
 
-func (s *AircallSim) listUsers(version int) http.HandlerFunc {
+func (s *Sim) listUsers(version int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.gone(w, version) {
 			return
@@ -340,22 +342,22 @@ func (s *AircallSim) listUsers(version int) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		s.mu.Lock()
+		s.Mu.Lock()
 		users := s.users
-		s.mu.Unlock()
+		s.Mu.Unlock()
 		list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, users, userCreated)
 		if !ok {
 			return
 		}
 		out := []map[string]any{}
-		for _, u := range window(list, page, per) {
+		for _, u := range sandbox.Page(list, page, per) {
 			out = append(out, s.userJSON(u, version))
 		}
 		s.list(w, "users", out, s.meta(r, page, per, len(list), len(out)))
 	}
 }
 
-func (s *AircallSim) gone(w http.ResponseWriter, version int) bool {
+func (s *Sim) gone(w http.ResponseWriter, version int) bool {
 	if version == 1 && s.V1UsersRetired {
 		acError(w, http.StatusGone, "Gone", "This endpoint was retired; use /v2/users")
 		return true
@@ -367,28 +369,28 @@ func (s *AircallSim) gone(w http.ResponseWriter, version int) bool {
 	return false
 }
 
-func (s *AircallSim) findUser(w http.ResponseWriter, key string) (ACUser, bool) {
+func (s *Sim) findUser(w http.ResponseWriter, key string) (User, bool) {
 	for _, u := range s.users {
 		if strconv.FormatInt(u.ID, 10) == key || strings.EqualFold(u.Email, key) {
 			return u, true
 		}
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
-	return ACUser{}, false
+	return User{}, false
 }
 
-func (s *AircallSim) getUser(version int) http.HandlerFunc {
+func (s *Sim) getUser(version int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.gone(w, version) {
 			return
 		}
 		if u, ok := s.findUser(w, r.PathValue("id")); ok {
-			writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(u, version)})
+			sandbox.WriteJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(u, version)})
 		}
 	}
 }
 
-func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.findUser(w, r.PathValue("id"))
 	if !ok {
 		return
@@ -399,32 +401,32 @@ func (s *AircallSim) userNumbers(w http.ResponseWriter, r *http.Request) {
 	}
 	list := s.userNums[u.ID]
 	out := []map[string]any{}
-	for _, n := range window(list, page, per) {
+	for _, n := range sandbox.Page(list, page, per) {
 		out = append(out, s.numberJSON(n, ListOmitsUsers))
 	}
 	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
-func (s *AircallSim) listNumbers(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) listNumbers(w http.ResponseWriter, r *http.Request) {
 	page, per, ok := s.paging(w, r)
 	if !ok {
 		return
 	}
-	list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, s.numbers, ACNumber.created)
+	list, ok := createdWindow(w, r.URL.Query(), s.ExclusiveBounds, s.numbers, Number.created)
 	if !ok {
 		return
 	}
 	out := []map[string]any{}
-	for _, n := range window(list, page, per) {
+	for _, n := range sandbox.Page(list, page, per) {
 		out = append(out, s.numberJSON(n, s.NumbersList))
 	}
 	s.list(w, "numbers", out, s.meta(r, page, per, len(list), len(out)))
 }
 
-func (s *AircallSim) getNumber(w http.ResponseWriter, r *http.Request) {
+func (s *Sim) getNumber(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if n, ok := s.numByID[id]; ok {
-		writeJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, ListEmbedsUsers)})
+		sandbox.WriteJSON(w, http.StatusOK, map[string]any{"number": s.numberJSON(n, ListEmbedsUsers)})
 		return
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
