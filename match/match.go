@@ -583,7 +583,7 @@ func (p *pass) fillPhones() {
 	}
 }
 
-// title is the pass's provider as people write it ("RingCentral"), else its key.
+// title is the pass's provider as people write it (Naming.Title), else its key.
 func (p *pass) title() string {
 	if n := p.opts.Naming[p.prov]; n.Title != "" {
 		return n.Title
@@ -597,7 +597,7 @@ func (p *pass) entry(n int) string {
 	return plural(n, or(w.Entry, "user"), or(w.Entries, "users"))
 }
 
-// eligible says n eligible people of the provider: "1 eligible RingCentral person".
+// eligible says n eligible people of the provider: "1 eligible <Title> person".
 func (p *pass) eligible(n int) string {
 	return fmt.Sprintf("%d eligible %s %s", n, p.title(), plural(n, "person", "people"))
 }

@@ -14,7 +14,7 @@ import (
 // against the library by phone_test.go and FuzzPhoneMatchesLibrary):
 //
 //   - plainE164 reads a number written "+" and digits, the form directories
-//     return (after compactE164 when spaced or dashed, as Aircall writes it),
+//     return (after compactE164 when spaced or dashed, as some providers write it),
 //     and plainNational one written in digits and simple punctuation, the
 //     form users type, without phonenumbers.Parse and its extension regexp;
 //   - phoneValid is phonenumbers.IsValidNumberForRegion/IsValidNumber on
@@ -60,7 +60,7 @@ func plainE164(raw string) (cc int, nsn string, ok bool) {
 
 // compactE164 is raw without its spaces, dashes, dots and brackets when raw
 // is "+", a digit, then ASCII digits with some of those between them
-// ("+1 718-555-0100", Aircall's form): Parse keeps only the digits after a
+// ("+1 718-555-0100", a provider's spaced form): Parse keeps only the digits after a
 // leading "+" and no extension can be written with these characters, so it
 // reads raw as it reads the compact form, which plainE164 then vets.
 func compactE164(raw string) (string, bool) {

@@ -93,7 +93,7 @@ type Options struct {
 }
 
 // Naming is how sentences name a provider and what its directory lists:
-// "RingCentral", "entry", "entries" (empty words: user, users).
+// a title, "entry", "entries" (empty words: user, users).
 type Naming struct {
 	Title, Entry, Entries string
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +12,33 @@ import (
 	"strings"
 )
 
-// requiredPeople are the providers whose people count the schema requires.
-var requiredPeople = []string{"ringcentral", "aircall"}
+// Schema is the JSON report's contract (schema_version 1), a copy of the
+// workplace's shared report-schema.json.
+//
+//go:embed report-schema.json
+var Schema []byte
+
+// requiredPeople are the providers whose people count the schema requires
+// (its "<provider>_people" keys), in its order: reports always carry them.
+var requiredPeople = func() []string {
+	var doc struct {
+		Properties struct {
+			Counts struct {
+				Required []string `json:"required"`
+			} `json:"counts"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(Schema, &doc); err != nil {
+		panic("report: the embedded report-schema.json: " + err.Error())
+	}
+	var out []string
+	for _, k := range doc.Properties.Counts.Required {
+		if p, ok := strings.CutSuffix(k, "_people"); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}()
 
 // countsJSON is Counts as the schema spells it, but for the people counts.
 type countsJSON struct {

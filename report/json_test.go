@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"voiceid/internal/schematest"
@@ -28,7 +29,7 @@ func TestSchemaCopyIsTheV1Contract(t *testing.T) {
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(ours, &doc); err != nil || doc["$id"] != "voiceid-report-v1" {
-		t.Fatalf("testdata/report-schema.json is not the v1 contract: %v", err)
+		t.Fatalf("report-schema.json is not the v1 contract: %v", err)
 	}
 }
 
@@ -44,7 +45,7 @@ func TestSchemaCopyMatchesShared(t *testing.T) {
 		t.Skipf("no ../shared/report-schema.json beside this checkout (%v): nothing to compare the copy with", err)
 	}
 	if !bytes.Equal(shared, ours) {
-		t.Fatal("../shared/report-schema.json changed: copy it to report/testdata")
+		t.Fatal("../shared/report-schema.json changed: copy it to report/report-schema.json")
 	}
 }
 
@@ -73,6 +74,23 @@ func TestStreamedJSONEqualsEncodingJSON(t *testing.T) {
 		got.Reset()
 		if err := rep.CompactJSON(&got); err != nil || !bytes.Equal(got.Bytes(), compact) {
 			t.Errorf("%s: compact JSON differs (err %v):\n got %.300s\nwant %.300s", name, err, got.String(), compact)
+		}
+	}
+}
+
+// The people counts the schema requires come from the schema itself, so the
+// report names no provider of its own: every report carries them, 0 when off.
+func TestTheSchemaSaysWhichPeopleCountsEveryReportCarries(t *testing.T) {
+	if len(requiredPeople) == 0 {
+		t.Fatal("no <provider>_people key found required in the embedded schema")
+	}
+	raw, err := json.Marshal(Counts{People: map[string]int{}, Linked: map[string]int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range requiredPeople {
+		if !strings.Contains(string(raw), `"`+p+`_people":0`) {
+			t.Errorf("counts of a run without %s: %s", p, raw)
 		}
 	}
 }

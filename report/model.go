@@ -53,7 +53,7 @@ type Run struct {
 type Counts struct {
 	SalesforceUsers int
 	// People read per provider; in JSON "<provider>_people", where the schema
-	// requires ringcentral_people and aircall_people (0 when off).
+	// requires some providers' counts (Report.RequiredPeople; 0 when off).
 	People    map[string]int
 	Linked    map[string]int
 	Changes   int
@@ -135,7 +135,7 @@ type Conflict struct {
 	SalesforceUserIDs []string   `json:"salesforce_user_ids"`
 	Detail            string     `json:"detail,omitempty"`
 	FirstSeen         *time.Time `json:"first_seen,omitempty"`
-	// ProviderTitle is the provider as people write it ("RingCentral"), for
+	// ProviderTitle is the provider as people write it (its Info.Title), for
 	// the suggested fix; "" shows the provider's key.
 	ProviderTitle string `json:"-"`
 	// The records involved, so that a reader need not look ids up.

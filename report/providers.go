@@ -20,7 +20,7 @@ func (ps providers) info(p string) (provider.Info, bool) {
 	return provider.Lookup(ps, match.Provider(p))
 }
 
-// title is a provider as people write it: "RingCentral".
+// title is a provider as people write it (its Info.Title).
 func (ps providers) title(p string) string {
 	if i, ok := ps.info(p); ok {
 		return i.Title

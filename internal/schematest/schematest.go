@@ -15,7 +15,7 @@ import (
 // SchemaPath is the repository's copy of ../shared/report-schema.json.
 func SchemaPath() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "report", "testdata", "report-schema.json")
+	return filepath.Join(filepath.Dir(file), "..", "..", "report", "report-schema.json")
 }
 
 // Compile loads the report schema with format assertions on.
