@@ -87,7 +87,7 @@ Examples:
 		fmt.Fprintln(stdout, "voiceid sync --new:", err)
 		return nil
 	case rep != nil && o.New && len(rep.Changes) == 0 && len(rep.Conflicts) == 0 && err == nil:
-		fmt.Fprintf(stdout, "voiceid sync --new: run %d: nothing new to link (%d deferred to the complete run)\n", rep.Run.ID, rep.Counts.Deferred)
+		// nothing to review: the log's one "run finished" line says how it went
 	case rep != nil:
 		rep.Text(stdout, report.TextOptions{Location: cfg.Location(), Limit: 20})
 	}

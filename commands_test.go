@@ -424,3 +424,36 @@ func TestDamagedStateFileExits1WithTheFix(t *testing.T) {
 		}
 	}
 }
+
+// sync --new at the command line: refused before a complete run (exit 2),
+// one line when nothing is new, skipped (exit 0) while another run holds the
+// lock, and never together with --backfill.
+func TestSyncNewAtTheCommandLine(t *testing.T) {
+	sb, cfg := startTestSandbox(t, 120, 8, "")
+	if code, out := cli(t, "sync", "--new", "--config", sb.ConfigPath); code != exitUsage || !strings.Contains(out, "complete run") {
+		t.Errorf("before a complete run: exit %d\n%s", code, out)
+	}
+	if code, out := cli(t, "sync", "--backfill", "--config", sb.ConfigPath); code != 0 {
+		t.Fatalf("the complete run: exit %d\n%s", code, out)
+	}
+	code, out := cli(t, "sync", "--new", "--config", sb.ConfigPath)
+	if code != 0 || strings.Count(strings.TrimSpace(out), "\n") != 0 || !strings.Contains(out, "run finished") || !strings.Contains(out, "new_people=0") {
+		t.Errorf("nothing new: exit %d, want one summary line:\n%s", code, out)
+	}
+	db, err := state.Open(cfg.State.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	release, err := db.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if code, out := cli(t, "sync", "--new", "--config", sb.ConfigPath); code != 0 || !strings.Contains(out, "skipped") {
+		t.Errorf("while another run holds the lock: exit %d\n%s", code, out)
+	}
+	if code, out := cli(t, "sync", "--new", "--backfill", "--config", sb.ConfigPath); code != exitUsage {
+		t.Errorf("--new --backfill: exit %d\n%s", code, out)
+	}
+}

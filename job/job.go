@@ -150,7 +150,10 @@ func (reportTargetError) Is(target error) bool { return target == ErrReportTarge
 // Run performs one run and returns its report. The report is also returned
 // with ErrAborted and ErrPartial; other errors mean the run failed.
 func Run(ctx context.Context, o Options) (*report.Report, error) {
-	log := o.logger()
+	log, summary := o.logger(), o.logger()
+	if o.New { // every quarter of an hour: the routine lines are debug, one line says how it went
+		log = slog.New(demoted{log.Handler()})
+	}
 	ctx = o.WithNetwork(ctx)
 	for _, path := range o.Reports { // found now, not after the writes
 		if err := report.CheckTarget(path); err != nil {
@@ -176,7 +179,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	defer release()
-	r := &run{Options: &o, db: db, log: log}
+	r := &run{Options: &o, db: db, log: log, summary: summary}
 	r.open()
 	if err := r.builds(); err != nil {
 		return nil, err
@@ -252,8 +255,12 @@ func (r *run) finish(err error) error {
 			err = werr
 		}
 	}
-	r.log.Info("run finished", "run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
-		"applied", rep.Counts.Applied, "failed", rep.Counts.Failed, "conflicts", rep.Counts.Conflicts)
+	args := []any{"run", rep.Run.ID, "status", rep.Run.Status, "changes", rep.Counts.Changes,
+		"applied", rep.Counts.Applied, "failed", rep.Counts.Failed, "conflicts", rep.Counts.Conflicts}
+	if r.New {
+		args = append(args, "lane", rep.Run.Lane, "new_people", r.fresh.Count(), "deferred", rep.Counts.Deferred)
+	}
+	r.summary.Info("run finished", args...)
 	return err
 }
 

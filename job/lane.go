@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"voiceid/match"
 	"voiceid/provider"
@@ -44,8 +45,9 @@ func (r *run) builds() error {
 // readProvider reads one provider. A complete run reads it in full and, for
 // a provider that can read only what is new, remembers what it read and
 // where to read on from. The fast lane reads such a provider only from
-// there, and adds what the complete run remembered: it returns who was read
-// now (nil for a provider read in full).
+// there, and adds what the complete run remembered (a record read again
+// replaces its remembered copy): it returns who is new since (nil for a
+// provider read in full).
 func (r *run) readProvider(ctx context.Context, p provider.Info) ([]match.Person, map[string]bool, error) {
 	d := r.dirs[p.Name]
 	inc, partial := d.(provider.Incremental)
@@ -61,14 +63,19 @@ func (r *run) readProvider(ctx context.Context, p provider.Info) ([]match.Person
 	if err != nil {
 		return nil, nil, err
 	}
-	fresh := make(map[string]bool, len(people))
+	read := make(map[string]bool, len(people))
 	for _, x := range people {
-		fresh[x.ID] = true
+		read[x.ID] = true
 	}
+	fresh := make(map[string]bool, len(people)) // new since the complete run: not those of its last second, read again
 	for _, x := range mem.People {
-		if !fresh[x.ID] {
+		if !read[x.ID] {
 			people = append(people, x)
 		}
+		delete(read, x.ID)
+	}
+	for id := range read {
+		fresh[id] = true
 	}
 	r.log.Info("read only what is new", "provider", p.Name, "new", len(fresh), "remembered", len(mem.People),
 		"since", mem.TakenAt.Format("2006-01-02 15:04"))
@@ -82,11 +89,28 @@ func (r *run) build(in match.Input) match.Plan {
 	}
 	np := match.BuildNew(in, r.fresh)
 	r.rep.Counts.Deferred = len(np.Deferred)
-	news := 0
-	for _, ids := range r.fresh {
-		news += len(ids)
-	}
-	r.log.Info("fast lane", "new_people", news, "fills", len(np.Changes), "deferred_to_the_complete_run", len(np.Deferred),
+	r.log.Info("fast lane", "new_people", r.fresh.Count(), "fills", len(np.Changes), "deferred_to_the_complete_run", len(np.Deferred),
 		"conflicts_about_new_people", len(np.Conflicts))
 	return np.Plan
 }
+
+// demoted passes a fast run's routine lines (Info) on as Debug: a run every
+// quarter of an hour says how it went in one line; warnings and errors stay.
+type demoted struct{ slog.Handler }
+
+func (d demoted) Enabled(ctx context.Context, l slog.Level) bool {
+	if l == slog.LevelInfo {
+		l = slog.LevelDebug
+	}
+	return d.Handler.Enabled(ctx, l)
+}
+
+func (d demoted) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo {
+		r.Level = slog.LevelDebug
+	}
+	return d.Handler.Handle(ctx, r)
+}
+
+func (d demoted) WithAttrs(as []slog.Attr) slog.Handler { return demoted{d.Handler.WithAttrs(as)} }
+func (d demoted) WithGroup(g string) slog.Handler       { return demoted{d.Handler.WithGroup(g)} }

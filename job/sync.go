@@ -18,12 +18,13 @@ import (
 // run is one job in progress: what it has opened and what it has learnt.
 type run struct {
 	*Options
-	db   *state.DB
-	rep  *report.Report
-	log  *slog.Logger
-	sf   *salesforce.Client
-	dirs map[match.Provider]provider.Directory
-	rows []state.Change // the changes as recorded, with what Salesforce answered
+	db      *state.DB
+	rep     *report.Report
+	log     *slog.Logger
+	summary *slog.Logger // the run's one closing line, also in the fast lane
+	sf      *salesforce.Client
+	dirs    map[match.Provider]provider.Directory
+	rows    []state.Change // the changes as recorded, with what Salesforce answered
 	// remembered are, in the fast lane, what the last complete run read of
 	// each provider that reads only what is new; fresh, who was read now.
 	remembered map[match.Provider]state.Remembered

@@ -3,10 +3,20 @@ package match
 import "strings"
 
 // Fresh says, for each provider the fast lane read only in part, which of
-// its people were read in this run: the others come from the last complete
-// run and may have changed since (a number moved, an email changed, a person
-// left). A provider that is not in Fresh was read in full.
+// its people are new: read in this run and not among those the last
+// complete run read. The others come from that run and may have changed
+// since (a number moved, an email changed, a person left). A provider that
+// is not in Fresh was read in full.
 type Fresh map[Provider]map[string]bool
+
+// Count is how many people were read now, over every provider read in part.
+func (f Fresh) Count() int {
+	n := 0
+	for _, ids := range f {
+		n += len(ids)
+	}
+	return n
+}
 
 // NewPlan is the fast lane's plan: what it writes, and what waits for the
 // complete run.
@@ -19,14 +29,14 @@ type NewPlan struct {
 
 // BuildNew plans the fast lane (sync --new): the full rules over everything
 // in holds (the people the last complete run read of a provider read in
-// part, together with those read now), of which it keeps only fills of
+// part, together with the new ones), of which it keeps only fills of
 // empty identifier fields, never a clear, an overwrite or a Phone. For a
-// provider read in part, a fill must link a person read now, by a pin or by
+// provider read in part, a fill must link a new person, by a pin or by
 // email (the directory holds each email once, and a remembered person's stale
 // email can only make a match look shared, never unique); a link by other
 // evidence waits for the complete run. Every change it keeps, a complete run
 // over the world as it now is plans too. Its conflicts are those that name
-// a person read now: the doubts about the new people.
+// a new person: the doubts about the new people.
 func BuildNew(in Input, fresh Fresh) NewPlan {
 	full := Build(in)
 	out := NewPlan{Plan: Plan{Links: full.Links, Unmatched: full.Unmatched}}

@@ -211,3 +211,14 @@ const (
 	SFConcurrentRequestsLong = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 	SFConcurrentLongTxn      = "ConcurrentPerOrgLongTxn Limit exceeded."
 )
+
+// Hire adds active users to the org: the company hiring people while voiceid
+// runs (not an API behaviour; tests and the demo's fourth act).
+func (s *SalesforceSim) Hire(users ...SFUser) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	for _, u := range users {
+		s.byID[u.ID] = len(s.users)
+		s.users = append(s.users, u.clone())
+	}
+}

@@ -431,3 +431,28 @@ func (s *Sim) getNumber(w http.ResponseWriter, r *http.Request) {
 	}
 	acError(w, http.StatusNotFound, "Not found", "Check the id of the requested resource")
 }
+
+// Hire adds a user, created now on the simulator's clock unless u says
+// when, and the numbers bought for them: the company hiring someone while
+// voiceid runs (not an API behaviour; tests and the demo's fourth act).
+func (s *Sim) Hire(u User, numbers ...Number) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.Now().UTC()
+	}
+	s.users = append(s.users, u)
+	sortByCreation(s.users, userCreated, func(u User) int64 { return u.ID })
+	s.userByID[u.ID] = u
+	for _, n := range numbers {
+		if n.CreatedAt.IsZero() {
+			n.CreatedAt = u.CreatedAt
+		}
+		s.numbers = append(s.numbers, n)
+		s.numByID[n.ID] = n
+		for _, id := range n.UserIDs {
+			s.userNums[id] = append(s.userNums[id], n)
+		}
+	}
+	sortByCreation(s.numbers, Number.created, func(n Number) int64 { return n.ID })
+}

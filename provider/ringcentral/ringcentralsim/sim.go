@@ -513,3 +513,11 @@ func (s *Sim) phoneNumbers(w http.ResponseWriter, r *http.Request) {
 	sandbox.WriteJSON(w, http.StatusOK, map[string]any{"uri": uri, "records": records,
 		"paging": pagingModel(page, per, len(list), len(records)), "navigation": nav})
 }
+
+// Hire adds an extension to the directory: the company hiring someone while
+// voiceid runs (not an API behaviour; tests and the demo's fourth act).
+func (s *Sim) Hire(e Entry) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.entries, s.listed = append(slices.Clone(s.entries), e), nil
+}

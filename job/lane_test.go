@@ -1,0 +1,108 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+
+	"voiceid/match"
+	"voiceid/provider/aircall/aircallsim"
+	"voiceid/provider/ringcentral/ringcentralsim"
+	"voiceid/sandbox"
+	"voiceid/state"
+)
+
+// hire is one new person in Salesforce, RingCentral and Aircall, with one email.
+func hire(sb *sandbox.Stack, id int, email string) (user string, rc string, ac string) {
+	user = fmt.Sprintf("005NEWHIRE%05dAAA", id) // 18 characters, as Salesforce's ids
+	sb.Salesforce.Hire(sandbox.SFUser{ID: user, Username: email + ".prod", FirstName: "New", LastName: "Hire", Email: email,
+		IsActive: true, UserType: "Standard", CountryCode: "US"})
+	rcID := int64(77000000 + id)
+	ringcentralsim.InStack(sb).Hire(ringcentralsim.Entry{ID: rcID, Type: "User", Status: "Enabled", FirstName: "New", LastName: "Hire",
+		Email: email, Extension: fmt.Sprint(9000 + id)})
+	acID := int64(990000 + id)
+	aircallsim.InStack(sb).Hire(aircallsim.User{ID: acID, Name: "New Hire", Email: email},
+		aircallsim.Number{ID: 8800000 + acID, Digits: fmt.Sprintf("+1 646-555-%04d", 177+id), Country: "US", UserIDs: []int64{acID}})
+	return user, itoa(rcID), itoa(acID)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A new hire who appears in Salesforce, RingCentral and Aircall after the
+// night's complete run is linked by the fast lane: both fields filled, with
+// Aircall read only from where the complete run left it (2 + 1 a hire calls).
+// A second fast run has nothing left to link.
+func TestTheFastLaneLinksANewHireAfterTheCompleteRun(t *testing.T) {
+	sb, o := stack(t, 600, 9)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatalf("the complete run: %v", err)
+	}
+	user, rc, ac := hire(sb, 0, "nina.newhire@example.com")
+	o.New, o.Backfill, o.Safety = true, false, Safety{MaxChanges: DefaultMaxChanges, MaxChangeRatio: DefaultMaxChangeRatio}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("the fast lane: %v %+v", err, rep.Changes)
+	}
+	if rep.Run.Lane != state.LaneNew || rep.Counts.Changes != 2 || rep.Counts.Applied != 2 {
+		t.Fatalf("lane %s, counts %+v: want the new hire's two fields filled", rep.Run.Lane, rep.Counts)
+	}
+	u, _ := sb.Salesforce.User(user)
+	if u.Identifiers["ringcentral"] != rc || u.Identifiers["aircall"] != ac {
+		t.Errorf("the new hire holds %v, want ringcentral %s and aircall %s", u.Identifiers, rc, ac)
+	}
+	if calls := rep.APICalls["aircall"]; calls > 2+1 {
+		t.Errorf("%d Aircall calls for one new hire, want at most 3", calls)
+	}
+	again, err := Run(context.Background(), o)
+	if err != nil || again.Counts.Changes != 0 {
+		t.Errorf("a second fast run: %v, %+v; want nothing left to link", err, again.Counts)
+	}
+}
+
+// Before any complete run the fast lane has nothing to build on: it refuses,
+// and says to run one.
+func TestTheFastLaneNeedsACompleteRunFirst(t *testing.T) {
+	_, o := stack(t, 120, 3)
+	o.New, o.Backfill = true, false
+	if _, err := Run(context.Background(), o); !errors.Is(err, ErrNoCompleteRun) {
+		t.Fatalf("the fast lane on a new state file: %v, want ErrNoCompleteRun", err)
+	}
+	db, _ := state.Open(o.StatePath)
+	defer db.Close()
+	if runs, _ := db.Runs(5); len(runs) != 0 {
+		t.Errorf("a refused fast run recorded %+v", runs)
+	}
+}
+
+// A new Aircall person whose email a remembered one also holds (it may have
+// changed since the complete run: the fast lane cannot know) is a doubt: no
+// write, and the duplicate_email conflict names the new person.
+func TestTheFastLaneWritesNothingOnADoubtAboutANewPerson(t *testing.T) {
+	sb, o := stack(t, 300, 4)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	acSim := aircallsim.InStack(sb)
+	taken := aircallsim.InOrg(sb.Org).Users[0].Email // a remembered person's email
+	acSim.Hire(aircallsim.User{ID: 990100, Name: "Echo", Email: taken})
+	o.New, o.Backfill = true, false
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Changes {
+		if c.Provider == "aircall" && c.New == "990100" {
+			t.Errorf("the fast lane wrote %+v on a doubtful email", c)
+		}
+	}
+	found := false
+	for _, c := range rep.Conflicts {
+		found = found || (c.Kind == string(match.DuplicateEmail) && c.Provider == "aircall" && slices.Contains(c.ProviderIDs, "990100"))
+	}
+	if !found {
+		t.Errorf("no duplicate_email conflict names the new person: %+v", rep.Conflicts)
+	}
+}
