@@ -19,9 +19,9 @@ import (
 )
 
 // Run generates an organisation of users Salesforce users and starts the
-// simulators for it in a temporary directory, then tells w about three runs:
-// a dry run (the review report), an applying run, and a re-run that plans
-// nothing. log gets the runs' log lines.
+// simulators for it in a temporary directory, then tells w about four runs:
+// a dry run (the review report), an applying run, a re-run that plans
+// nothing, and the fast lane linking a new hire. log gets the runs' log lines.
 func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 	dir, err := os.MkdirTemp("", "voiceid-demo-")
 	if err != nil {
@@ -43,6 +43,7 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 		o.DryRun, o.Backfill, o.Log = dry, !dry, log
 		return job.Run(ctx, o)
 	}
+
 	fmt.Fprintf(w, "voiceid demo: %s (simulated)\n\n", holds)
 	fmt.Fprintln(w, "== 1. Dry run: the review an administrator reads before anything is written ==")
 	dry, err := run(true)
@@ -54,14 +55,8 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 	fmt.Fprintln(w, "\n== 2. Applying run (the one-shot backfill) ==")
 	applied, err := run(false)
 	if applied != nil {
-		calls := []string{fmt.Sprintf("Salesforce %d", applied.APICalls["salesforce"])}
-		for _, p := range all.Infos() {
-			if n, ok := applied.APICalls[string(p.Name)]; ok {
-				calls = append(calls, fmt.Sprintf("%s %d", p.Title, n))
-			}
-		}
 		fmt.Fprintf(w, "run %d: %s; %d fields written, %d failed; API calls: %s\n",
-			applied.Run.ID, applied.Run.Status, applied.Counts.Applied, applied.Counts.Failed, strings.Join(calls, ", "))
+			applied.Run.ID, applied.Run.Status, applied.Counts.Applied, applied.Counts.Failed, callsOf(applied))
 	}
 	if err != nil {
 		return err
@@ -74,6 +69,35 @@ func Run(ctx context.Context, users int, w io.Writer, log *slog.Logger) error {
 	}
 	fmt.Fprintf(w, "run %d plans %d changes; %d conflicts still need a person (voiceid conflicts)\n",
 		again.Run.ID, again.Counts.Changes, again.Counts.Conflicts)
+	return fastLane(ctx, w, sb, cfg, log, callsOf(applied))
+}
+
+// fastLane is the fourth act: a new hire appears in Salesforce and the
+// providers after the complete runs, and sync --new links them at a small
+// share of a complete run's calls.
+func fastLane(ctx context.Context, w io.Writer, sb *sandbox.Stack, cfg *config.Config, log *slog.Logger, complete string) error {
+	fmt.Fprintln(w, "\n== 4. The fast lane (sync --new): a new hire on their first day ==")
+	hire := sandbox.NewHire(1)
+	user, ids := sb.Hire(hire)
+	var where []string
+	for _, p := range all.Infos() {
+		if id, ok := ids[string(p.Name)]; ok {
+			where = append(where, fmt.Sprintf("%s %s", p.Title, id))
+		}
+	}
+	fmt.Fprintf(w, "%s %s <%s> joins Salesforce (%s) and %s\n", hire.First, hire.Last, hire.Email, user, strings.Join(where, ", "))
+	o := cfg.Job()
+	o.New, o.Log = true, log
+	rep, err := job.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	var linked []string
+	for _, c := range rep.Changes {
+		linked = append(linked, fmt.Sprintf("%s = %s (%s)", c.FieldLabel, c.New, c.Rule))
+	}
+	fmt.Fprintf(w, "run %d (lane %s): %d fields written: %s\n", rep.Run.ID, rep.Run.Lane, rep.Counts.Applied, strings.Join(linked, "; "))
+	fmt.Fprintf(w, "API calls: %s; a complete run: %s\n", callsOf(rep), complete)
 	return nil
 }
 
@@ -90,4 +114,15 @@ func generate(users int) (*sandbox.Org, string) {
 		holds = append(holds, sim.Count(org))
 	}
 	return org, strings.Join(holds, ", ")
+}
+
+// callsOf says a run's API calls, Salesforce's then each provider's.
+func callsOf(rep *report.Report) string {
+	out := []string{fmt.Sprintf("Salesforce %d", rep.APICalls["salesforce"])}
+	for _, p := range all.Infos() {
+		if n, ok := rep.APICalls[string(p.Name)]; ok {
+			out = append(out, fmt.Sprintf("%s %d", p.Title, n))
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -29,6 +29,10 @@ type Simulator struct {
 	// Audit, when set, says what a complete read of org did that the strict
 	// simulator holds against it (the bench stops on it).
 	Audit func(sim Sim, org *Org) error
+	// Hire, when set, adds p to the running simulator as a user created now,
+	// with a line of their own, and returns their id: the company hiring
+	// someone after the complete run (the fast lane's demo, tests, bench).
+	Hire func(sim Sim, p Person) string
 }
 
 // Share is how much of a generated company a provider holds.

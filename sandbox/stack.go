@@ -122,3 +122,28 @@ func authLines(opts Options) string {
 	}
 	return `auth = "jwt"`
 }
+
+// NewHire is the k-th person hired after an org was generated: a name, an
+// email at Domain and numbers no generated person holds.
+func NewHire(k int) Person {
+	p := Person{Index: 1_000_000 + k, First: "Nova", Last: fmt.Sprintf("Hire%d", k), Email: fmt.Sprintf("nova.hire%d@%s", k, Domain),
+		Country: "US", Extension: fmt.Sprint(700000 + k)}
+	p.E164, p.Display = USNumber(20_000_000 + k)
+	return p
+}
+
+// Hire adds p to Salesforce and to every running simulator that can hire: a
+// new hire on the company's first day. It returns the Salesforce user's id
+// and each provider's id for them.
+func (s *Stack) Hire(p Person) (user string, ids map[string]string) {
+	user = fmt.Sprintf("005NH%010dAAA", p.Index)
+	s.Salesforce.Hire(SFUser{ID: user, Username: p.Email + ".prod", FirstName: p.First, LastName: p.Last, Email: p.Email,
+		IsActive: true, UserType: "Standard", CountryCode: p.Country})
+	ids = map[string]string{}
+	for _, sim := range s.Org.Simulators {
+		if running := s.sims[sim.Name]; running != nil && sim.Hire != nil {
+			ids[sim.Name] = sim.Hire(running, p)
+		}
+	}
+	return user, ids
+}

@@ -6,6 +6,7 @@ package aircallsim
 
 import (
 	"fmt"
+	"strconv"
 
 	"voiceid/sandbox"
 )
@@ -52,6 +53,13 @@ func Simulator() sandbox.Simulator {
 			return fmt.Sprintf("Aircall %.0f min (%d calls/min)", float64(calls)/DefaultBudget, DefaultBudget)
 		},
 		Audit: audit,
+		Hire: func(sim sandbox.Sim, p sandbox.Person) string {
+			id := int64(90_000_000 + p.Index)
+			line, _ := sandbox.USNumber(30_000_000 + p.Index)
+			sim.(*Sim).Hire(User{ID: id, Name: p.First + " " + p.Last, Email: p.Email, TimeZone: "America/New_York", Language: "en-US"},
+				Number{ID: 80_000_000 + id, Name: p.First + "'s line", Digits: line, Country: p.Country, UserIDs: []int64{id}})
+			return strconv.FormatInt(id, 10)
+		},
 	}
 }
 

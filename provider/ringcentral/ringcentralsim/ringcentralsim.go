@@ -6,6 +6,7 @@ package ringcentralsim
 
 import (
 	"fmt"
+	"strconv"
 
 	"voiceid/sandbox"
 )
@@ -44,6 +45,12 @@ func Simulator() sandbox.Simulator {
 		MinCalls: minCalls,
 		Budget: func(calls int) string {
 			return fmt.Sprintf("RingCentral %.0f min (Medium group, %d calls/min)", float64(calls)/mediumPerMinute, mediumPerMinute)
+		},
+		Hire: func(sim sandbox.Sim, p sandbox.Person) string {
+			id := int64(63_000_000_000 + p.Index)
+			sim.(*Sim).Hire(Entry{ID: id, Type: "User", Status: "Enabled", FirstName: p.First, LastName: p.Last, Email: p.Email,
+				Extension: p.Extension, Site: "HQ", Numbers: []Number{{ID: 90_000_000 + int64(p.Index), Number: p.E164, UsageType: "DirectNumber"}}})
+			return strconv.FormatInt(id, 10)
 		},
 	}
 }
