@@ -236,19 +236,22 @@ func newest(users []acUser) int64 {
 // newest user it read. PeopleSince reads on from it.
 func (c *Reader) Mark() string { return strconv.FormatInt(c.mark, 10) }
 
-// PeopleSince reads the users created from mark's second on (the users list
+// PeopleSince reads the users created after mark's second (the users list
 // with from, ordered by creation) and each one's numbers with one read of its
 // own: 1 + 1 a user calls, where a complete read lists every user and number.
-// A user created in mark's second is read again: its record is fresh too.
+// from is asked from mark's second, whether Aircall's bound includes its own
+// second or not (UNCONFIRMED), and the users of that second are left out: the
+// complete read saw them (one created in that very second after it read
+// waits for the next complete run).
 func (c *Reader) PeopleSince(ctx context.Context, mark string) ([]match.Person, error) {
 	since, err := strconv.ParseInt(mark, 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("aircall: the mark of the last complete run %q is not a time: run a complete sync", mark)
 	}
-	q := url.Values{"order": {"asc"}, "from": {strconv.FormatInt(since-1, 10)}}
+	q := url.Values{"order": {"asc"}, "from": {mark}}
 	users, err := listFrom[acUser](ctx, c, "/v2/users", "users", q, nil)
 	if s := httpx.StatusOf(err); s == http.StatusNotFound || s == http.StatusGone {
-		users, err = listFrom[acUser](ctx, c, "/v1/users", "users", url.Values{"order": {"asc"}, "from": q["from"]}, nil)
+		users, err = listFrom[acUser](ctx, c, "/v1/users", "users", url.Values{"order": {"asc"}, "from": {mark}}, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -256,6 +259,9 @@ func (c *Reader) PeopleSince(ctx context.Context, mark string) ([]match.Person, 
 	c.mark = max(since, newest(users))
 	out := make([]match.Person, 0, len(users))
 	for _, u := range users {
+		if s, ok := createdSecond(u); ok && s <= since {
+			continue
+		}
 		digits, err := c.numbersOf(ctx, u)
 		if err != nil {
 			return nil, err
