@@ -21,16 +21,71 @@ type Remembered struct {
 
 // RememberPeople keeps the people a complete run read of a provider, with
 // the provider's mark, for the fast lane (sync --new), replacing what an
-// earlier run kept.
+// earlier run kept. They are written one row at a time into the gzip stream:
+// at 20,000 people a whole JSON document would double the run's peak heap.
 func (s *DB) RememberPeople(p match.Provider, mark string, people []match.Person) (err error) {
 	defer func() { err = s.written(err) }()
-	data, err := compress(func(w io.Writer) error { return json.NewEncoder(w).Encode(people) })
+	data, err := compress(func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		io.WriteString(w, "[")
+		for i := range people {
+			if i > 0 {
+				io.WriteString(w, ",")
+			}
+			if err := enc.Encode(rowOf(&people[i])); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, "]")
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	_, err = s.db.Exec("INSERT OR REPLACE INTO people_snapshot (provider, taken_at, mark, data) VALUES (?, ?, ?, ?)",
 		string(p), ts(s.Now()), mark, data)
 	return err
+}
+
+// personRow is a remembered person as one JSON array (no field names):
+// id, eligible, owner, state, name, email, further emails, extension, numbers.
+type personRow struct {
+	ID        string
+	Eligible  bool
+	Owner     match.Owner
+	State     string
+	Name      string
+	Email     string
+	Emails    []string
+	Extension string
+	Numbers   []numberRow
+}
+
+// numberRow is a number as [raw, direct].
+type numberRow struct {
+	Raw    string
+	Direct bool
+}
+
+func (r personRow) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{r.ID, r.Eligible, r.Owner, r.State, r.Name, r.Email, r.Emails, r.Extension, r.Numbers})
+}
+
+func (r *personRow) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &[]any{&r.ID, &r.Eligible, &r.Owner, &r.State, &r.Name, &r.Email, &r.Emails, &r.Extension, &r.Numbers})
+}
+
+func (n numberRow) MarshalJSON() ([]byte, error) { return json.Marshal([]any{n.Raw, n.Direct}) }
+
+func (n *numberRow) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &[]any{&n.Raw, &n.Direct}) }
+
+func rowOf(p *match.Person) personRow {
+	r := personRow{ID: p.ID, Eligible: p.Eligible, Owner: p.Owner, State: p.State, Name: p.Name, Email: p.Email,
+		Emails: p.Emails, Extension: p.Extension}
+	for _, n := range p.Numbers {
+		r.Numbers = append(r.Numbers, numberRow{n.Raw, n.Direct})
+	}
+	return r
 }
 
 // RememberedPeople reads what RememberPeople kept of a provider; ok is false
@@ -48,8 +103,17 @@ func (s *DB) RememberedPeople(p match.Provider) (r Remembered, ok bool, err erro
 	if data, err = inflate(data); err != nil {
 		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
 	}
-	if err := json.Unmarshal(data, &r.People); err != nil {
+	var rows []personRow
+	if err := json.Unmarshal(data, &rows); err != nil {
 		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
+	}
+	r.People = make([]match.Person, len(rows))
+	for i, x := range rows {
+		r.People[i] = match.Person{Provider: p, ID: x.ID, Eligible: x.Eligible, Owner: x.Owner, State: x.State, Name: x.Name,
+			Email: x.Email, Emails: x.Emails, Extension: x.Extension}
+		for _, n := range x.Numbers {
+			r.People[i].Numbers = append(r.People[i].Numbers, match.Number{Raw: n.Raw, Direct: n.Direct})
+		}
 	}
 	r.TakenAt = parseTS(taken)
 	return r, true, nil

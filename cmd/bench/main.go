@@ -123,14 +123,16 @@ func printSize(rs []result) {
 	stat("applying run peak RSS", "MiB", func(r result) float64 { return r.rssMiB })
 	stat("re-run", "s", func(r result) float64 { return r.rerunWall.Seconds() })
 	stat("re-run peak RSS", "MiB", func(r result) float64 { return r.rerunRSSMiB })
-	stat(fmt.Sprintf("fast lane after %d hires", hires), "s", func(r result) float64 { return r.fastWall.Seconds() })
-	stat("fast lane peak RSS", "MiB", func(r result) float64 { return r.fastRSSMiB })
-	stat("fast lane / applying run wall time", "", func(r result) float64 { return r.fastWall.Seconds() / r.wall.Seconds() })
-	var fast []string
-	for _, api := range apis {
-		fast = append(fast, fmt.Sprintf("%s %d", api, rs[0].fastCalls[api]))
+	if hires > 0 {
+		stat(fmt.Sprintf("fast lane after %d hires", hires), "s", func(r result) float64 { return r.fastWall.Seconds() })
+		stat("fast lane peak RSS", "MiB", func(r result) float64 { return r.fastRSSMiB })
+		stat("fast lane / applying run wall time", "", func(r result) float64 { return r.fastWall.Seconds() / r.wall.Seconds() })
+		var fast []string
+		for _, api := range apis {
+			fast = append(fast, fmt.Sprintf("%s %d", api, rs[0].fastCalls[api]))
+		}
+		fmt.Printf("fast lane calls (first run): %s; %d fields filled\n", strings.Join(fast, ", "), rs[0].fastFills)
 	}
-	fmt.Printf("fast lane calls (first run): %s; %d fields filled\n", strings.Join(fast, ", "), rs[0].fastFills)
 	var budgets []string // a real account: the calls at voiceid's default budget (the stack runs a raised one)
 	for _, s := range sims {
 		budgets = append(budgets, s.Budget(rs[0].calls[s.Name]))
@@ -177,7 +179,9 @@ func measure(bin, dir string, n int) result {
 	if again.Counts.Changes != 0 || res.rerunWrites != 0 {
 		check(fmt.Errorf("the re-run planned %d changes and sent %d writes, want none", again.Counts.Changes, res.rerunWrites))
 	}
-	fastLane(bin, dir, stack, &res)
+	if hires > 0 {
+		fastLane(bin, dir, stack, &res)
+	}
 	return res
 }
 
