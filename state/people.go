@@ -77,7 +77,9 @@ func (r *personRow) UnmarshalJSON(b []byte) error {
 
 func (n numberRow) MarshalJSON() ([]byte, error) { return json.Marshal([]any{n.Raw, n.Direct}) }
 
-func (n *numberRow) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &[]any{&n.Raw, &n.Direct}) }
+func (n *numberRow) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &[]any{&n.Raw, &n.Direct})
+}
 
 func rowOf(p *match.Person) personRow {
 	r := personRow{ID: p.ID, Eligible: p.Eligible, Owner: p.Owner, State: p.State, Name: p.Name, Email: p.Email,
