@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"voiceid/match"
 	"voiceid/provider"
@@ -80,6 +81,84 @@ func (r *run) readProvider(ctx context.Context, p provider.Info) ([]match.Person
 	r.log.Info("read only what is new", "provider", p.Name, "new", len(fresh), "remembered", len(mem.People),
 		"since", mem.TakenAt.Format("2006-01-02 15:04"))
 	return people, fresh, nil
+}
+
+// changedMargin is how far before the complete run's read of the users the
+// fast lane reads changed users from: a change committed just after that read
+// began may carry an earlier SystemModstamp (stamped when its transaction
+// started), and Salesforce's servers' clocks may differ a little.
+const changedMargin = 15 * time.Minute
+
+// readUsers reads the Salesforce users. A complete run reads them all and
+// remembers them, with when Salesforce began answering. The fast lane reads
+// only the users whose records changed since then (less changedMargin), over
+// the ones remembered, when they were read the same way (same org, instance
+// and fields); otherwise it reads them all too.
+func (r *run) readUsers(ctx context.Context) ([]match.User, error) {
+	if r.New {
+		users, ok, err := r.changedUsers(ctx)
+		if ok || err != nil {
+			return users, err
+		}
+	}
+	read, err := r.sf.ReadUsers(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.log.Info("read Salesforce users", "count", len(read.Users))
+	if !r.New && !read.At.IsZero() { // an answer without a Date: nothing a fast run could read on from
+		err = r.db.RememberSalesforce(read.At, read.Source, read.Users)
+	}
+	return read.Users, err
+}
+
+// changedUsers is the fast lane's read of the users: the remembered ones,
+// with those changed since read again; ok is false when nothing remembered
+// fits (then every user is read).
+func (r *run) changedUsers(ctx context.Context) (users []match.User, ok bool, err error) {
+	mem, ok, err := r.db.RememberedSalesforce()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	source, err := r.sf.UserSource(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if source != mem.Source {
+		r.log.Info("reading every Salesforce user: the remembered ones were read another way", "then", mem.Source, "now", source)
+		return nil, false, nil
+	}
+	since := mem.ReadAt.Add(-changedMargin)
+	changed, gone, err := r.sf.UsersChangedSince(ctx, since)
+	if err != nil {
+		return nil, false, err
+	}
+	at := make(map[string]int, len(changed)+len(gone))
+	for i, u := range changed {
+		at[u.ID] = i
+	}
+	for _, id := range gone {
+		at[id] = -1
+	}
+	users = mem.Users[:0] // the remembered users are this run's own: replaced in place
+	for _, u := range mem.Users {
+		i, seen := at[u.ID]
+		switch {
+		case !seen:
+			users = append(users, u)
+		case i >= 0:
+			users = append(users, changed[i])
+			delete(at, u.ID)
+		}
+	}
+	for _, u := range changed {
+		if _, waiting := at[u.ID]; waiting { // not replaced above: a user new since
+			users = append(users, u)
+		}
+	}
+	r.log.Info("read only the Salesforce users changed since the complete run", "changed", len(changed), "no_longer_read", len(gone),
+		"remembered", len(mem.Users), "since", since.UTC().Format(time.RFC3339))
+	return users, true, nil
 }
 
 // build plans: the full rules, or in the fast lane only what they keep of them.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"voiceid/match"
 	"voiceid/provider/aircall/aircallsim"
@@ -105,4 +106,97 @@ func TestTheFastLaneWritesNothingOnADoubtAboutANewPerson(t *testing.T) {
 	if !found {
 		t.Errorf("no duplicate_email conflict names the new person: %+v", rep.Conflicts)
 	}
+}
+
+// The fast lane reads only the Salesforce users changed since the complete
+// run read them (SystemModstamp), over the ones it remembered: one query page
+// where the complete run read three. What changed in Salesforce since is
+// seen, never the remembered copy: a field an administrator filled by hand
+// is not overwritten, and a user deactivated since is not linked.
+func TestTheFastLaneReadsTheSalesforceUsersChangedSinceTheCompleteRun(t *testing.T) {
+	sb, o := stack(t, 4500, 11)
+	uma := sandbox.SFUser{ID: "005LATESTART01UMAA", Username: "uma.late@example.com.prod", FirstName: "Uma", LastName: "Late",
+		Email: "uma.late@example.com", IsActive: true, UserType: "Standard", CountryCode: "US"}
+	vic := sandbox.SFUser{ID: "005LATESTART02VICA", Username: "vic.late@example.com.prod", FirstName: "Vic", LastName: "Late",
+		Email: "vic.late@example.com", IsActive: true, UserType: "Standard", CountryCode: "US"}
+	sb.Salesforce.Hire(uma, vic) // in Salesforce only, until after the complete run
+	query := "/services/data/v" + sandbox.StackAPIVersion + "/query"
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	// The complete run's writes came after its read: a fast run would read
+	// those users again. The next night's run, which writes nothing, is the
+	// one the fast lane builds on.
+	sb.Salesforce.Advance(24 * time.Hour)
+	before := sb.Salesforce.Requests(query)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	completePages := sb.Salesforce.Requests(query) - before
+	sb.Salesforce.Advance(4 * time.Hour) // the fast run, later that day
+
+	sb.Salesforce.Edit(uma.ID, func(u *sandbox.SFUser) { u.SetIdentifier("aircall", "424242") }) // by hand, since
+	sb.Salesforce.Edit(vic.ID, func(u *sandbox.SFUser) { u.IsActive = false })
+	aircallsim.InStack(sb).Hire(aircallsim.User{ID: 990200, Name: "Uma Late", Email: uma.Email})
+	ringcentralsim.InStack(sb).Hire(ringcentralsim.Entry{ID: 77000200, Type: "User", Status: "Enabled", FirstName: "Vic", LastName: "Late",
+		Email: vic.Email, Extension: "9200"})
+	user, rc, ac := hire(sb, 1, "nina.newhire@example.com")
+
+	o.New, o.Backfill, o.Safety = true, false, Safety{MaxChanges: DefaultMaxChanges, MaxChangeRatio: DefaultMaxChangeRatio}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := sb.Salesforce.Requests(query) - before - completePages; completePages < 3 || pages != 1 {
+		t.Errorf("the complete run read %d query pages, the fast lane %d: want 3 or more, then 1", completePages, pages)
+	}
+	if got, _ := sb.Salesforce.User(uma.ID); got.Identifiers["aircall"] != "424242" {
+		t.Errorf("the field filled by hand since the complete run holds %q, want 424242 kept", got.Identifiers["aircall"])
+	}
+	for _, c := range rep.Changes {
+		if c.SalesforceUserID == uma.ID || c.SalesforceUserID == vic.ID {
+			t.Errorf("the fast lane planned %+v on a user changed since the complete run", c)
+		}
+	}
+	if got, _ := sb.Salesforce.User(user); got.Identifiers["ringcentral"] != rc || got.Identifiers["aircall"] != ac {
+		t.Errorf("the new hire holds %v, want ringcentral %s and aircall %s", got.Identifiers, rc, ac)
+	}
+	if rep.Counts.SalesforceUsers != len(activeStandard(sb)) {
+		t.Errorf("the fast lane counted %d Salesforce users, want %d: every user a complete run would read now", rep.Counts.SalesforceUsers, len(activeStandard(sb)))
+	}
+}
+
+// When the users were read another way than the fast lane would read them
+// now (here: an identifier field fewer), the remembered ones are not built
+// on: every user is read.
+func TestTheFastLaneReadsEveryUserWhenTheRememberedOnesWereReadAnotherWay(t *testing.T) {
+	sb, o := stack(t, 4500, 12)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	query := "/services/data/v" + sandbox.StackAPIVersion + "/query"
+	before := sb.Salesforce.Requests(query)
+	o.New, o.Backfill = true, false
+	o.Providers = o.Providers[1:] // Aircall only: the RingCentral field is no longer selected
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := sb.Salesforce.Requests(query) - before; pages < 3 {
+		t.Errorf("the fast lane read %d query pages, want every user (3 or more)", pages)
+	}
+	if rep.Counts.SalesforceUsers != len(activeStandard(sb)) {
+		t.Errorf("counted %d Salesforce users, want %d", rep.Counts.SalesforceUsers, len(activeStandard(sb)))
+	}
+}
+
+// activeStandard are the users a run reads, as the simulator holds them now.
+func activeStandard(sb *sandbox.Stack) []sandbox.SFUser {
+	var out []sandbox.SFUser
+	for _, u := range sb.Salesforce.Users() {
+		if u.IsActive && u.UserType == "Standard" {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -129,11 +129,10 @@ func (r *run) read(ctx context.Context) (sources, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		src.users, err = r.sf.Users(gctx, nil)
-		if err != nil {
+		src.users, err = r.readUsers(gctx)
+		if err != nil || r.New { // the fast lane leaves the list pin and conflicts name users by to the complete run
 			return err
 		}
-		r.log.Info("read Salesforce users", "count", len(src.users))
 		return r.rememberUsers(src.users) // while the directories are still being read
 	})
 	fresh := make([]map[string]bool, len(r.Providers))

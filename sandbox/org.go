@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // SFUser is one record of the simulated Salesforce User object.
@@ -22,6 +23,10 @@ type SFUser struct {
 	Country     string
 	IsActive    bool
 	UserType    string
+	// SystemModstamp is when the record last changed (salesforce.md §5b): the
+	// simulator stamps every write it accepts, and Hire and Edit; a record
+	// loaded without one is stamped a month before the simulator started.
+	SystemModstamp time.Time
 	// Identifiers are the values of the providers' identifier fields, by
 	// provider (Field.Provider); a field left empty has none.
 	Identifiers map[string]string
@@ -39,12 +44,14 @@ func (u *SFUser) SetIdentifier(provider, value string) {
 	u.Identifiers[provider] = value
 }
 
-// Equal reports whether u and v are the same record with the same values.
+// Equal reports whether u and v are the same record with the same values;
+// when each last changed (SystemModstamp) is not a value.
 func (u SFUser) Equal(v SFUser) bool {
 	if !maps.Equal(u.Identifiers, v.Identifiers) {
 		return false
 	}
 	u.Identifiers, v.Identifiers = nil, nil
+	u.SystemModstamp, v.SystemModstamp = time.Time{}, time.Time{}
 	return reflect.DeepEqual(u, v)
 }
 

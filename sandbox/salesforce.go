@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,6 +97,7 @@ type SalesforceSim struct {
 	// JobsPerPage is how many jobs one Get All Jobs page holds (default 1000).
 	JobsPerPage int
 
+	ahead   atomic.Int64 // Advance's total, in nanoseconds
 	tokens  map[string]bool
 	cursors map[string]cursor
 	writes  []Write
@@ -142,17 +144,52 @@ func NewSalesforce(users []SFUser, creds SFCredentials, fields []Field) *Salesfo
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}", s.authed(s.getJob))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/successfulResults", s.authed(s.jobResults(true)))
 	mux.HandleFunc("GET /services/data/{v}/jobs/ingest/{job}/failedResults", s.authed(s.jobResults(false)))
-	s.Start(mux)
+	s.Start(s.dated(mux))
 	return s
 }
 
 func (s *SalesforceSim) setUsers(users []SFUser) {
 	s.users = make([]SFUser, len(users))
 	clear(s.byID)
+	before := s.clock().Add(-30 * 24 * time.Hour)
 	for i, u := range users {
 		s.users[i] = u.clone()
+		if u.SystemModstamp.IsZero() {
+			s.users[i].SystemModstamp = before
+		}
 		s.byID[u.ID] = i
 	}
+}
+
+// Edit changes a user as an administrator or an automated process would in
+// Salesforce's own pages (not an API behaviour: tests change the org
+// between two runs); the record's SystemModstamp becomes now.
+func (s *SalesforceSim) Edit(id string, change func(u *SFUser)) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	i, ok := s.byID[id]
+	if !ok {
+		panic("sandbox: Edit of a user the org does not have: " + id)
+	}
+	change(&s.users[i])
+	s.users[i].SystemModstamp = s.clock()
+}
+
+// Advance moves the org's clock ahead by d, as if that much time had passed:
+// records changed from now on are stamped later, and answers are dated
+// later. Sign-in keeps Now (the client's and the server's clocks agree).
+func (s *SalesforceSim) Advance(d time.Duration) { s.ahead.Add(int64(d)) }
+
+// clock is the org's time: Now, plus what Advance added.
+func (s *SalesforceSim) clock() time.Time { return s.Now().Add(time.Duration(s.ahead.Load())) }
+
+// dated answers with a Date header from the simulator's clock, the clock
+// SystemModstamp is stamped with; net/http would send the machine's.
+func (s *SalesforceSim) dated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Users returns a copy of the org's users as they are now.
@@ -219,6 +256,8 @@ func (s *SalesforceSim) Hire(users ...SFUser) {
 	defer s.Mu.Unlock()
 	for _, u := range users {
 		s.byID[u.ID] = len(s.users)
-		s.users = append(s.users, u.clone())
+		u = u.clone()
+		u.SystemModstamp = s.clock()
+		s.users = append(s.users, u)
 	}
 }

@@ -41,7 +41,7 @@ func (s *SalesforceSim) createJob(w http.ResponseWriter, r *http.Request) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.nextCur++
-	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open", created: s.Now()}
+	j := &ingestJob{ID: fmt.Sprintf("750SIM%09dAAA", s.nextCur), State: "Open", created: s.clock()}
 	if s.jobs == nil {
 		s.jobs = map[string]*ingestJob{}
 	}

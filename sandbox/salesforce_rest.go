@@ -136,6 +136,8 @@ func (u SFUser) get(field string) (any, bool) {
 		return u.IsActive, true
 	case "UserType":
 		return u.UserType, true
+	case "SystemModstamp":
+		return u.SystemModstamp, true
 	}
 	return nil, false
 }
@@ -228,6 +230,7 @@ func (s *SalesforceSim) commit(id string, vals map[string]*string) {
 		s.set(u, f, val)
 		s.writes = append(s.writes, Write{UserID: id, Field: f, Value: val})
 	}
+	u.SystemModstamp = s.clock()
 }
 
 func (s *SalesforceSim) update(w http.ResponseWriter, r *http.Request) {

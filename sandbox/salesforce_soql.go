@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -82,7 +84,11 @@ func appendRow[T sobject](rows []map[string]any, q soql, version string, rec T) 
 	id, _ := rec.get("Id")
 	row := map[string]any{"attributes": map[string]any{"type": q.object, "url": fmt.Sprintf("/services/data/%s/sobjects/%s/%s", version, q.object, id)}}
 	for _, f := range q.fields {
-		row[f], _ = rec.get(f)
+		v, _ := rec.get(f)
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(sfDateTime)
+		}
+		row[f] = v
 	}
 	return append(rows, row)
 }
@@ -140,8 +146,13 @@ func (s *SalesforceSim) queryMore(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r.PathValue("v"), c)
 }
 
+// sfDateTime is how the REST API writes a dateTime field's value
+// (salesforce.md §5b).
+const sfDateTime = "2006-01-02T15:04:05.000-0700"
+
 // soql is the subset of SOQL the simulator understands:
-// SELECT f1, f2 | COUNT() FROM Obj [WHERE f = lit | f LIKE 'pattern' [AND ...]] [ORDER BY f]
+// SELECT f1, f2 | COUNT() FROM Obj [WHERE f = lit | f LIKE 'pattern' | f >= dateTime [AND ...]] [ORDER BY f]
+// A dateTime literal is not quoted: 2026-12-04T02:15:00Z (salesforce.md §5b).
 type soql struct {
 	fields []string
 	count  bool // SELECT COUNT()
@@ -151,7 +162,8 @@ type soql struct {
 
 type cond struct {
 	field string
-	value any            // string, bool or nil
+	op    string         // "=", or a comparison of a dateTime: ">", ">=", "<", "<="
+	value any            // string, bool, time.Time or nil
 	like  *regexp.Regexp // LIKE value: % any run, _ one character, case-insensitive
 }
 
@@ -167,15 +179,38 @@ func (q soql) whereFields() []string {
 func matches[T sobject](q soql, rec T) bool {
 	for _, c := range q.where {
 		v, _ := rec.get(c.field)
-		if c.like != nil {
+		switch at, isTime := c.value.(time.Time); {
+		case c.like != nil:
 			if str, ok := v.(string); !ok || !c.like.MatchString(str) {
 				return false
 			}
-		} else if v != c.value {
+		case isTime:
+			t, ok := v.(time.Time)
+			if !ok || !compare(t.Compare(at), c.op) {
+				return false
+			}
+		case v != c.value:
 			return false
 		}
 	}
 	return true
+}
+
+// compare tells whether a comparison's outcome (-1, 0, 1) meets op.
+func compare(cmp int, op string) bool {
+	switch op {
+	case "=":
+		return cmp == 0
+	case ">":
+		return cmp > 0
+	case ">=":
+		return cmp >= 0
+	case "<":
+		return cmp < 0
+	case "<=":
+		return cmp <= 0
+	}
+	return false
 }
 
 // likeRE is a LIKE pattern as a regular expression. LIKE is case-insensitive
@@ -272,11 +307,22 @@ func (q *soql) parseFields(next func() string) error {
 // parseCond reads one "field op literal" of a WHERE clause.
 func parseCond(f, op, lit string) (cond, error) {
 	like := strings.EqualFold(op, "LIKE")
-	if !isIdent(f) || (op != "=" && !like) || lit == "" {
+	if !isIdent(f) || (!slices.Contains([]string{"=", ">", ">=", "<", "<="}, op) && !like) || lit == "" {
 		return cond{}, fmt.Errorf("unexpected token near %q", f)
 	}
 	var v any
+	dateTime := f == "SystemModstamp"
 	switch {
+	case dateTime && strings.HasPrefix(lit, "'"):
+		return cond{}, fmt.Errorf("value of filter criterion for field '%s' must be of type dateTime and should not be enclosed in quotes", f)
+	case dateTime:
+		t, err := time.Parse(time.RFC3339, lit)
+		if err != nil {
+			return cond{}, fmt.Errorf("value of filter criterion for field '%s' must be of type dateTime: %q", f, lit)
+		}
+		v = t
+	case op != "=" && !like:
+		return cond{}, fmt.Errorf("unexpected token near %q: the simulator compares only dateTime fields with %s", f, op)
 	case strings.HasPrefix(lit, "'"):
 		v = lit[1:]
 	case like:
@@ -288,7 +334,7 @@ func parseCond(f, op, lit string) (cond, error) {
 	default:
 		return cond{}, fmt.Errorf("unexpected literal %q", lit)
 	}
-	c := cond{field: f, value: v}
+	c := cond{field: f, op: op, value: v}
 	if like {
 		c.like = likeRE(v.(string))
 	}
@@ -318,6 +364,14 @@ func lexSOQL(src string) ([]string, error) {
 		case unicode.IsSpace(r):
 			i++
 		case r == ',' || r == '=':
+			toks = append(toks, string(r))
+			i++
+		case r == '<' || r == '>':
+			if i+1 < len(rs) && rs[i+1] == '=' {
+				toks = append(toks, string(rs[i:i+2]))
+				i += 2
+				continue
+			}
 			toks = append(toks, string(r))
 			i++
 		case r == '\'':
@@ -365,7 +419,7 @@ func lexSOQL(src string) ([]string, error) {
 			toks = append(toks, b.String())
 		default:
 			start := i
-			for i < len(rs) && !unicode.IsSpace(rs[i]) && rs[i] != ',' && rs[i] != '=' && rs[i] != '\'' {
+			for i < len(rs) && !unicode.IsSpace(rs[i]) && rs[i] != ',' && rs[i] != '=' && rs[i] != '\'' && rs[i] != '<' && rs[i] != '>' {
 				i++
 			}
 			toks = append(toks, string(rs[start:i]))

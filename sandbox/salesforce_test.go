@@ -353,3 +353,43 @@ func TestSalesforceLikeMatchesWildcardsCaseInsensitively(t *testing.T) {
 		}
 	}
 }
+
+// SystemModstamp is stamped on every write the simulator accepts (and by
+// Edit), is answered in the REST API's dateTime form, and filters with an
+// unquoted dateTime literal; a quoted one is refused as Salesforce refuses it
+// (docs/providers/salesforce.md: Query, SOQL date formats).
+func TestSalesforceStampsChangesAndFiltersOnSystemModstamp(t *testing.T) {
+	at := time.Now().UTC().Truncate(time.Second) // sign-in checks the assertion against Now: it stays the real time
+	sim, post := sfSimWith(t, nil)
+	sim.Now = func() time.Time { return at } // before any request: the handlers read it afterwards
+	sim.setUsers(threeUsers())               // stamped a month before at
+	do := signedInDo(t, sim, post)
+	get := func(path string) (int, string) { return do(http.MethodGet, path, "") }
+	literal := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+	sim.Advance(time.Hour)
+	write := `{"allOrNone":false,"records":[{"attributes":{"type":"User"},"id":"005SIM000000002AAA","` + testFields[0].Name + `":"42"}]}`
+	if status, body := do(http.MethodPatch, "/services/data/v59.0/composite/sobjects", write); status != 200 || !strings.Contains(body, `"success":true`) {
+		t.Fatalf("write: %d %s", status, body)
+	}
+	sim.Edit("005SIM000000003AAA", func(u *SFUser) { u.IsActive = true })
+
+	r := query(t, get, "SELECT Id, SystemModstamp FROM User WHERE SystemModstamp >= "+literal(at.Add(30*time.Minute))+" ORDER BY Id")
+	if r.TotalSize != 2 || r.Records[0]["Id"] != "005SIM000000002AAA" || r.Records[1]["Id"] != "005SIM000000003AAA" {
+		t.Fatalf("changed in the last half hour: %+v, want the user written and the user edited", r.Records)
+	}
+	if got, want := r.Records[0]["SystemModstamp"], at.Add(time.Hour).Format("2006-01-02T15:04:05")+".000+0000"; got != want {
+		t.Errorf("SystemModstamp answered as %v, want %s", got, want)
+	}
+	offset := at.Add(30 * time.Minute).In(time.FixedZone("", 3600)).Format("2006-01-02T15:04:05-07:00")
+	if r := query(t, get, "SELECT Id FROM User WHERE SystemModstamp < "+offset); r.TotalSize != 1 {
+		t.Errorf("unchanged before %s: %+v, want the one user left alone", offset, r.Records)
+	}
+	status, body := get("/services/data/v59.0/query?q=" + url.QueryEscape("SELECT Id FROM User WHERE SystemModstamp >= '"+literal(at)+"'"))
+	if status != 400 || !strings.Contains(body, "MALFORMED_QUERY") || !strings.Contains(body, "should not be enclosed in quotes") {
+		t.Errorf("a quoted dateTime: %d %s, want 400 MALFORMED_QUERY", status, body)
+	}
+	if status, _ := get("/services/data/v59.0/query?q=" + url.QueryEscape("SELECT Id FROM User WHERE Email > 'a'")); status != 400 {
+		t.Errorf("> on a text field answered %d, want 400 (outside the simulated subset)", status)
+	}
+}

@@ -2,7 +2,6 @@ package state
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,23 +20,32 @@ type Remembered struct {
 
 // RememberPeople keeps the people a complete run read of a provider, with
 // the provider's mark, for the fast lane (sync --new), replacing what an
-// earlier run kept. They are written one row at a time into the gzip stream:
-// at 20,000 people a whole JSON document would double the run's peak heap.
+// earlier run kept (rows.go: one compact row per person).
 func (s *DB) RememberPeople(p match.Provider, mark string, people []match.Person) (err error) {
 	defer func() { err = s.written(err) }()
 	data, err := compress(func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		io.WriteString(w, "[")
+		rw := newRowWriter(w)
+		rw.num(len(people))
 		for i := range people {
-			if i > 0 {
-				io.WriteString(w, ",")
+			x := &people[i]
+			rw.str(x.ID)
+			rw.flag(x.Eligible)
+			rw.str(string(x.Owner))
+			rw.str(x.State)
+			rw.str(x.Name)
+			rw.str(x.Email)
+			rw.num(len(x.Emails))
+			for _, e := range x.Emails {
+				rw.str(e)
 			}
-			if err := enc.Encode(rowOf(&people[i])); err != nil {
-				return err
+			rw.str(x.Extension)
+			rw.num(len(x.Numbers))
+			for _, n := range x.Numbers {
+				rw.str(n.Raw)
+				rw.flag(n.Direct)
 			}
 		}
-		_, err := io.WriteString(w, "]")
-		return err
+		return rw.flush()
 	})
 	if err != nil {
 		return err
@@ -45,49 +53,6 @@ func (s *DB) RememberPeople(p match.Provider, mark string, people []match.Person
 	_, err = s.db.Exec("INSERT OR REPLACE INTO people_snapshot (provider, taken_at, mark, data) VALUES (?, ?, ?, ?)",
 		string(p), ts(s.Now()), mark, data)
 	return err
-}
-
-// personRow is a remembered person as one JSON array (no field names):
-// id, eligible, owner, state, name, email, further emails, extension, numbers.
-type personRow struct {
-	ID        string
-	Eligible  bool
-	Owner     match.Owner
-	State     string
-	Name      string
-	Email     string
-	Emails    []string
-	Extension string
-	Numbers   []numberRow
-}
-
-// numberRow is a number as [raw, direct].
-type numberRow struct {
-	Raw    string
-	Direct bool
-}
-
-func (r personRow) MarshalJSON() ([]byte, error) {
-	return json.Marshal([]any{r.ID, r.Eligible, r.Owner, r.State, r.Name, r.Email, r.Emails, r.Extension, r.Numbers})
-}
-
-func (r *personRow) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &[]any{&r.ID, &r.Eligible, &r.Owner, &r.State, &r.Name, &r.Email, &r.Emails, &r.Extension, &r.Numbers})
-}
-
-func (n numberRow) MarshalJSON() ([]byte, error) { return json.Marshal([]any{n.Raw, n.Direct}) }
-
-func (n *numberRow) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &[]any{&n.Raw, &n.Direct})
-}
-
-func rowOf(p *match.Person) personRow {
-	r := personRow{ID: p.ID, Eligible: p.Eligible, Owner: p.Owner, State: p.State, Name: p.Name, Email: p.Email,
-		Emails: p.Emails, Extension: p.Extension}
-	for _, n := range p.Numbers {
-		r.Numbers = append(r.Numbers, numberRow{n.Raw, n.Direct})
-	}
-	return r
 }
 
 // RememberedPeople reads what RememberPeople kept of a provider; ok is false
@@ -102,20 +67,35 @@ func (s *DB) RememberedPeople(p match.Provider) (r Remembered, ok bool, err erro
 	if err != nil {
 		return r, false, err
 	}
-	if data, err = inflate(data); err != nil {
+	rr, err := inflateRows(data)
+	if err != nil {
 		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
 	}
-	var rows []personRow
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
-	}
-	r.People = make([]match.Person, len(rows))
-	for i, x := range rows {
-		r.People[i] = match.Person{Provider: p, ID: x.ID, Eligible: x.Eligible, Owner: x.Owner, State: x.State, Name: x.Name,
-			Email: x.Email, Emails: x.Emails, Extension: x.Extension}
-		for _, n := range x.Numbers {
-			r.People[i].Numbers = append(r.People[i].Numbers, match.Number{Raw: n.Raw, Direct: n.Direct})
+	rows := rr.num()
+	r.People = make([]match.Person, 0, min(rows, rr.left()/2)) // never more than the bytes could hold
+	for rr.more() {
+		x := match.Person{Provider: p, ID: rr.str(), Eligible: rr.flag(), Owner: match.Owner(rr.str()), State: rr.str(),
+			Name: rr.str(), Email: rr.str()}
+		if n := rr.num(); n > 0 {
+			x.Emails = make([]string, n)
+			for i := range x.Emails {
+				x.Emails[i] = rr.str()
+			}
 		}
+		x.Extension = rr.str()
+		if n := rr.num(); n > 0 {
+			x.Numbers = make([]match.Number, n)
+			for i := range x.Numbers {
+				x.Numbers[i] = match.Number{Raw: rr.str(), Direct: rr.flag()}
+			}
+		}
+		r.People = append(r.People, x)
+	}
+	if rr.err == nil && len(r.People) != rows {
+		rr.err = errRows
+	}
+	if rr.err != nil {
+		return r, false, fmt.Errorf("remembered %s people: %w", p, rr.err)
 	}
 	r.TakenAt = parseTS(taken)
 	return r, true, nil

@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
+
+	"voiceid/match"
 )
 
 // UserRef is a Salesforce user as the state remembers it.
@@ -130,4 +133,81 @@ func (s *DB) Users() (map[string]UserRef, error) {
 		out[u.ID] = u
 	}
 	return out, nil
+}
+
+// RememberedUsers are the Salesforce users a complete run read, whole, for
+// the fast lane: when Salesforce began answering that read (its own clock)
+// and what was read (Source, as the Salesforce client names it).
+type RememberedUsers struct {
+	Users   []match.User
+	ReadAt  time.Time
+	Source  string
+	TakenAt time.Time
+}
+
+// RememberSalesforce keeps the users a complete run read, replacing what an
+// earlier run kept (rows.go: one compact row per user).
+func (s *DB) RememberSalesforce(readAt time.Time, source string, users []match.User) (err error) {
+	defer func() { err = s.written(err) }()
+	data, err := compress(func(w io.Writer) error {
+		rw := newRowWriter(w)
+		rw.num(len(users))
+		for i := range users {
+			u := &users[i]
+			for _, v := range []string{u.ID, u.Username, u.Name, u.Email, u.Phone, u.MobilePhone, u.Extension, u.CountryCode, u.Country} {
+				rw.str(v)
+			}
+			rw.num(len(u.Fields))
+			for _, f := range u.Fields {
+				rw.str(string(f.Provider))
+				rw.str(f.Value)
+			}
+		}
+		return rw.flush()
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Exec("INSERT OR REPLACE INTO salesforce_snapshot (id, taken_at, read_at, source, data) VALUES (1, ?, ?, ?, ?)",
+		ts(s.Now()), ts(readAt), source, data)
+	return err
+}
+
+// RememberedSalesforce reads what RememberSalesforce kept; ok is false when
+// no complete run kept anything yet.
+func (s *DB) RememberedSalesforce() (r RememberedUsers, ok bool, err error) {
+	var taken, readAt string
+	var data []byte
+	err = s.db.QueryRow("SELECT taken_at, read_at, source, data FROM salesforce_snapshot WHERE id = 1").Scan(&taken, &readAt, &r.Source, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	rr, err := inflateRows(data)
+	if err != nil {
+		return r, false, fmt.Errorf("remembered Salesforce users: %w", err)
+	}
+	rows := rr.num()
+	r.Users = make([]match.User, 0, min(rows, rr.left()/2)) // never more than the bytes could hold
+	for rr.more() {
+		u := match.User{ID: rr.str(), Username: rr.str(), Name: rr.str(), Email: rr.str(), Phone: rr.str(),
+			MobilePhone: rr.str(), Extension: rr.str(), CountryCode: rr.str(), Country: rr.str()}
+		if n := rr.num(); n > 0 {
+			u.Fields = make(match.Fields, n)
+			for i := range u.Fields {
+				u.Fields[i] = match.FieldValue{Provider: match.Provider(rr.str()), Value: rr.str()}
+			}
+		}
+		r.Users = append(r.Users, u)
+	}
+	if rr.err == nil && len(r.Users) != rows {
+		rr.err = errRows
+	}
+	if rr.err != nil {
+		return r, false, fmt.Errorf("remembered Salesforce users: %w", rr.err)
+	}
+	r.ReadAt, r.TakenAt = parseTS(readAt), parseTS(taken)
+	return r, true, nil
 }

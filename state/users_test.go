@@ -4,8 +4,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
+
+	"voiceid/match"
 )
 
 // The nightly re-run on an unchanged org rewrites no user rows: the users
@@ -119,5 +125,56 @@ func TestRememberedUsersKeepEveryCharacter(t *testing.T) {
 	}
 	if u, err := db.FindUser("005B"); err != nil || u.Username != "bob@x" {
 		t.Errorf("by id: %+v, %v", u, err)
+	}
+}
+
+// A complete run's Salesforce users come back whole, every field of them,
+// with when Salesforce began answering the read and what was read; a
+// snapshot cut short is an error that says so, never fewer users.
+func TestRememberedSalesforceUsersComeBackWhole(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	if _, ok, err := db.RememberedSalesforce(); ok || err != nil {
+		t.Fatalf("before any run: ok %v, err %v", ok, err)
+	}
+	var full match.User
+	fill(t, reflect.ValueOf(&full).Elem(), "User")
+	users := []match.User{full, {ID: "005B", Username: "zoë@x", Name: "Zoë \"Z\"\n日本"}}
+	readAt := time.Date(2026, 12, 4, 2, 30, 1, 0, time.UTC)
+	if err := db.RememberSalesforce(readAt, "org 00D at https://x: Id,Username", users); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := db.RememberedSalesforce()
+	if err != nil || !ok || !got.ReadAt.Equal(readAt) || got.Source != "org 00D at https://x: Id,Username" || !reflect.DeepEqual(got.Users, users) {
+		t.Fatalf("remembered %+v (ok %v, err %v), want %+v", got, ok, err, users)
+	}
+	back := reflect.ValueOf(got.Users[0])
+	for i := range back.NumField() {
+		if back.Field(i).IsZero() {
+			t.Errorf("User.%s came back empty", back.Type().Field(i).Name)
+		}
+	}
+
+	var data []byte
+	if err := db.db.QueryRow("SELECT data FROM salesforce_snapshot").Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := inflateRows(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, short := range map[string]string{
+		"in the middle of a row": rr.data[:len(rr.data)-3],
+		"after a whole row":      "\x03" + rr.data[1:], // says 3 users, holds 2
+	} {
+		cut, err := compress(func(w io.Writer) error { _, err := io.WriteString(w, rowsMagic+short); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.db.Exec("UPDATE salesforce_snapshot SET data = ?", cut); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := db.RememberedSalesforce(); ok || err == nil || !strings.Contains(err.Error(), "cut short") {
+			t.Errorf("a snapshot cut short %s: %d users, ok %v, err %v", name, len(got.Users), ok, err)
+		}
 	}
 }

@@ -378,7 +378,7 @@ func (s *Sim) directory(w http.ResponseWriter, r *http.Request) {
 		}
 		list = only
 	}
-	records := []map[string]any{}
+	records := []contactRecord{}
 	for _, e := range sandbox.Page(list, page, per) {
 		records = append(records, s.contact(e, federated))
 	}
@@ -390,37 +390,70 @@ func (s *Sim) directory(w http.ResponseWriter, r *http.Request) {
 }
 
 // contact is an entry as the directory shows it (ContactResource).
-func (s *Sim) contact(e Entry, federated bool) map[string]any {
+func (s *Sim) contact(e Entry, federated bool) contactRecord {
 	id := strconv.FormatInt(e.ID, 10)
 	if s.PadIDs {
 		id = " " + id + " "
 	}
-	rec := map[string]any{"id": id, "type": directoryType(e.Type), "status": e.Status,
-		"extensionNumber": e.Extension, "hidden": false}
-	if e.Email != "" {
-		rec["email"] = e.Email
-	}
-	if directoryType(e.Type) == "User" {
-		rec["firstName"], rec["lastName"] = e.FirstName, e.LastName
+	rec := contactRecord{ID: id, Type: directoryType(e.Type), Status: e.Status, ExtensionNumber: e.Extension, Email: e.Email,
+		PhoneNumbers: []contactNumber{}}
+	if rec.Type == "User" {
+		rec.FirstName, rec.LastName = &e.FirstName, &e.LastName
 	} else {
-		rec["name"] = e.Name
+		rec.Name = &e.Name
 	}
 	if e.Site != "" {
-		rec["site"] = map[string]any{"id": "7310001" + strconv.Itoa(len(e.Site)), "name": e.Site}
+		rec.Site = &contactSite{ID: "7310001" + strconv.Itoa(len(e.Site)), Name: e.Site}
 	}
-	nums := []map[string]any{}
 	for _, n := range e.Numbers {
 		if n.kind() == "FaxOnly" && s.FaxOnlyUnlisted {
 			continue
 		}
-		nums = append(nums, map[string]any{"phoneNumber": n.Number, "formattedPhoneNumber": n.Number,
-			"type": n.kind(), "usageType": n.UsageType, "primary": len(nums) == 0})
+		rec.PhoneNumbers = append(rec.PhoneNumbers, contactNumber{PhoneNumber: n.Number, FormattedPhoneNumber: n.Number,
+			Type: n.kind(), UsageType: n.UsageType, Primary: len(rec.PhoneNumbers) == 0})
 	}
-	rec["phoneNumbers"] = nums
 	if federated {
-		rec["account"] = map[string]any{"id": s.accountID, "companyName": "Example Corp"}
+		rec.Account = &contactAccount{ID: s.accountID, CompanyName: "Example Corp"}
 	}
 	return rec
+}
+
+// contactRecord is a directory entry as the API writes it (the
+// ContactResource schema, validated against RingCentral's OpenAPI file): a
+// struct, not a map, so a 100,000-entry directory costs the simulator little
+// of the machine a benchmark measures voiceid on. A user's names are written
+// even when empty, another entry's name likewise; an empty email is left out.
+type contactRecord struct {
+	ID              string          `json:"id"`
+	Type            string          `json:"type"`
+	Status          string          `json:"status"`
+	ExtensionNumber string          `json:"extensionNumber"`
+	Hidden          bool            `json:"hidden"`
+	Email           string          `json:"email,omitempty"`
+	FirstName       *string         `json:"firstName,omitempty"`
+	LastName        *string         `json:"lastName,omitempty"`
+	Name            *string         `json:"name,omitempty"`
+	Site            *contactSite    `json:"site,omitempty"`
+	PhoneNumbers    []contactNumber `json:"phoneNumbers"`
+	Account         *contactAccount `json:"account,omitempty"`
+}
+
+type contactSite struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type contactNumber struct {
+	PhoneNumber          string `json:"phoneNumber"`
+	FormattedPhoneNumber string `json:"formattedPhoneNumber"`
+	Type                 string `json:"type"`
+	UsageType            string `json:"usageType"`
+	Primary              bool   `json:"primary"`
+}
+
+type contactAccount struct {
+	ID          string `json:"id"`
+	CompanyName string `json:"companyName"`
 }
 
 func (s *Sim) pageURIs(r *http.Request, page, per, total int) (string, map[string]any) {
