@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"voiceid/match"
@@ -23,29 +22,20 @@ type Remembered struct {
 // earlier run kept (rows.go: one compact row per person).
 func (s *DB) RememberPeople(p match.Provider, mark string, people []match.Person) (err error) {
 	defer func() { err = s.written(err) }()
-	data, err := compress(func(w io.Writer) error {
-		rw := newRowWriter(w)
-		rw.num(len(people))
-		for i := range people {
-			x := &people[i]
-			rw.str(x.ID)
-			rw.flag(x.Eligible)
-			rw.str(string(x.Owner))
-			rw.str(x.State)
-			rw.str(x.Name)
-			rw.str(x.Email)
-			rw.num(len(x.Emails))
-			for _, e := range x.Emails {
-				rw.str(e)
-			}
-			rw.str(x.Extension)
-			rw.num(len(x.Numbers))
-			for _, n := range x.Numbers {
-				rw.str(n.Raw)
-				rw.flag(n.Direct)
-			}
+	data, err := packRows(people, func(rw *rowWriter, x *match.Person) {
+		rw.str(x.ID)
+		rw.flag(x.Eligible)
+		rw.str(string(x.Owner))
+		rw.str(x.State)
+		rw.str(x.Name)
+		rw.str(x.Email)
+		rw.strs(x.Emails)
+		rw.str(x.Extension)
+		rw.num(len(x.Numbers))
+		for _, n := range x.Numbers {
+			rw.str(n.Raw)
+			rw.flag(n.Direct)
 		}
-		return rw.flush()
 	})
 	if err != nil {
 		return err
@@ -67,35 +57,19 @@ func (s *DB) RememberedPeople(p match.Provider) (r Remembered, ok bool, err erro
 	if err != nil {
 		return r, false, err
 	}
-	rr, err := inflateRows(data)
-	if err != nil {
-		return r, false, fmt.Errorf("remembered %s people: %w", p, err)
-	}
-	rows := rr.num()
-	r.People = make([]match.Person, 0, min(rows, rr.left()/2)) // never more than the bytes could hold
-	for rr.more() {
+	r.People, err = unpackRows(data, func(rr *rowReader) match.Person {
 		x := match.Person{Provider: p, ID: rr.str(), Eligible: rr.flag(), Owner: match.Owner(rr.str()), State: rr.str(),
-			Name: rr.str(), Email: rr.str()}
-		if n := rr.num(); n > 0 {
-			x.Emails = make([]string, n)
-			for i := range x.Emails {
-				x.Emails[i] = rr.str()
-			}
-		}
-		x.Extension = rr.str()
-		if n := rr.num(); n > 0 {
-			x.Numbers = make([]match.Number, n)
+			Name: rr.str(), Email: rr.str(), Emails: rr.strs(), Extension: rr.str()}
+		if n := rr.num(); n > 0 && rr.err == nil {
+			x.Numbers = make([]match.Number, min(n, rr.left()))
 			for i := range x.Numbers {
 				x.Numbers[i] = match.Number{Raw: rr.str(), Direct: rr.flag()}
 			}
 		}
-		r.People = append(r.People, x)
-	}
-	if rr.err == nil && len(r.People) != rows {
-		rr.err = errRows
-	}
-	if rr.err != nil {
-		return r, false, fmt.Errorf("remembered %s people: %w", p, rr.err)
+		return x
+	})
+	if err != nil {
+		return Remembered{}, false, fmt.Errorf("remembered %s people: %w", p, err)
 	}
 	r.TakenAt = parseTS(taken)
 	return r, true, nil

@@ -126,3 +126,55 @@ func (r *rowReader) str() string {
 func (r *rowReader) left() int { return len(r.data) }
 
 func (r *rowReader) flag() bool { return r.num() == 1 }
+
+// packRows compresses rows into a snapshot: their number, then each row as
+// write writes it.
+func packRows[T any](rows []T, write func(rw *rowWriter, row *T)) ([]byte, error) {
+	return compress(func(w io.Writer) error {
+		rw := newRowWriter(w)
+		rw.num(len(rows))
+		for i := range rows {
+			write(rw, &rows[i])
+		}
+		return rw.flush()
+	})
+}
+
+// unpackRows reads a snapshot packRows wrote, each row as read reads it; a
+// snapshot cut short, or holding fewer rows than it says, is errRows.
+func unpackRows[T any](data []byte, read func(rr *rowReader) T) ([]T, error) {
+	rr, err := inflateRows(data)
+	if err != nil {
+		return nil, err
+	}
+	n := rr.num()
+	rows := make([]T, 0, min(n, rr.left()/2)) // never more than the bytes could hold
+	for rr.more() {
+		rows = append(rows, read(rr))
+	}
+	if rr.err == nil && len(rows) != n {
+		rr.err = errRows
+	}
+	return rows, rr.err
+}
+
+// strs writes a list of strings: its length, then each.
+func (r *rowWriter) strs(list []string) {
+	r.num(len(list))
+	for _, s := range list {
+		r.str(s)
+	}
+}
+
+// strs reads what rowWriter.strs wrote; an empty list is nil.
+func (r *rowReader) strs() []string {
+	n := r.num()
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	list := make([]string, min(n, len(r.data)))
+	for i := range list {
+		list[i] = r.str()
+	}
+	return list
+}

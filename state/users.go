@@ -149,21 +149,15 @@ type RememberedUsers struct {
 // earlier run kept (rows.go: one compact row per user).
 func (s *DB) RememberSalesforce(readAt time.Time, source string, users []match.User) (err error) {
 	defer func() { err = s.written(err) }()
-	data, err := compress(func(w io.Writer) error {
-		rw := newRowWriter(w)
-		rw.num(len(users))
-		for i := range users {
-			u := &users[i]
-			for _, v := range []string{u.ID, u.Username, u.Name, u.Email, u.Phone, u.MobilePhone, u.Extension, u.CountryCode, u.Country} {
-				rw.str(v)
-			}
-			rw.num(len(u.Fields))
-			for _, f := range u.Fields {
-				rw.str(string(f.Provider))
-				rw.str(f.Value)
-			}
+	data, err := packRows(users, func(rw *rowWriter, u *match.User) {
+		for _, v := range []string{u.ID, u.Username, u.Name, u.Email, u.Phone, u.MobilePhone, u.Extension, u.CountryCode, u.Country} {
+			rw.str(v)
 		}
-		return rw.flush()
+		rw.num(len(u.Fields))
+		for _, f := range u.Fields {
+			rw.str(string(f.Provider))
+			rw.str(f.Value)
+		}
 	})
 	if err != nil {
 		return err
@@ -185,28 +179,19 @@ func (s *DB) RememberedSalesforce() (r RememberedUsers, ok bool, err error) {
 	if err != nil {
 		return r, false, err
 	}
-	rr, err := inflateRows(data)
-	if err != nil {
-		return r, false, fmt.Errorf("remembered Salesforce users: %w", err)
-	}
-	rows := rr.num()
-	r.Users = make([]match.User, 0, min(rows, rr.left()/2)) // never more than the bytes could hold
-	for rr.more() {
+	r.Users, err = unpackRows(data, func(rr *rowReader) match.User {
 		u := match.User{ID: rr.str(), Username: rr.str(), Name: rr.str(), Email: rr.str(), Phone: rr.str(),
 			MobilePhone: rr.str(), Extension: rr.str(), CountryCode: rr.str(), Country: rr.str()}
-		if n := rr.num(); n > 0 {
-			u.Fields = make(match.Fields, n)
+		if n := rr.num(); n > 0 && rr.err == nil {
+			u.Fields = make(match.Fields, min(n, rr.left()))
 			for i := range u.Fields {
 				u.Fields[i] = match.FieldValue{Provider: match.Provider(rr.str()), Value: rr.str()}
 			}
 		}
-		r.Users = append(r.Users, u)
-	}
-	if rr.err == nil && len(r.Users) != rows {
-		rr.err = errRows
-	}
-	if rr.err != nil {
-		return r, false, fmt.Errorf("remembered Salesforce users: %w", rr.err)
+		return u
+	})
+	if err != nil {
+		return RememberedUsers{}, false, fmt.Errorf("remembered Salesforce users: %w", err)
 	}
 	r.ReadAt, r.TakenAt = parseTS(readAt), parseTS(taken)
 	return r, true, nil
