@@ -5,7 +5,6 @@ import "voiceid/provider/providertest"
 // The helpers every provider's reader tests share (package providertest).
 var (
 	newClock     = providertest.Clock
-	checkAll     = providertest.CheckAll
 	busiest      = providertest.Busiest
 	answerInTurn = providertest.AnswerInTurn
 	stoppedAt    = providertest.StoppedAt

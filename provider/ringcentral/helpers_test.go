@@ -6,7 +6,6 @@ import "voiceid/provider/providertest"
 var (
 	newClock     = providertest.Clock
 	checkAll     = providertest.CheckAll
-	busiest      = providertest.Busiest
 	answerInTurn = providertest.AnswerInTurn
 	stoppedAt    = providertest.StoppedAt
 	samePeople   = providertest.SamePeople
