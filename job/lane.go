@@ -64,19 +64,15 @@ func (r *run) readProvider(ctx context.Context, p provider.Info) ([]match.Person
 	if err != nil {
 		return nil, nil, err
 	}
-	read := make(map[string]bool, len(people))
+	fresh := make(map[string]bool, len(people)) // who was read now; those the complete run saw drop out below
 	for _, x := range people {
-		read[x.ID] = true
+		fresh[x.ID] = true
 	}
-	fresh := make(map[string]bool, len(people)) // new since the complete run: not those of its last second, read again
 	for _, x := range mem.People {
-		if !read[x.ID] {
+		if !fresh[x.ID] {
 			people = append(people, x)
 		}
-		delete(read, x.ID)
-	}
-	for id := range read {
-		fresh[id] = true
+		delete(fresh, x.ID) // read again (the mark's second): not new since
 	}
 	r.log.Info("read only what is new", "provider", p.Name, "new", len(fresh), "remembered", len(mem.People),
 		"since", mem.TakenAt.Format("2006-01-02 15:04"))
