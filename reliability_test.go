@@ -425,21 +425,14 @@ func TestFullStateStopsWritingAndTheTrailNeverFallsBehind(t *testing.T) {
 
 // locked tells whether a state file's lock row is still there.
 func locked(t *testing.T, path string) bool {
-	t.Helper()
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var n int
-	if err := raw.QueryRow("SELECT count(*) FROM lock").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n > 0
+	return sqliteInt(t, path, "SELECT count(*) FROM lock") > 0
 }
 
 // pageCount is the size of a state file in SQLite pages.
-func pageCount(t *testing.T, path string) int {
+func pageCount(t *testing.T, path string) int { return sqliteInt(t, path, "PRAGMA page_count") }
+
+// sqliteInt is the one integer a query of a state file answers, read without voiceid.
+func sqliteInt(t *testing.T, path, query string) int {
 	t.Helper()
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -447,7 +440,7 @@ func pageCount(t *testing.T, path string) int {
 	}
 	defer raw.Close()
 	var n int
-	if err := raw.QueryRow("PRAGMA page_count").Scan(&n); err != nil {
+	if err := raw.QueryRow(query).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
