@@ -73,6 +73,13 @@ type SalesforceSim struct {
 	// loopback simulator can still sign in.
 	SandboxCopy bool
 	RefreshedBy string
+	// NoDate answers without a Date header; DateAhead dates answers that
+	// much later than the clock SystemModstamp is stamped with. Whether
+	// every answer carries Date, and how far the two clocks may differ, is
+	// UNCONFIRMED (docs/providers/salesforce.md: Query): the default is the
+	// documented shape, one clock, Date always sent.
+	NoDate    bool
+	DateAhead time.Duration
 	// NoCountryCode is an org without State and Country/Territory Picklists:
 	// User.CountryCode is not described and a query naming it fails with
 	// INVALID_FIELD; users' countries are in the free-text Country.
@@ -187,7 +194,11 @@ func (s *SalesforceSim) clock() time.Time { return s.Now().Add(time.Duration(s.a
 // SystemModstamp is stamped with; net/http would send the machine's.
 func (s *SalesforceSim) dated(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
+		if s.NoDate {
+			w.Header()["Date"] = nil // net/http then sends none
+		} else {
+			w.Header().Set("Date", s.clock().Add(s.DateAhead).UTC().Format(http.TimeFormat))
+		}
 		h.ServeHTTP(w, r)
 	})
 }
